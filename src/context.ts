@@ -1,0 +1,15 @@
+// The service's shared parts, built once in server.ts (or by the test helper) and passed explicitly to every route
+// plugin and bot: no global service locator.
+import type { FastifyBaseLogger } from 'fastify';
+import type { Config } from './config.js';
+import type { Db } from './db/client.js';
+import type { InvalidationBus } from './cache/bus.js';
+import type { OptionsStore } from './services/options.js';
+
+export interface AppContext {
+  config: Config;
+  db: Db;
+  bus: InvalidationBus;
+  options: OptionsStore;
+  log: FastifyBaseLogger;
+}

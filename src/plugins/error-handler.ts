@@ -1,0 +1,68 @@
+// One place turns every thrown error into the wire shape. Client mistakes (4xx) say what is wrong and, for a field,
+// which one; anything unexpected is logged with the request id and answered with a generic 500 (no internals leak).
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { RelayError, fromValidation, toWireError } from '../errors.js';
+
+/** Route config: which wire format errors take on this route (the native Anthropic/Gemini endpoints differ). */
+export type ErrorFormat = 'openai' | 'anthropic' | 'gemini';
+export type ErrorEncoder = (err: RelayError) => unknown;
+
+const encoders: Record<ErrorFormat, ErrorEncoder> = {
+  openai: toWireError,
+  anthropic: (err) => ({ type: 'error', error: { type: err.type, message: err.message, code: err.code } }),
+  gemini: (err) => ({ error: { code: err.status, message: err.message, status: err.code.toUpperCase(), reason: err.code } }),
+};
+
+export function encodeError(err: RelayError, format: ErrorFormat = 'openai'): unknown {
+  return encoders[format](err);
+}
+
+export function toRelayError(err: FastifyError | RelayError | Error): RelayError | undefined {
+  if (err instanceof RelayError) return err;
+  const fe = err as FastifyError;
+  if (fe.validation) {
+    const first = fe.validation[0];
+    const missing = (first?.params as { missingProperty?: string } | undefined)?.missingProperty;
+    const path = `${first?.instancePath ?? ''}${missing ? `/${missing}` : ''}`;
+    const field = path.replace(/^\//, '').replace(/\//g, '.');
+    const what = missing ? 'is required' : (first?.message ?? 'is invalid');
+    return fromValidation(field ? `${field} ${what}` : `${fe.validationContext ?? 'body'} ${what}`, path);
+  }
+  switch (fe.code) {
+    case 'FST_ERR_CTP_INVALID_JSON_BODY':
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return new RelayError('invalid_json', `request body is not valid JSON: ${fe.message}`);
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new RelayError('body_too_large', 'request body is too large');
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return new RelayError('invalid_request', `unsupported content type: ${fe.message}`, 415);
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new RelayError('invalid_request', 'content-length does not match the body');
+  }
+  if (err instanceof SyntaxError && (fe.statusCode === 400)) {
+    return new RelayError('invalid_json', `request body is not valid JSON: ${err.message}`);
+  }
+  if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500) {
+    return new RelayError(fe.statusCode === 429 ? 'rate_limited' : 'invalid_request', fe.message, fe.statusCode);
+  }
+  return undefined;
+}
+
+export function installErrorHandlers(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    const format = (request.routeOptions.config as { errorFormat?: ErrorFormat } | undefined)?.errorFormat ?? 'openai';
+    const relayErr = toRelayError(err);
+    if (relayErr) {
+      if (relayErr.status >= 500) request.log.warn({ code: relayErr.code }, relayErr.message);
+      return reply.status(relayErr.status).send(encodeError(relayErr, format));
+    }
+    request.log.error({ err }, 'unhandled error');
+    const internal = new RelayError('internal_error', `internal error (request id ${request.id})`);
+    return reply.status(500).send(encodeError(internal, format));
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const err = new RelayError('not_found', `no route ${request.method} ${request.url.split('?')[0]}`);
+    return reply.status(404).send(toWireError(err));
+  });
+}
