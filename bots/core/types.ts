@@ -1,0 +1,50 @@
+// The contract between the platform-neutral bot core and each platform adapter (Telegram, Discord, QQ/OneBot).
+// An adapter turns platform events into IncomingMessage and implements ChatTransport; the core decides what to answer.
+
+export type Platform = 'telegram' | 'discord' | 'qq' | 'onebot';
+
+export interface IncomingMessage {
+  platform: Platform;
+  /** Platform user id as a string (Telegram user id, Discord snowflake, QQ openid, OneBot user_id). */
+  userId: string;
+  /** Where to answer. */
+  chatId: string;
+  /** A one-to-one chat with the bot (keys and link codes are only ever shown here). */
+  isPrivate: boolean;
+  /** The text, including a leading command ("/balance", "/token new x") when it is one. */
+  text: string;
+  displayName?: string;
+  /** Platform message id (QQ passive replies need it). */
+  messageId?: string;
+}
+
+export interface Button {
+  label: string;
+  /** Opaque callback data the core gets back as a "/command args" text when pressed. */
+  data: string;
+}
+
+export interface Reply {
+  text: string;
+  /** Contains a secret (a key): adapters show it ephemerally (Discord) and the core never sends it to a group. */
+  sensitive?: boolean;
+  buttons?: Button[][];
+}
+
+/** A message the transport sent and may later edit. */
+export interface SentMessage {
+  chatId: string;
+  messageId: string;
+}
+
+export interface ChatTransport {
+  readonly platform: Platform;
+  /** Longest message the platform accepts (Telegram 4096, Discord 2000, QQ ~2000). */
+  readonly maxMessageLength: number;
+  /** Platforms without edit (QQ) buffer a streamed answer and send it in parts. */
+  readonly canEdit: boolean;
+  /** Minimum time between edits of one message (platform rate limits). */
+  readonly minEditIntervalMs: number;
+  send(chatId: string, reply: Reply): Promise<SentMessage>;
+  edit(message: SentMessage, text: string): Promise<void>;
+}
