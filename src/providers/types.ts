@@ -214,6 +214,11 @@ export interface ProviderAdapter {
    * the body as is (changing only the model) and meters it with `native`, which keeps features no translation knows.
    */
   readonly nativeFormat: 'openai' | 'anthropic' | 'gemini';
+  /**
+   * The upstream cannot fetch image URLs itself (Gemini): the pipeline downloads http(s) image parts through the
+   * SSRF-safe fetcher and replaces them with data: URIs before calling buildChatRequest.
+   */
+  readonly requiresInlineImages: boolean;
 
   buildChatRequest(req: ChatRequest, target: UpstreamTarget): UpstreamRequest;
   /** A 2xx JSON body → canonical completion (with usage in OpenAI form, when the upstream reported any). */
