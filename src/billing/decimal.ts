@@ -1,0 +1,103 @@
+// Exact decimal arithmetic for prices. Ratios are decimal strings ("0.1", "1.33", "2.5e-3" is refused) held as
+// integers scaled by 10^9, and every quota is computed in BigInt and rounded up once, at the end. So ratio 0.1 × 30
+// tokens is exactly 3 units, never 4 from a binary-float error.
+
+export const RATIO_SCALE = 1_000_000_000n; // 9 decimal places
+const SCALE_DIGITS = 9;
+
+/** 500,000 quota units = 1 USD (one-api's convention, which operators know). */
+export const QUOTA_PER_USD = 500_000;
+
+/** A non-negative decimal, as an integer count of 10^-9. */
+export type Scaled = bigint;
+
+export class DecimalError extends Error {
+  override name = 'DecimalError';
+}
+
+/**
+ * Parses "1", "0.1", "1.33", or a JS number (via its shortest round-trip string, so 0.1 → "0.1") into a Scaled.
+ * More than 9 decimals, negatives, exponents and garbage are refused.
+ */
+export function parseDecimal(value: string | number): Scaled {
+  let text = typeof value === 'number' ? numberToPlain(value) : value.trim();
+  const match = /^(\d+)(?:\.(\d+))?$/.exec(text);
+  if (!match) throw new DecimalError(`"${String(value)}" is not a non-negative decimal number`);
+  const whole = match[1]!;
+  let frac = match[2] ?? '';
+  frac = frac.replace(/0+$/, '');
+  if (frac.length > SCALE_DIGITS) throw new DecimalError(`"${String(value)}" has more than ${SCALE_DIGITS} decimal places`);
+  text = whole + frac.padEnd(SCALE_DIGITS, '0');
+  return BigInt(text);
+}
+
+function numberToPlain(n: number): string {
+  if (!Number.isFinite(n) || n < 0) throw new DecimalError(`${n} is not a non-negative finite number`);
+  const s = String(n);
+  if (!s.includes('e')) return s;
+  // Tiny or huge numbers print with an exponent; toFixed gives the plain digits (exact enough: 9 places are kept).
+  return n.toFixed(SCALE_DIGITS);
+}
+
+/** Back to the shortest decimal string ("1.330000000" → "1.33"). */
+export function formatDecimal(value: Scaled): string {
+  const whole = value / RATIO_SCALE;
+  const frac = (value % RATIO_SCALE).toString().padStart(SCALE_DIGITS, '0').replace(/0+$/, '');
+  return frac ? `${whole}.${frac}` : whole.toString();
+}
+
+/** ceil(a / b) for non-negative BigInts. */
+export function ceilDiv(a: bigint, b: bigint): bigint {
+  return (a + b - 1n) / b;
+}
+
+export interface TokenCounts {
+  prompt: number;
+  completion: number;
+  cacheRead: number;
+  cacheWrite: number;
+}
+
+export interface PriceRatios {
+  group: Scaled;
+  model: Scaled;
+  completion: Scaled;
+  cacheRead: Scaled;
+  cacheWrite: Scaled;
+  /** USD per request for models priced by call; when set, token ratios are not used. */
+  perRequestUsd?: Scaled | undefined;
+}
+
+/**
+ * quota = group × model × (prompt + completion × completionRatio + cacheRead × cacheReadRatio + cacheWrite × cacheWriteRatio)
+ * or, for per-request models, group × USD price × 500,000; rounded up; at least 1 for a billable call.
+ */
+export function computeQuota(ratios: PriceRatios, tokens: TokenCounts): number {
+  for (const [name, n] of Object.entries(tokens)) {
+    if (!Number.isSafeInteger(n) || n < 0) throw new DecimalError(`token count ${name}=${n} is not a non-negative integer`);
+  }
+  let scaledTotal: bigint; // scaled by RATIO_SCALE^3
+  if (ratios.perRequestUsd !== undefined) {
+    scaledTotal = ratios.group * ratios.perRequestUsd * BigInt(QUOTA_PER_USD) * RATIO_SCALE;
+  } else {
+    const weighted =
+      BigInt(tokens.prompt) * RATIO_SCALE +
+      BigInt(tokens.completion) * ratios.completion +
+      BigInt(tokens.cacheRead) * ratios.cacheRead +
+      BigInt(tokens.cacheWrite) * ratios.cacheWrite;
+    scaledTotal = ratios.group * ratios.model * weighted;
+  }
+  const quota = ceilDiv(scaledTotal, RATIO_SCALE * RATIO_SCALE * RATIO_SCALE);
+  const billable = scaledTotal > 0n;
+  const result = billable && quota < 1n ? 1n : quota;
+  if (result > BigInt(Number.MAX_SAFE_INTEGER)) throw new DecimalError('quota overflow');
+  return Number(result);
+}
+
+/** Quota units → USD with 6 decimals, for display. */
+export function quotaToUsd(quota: number): string {
+  const micro = (BigInt(quota) * 1_000_000n) / BigInt(QUOTA_PER_USD);
+  const whole = micro / 1_000_000n;
+  const frac = (micro % 1_000_000n).toString().padStart(6, '0');
+  return `${whole}.${frac}`;
+}

@@ -1,0 +1,119 @@
+// The ledger under attack: concurrent reservations, double settles, overage, crash recovery — on both databases.
+import { describe, it, expect, beforeAll, afterAll, beforeEach } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { createTestContext, dbKinds, type TestContext } from '../helpers/context.js';
+import { createLedger } from '../../src/billing/ledger-factory.js';
+import type { Ledger, UsageLogEntry } from '../../src/billing/ledger.js';
+
+function log(requestId: string, userId: number, tokenId: number | null): UsageLogEntry {
+  return {
+    requestId, type: 'consume', source: 'api', userId, tokenId, tokenName: 't', channelId: null, endpoint: 'chat', model: 'm',
+    upstreamModel: 'm', promptTokens: 1, completionTokens: 1, cacheReadTokens: 0, cacheWriteTokens: 0, groupRatio: '1',
+    modelRatio: '1', completionRatio: '1', stream: false, latencyMs: 1, ttftMs: null, status: 'ok', content: '', group: 'default',
+  };
+}
+
+describe.each(dbKinds)('ledger on %s', (kind) => {
+  let ctx: TestContext;
+  let ledger: Ledger;
+  let userId: number;
+  let tokenId: number;
+
+  beforeAll(async () => {
+    ctx = await createTestContext(kind);
+    ledger = createLedger(ctx.db);
+  });
+  afterAll(async () => ctx?.cleanup());
+
+  beforeEach(async () => {
+    const user = await ctx.db.prisma.user.create({ data: { username: `u${randomUUID()}`, quota: 1000n } });
+    const token = await ctx.db.prisma.token.create({
+      data: { userId: user.id, name: 't', keyHash: randomUUID(), keyPrefix: 'sk-x', unlimited: false, remainQuota: 500n },
+    });
+    userId = user.id;
+    tokenId = token.id;
+  });
+
+  const balances = async () => {
+    const u = await ctx.db.prisma.user.findUniqueOrThrow({ where: { id: userId } });
+    const t = await ctx.db.prisma.token.findUniqueOrThrow({ where: { id: tokenId } });
+    const logs = await ctx.db.prisma.usageLog.findMany({ where: { userId } });
+    const holds = await ctx.db.prisma.quotaHold.count({ where: { userId } });
+    return {
+      user: Number(u.quota), used: Number(u.usedQuota), token: Number(t.remainQuota), tokenUsed: Number(t.usedQuota),
+      logged: logs.reduce((s, l) => s + Number(l.quota), 0), logs: logs.length, holds, requests: u.requestCount,
+    };
+  };
+
+  it('100 parallel reservations against a token with quota for 10 never overdraw it', async () => {
+    const ids = Array.from({ length: 100 }, () => randomUUID());
+    const outcomes = await Promise.all(ids.map((requestId) => ledger.reserve({ requestId, userId, tokenId, tokenLimited: true, amount: 50 })));
+    const ok = ids.filter((_, i) => outcomes[i]!.ok);
+    expect(ok).toHaveLength(10);
+    const refused = outcomes.find((o) => !o.ok);
+    expect(refused).toEqual({ ok: false, short: 'token', available: 0, needed: 50 });
+    await Promise.all(ok.map((id) => ledger.settle(id, 50, log(id, userId, tokenId))));
+    const b = await balances();
+    expect(b).toMatchObject({ token: 0, user: 500, used: 500, tokenUsed: 500, logged: 500, logs: 10, holds: 0, requests: 10 });
+  });
+
+  it('100 parallel reservations against an account with quota for 10 never overdraw it', async () => {
+    const ids = Array.from({ length: 100 }, () => randomUUID());
+    const outcomes = await Promise.all(ids.map((requestId) => ledger.reserve({ requestId, userId, tokenId, tokenLimited: false, amount: 100 })));
+    const ok = ids.filter((_, i) => outcomes[i]!.ok);
+    expect(ok).toHaveLength(10);
+    expect(outcomes.find((o) => !o.ok)).toEqual({ ok: false, short: 'account', available: 0, needed: 100 });
+    await Promise.all(ok.map((id) => ledger.settle(id, 60, log(id, userId, tokenId))));
+    const b = await balances();
+    expect(b).toMatchObject({ user: 400, used: 600, logged: 600, logs: 10, holds: 0, token: 500 });
+  });
+
+  it('a failed token check leaves the account untouched (all or nothing)', async () => {
+    const r = await ledger.reserve({ requestId: randomUUID(), userId, tokenId, tokenLimited: true, amount: 501 });
+    expect(r).toEqual({ ok: false, short: 'token', available: 500, needed: 501 });
+    expect(await balances()).toMatchObject({ user: 1000, token: 500, holds: 0 });
+  });
+
+  it('settles exactly once, even when settled concurrently', async () => {
+    const id = randomUUID();
+    await ledger.reserve({ requestId: id, userId, tokenId, tokenLimited: true, amount: 100 });
+    const results = await Promise.all(Array.from({ length: 10 }, () => ledger.settle(id, 30, log(id, userId, tokenId))));
+    expect(results.filter((r) => r.settled)).toHaveLength(1);
+    expect(await balances()).toMatchObject({ user: 970, token: 470, used: 30, tokenUsed: 30, logged: 30, logs: 1, holds: 0 });
+  });
+
+  it('a refund (cost 0) gives everything back and logs zero', async () => {
+    const id = randomUUID();
+    await ledger.reserve({ requestId: id, userId, tokenId, tokenLimited: true, amount: 300 });
+    expect(await balances()).toMatchObject({ user: 700, token: 200 });
+    await ledger.settle(id, 0, { ...log(id, userId, tokenId), status: 'error', type: 'error' });
+    expect(await balances()).toMatchObject({ user: 1000, token: 500, used: 0, logged: 0, logs: 1, holds: 0 });
+  });
+
+  it('takes an overage from what is left, never below zero, and records the shortfall', async () => {
+    const id = randomUUID();
+    await ledger.reserve({ requestId: id, userId, tokenId, tokenLimited: true, amount: 400 });
+    const r = await ledger.settle(id, 650, log(id, userId, tokenId)); // token has 100 left after the hold
+    expect(r).toEqual({ settled: true, charged: 500, shortfall: 150 });
+    expect(await balances()).toMatchObject({ token: 0, user: 500, used: 500, logged: 500 });
+    const entry = await ctx.db.prisma.usageLog.findFirstOrThrow({ where: { requestId: id } });
+    expect(entry.content).toMatch(/150 units could not be charged/);
+  });
+
+  it('sweep releases orphaned holds (a crashed process) and leaves fresh ones', async () => {
+    const orphan = randomUUID();
+    const fresh = randomUUID();
+    await ledger.reserve({ requestId: orphan, userId, tokenId, tokenLimited: true, amount: 200 });
+    // Age the orphan as if its process died long ago.
+    await ctx.db.prisma.quotaHold.update({ where: { requestId: orphan }, data: { createdAt: new Date(Date.now() - 3_600_000) } });
+    await ledger.reserve({ requestId: fresh, userId, tokenId, tokenLimited: true, amount: 100 });
+    expect(await ledger.sweep(60_000)).toBe(1);
+    expect(await balances()).toMatchObject({ user: 900, token: 400, holds: 1, logged: 0 });
+    const entry = await ctx.db.prisma.usageLog.findFirstOrThrow({ where: { requestId: orphan } });
+    expect(entry).toMatchObject({ status: 'error', userId, tokenId });
+    // Settling the swept request later is a no-op: the money was already returned.
+    expect((await ledger.settle(orphan, 200, log(orphan, userId, tokenId))).settled).toBe(false);
+    expect(await ledger.sweep(0)).toBe(1);
+    expect(await balances()).toMatchObject({ user: 1000, token: 500, holds: 0 });
+  });
+});
