@@ -5,9 +5,13 @@ import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { installErrorHandlers } from './plugins/error-handler.js';
 import { apiRoutes } from './routes/api/index.js';
+import { relayRoutes } from './routes/v1/index.js';
+import { RelayService } from './relay/service.js';
 import type { AppContext } from './context.js';
 
 export interface BuildOptions {
+  /** The relay (shared with the bots); built here when not given. */
+  relay?: RelayService;
   /** pino options; false in tests that do not care about logs. */
   logger?: boolean | Record<string, unknown>;
 }
@@ -53,6 +57,9 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
     }
   });
 
-  await app.register(apiRoutes, { prefix: '/api', ctx });
+  const relay = opts.relay ?? new RelayService(ctx);
+  if (!opts.relay) app.addHook('onClose', () => relay.close());
+  await app.register(apiRoutes, { prefix: '/api', ctx, relay });
+  await app.register(relayRoutes, { relay });
   return app;
 }

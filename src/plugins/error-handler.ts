@@ -5,6 +5,12 @@ import { RelayError, fromValidation, toWireError } from '../errors.js';
 
 /** Route config: which wire format errors take on this route (the native Anthropic/Gemini endpoints differ). */
 export type ErrorFormat = 'openai' | 'anthropic' | 'gemini';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    errorFormat?: ErrorFormat;
+  }
+}
 export type ErrorEncoder = (err: RelayError) => unknown;
 
 const encoders: Record<ErrorFormat, ErrorEncoder> = {
@@ -50,7 +56,7 @@ export function toRelayError(err: FastifyError | RelayError | Error): RelayError
 
 export function installErrorHandlers(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
-    const format = (request.routeOptions.config as { errorFormat?: ErrorFormat } | undefined)?.errorFormat ?? 'openai';
+    const format = request.routeOptions.config?.errorFormat ?? 'openai';
     const relayErr = toRelayError(err);
     if (relayErr) {
       if (relayErr.status >= 500) request.log.warn({ code: relayErr.code }, relayErr.message);

@@ -15,6 +15,8 @@ import { bootstrap } from '../../src/bootstrap.js';
 import { buildApp } from '../../src/app.js';
 import type { AppContext } from '../../src/context.js';
 import type { FastifyInstance } from 'fastify';
+import { RelayService } from '../../src/relay/service.js';
+import type { AddressPolicy } from '../../src/net/safe-fetch.js';
 
 export type DbKind = 'sqlite' | 'postgresql';
 
@@ -22,7 +24,7 @@ export type DbKind = 'sqlite' | 'postgresql';
 export const PG_ADMIN_URL = process.env.TEST_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
 export const TEST_ADMIN_KEY = 'rsm-test-admin-key-0123456789abcdef';
 
-/** Both databases; PostgreSQL is required in CI and when TEST_REQUIRE_PG=1, otherwise skipped with a warning if down. */
+/** Every data suite runs on both databases (.ci/run starts PostgreSQL where it is down). */
 export const dbKinds: DbKind[] = ['sqlite', 'postgresql'];
 
 export interface TestDatabase {
@@ -89,6 +91,7 @@ export async function createTestContext(
 
 export interface TestApp {
   app: FastifyInstance;
+  relay: RelayService;
   ctx: TestContext;
   adminKey: string;
   /** Authorization header for the root's management key. */
@@ -96,12 +99,19 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
-export async function createTestApp(kind: DbKind, env: Record<string, string> = {}): Promise<TestApp> {
+export async function createTestApp(
+  kind: DbKind,
+  env: Record<string, string> = {},
+  opts: { imageAddressPolicy?: AddressPolicy } = {},
+): Promise<TestApp> {
   const ctx = await createTestContext(kind, env);
-  const app = await buildApp(ctx);
+  const relay = new RelayService(ctx, opts);
+  const app = await buildApp(ctx, { relay });
+  app.addHook('onClose', () => relay.close());
   await app.ready();
   return {
     app,
+    relay,
     ctx,
     adminKey: TEST_ADMIN_KEY,
     admin: { authorization: `Bearer ${TEST_ADMIN_KEY}` },

@@ -1,0 +1,111 @@
+// What a model costs: the admin's overrides (options modelRatios / completionRatios / modelPrices / cache ratios) win
+// over the shipped catalogue (catalog.ts). A model is matched exactly, else by the longest catalogue name it starts with
+// ("gpt-4o-mini-2024-07-18" → "gpt-4o-mini"). A model with no price is refused unless the admin set defaultModelRatio:
+// no silent free calls. Resolutions are cached and dropped whenever options change.
+import type { OptionsStore, Options } from '../services/options.js';
+import { RelayError } from '../errors.js';
+import { parseDecimal, formatDecimal, type Scaled } from './decimal.js';
+import {
+  DEFAULT_MODEL_RATIOS,
+  DEFAULT_COMPLETION_RATIOS,
+  DEFAULT_MODEL_PRICES,
+  DEFAULT_CACHE_READ_RATIOS,
+  DEFAULT_CACHE_WRITE_RATIOS,
+} from './catalog.js';
+
+export interface ModelPrice {
+  model: string;
+  modelRatio: Scaled;
+  completionRatio: Scaled;
+  cacheReadRatio: Scaled;
+  cacheWriteRatio: Scaled;
+  /** USD per request (models priced by call); token ratios then do not apply. */
+  perRequestUsd?: Scaled;
+  /** Where the price came from, for the pricing page and logs. */
+  source: 'admin' | 'catalog' | 'default';
+}
+
+type DecimalMap = Record<string, string | number>;
+
+/** Exact match, else the longest key the model name starts with, else (when allowed) the "*" entry. */
+export function lookup(map: DecimalMap, model: string, wildcard = true): string | number | undefined {
+  if (model in map) return map[model];
+  let best: string | undefined;
+  for (const key of Object.keys(map)) {
+    if (key !== '*' && model.startsWith(key) && (best === undefined || key.length > best.length)) best = key;
+  }
+  return best !== undefined ? map[best] : wildcard ? map['*'] : undefined;
+}
+
+export class Pricing {
+  #cache = new Map<string, ModelPrice | null>();
+
+  constructor(private readonly options: OptionsStore) {
+    options.onChange(() => this.#cache.clear());
+  }
+
+  /** The price of a model, or a 400 naming it when it has none. */
+  resolve(model: string): ModelPrice {
+    const price = this.find(model);
+    if (!price) {
+      throw new RelayError(
+        'model_not_priced',
+        `model ${model} has no price set; ask the administrator to set its ratio (options modelRatios) before it can be used`,
+      );
+    }
+    return price;
+  }
+
+  find(model: string): ModelPrice | undefined {
+    let price = this.#cache.get(model);
+    if (price === undefined) {
+      price = compute(this.options.current, model);
+      if (this.#cache.size > 10_000) this.#cache.clear(); // model names come from clients: bound the cache
+      this.#cache.set(model, price);
+    }
+    return price ?? undefined;
+  }
+
+  /** Every model with a price (catalogue + admin), for the pricing page. */
+  pricedModels(): string[] {
+    const o = this.options.current;
+    return [...new Set([...Object.keys(DEFAULT_MODEL_RATIOS), ...Object.keys(DEFAULT_MODEL_PRICES), ...Object.keys(o.modelRatios), ...Object.keys(o.modelPrices)])]
+      .filter((m) => m !== '*')
+      .sort();
+  }
+}
+
+function compute(o: Readonly<Options>, model: string): ModelPrice | null {
+  // Precedence: admin per-request price, admin ratio, catalogue per-request price, catalogue ratio, admin default.
+  let perRequest: string | number | undefined;
+  let modelRatio: string | number | undefined;
+  let source: ModelPrice['source'];
+  if ((perRequest = lookup(o.modelPrices, model, false)) !== undefined) source = 'admin';
+  else if ((modelRatio = lookup(o.modelRatios, model, false)) !== undefined) source = 'admin';
+  else if ((perRequest = lookup(DEFAULT_MODEL_PRICES, model, false)) !== undefined) source = 'catalog';
+  else if ((modelRatio = lookup(DEFAULT_MODEL_RATIOS, model, false)) !== undefined) source = 'catalog';
+  else if (o.defaultModelRatio !== null) {
+    modelRatio = o.defaultModelRatio;
+    source = 'default';
+  } else return null;
+
+  const completion = lookup(o.completionRatios, model, false) ?? lookup(DEFAULT_COMPLETION_RATIOS, model, false) ?? 1;
+  const cacheRead = lookup(o.cacheReadRatios, model) ?? lookup(DEFAULT_CACHE_READ_RATIOS, model) ?? 1;
+  const cacheWrite = lookup(o.cacheWriteRatios, model) ?? lookup(DEFAULT_CACHE_WRITE_RATIOS, model) ?? 1;
+  return {
+    model,
+    modelRatio: parseDecimal(modelRatio ?? 0),
+    completionRatio: parseDecimal(completion),
+    cacheReadRatio: parseDecimal(cacheRead),
+    cacheWriteRatio: parseDecimal(cacheWrite),
+    ...(perRequest !== undefined ? { perRequestUsd: parseDecimal(perRequest) } : {}),
+    source,
+  };
+}
+
+/** Display helpers: USD per 1M tokens for a ratio (ratio 1 = 0.002 USD / 1K tokens = 2 USD / 1M). */
+export function usdPerMillion(modelRatio: Scaled, groupRatio: Scaled, multiplier: Scaled = 1_000_000_000n): string {
+  // 2 USD per 1M tokens per unit of ratio; three scaled factors → divide by 10^18 after multiplying by 2.
+  const scaled = (2n * modelRatio * groupRatio * multiplier) / 1_000_000_000_000_000_000n;
+  return formatDecimal(scaled);
+}

@@ -1,0 +1,100 @@
+// Admission: everything checked before any upstream call, each refusal with its own code and a message that says what
+// to do. Order: model access (token list, group) → content filter → price → estimate → reserve.
+import { RelayError } from '../errors.js';
+import { computeQuota, quotaToUsd, type PriceRatios } from '../billing/decimal.js';
+import type { ModelPrice, Pricing } from '../billing/pricing.js';
+import type { Ledger } from '../billing/ledger.js';
+import type { OptionsStore } from '../services/options.js';
+import type { RelayCall } from './call.js';
+import type { ChannelRouter } from './channels.js';
+import type { GroupDirectory, GroupInfo } from './groups.js';
+import type { ContentFilter } from './content-filter.js';
+import { estimatePromptTokens, completionAllowance } from './estimate.js';
+
+export interface AdmitDeps {
+  channels: ChannelRouter;
+  groups: GroupDirectory;
+  pricing: Pricing;
+  ledger: Ledger;
+  filter: ContentFilter;
+  options: OptionsStore;
+}
+
+export function ratiosOf(price: ModelPrice, group: GroupInfo): PriceRatios {
+  return {
+    group: group.ratio,
+    model: price.modelRatio,
+    completion: price.completionRatio,
+    cacheRead: price.cacheReadRatio,
+    cacheWrite: price.cacheWriteRatio,
+    perRequestUsd: price.perRequestUsd,
+  };
+}
+
+/** Token model list and group availability. Shared with GET /v1/models/:id. */
+export async function checkModelAccess(deps: Pick<AdmitDeps, 'channels'>, call: Pick<RelayCall, 'model' | 'payer'>): Promise<void> {
+  const { model, payer } = call;
+  if (payer.token?.models && !payer.token.models.has(model)) {
+    throw new RelayError('model_not_allowed', `model ${model} is not allowed for this API key; allowed: ${[...payer.token.models].sort().join(', ')}`);
+  }
+  await deps.channels.ensureLoaded();
+  if (deps.channels.serving(payer.group, model).some((c) => c.status !== 'disabled')) return;
+  const groups = deps.channels.groupsWith(model);
+  if (groups.length === 0) throw new RelayError('model_not_found', `model ${model} does not exist or is not offered here`);
+  throw new RelayError(
+    'model_not_in_group',
+    `model ${model} is not available in group ${payer.group}; groups that have it: ${groups.join(', ')}`,
+    undefined,
+    { groups },
+  );
+}
+
+export async function admit(deps: AdmitDeps, call: RelayCall): Promise<void> {
+  await checkModelAccess(deps, call);
+
+  if (call.chat && deps.filter.active) {
+    const word = deps.filter.findInMessages(call.chat.messages);
+    if (word) throw new RelayError('content_filtered', `the request was filtered: it contains the prohibited word "${word}"`);
+  } else if (deps.filter.active && call.kind !== 'chat') {
+    const word = deps.filter.find(JSON.stringify(call.body.prompt ?? call.body.input ?? ''));
+    if (word) throw new RelayError('content_filtered', `the request was filtered: it contains the prohibited word "${word}"`);
+  }
+
+  const price = deps.pricing.resolve(call.model);
+  const group = await deps.groups.get(call.payer.group);
+  if (!group) throw new RelayError('model_not_in_group', `group ${call.payer.group} does not exist; ask the administrator`);
+  call.price = price;
+  call.group = group;
+
+  const prompt = await estimatePromptTokens(call);
+  const completion = completionAllowance(call, deps.options.current.defaultCompletionEstimate);
+  call.estimate = { prompt, completion };
+  const amount = computeQuota(ratiosOf(price, group), { prompt, completion, cacheRead: 0, cacheWrite: 0 });
+
+  const token = call.payer.token;
+  const outcome = await deps.ledger.reserve({
+    requestId: call.id,
+    userId: call.payer.userId,
+    tokenId: token?.id ?? null,
+    tokenLimited: token?.limited ?? false,
+    amount,
+  });
+  if (!outcome.ok) {
+    const need = `this request needs up to ${amount} units ($${quotaToUsd(amount)})`;
+    if (outcome.short === 'token') {
+      throw new RelayError(
+        'token_quota_exhausted',
+        `token quota exhausted: ${need} but this API key has ${outcome.available} left (short by ${amount - outcome.available}); raise the key's quota limit or use another key`,
+        undefined,
+        { needed: amount, available: outcome.available },
+      );
+    }
+    throw new RelayError(
+      'account_quota_exhausted',
+      `account quota exhausted: ${need} but the account has ${outcome.available} left (short by ${amount - outcome.available}); recharge with a redemption code`,
+      undefined,
+      { needed: amount, available: outcome.available },
+    );
+  }
+  call.reserved = amount;
+}

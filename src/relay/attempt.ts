@@ -1,0 +1,346 @@
+// One upstream attempt: build the provider request, send it, and deliver the answer to the sink — as is when the client
+// speaks the channel's own format (native pass-through), translated through the canonical format otherwise — while
+// metering what was generated. A failure before any byte reached the client is an AttemptError that says whether the
+// next channel may be tried; after that, the stream is failed in place and billed for what it carried.
+import { RelayError } from '../errors.js';
+import type {
+  ChatCompletionChunk,
+  ChatRequest,
+  ProviderAdapter,
+  SseEvent,
+  StreamContext,
+  UpstreamErrorInfo,
+  UpstreamRequest,
+  UpstreamTarget,
+  Usage,
+} from '../providers/types.js';
+import { UpstreamStreamError } from '../providers/types.js';
+import type { RelayCall } from './call.js';
+import type { RouteChoice } from './channels.js';
+import type { ResponseSink } from './sink.js';
+import type { ContentFilter } from './content-filter.js';
+import { DEFAULT_TOTAL_TIMEOUT_MS, classify, readText, UpstreamUnreachable, type Forwarder, type UpstreamResponse } from './forward.js';
+import { SseReader, encodeSse } from './sse.js';
+import type { StreamEncoder } from './inbound/types.js';
+
+/** Largest non-stream upstream answer we buffer (a big embeddings batch is tens of MB). */
+const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
+
+export interface AttemptDeps {
+  forwarder: Forwarder;
+  filter: ContentFilter;
+  adapterFor(type: string): ProviderAdapter | undefined;
+  /** Replaces http(s) image URLs with data: URIs (SSRF-safe download) for upstreams that need inline images. */
+  inlineImages(req: ChatRequest, signal: AbortSignal): Promise<ChatRequest>;
+}
+
+export class AttemptError extends Error {
+  override name = 'AttemptError';
+  constructor(
+    readonly error: RelayError,
+    /** Another channel may be tried (nothing reached the client, and the failure is the upstream's). */
+    readonly retriable: boolean,
+    /** The upstream says this key is invalid or out of credit: disable it. */
+    readonly disableReason?: string,
+  ) {
+    super(error.message);
+  }
+}
+
+export async function attempt(deps: AttemptDeps, call: RelayCall, choice: RouteChoice, sink: ResponseSink): Promise<void> {
+  const adapter = deps.adapterFor(choice.channel.type);
+  if (!adapter) {
+    throw new AttemptError(new RelayError('no_channel', `channel ${choice.channel.id} has unknown type ${choice.channel.type}`), true);
+  }
+  const target: UpstreamTarget = { baseUrl: choice.channel.baseUrl, key: choice.key, model: choice.upstreamModel, config: choice.channel.config };
+  const native = call.format === adapter.nativeFormat;
+  const upstream = await buildRequest(deps, adapter, call, target, native, sink.signal);
+
+  const timeout = AbortSignal.timeout(choice.channel.config.totalTimeoutMs ?? DEFAULT_TOTAL_TIMEOUT_MS);
+  const signal = AbortSignal.any([sink.signal, timeout]);
+  let res: UpstreamResponse;
+  try {
+    res = await deps.forwarder.send(upstream, choice.channel.config, signal);
+  } catch (err) {
+    throw unreachable(err as UpstreamUnreachable, sink);
+  }
+
+  if (res.status >= 300) {
+    const info = adapter.parseError(res.status, await readText(res.body, 256 * 1024).catch(() => ''));
+    throw upstreamFailure(adapter, res.status, info);
+  }
+
+  const ctx: StreamContext = { id: `chatcmpl-${call.id}`, created: Math.floor(call.startedAt / 1000), model: call.model };
+  try {
+    if (!call.stream) await deliverWhole(deps, adapter, call, res, native, ctx, sink);
+    else await deliverStream(deps, adapter, call, res, native, ctx, sink);
+  } catch (err) {
+    res.body.destroy();
+    throw err instanceof StreamFailed ? err : toFailure(err, adapter, sink);
+  }
+}
+
+/** Any error during delivery → what it means for this attempt (retriable or not) or for the call. */
+function toFailure(err: unknown, adapter: ProviderAdapter, sink: ResponseSink): AttemptError | RelayError {
+  if (err instanceof AttemptError || err instanceof RelayError) return err;
+  if (err instanceof UpstreamStreamError) return upstreamFailure(adapter, 200, err.info);
+  return unreachable(classify(err, sink.signal), sink);
+}
+
+async function buildRequest(
+  deps: AttemptDeps,
+  adapter: ProviderAdapter,
+  call: RelayCall,
+  target: UpstreamTarget,
+  native: boolean,
+  signal: AbortSignal,
+): Promise<UpstreamRequest> {
+  const unsupported = (what: string) =>
+    new AttemptError(new RelayError('no_channel', `channel type ${adapter.type} does not support ${what}`), true);
+  // We always ask OpenAI-format upstreams for usage in streams; the client's own choice decides what it sees.
+  const withUsage = (body: Record<string, unknown>) =>
+    call.stream ? { ...body, stream_options: { ...(body.stream_options as object | undefined), include_usage: true } } : body;
+
+  switch (call.kind) {
+    case 'chat': {
+      if (native) return adapter.native.buildRequest(call.format === 'openai' ? withUsage(call.body) : call.body, target, call.stream);
+      let chat = call.chat!;
+      if (adapter.requiresInlineImages) chat = await deps.inlineImages(chat, signal);
+      return adapter.buildChatRequest({ ...chat, stream: call.stream, ...(call.stream ? { stream_options: { include_usage: true } } : {}) }, target);
+    }
+    case 'completions': {
+      if (adapter.nativeFormat !== 'openai') throw unsupported('/v1/completions');
+      const req = adapter.native.buildRequest(withUsage(call.body), target, call.stream);
+      return { ...req, url: req.url.replace(/\/chat\/completions(?=\?|$)/, '/completions') };
+    }
+    case 'embeddings': {
+      if (!adapter.buildEmbeddingsRequest) throw unsupported('/v1/embeddings');
+      return adapter.buildEmbeddingsRequest(call.body, target);
+    }
+  }
+}
+
+function unreachable(err: UpstreamUnreachable, sink: ResponseSink): AttemptError | RelayError {
+  if (err.kind === 'aborted' && sink.signal.aborted) {
+    return new RelayError('invalid_request', 'client closed the connection', 499);
+  }
+  if (err.kind === 'timeout' || err.kind === 'aborted') {
+    return new AttemptError(new RelayError('upstream_timeout', `upstream timed out: ${err.message}`), true);
+  }
+  return new AttemptError(new RelayError('upstream_error', `upstream unreachable: ${err.message}`, 502), true);
+}
+
+/** "They said no": pass their message on, marked as upstream, with a sensible status. */
+function upstreamFailure(adapter: ProviderAdapter, status: number, info: UpstreamErrorInfo): AttemptError {
+  const details = { upstream_status: status, ...(info.code ? { upstream_code: info.code } : {}) };
+  const message = `upstream error (${adapter.type}): ${info.message}`;
+  switch (info.kind) {
+    case 'bad_request': {
+      const clientStatus = status >= 400 && status < 500 && status !== 401 && status !== 403 ? status : 400;
+      return new AttemptError(new RelayError('upstream_error', message, clientStatus, details), false);
+    }
+    case 'rate_limited':
+      return new AttemptError(new RelayError('upstream_error', message, 429, details), true);
+    case 'invalid_key':
+    case 'no_credit':
+      return new AttemptError(new RelayError('upstream_error', message, 502, details), true, `${info.kind}: ${info.message}`);
+    case 'overloaded':
+      return new AttemptError(new RelayError('upstream_error', message, status === 503 ? 503 : 502, details), true);
+    default:
+      return new AttemptError(new RelayError('upstream_error', message, 502, details), status >= 500);
+  }
+}
+
+/* ---------------------------------------------------------------- non-stream ---------------------------------- */
+
+async function deliverWhole(
+  deps: AttemptDeps,
+  adapter: ProviderAdapter,
+  call: RelayCall,
+  res: UpstreamResponse,
+  native: boolean,
+  ctx: StreamContext,
+  sink: ResponseSink,
+): Promise<void> {
+  const text = await readText(res.body, MAX_RESPONSE_BYTES);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new AttemptError(new RelayError('upstream_error', `upstream (${adapter.type}) returned a body that is not JSON`, 502), true);
+  }
+  let out: string;
+  let usage: Usage | undefined;
+  let generated = '';
+  if (call.kind !== 'chat') {
+    const body = json as { usage?: Parameters<ProviderAdapter['usageOf']>[0]; choices?: Array<{ text?: string }> };
+    usage = adapter.usageOf(body.usage);
+    generated = (body.choices ?? []).map((c) => c.text ?? '').join('');
+    out = text;
+  } else if (native) {
+    usage = adapter.native.usageOfResponse(json);
+    generated = adapter.native.textOfResponse(json);
+    out = text; // byte-faithful
+  } else {
+    const completion = adapter.parseChatResponse(json, ctx);
+    usage = adapter.usageOf(completion.usage);
+    generated = completion.choices.map((c) => (typeof c.message.content === 'string' ? c.message.content : '')).join('');
+    out = JSON.stringify(call.format === 'openai' ? completion : call.inbound!.fromChatCompletion(completion, call.model));
+  }
+  call.usage = usage;
+  call.generated = generated;
+  if (deps.filter.checksCompletions) {
+    const word = deps.filter.find(generated);
+    if (word) throw new RelayError('content_filtered', `the completion was filtered: it contains the prohibited word "${word}"`);
+  }
+  call.committed = true;
+  call.firstByteAt = Date.now();
+  sink.json(200, out);
+}
+
+/* ---------------------------------------------------------------- stream -------------------------------------- */
+
+/** Per-mode handling of one upstream event: returns the text to send (possibly empty) and the text it generated. */
+interface StreamMode {
+  onEvent(ev: SseEvent): { out: string; delta: string; ended: boolean };
+  finish(): { out: string; usage: Usage | undefined };
+  /** In-stream error text in the client's format. */
+  errorText(err: RelayError): string;
+}
+
+async function deliverStream(
+  deps: AttemptDeps,
+  adapter: ProviderAdapter,
+  call: RelayCall,
+  res: UpstreamResponse,
+  native: boolean,
+  ctx: StreamContext,
+  sink: ResponseSink,
+): Promise<void> {
+  const mode = native || call.kind !== 'chat' ? nativeMode(adapter, call) : translatedMode(adapter, call, ctx);
+  const watch = deps.filter.checksCompletions ? deps.filter.watcher() : null;
+  const reader = new SseReader();
+  let ended = false;
+
+  const handle = async (events: SseEvent[]) => {
+    for (const ev of events) {
+      const step = mode.onEvent(ev);
+      ended ||= step.ended;
+      if (step.delta) {
+        call.generated += step.delta;
+        const word = watch?.(step.delta);
+        if (word) throw new RelayError('content_filtered', `the completion was filtered: it contains the prohibited word "${word}"`);
+      }
+      if (step.out) await send(step.out);
+    }
+  };
+  const send = async (text: string) => {
+    if (!call.committed) {
+      call.committed = true;
+      call.firstByteAt = Date.now();
+      sink.start();
+    }
+    await sink.write(text);
+  };
+
+  try {
+    for await (const chunk of res.body) await handle(reader.push(chunk as Buffer));
+    await handle(reader.end());
+  } catch (err) {
+    // Meter what we have; once bytes reached the client the error goes in-stream and the pipeline bills what streamed.
+    call.usage = mode.finish().usage;
+    const failure = toFailure(err, adapter, sink);
+    if (!call.committed) throw failure;
+    const relayErr = failure instanceof AttemptError ? failure.error : failure;
+    if (!sink.signal.aborted) sink.fail(relayErr, mode.errorText);
+    throw new StreamFailed(relayErr);
+  }
+  const { out, usage } = mode.finish();
+  call.usage = usage;
+  if (!call.committed && !ended && !out) {
+    throw new AttemptError(new RelayError('upstream_error', `upstream (${adapter.type}) closed the stream without sending anything`, 502), true);
+  }
+  if (out) await send(out);
+  if (!ended) {
+    const err = new RelayError('upstream_error', `upstream (${adapter.type}) closed the stream before it finished`, 502);
+    sink.fail(err, mode.errorText);
+    throw new StreamFailed(err);
+  }
+  sink.end();
+}
+
+/** The stream already told the client about the error; the pipeline only bills and logs it. */
+export class StreamFailed extends Error {
+  override name = 'StreamFailed';
+  constructor(readonly error: RelayError) {
+    super(error.message);
+  }
+}
+
+/** Pass-through: every event is forwarded as it came (OpenAI's usage chunk is dropped unless the client asked). */
+function nativeMode(adapter: ProviderAdapter, call: RelayCall): StreamMode {
+  const meter = adapter.native.createStreamMeter();
+  const openai = adapter.nativeFormat === 'openai';
+  let seen = 0;
+  let ended = false;
+  return {
+    onEvent(ev) {
+      if (openai && ev.data === '[DONE]') {
+        ended = true;
+        return { out: encodeSse(ev), delta: '', ended: true };
+      }
+      meter.push(ev);
+      const text = meter.text();
+      const delta = text.slice(seen);
+      seen = text.length;
+      if (!openai) ended ||= isNativeEnd(adapter.nativeFormat, ev);
+      const usageOnly = openai && !call.clientWantsUsage && ev.data.includes('"choices":[]') && ev.data.includes('"usage"');
+      return { out: usageOnly ? '' : encodeSse(ev), delta, ended };
+    },
+    finish: () => ({ out: '', usage: meter.usage() }),
+    errorText: (err) =>
+      adapter.nativeFormat === 'anthropic'
+        ? encodeSse({ event: 'error', data: JSON.stringify({ type: 'error', error: { type: err.type, message: err.message } }) })
+        : encodeSse({ data: JSON.stringify(openai ? { error: { message: err.message, type: err.type, code: err.code } } : { error: { code: err.status, message: err.message, status: err.code } }) }),
+  };
+}
+
+function isNativeEnd(format: 'anthropic' | 'gemini' | 'openai', ev: SseEvent): boolean {
+  if (format === 'anthropic') return ev.event === 'message_stop' || ev.data.includes('"type":"message_stop"');
+  return /"finishReason"\s*:/.test(ev.data);
+}
+
+/** Translation: upstream events → canonical chunks → the client's format. */
+function translatedMode(adapter: ProviderAdapter, call: RelayCall, ctx: StreamContext): StreamMode {
+  const translator = adapter.createChatStream(ctx);
+  const encoder: StreamEncoder | undefined = call.format === 'openai' ? undefined : call.inbound!.createStreamEncoder(call.model);
+  let finished = false;
+  const encode = (chunks: ChatCompletionChunk[]): { out: string; delta: string; end: boolean } => {
+    let out = '';
+    let delta = '';
+    let end = false;
+    for (const c of chunks) {
+      for (const choice of c.choices) {
+        if (typeof choice.delta.content === 'string') delta += choice.delta.content;
+        if (choice.finish_reason) end = true;
+      }
+      if (encoder) out += encoder.encode(c);
+      else if (c.choices.length > 0 || call.clientWantsUsage) out += `data: ${JSON.stringify(c)}\n\n`;
+    }
+    return { out, delta, end };
+  };
+  return {
+    onEvent(ev) {
+      const { out, delta, end } = encode(translator.push(ev));
+      return { out, delta, ended: end };
+    },
+    finish() {
+      if (finished) return { out: '', usage: undefined };
+      finished = true;
+      const { chunks, usage } = translator.finish();
+      const { out } = encode(chunks);
+      return { out: out + (encoder ? encoder.finish(usage) : 'data: [DONE]\n\n'), usage };
+    },
+    errorText: (err) => (encoder ? encoder.error(err.message, err.type) : `data: ${JSON.stringify({ error: { message: err.message, type: err.type, code: err.code } })}\n\n`),
+  };
+}

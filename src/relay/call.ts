@@ -1,0 +1,61 @@
+// RelayCall: everything known about one relay request, filled in stage by stage (see docs/lifecycle.md).
+// One typed object instead of a string-keyed bag, so each stage says what it reads and writes.
+import type { ChatRequest, Usage } from '../providers/types.js';
+import type { InboundFormat } from './inbound/types.js';
+import type { RelayToken } from './token-auth.js';
+import type { ModelPrice } from '../billing/pricing.js';
+import type { GroupInfo } from './groups.js';
+import type { RouteChoice } from './channels.js';
+import type { CallSource } from './chat.js';
+
+export type ClientFormat = 'openai' | 'anthropic' | 'gemini';
+export type CallKind = 'chat' | 'completions' | 'embeddings';
+
+/** Who pays: a relay token's owner (API), or an account directly (bots). */
+export interface Payer {
+  userId: number;
+  token: RelayToken | null;
+  group: string;
+  source: CallSource;
+}
+
+export interface RelayCall {
+  readonly id: string;
+  readonly startedAt: number;
+  /** The route, for the usage log ("/v1/chat/completions"). */
+  readonly endpoint: string;
+  readonly kind: CallKind;
+  readonly format: ClientFormat;
+  readonly payer: Payer;
+  /** The model the client asked for. */
+  readonly model: string;
+  readonly stream: boolean;
+  /** The client's body as sent (native pass-through uses it). */
+  readonly body: Record<string, unknown>;
+  /** The canonical request (chat calls). */
+  readonly chat: ChatRequest | undefined;
+  readonly inbound: InboundFormat | undefined;
+  /** OpenAI streams: the client asked for the usage chunk itself (we always ask upstream for it). */
+  readonly clientWantsUsage: boolean;
+
+  // admit
+  price?: ModelPrice;
+  group?: GroupInfo;
+  /** Locally counted prompt tokens (images included) and the completion allowance used for the reservation. */
+  estimate?: { prompt: number; completion: number };
+  reserved?: number;
+
+  // forward
+  route?: RouteChoice;
+  attempts: number;
+  /** Bytes reached the client: nothing may be retried from here on. */
+  committed: boolean;
+  firstByteAt?: number;
+  /** Text generated so far (for local counting when the upstream reports no usage). */
+  generated: string;
+  usage?: Usage;
+}
+
+export function newCall(init: Omit<RelayCall, 'attempts' | 'committed' | 'generated'>): RelayCall {
+  return { ...init, attempts: 0, committed: false, generated: '' };
+}

@@ -1,0 +1,182 @@
+// Channels in memory, indexed by (group, model), and the routing policy over them:
+// highest priority first; weighted random order within a priority; a multi-key channel spreads over its enabled keys.
+// Changes (admin edits, auto-disable) reload the index on every instance via the InvalidationBus.
+import type { Db } from '../db/client.js';
+import type { InvalidationBus } from '../cache/bus.js';
+import type { ChannelConfig } from '../providers/types.js';
+
+export interface ChannelRecord {
+  id: number;
+  name: string;
+  type: string;
+  baseUrl: string;
+  keys: string[];
+  /** key index → reason it was disabled */
+  disabledKeys: Record<string, string>;
+  models: string[];
+  modelMapping: Record<string, string>;
+  groups: string[];
+  priority: number;
+  weight: number;
+  status: string;
+  disabledReason: string | null;
+  config: ChannelConfig;
+}
+
+function json<T>(text: string, fallback: T): T {
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return fallback;
+  }
+}
+
+export function channelFromRow(row: {
+  id: number; name: string; type: string; baseUrl: string; keys: string; disabledKeys: string; models: string;
+  modelMapping: string; groups: string; priority: number; weight: number; status: string; disabledReason: string | null; config: string;
+}): ChannelRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    type: row.type,
+    baseUrl: row.baseUrl.replace(/\/+$/, ''),
+    keys: json<string[]>(row.keys, []),
+    disabledKeys: json<Record<string, string>>(row.disabledKeys, {}),
+    models: json<string[]>(row.models, []),
+    modelMapping: json<Record<string, string>>(row.modelMapping, {}),
+    groups: json<string[]>(row.groups, []),
+    priority: row.priority,
+    weight: row.weight,
+    status: row.status,
+    disabledReason: row.disabledReason,
+    config: json<ChannelConfig>(row.config, {}),
+  };
+}
+
+/** One upstream attempt: a channel and one of its keys (index into channel.keys; -1 for key-less channels). */
+export interface RouteChoice {
+  channel: ChannelRecord;
+  keyIndex: number;
+  key: string;
+  upstreamModel: string;
+}
+
+export type Random = () => number;
+
+export class ChannelRouter {
+  #channels: ChannelRecord[] = [];
+  /** group → model → channels serving it (any status), sorted by priority descending */
+  #index = new Map<string, Map<string, ChannelRecord[]>>();
+  #stale = true;
+  #loading: Promise<void> | null = null;
+
+  constructor(
+    private readonly db: Db,
+    bus: InvalidationBus,
+    private readonly random: Random = Math.random,
+  ) {
+    bus.subscribe('channels', () => {
+      this.#stale = true;
+    });
+  }
+
+  async ensureLoaded(): Promise<void> {
+    if (this.#stale) await this.reload();
+  }
+
+  reload(): Promise<void> {
+    this.#loading ??= (async () => {
+      try {
+        this.#stale = false;
+        const rows = await this.db.prisma.channel.findMany({ orderBy: { id: 'asc' } });
+        this.#channels = rows.map(channelFromRow);
+        this.#index = buildIndex(this.#channels);
+      } catch (err) {
+        this.#stale = true;
+        throw err;
+      } finally {
+        this.#loading = null;
+      }
+    })();
+    return this.#loading;
+  }
+
+  get channels(): readonly ChannelRecord[] {
+    return this.#channels;
+  }
+
+  /** Channels in the group serving the model, any status (call ensureLoaded first). */
+  serving(group: string, model: string): readonly ChannelRecord[] {
+    return this.#index.get(group)?.get(model) ?? [];
+  }
+
+  /** Groups that have at least one channel (not manually disabled) serving the model. */
+  groupsWith(model: string): string[] {
+    const out: string[] = [];
+    for (const [group, models] of this.#index) {
+      if (models.get(model)?.some((c) => c.status !== 'disabled')) out.push(group);
+    }
+    return out.sort();
+  }
+
+  /** Models reachable in a group (channels not manually disabled). */
+  modelsOf(group: string): string[] {
+    const models = this.#index.get(group);
+    if (!models) return [];
+    return [...models.entries()].filter(([, cs]) => cs.some((c) => c.status !== 'disabled')).map(([m]) => m).sort();
+  }
+
+  /**
+   * The order in which to try channels for one request: priority levels high to low, weighted random order within a
+   * level (weight 0 channels only when nothing else is left), skipping disabled channels and channels without a usable key.
+   */
+  plan(group: string, model: string): RouteChoice[] {
+    const enabled = this.serving(group, model).filter((c) => c.status === 'enabled' && usableKeys(c).length > 0);
+    const byPriority = new Map<number, ChannelRecord[]>();
+    for (const c of enabled) byPriority.set(c.priority, [...(byPriority.get(c.priority) ?? []), c]);
+    const levels = [...byPriority.keys()].sort((a, b) => b - a);
+    const plan: RouteChoice[] = [];
+    for (const level of levels) {
+      for (const channel of weightedOrder(byPriority.get(level)!, this.random)) {
+        const keys = usableKeys(channel);
+        const keyIndex = keys[Math.floor(this.random() * keys.length)]!;
+        plan.push({
+          channel,
+          keyIndex,
+          key: keyIndex >= 0 ? channel.keys[keyIndex]! : '',
+          upstreamModel: channel.modelMapping[model] ?? model,
+        });
+      }
+    }
+    return plan;
+  }
+}
+
+/** Indexes of keys not disabled; key-less channels (local Ollama/vLLM) have the single pseudo-key -1. */
+export function usableKeys(channel: ChannelRecord): number[] {
+  if (channel.keys.length === 0) return [-1];
+  return channel.keys.map((_, i) => i).filter((i) => !(String(i) in channel.disabledKeys));
+}
+
+/** Weighted random permutation (Efraimidis–Spirakis: sort by u^(1/w)); weight 0 goes last. */
+export function weightedOrder<T extends { weight: number }>(items: T[], random: Random): T[] {
+  return items
+    .map((item) => ({ item, score: item.weight > 0 ? Math.pow(random(), 1 / item.weight) : -1 - random() }))
+    .sort((a, b) => b.score - a.score)
+    .map((x) => x.item);
+}
+
+function buildIndex(channels: ChannelRecord[]): Map<string, Map<string, ChannelRecord[]>> {
+  const index = new Map<string, Map<string, ChannelRecord[]>>();
+  for (const channel of channels) {
+    for (const group of channel.groups) {
+      let models = index.get(group);
+      if (!models) index.set(group, (models = new Map()));
+      for (const model of channel.models) {
+        models.set(model, [...(models.get(model) ?? []), channel]);
+      }
+    }
+  }
+  for (const models of index.values()) for (const list of models.values()) list.sort((a, b) => b.priority - a.priority);
+  return index;
+}

@@ -1,0 +1,148 @@
+// The relay pipeline for one admitted call: route → attempt (retrying other channels while nothing reached the client)
+// → meter → settle → log. `settle` sits in a finally: whatever happens (upstream error, client disconnect, a bug), the
+// reservation is settled or refunded exactly once, here, and the usage log row is written in the same transaction.
+import type { FastifyBaseLogger } from 'fastify';
+import { RelayError } from '../errors.js';
+import { computeQuota } from '../billing/decimal.js';
+import type { Ledger, UsageLogEntry } from '../billing/ledger.js';
+import { countText } from '../billing/tokenizer.js';
+import { formatDecimal } from '../billing/decimal.js';
+import type { OptionsStore } from '../services/options.js';
+import type { RelayCall } from './call.js';
+import type { ChannelRouter, RouteChoice } from './channels.js';
+import type { ResponseSink } from './sink.js';
+import { attempt, AttemptError, StreamFailed, type AttemptDeps } from './attempt.js';
+import { ratiosOf } from './admit.js';
+import type { Usage } from '../providers/types.js';
+
+export interface PipelineDeps extends AttemptDeps {
+  channels: ChannelRouter;
+  ledger: Ledger;
+  options: OptionsStore;
+  log: FastifyBaseLogger;
+  /** The upstream said a key is invalid or out of credit. */
+  disableChannel(choice: RouteChoice, reason: string): Promise<void>;
+}
+
+export interface CallOutcome {
+  status: 'ok' | 'error';
+  error?: RelayError;
+  charged: number;
+  /** The token counts billed. */
+  usage: Usage;
+}
+
+export async function runCall(deps: PipelineDeps, call: RelayCall, sink: ResponseSink): Promise<CallOutcome> {
+  let error: RelayError | undefined;
+  try {
+    await forward(deps, call, sink);
+  } catch (err) {
+    if (err instanceof StreamFailed) error = err.error;
+    else {
+      error = err instanceof RelayError ? err : err instanceof AttemptError ? err.error : undefined;
+      if (!error) {
+        deps.log.error({ err, requestId: call.id }, 'relay call failed unexpectedly');
+        error = new RelayError('internal_error', `internal error (request id ${call.id})`);
+      }
+      if (!sink.signal.aborted) sink.fail(error, () => '');
+    }
+  }
+  const { charged, usage } = await settle(deps, call, error);
+  return error ? { status: 'error', error, charged, usage } : { status: 'ok', charged, usage };
+}
+
+async function forward(deps: PipelineDeps, call: RelayCall, sink: ResponseSink): Promise<void> {
+  const plan = deps.channels.plan(call.payer.group, call.model);
+  if (plan.length === 0) {
+    const all = deps.channels.serving(call.payer.group, call.model);
+    const reasons = all.map((c) => `${c.name}: ${c.status}${c.disabledReason ? ` (${c.disabledReason})` : ''}`).join('; ');
+    throw new RelayError('no_channel', `no channel is available for model ${call.model} in group ${call.payer.group}${reasons ? ` — ${reasons}` : ''}`);
+  }
+  const maxAttempts = 1 + deps.options.current.retryCount;
+  let last: AttemptError | undefined;
+  for (const choice of plan.slice(0, maxAttempts)) {
+    if (sink.signal.aborted) throw new RelayError('invalid_request', 'client closed the connection', 499);
+    call.route = choice;
+    call.attempts++;
+    deps.log.debug({ requestId: call.id, channel: choice.channel.id, key: choice.keyIndex, attempt: call.attempts, model: choice.upstreamModel }, 'route');
+    try {
+      await attempt(deps, call, choice, sink);
+      return;
+    } catch (err) {
+      if (!(err instanceof AttemptError)) throw err;
+      if (err.disableReason && deps.options.current.autoDisableChannels) {
+        await deps.disableChannel(choice, err.disableReason).catch((e) => deps.log.error({ err: e }, 'could not disable channel'));
+      }
+      deps.log.debug({ requestId: call.id, channel: choice.channel.id, retriable: err.retriable, error: err.message }, 'attempt failed');
+      if (!err.retriable || call.committed) throw err;
+      last = err;
+    }
+  }
+  throw last!;
+}
+
+/** What to bill: the upstream's usage, else a local count of what was generated (prompt from the estimate). */
+function billedUsage(call: RelayCall): Usage {
+  if (call.usage) return call.usage;
+  const completion = call.generated ? countText(call.generated, call.model) : 0;
+  const reachedUpstream = call.committed || completion > 0;
+  return { promptTokens: reachedUpstream ? (call.estimate?.prompt ?? 0) : 0, completionTokens: completion, cacheReadTokens: 0, cacheWriteTokens: 0 };
+}
+
+async function settle(deps: PipelineDeps, call: RelayCall, error: RelayError | undefined): Promise<{ charged: number; usage: Usage }> {
+  const billable = !error || call.committed || call.usage !== undefined;
+  const usage = billable ? billedUsage(call) : zeroUsage;
+  if (call.reserved === undefined) return { charged: 0, usage }; // never admitted: nothing held
+  let cost = 0;
+  try {
+    if (billable && call.price && call.group) {
+      if (call.price.perRequestUsd !== undefined && !error) cost = computeQuota(ratiosOf(call.price, call.group), zero);
+      else if (call.price.perRequestUsd === undefined) {
+        cost = computeQuota(ratiosOf(call.price, call.group), {
+          prompt: usage.promptTokens,
+          completion: usage.completionTokens,
+          cacheRead: usage.cacheReadTokens,
+          cacheWrite: usage.cacheWriteTokens,
+        });
+      }
+    }
+    const result = await deps.ledger.settle(call.id, cost, logEntry(call, usage, error));
+    return { charged: result.charged, usage };
+  } catch (err) {
+    // The hold stays in the table; the sweeper releases it later. Never lose the error.
+    deps.log.error({ err, requestId: call.id }, 'settle failed; the reservation will be released by the sweeper');
+    return { charged: 0, usage };
+  }
+}
+
+const zero = { prompt: 0, completion: 0, cacheRead: 0, cacheWrite: 0 };
+const zeroUsage: Usage = { promptTokens: 0, completionTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 };
+
+function logEntry(call: RelayCall, usage: Usage, error: RelayError | undefined): UsageLogEntry {
+  const now = Date.now();
+  return {
+    requestId: call.id,
+    type: error && !call.committed ? 'error' : 'consume',
+    source: call.payer.source,
+    userId: call.payer.userId,
+    tokenId: call.payer.token?.id ?? null,
+    tokenName: call.payer.token?.name ?? '',
+    channelId: call.route?.channel.id ?? null,
+    endpoint: call.endpoint,
+    model: call.model,
+    upstreamModel: call.route?.upstreamModel ?? '',
+    promptTokens: usage.promptTokens,
+    completionTokens: usage.completionTokens,
+    cacheReadTokens: usage.cacheReadTokens,
+    cacheWriteTokens: usage.cacheWriteTokens,
+    groupRatio: call.group?.ratioText ?? '',
+    modelRatio: call.price ? formatDecimal(call.price.modelRatio) : '',
+    completionRatio: call.price ? formatDecimal(call.price.completionRatio) : '',
+    stream: call.stream,
+    latencyMs: now - call.startedAt,
+    ttftMs: call.firstByteAt !== undefined ? call.firstByteAt - call.startedAt : null,
+    status: error ? 'error' : 'ok',
+    content: error ? `${error.code}: ${error.message}`.slice(0, 1000) : '',
+    group: call.payer.group,
+  };
+}

@@ -1,0 +1,195 @@
+// The relay, assembled: caches, pricing, ledger, forwarder and the pipeline, plus the in-process chat function the
+// bots use and the background jobs (hold sweeper, channel re-test). Built once per process.
+import { randomUUID } from 'node:crypto';
+import { EventEmitter } from 'node:events';
+import type { AppContext } from '../context.js';
+import { RelayError } from '../errors.js';
+import { Pricing } from '../billing/pricing.js';
+import { createLedger } from '../billing/ledger-factory.js';
+import type { Ledger } from '../billing/ledger.js';
+import { adapterFor } from '../providers/registry.js';
+import type { ChatCompletionChunk, ChatRequest } from '../providers/types.js';
+import { TokenAuth } from './token-auth.js';
+import { GroupDirectory } from './groups.js';
+import { ChannelRouter, type RouteChoice } from './channels.js';
+import { ContentFilter } from './content-filter.js';
+import { Forwarder } from './forward.js';
+import { inlineImages } from './inline-images.js';
+import type { AddressPolicy } from '../net/safe-fetch.js';
+import { admit } from './admit.js';
+import { runCall, type CallOutcome, type PipelineDeps } from './pipeline.js';
+import { newCall, type CallKind, type ClientFormat, type Payer, type RelayCall } from './call.js';
+import type { ResponseSink } from './sink.js';
+import { CollectingSink } from './sink.js';
+import { SseReader } from './sse.js';
+import type { InboundFormat } from './inbound/types.js';
+import type { ChatCallInput, ChatCallResult } from './chat.js';
+
+export interface ChannelDisabledEvent {
+  channelId: number;
+  channelName: string;
+  keyIndex: number;
+  /** The whole channel is now disabled (not just one of its keys). */
+  channelDisabled: boolean;
+  reason: string;
+}
+
+export interface RelayEvents {
+  'channel-disabled': [ChannelDisabledEvent];
+}
+
+export interface CallRequest {
+  /** The request id (x-request-id, usage log); generated when absent. */
+  id?: string;
+  endpoint: string;
+  kind: CallKind;
+  format: ClientFormat;
+  payer: Payer;
+  model: string;
+  stream: boolean;
+  body: Record<string, unknown>;
+  chat?: ChatRequest;
+  inbound?: InboundFormat;
+  clientWantsUsage?: boolean;
+}
+
+export class RelayService {
+  readonly tokens: TokenAuth;
+  readonly groups: GroupDirectory;
+  readonly channels: ChannelRouter;
+  readonly pricing: Pricing;
+  readonly ledger: Ledger;
+  readonly filter: ContentFilter;
+  readonly forwarder: Forwarder;
+  readonly events = new EventEmitter<RelayEvents>();
+  readonly #deps: PipelineDeps;
+  #timers: NodeJS.Timeout[] = [];
+
+  constructor(
+    private readonly ctx: AppContext,
+    opts: { imageAddressPolicy?: AddressPolicy } = {},
+  ) {
+    this.tokens = new TokenAuth(ctx.db, ctx.bus);
+    this.groups = new GroupDirectory(ctx.db, ctx.bus);
+    this.channels = new ChannelRouter(ctx.db, ctx.bus);
+    this.pricing = new Pricing(ctx.options);
+    this.ledger = createLedger(ctx.db);
+    this.filter = new ContentFilter(ctx.options);
+    this.forwarder = new Forwarder();
+    this.#deps = {
+      forwarder: this.forwarder,
+      filter: this.filter,
+      adapterFor,
+      inlineImages: (req, signal) => inlineImages(req, signal, opts.imageAddressPolicy),
+      channels: this.channels,
+      ledger: this.ledger,
+      options: ctx.options,
+      log: ctx.log,
+      disableChannel: (choice, reason) => this.disableChannel(choice, reason),
+    };
+  }
+
+  /** Admit (checks + reservation) and run one call. Throws RelayError for refusals before anything was reserved. */
+  async execute(req: CallRequest, sink: ResponseSink): Promise<CallOutcome> {
+    const call: RelayCall = newCall({
+      id: req.id ?? randomUUID(),
+      startedAt: Date.now(),
+      endpoint: req.endpoint,
+      kind: req.kind,
+      format: req.format,
+      payer: req.payer,
+      model: req.model,
+      stream: req.stream,
+      body: req.body,
+      chat: req.chat,
+      inbound: req.inbound,
+      clientWantsUsage: req.clientWantsUsage ?? false,
+    });
+    await admit({ ...this.#deps, groups: this.groups, pricing: this.pricing, options: this.ctx.options }, call);
+    return runCall(this.#deps, call, sink);
+  }
+
+  /** The bots' chat: the same pipeline, billed to the account (no token), streamed through onDelta. */
+  async chat(input: ChatCallInput): Promise<ChatCallResult> {
+    const user = await this.ctx.db.prisma.user.findUnique({ where: { id: input.userId } });
+    if (!user) throw new RelayError('invalid_key', 'this chat account no longer exists');
+    if (user.status !== 'enabled') throw new RelayError('account_disabled', 'this account is disabled');
+    const chat: ChatRequest = {
+      model: input.model,
+      messages: input.messages,
+      stream: true,
+      ...(input.maxTokens ? { max_tokens: input.maxTokens } : {}),
+    };
+    let text = '';
+    const reader = new SseReader();
+    const onSse = (raw: string) => {
+      for (const ev of reader.push(Buffer.from(raw))) {
+        if (ev.data === '[DONE]') continue;
+        const chunk = JSON.parse(ev.data) as ChatCompletionChunk & { error?: { message: string } };
+        const delta = chunk.choices?.[0]?.delta?.content;
+        if (delta) {
+          text += delta;
+          input.onDelta?.(delta);
+        }
+      }
+    };
+    const sink = new CollectingSink(input.signal ?? new AbortController().signal, onSse);
+    const outcome = await this.execute(
+      {
+        endpoint: input.purpose === 'title' ? 'bot:title' : 'bot:chat',
+        kind: 'chat',
+        format: 'openai',
+        payer: { userId: user.id, token: null, group: user.group, source: input.source },
+        model: input.model,
+        stream: true,
+        body: chat as unknown as Record<string, unknown>,
+        chat,
+        clientWantsUsage: false,
+      },
+      sink,
+    );
+    if (outcome.error) throw outcome.error;
+    return { text, model: input.model, usage: outcome.usage, quota: outcome.charged };
+  }
+
+  /** Disable the failing key (when others remain) or the whole channel, persist it, tell every instance and the admins. */
+  async disableChannel(choice: RouteChoice, reason: string): Promise<void> {
+    const { channel, keyIndex } = choice;
+    const row = await this.ctx.db.prisma.channel.findUnique({ where: { id: channel.id } });
+    if (!row || row.status !== 'enabled') return;
+    const disabledKeys = { ...(JSON.parse(row.disabledKeys) as Record<string, string>) };
+    const keyCount = (JSON.parse(row.keys) as string[]).length;
+    if (keyIndex >= 0) disabledKeys[String(keyIndex)] = reason;
+    const remaining = keyCount - Object.keys(disabledKeys).length;
+    const channelDisabled = keyIndex < 0 || remaining <= 0;
+    await this.ctx.db.prisma.channel.update({
+      where: { id: channel.id },
+      data: channelDisabled
+        ? { status: 'auto_disabled', disabledReason: reason, disabledAt: new Date(), disabledKeys: JSON.stringify(disabledKeys) }
+        : { disabledKeys: JSON.stringify(disabledKeys) },
+    });
+    this.ctx.bus.publish('channels');
+    this.ctx.log.warn({ channel: channel.id, keyIndex, channelDisabled, reason }, 'channel auto-disabled');
+    this.events.emit('channel-disabled', { channelId: channel.id, channelName: channel.name, keyIndex, channelDisabled, reason });
+  }
+
+  /**
+   * Background jobs: release holds whose request died (at start on SQLite, where this process owns the database, every
+   * hold is orphaned; on PostgreSQL other instances may own fresh holds, so only those older than the TTL).
+   */
+  async startBackground(): Promise<void> {
+    const ttl = this.ctx.config.holdTtlMs;
+    const released = await this.ledger.sweep(this.ctx.db.kind === 'sqlite' ? 0 : ttl);
+    if (released) this.ctx.log.warn({ released }, 'released reservations left by a previous run');
+    const sweeper = setInterval(() => {
+      this.ledger.sweep(ttl).catch((err) => this.ctx.log.error({ err }, 'hold sweep failed'));
+    }, Math.min(ttl, 60_000));
+    sweeper.unref();
+    this.#timers.push(sweeper);
+  }
+
+  async close(): Promise<void> {
+    for (const t of this.#timers) clearInterval(t);
+    await this.forwarder.close();
+  }
+}

@@ -1,0 +1,123 @@
+// Where an answer goes. The pipeline writes through a ResponseSink and never touches fastify directly:
+// HttpSink writes to the client's socket (with backpressure); the bots use a CollectingSink.
+import { once } from 'node:events';
+import type { ServerResponse } from 'node:http';
+import { RelayError } from '../errors.js';
+import { encodeError, type ErrorFormat } from '../plugins/error-handler.js';
+import { SSE_HEADERS } from './sse.js';
+
+export interface ResponseSink {
+  /** Aborted when the client goes away. */
+  readonly signal: AbortSignal;
+  readonly started: boolean;
+  /** A whole (non-stream) answer. */
+  json(status: number, body: string): void;
+  /** Begins a stream (status and headers): from here on nothing is retried. */
+  start(): void;
+  /** Writes stream text; resolves when the client has taken it (backpressure). */
+  write(text: string): Promise<void>;
+  end(): void;
+  /** Fails the call: an error body before the stream started, an in-stream error event after. */
+  fail(err: RelayError, inStream: (err: RelayError) => string): void;
+}
+
+export class HttpSink implements ResponseSink {
+  #controller = new AbortController();
+  #started = false;
+  #ended = false;
+
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly format: ErrorFormat,
+    private readonly requestId: string,
+  ) {
+    // 'close' before we ended means the client went away: abort the upstream call.
+    res.on('close', () => {
+      if (!this.#ended) this.#controller.abort(new Error('client closed the connection'));
+    });
+  }
+
+  get signal(): AbortSignal {
+    return this.#controller.signal;
+  }
+
+  get started(): boolean {
+    return this.#started;
+  }
+
+  json(status: number, body: string): void {
+    this.#ended = true;
+    this.res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'x-request-id': this.requestId });
+    this.res.end(body);
+  }
+
+  start(): void {
+    if (this.#started) return;
+    this.#started = true;
+    this.res.writeHead(200, { ...SSE_HEADERS, 'x-request-id': this.requestId });
+    this.res.flushHeaders();
+  }
+
+  async write(text: string): Promise<void> {
+    if (this.res.destroyed) throw new RelayError('invalid_request', 'client closed the connection', 499);
+    if (!this.res.write(text)) {
+      await Promise.race([once(this.res, 'drain'), once(this.res, 'close')]);
+    }
+  }
+
+  end(): void {
+    this.#ended = true;
+    if (!this.res.writableEnded) this.res.end();
+  }
+
+  fail(err: RelayError, inStream: (err: RelayError) => string): void {
+    if (this.res.destroyed) return;
+    if (!this.#started) {
+      this.json(err.status, JSON.stringify(encodeError(err, this.format)));
+      return;
+    }
+    this.#ended = true;
+    this.res.end(inStream(err));
+  }
+}
+
+/** Collects a streamed answer as text (bots). */
+export class CollectingSink implements ResponseSink {
+  #started = false;
+  #status = 0;
+  #body = '';
+  stream = '';
+  error: RelayError | undefined;
+
+  constructor(
+    readonly signal: AbortSignal,
+    private readonly onText?: (text: string) => void,
+  ) {}
+
+  get started(): boolean {
+    return this.#started;
+  }
+  get status(): number {
+    return this.#status;
+  }
+  get body(): string {
+    return this.#body;
+  }
+
+  json(status: number, body: string): void {
+    this.#status = status;
+    this.#body = body;
+  }
+  start(): void {
+    this.#started = true;
+    this.#status = 200;
+  }
+  async write(text: string): Promise<void> {
+    this.stream += text;
+    this.onText?.(text);
+  }
+  end(): void {}
+  fail(err: RelayError): void {
+    this.error = err;
+  }
+}

@@ -1,0 +1,45 @@
+// SSE framing, in one place: upstream bytes → events (eventsource-parser), and events → bytes for the client.
+import { createParser } from 'eventsource-parser';
+import type { SseEvent } from '../providers/types.js';
+
+/** Feeds body chunks; calls `onEvent` for each complete event. */
+export class SseReader {
+  #decoder = new TextDecoder();
+  #pending: SseEvent[] = [];
+  #parser = createParser({
+    onEvent: (ev) => {
+      this.#pending.push(ev.event ? { event: ev.event, data: ev.data, ...(ev.id ? { id: ev.id } : {}) } : { data: ev.data });
+    },
+  });
+
+  /** Events completed by this chunk (possibly none). */
+  push(chunk: Uint8Array): SseEvent[] {
+    this.#parser.feed(this.#decoder.decode(chunk, { stream: true }));
+    return this.#drain();
+  }
+
+  /** Whatever a final chunk without its blank line completes. */
+  end(): SseEvent[] {
+    this.#parser.feed(this.#decoder.decode() + '\n\n');
+    return this.#drain();
+  }
+
+  #drain(): SseEvent[] {
+    if (this.#pending.length === 0) return [];
+    const out = this.#pending;
+    this.#pending = [];
+    return out;
+  }
+}
+
+export function encodeSse(ev: SseEvent): string {
+  const data = ev.data.includes('\n') ? ev.data.split('\n').map((l) => `data: ${l}`).join('\n') : `data: ${ev.data}`;
+  return ev.event ? `event: ${ev.event}\n${data}\n\n` : `${data}\n\n`;
+}
+
+export const SSE_HEADERS = {
+  'content-type': 'text/event-stream; charset=utf-8',
+  'cache-control': 'no-cache',
+  connection: 'keep-alive',
+  'x-accel-buffering': 'no', // nginx: do not buffer the stream
+} as const;

@@ -1,0 +1,139 @@
+// Relay-token authentication on the hot path. A token is looked up once (one indexed join) and cached by its key hash;
+// any change to tokens, users or groups (this instance or another, via the InvalidationBus) drops the cache, and a short
+// TTL bounds staleness if an invalidation is ever lost. Unknown keys are cached negatively for a few seconds so a flood of
+// bad keys cannot turn into a flood of queries. Balances are NOT cached: the ledger checks them atomically.
+import ipaddr from 'ipaddr.js';
+import type { Db } from '../db/client.js';
+import type { InvalidationBus } from '../cache/bus.js';
+import { RelayError } from '../errors.js';
+import { bearerFrom, hashSecret } from '../auth/secrets.js';
+
+export interface RelayToken {
+  id: number;
+  userId: number;
+  name: string;
+  /** The token has its own quota limit (remainQuota) besides the account's. */
+  limited: boolean;
+  expiresAt: number | null;
+  /** Allowed models; null = every model of the group. */
+  models: Set<string> | null;
+  allowIps: IpMatcher | null;
+  /** The token's group override, else the owner's group. */
+  group: string;
+  status: string;
+  userStatus: string;
+}
+
+type IpMatcher = (ip: string) => boolean;
+
+interface Row {
+  id: number;
+  userId: number;
+  name: string;
+  unlimited: number | boolean;
+  expiresAt: string | Date | null;
+  models: string;
+  allowIps: string;
+  tokenGroup: string | null;
+  status: string;
+  userGroup: string;
+  userStatus: string;
+}
+
+const QUERY = `SELECT t."id", t."userId", t."name", t."unlimited", t."expiresAt", t."models", t."allowIps",
+  t."group" AS "tokenGroup", t."status", u."group" AS "userGroup", u."status" AS "userStatus"
+  FROM "Token" t JOIN "User" u ON u."id" = t."userId" WHERE t."keyHash" = `;
+
+const TTL_MS = 60_000;
+const NEGATIVE_TTL_MS = 5_000;
+const MAX_ENTRIES = 50_000;
+
+export function compileIpMatcher(entries: string[]): IpMatcher | null {
+  if (entries.length === 0) return null;
+  const ranges = entries.map((e) => (e.includes('/') ? ipaddr.parseCIDR(e) : ([ipaddr.parse(e), ipaddr.parse(e).kind() === 'ipv4' ? 32 : 128] as [ipaddr.IPv4 | ipaddr.IPv6, number])));
+  return (ip: string) => {
+    if (!ipaddr.isValid(ip)) return false;
+    let addr = ipaddr.parse(ip);
+    if (addr.kind() === 'ipv6' && (addr as ipaddr.IPv6).isIPv4MappedAddress()) addr = (addr as ipaddr.IPv6).toIPv4Address();
+    return ranges.some(([range, bits]) => range.kind() === addr.kind() && addr.match(range, bits));
+  };
+}
+
+function parseJsonArray(text: string): string[] {
+  try {
+    const v: unknown = JSON.parse(text);
+    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+function toToken(row: Row): RelayToken {
+  const models = parseJsonArray(row.models);
+  let allowIps: IpMatcher | null = null;
+  try {
+    allowIps = compileIpMatcher(parseJsonArray(row.allowIps));
+  } catch {
+    allowIps = () => false; // an unparsable allow-list admits nobody rather than everybody
+  }
+  return {
+    id: row.id,
+    userId: row.userId,
+    name: row.name,
+    limited: !row.unlimited,
+    expiresAt: row.expiresAt === null ? null : new Date(row.expiresAt).getTime(),
+    models: models.length ? new Set(models) : null,
+    allowIps,
+    group: row.tokenGroup || row.userGroup,
+    status: row.status,
+    userStatus: row.userStatus,
+  };
+}
+
+export class TokenAuth {
+  #cache = new Map<string, { token: RelayToken | null; until: number }>();
+  readonly #lookup: (hash: string) => Promise<Row | undefined>;
+
+  constructor(db: Db, bus: InvalidationBus) {
+    if (db.kind === 'sqlite') {
+      const stmt = db.sqlite.prepare(`${QUERY}?`);
+      this.#lookup = async (hash) => stmt.get(hash) as Row | undefined;
+    } else {
+      const pool = db.pool;
+      this.#lookup = async (hash) => (await pool.query<Row>(`${QUERY}$1`, [hash])).rows[0];
+    }
+    const clear = () => this.#cache.clear();
+    bus.subscribe('tokens', clear);
+    bus.subscribe('users', clear);
+    bus.subscribe('groups', clear);
+  }
+
+  /** The caller's token, or a 401/403 saying exactly what is wrong with it. */
+  async authenticate(headers: Record<string, string | string[] | undefined>, ip: string): Promise<RelayToken> {
+    const key = bearerFrom(headers);
+    if (!key) throw new RelayError('missing_key', 'missing API key: send Authorization: Bearer sk-…');
+    if (!key.startsWith('sk-')) {
+      throw new RelayError('invalid_key', 'invalid API key: relay tokens start with "sk-" (management keys do not work on /v1)');
+    }
+    const token = await this.#find(hashSecret(key));
+    if (!token) throw new RelayError('invalid_key', 'invalid API key; check the base URL, or create a new token');
+    if (token.status !== 'enabled') throw new RelayError('key_disabled', 'this API key is disabled');
+    if (token.userStatus !== 'enabled') throw new RelayError('account_disabled', 'the account that owns this API key is disabled');
+    if (token.expiresAt !== null && token.expiresAt <= Date.now()) throw new RelayError('key_expired', 'this API key has expired');
+    if (token.allowIps && !token.allowIps(ip)) {
+      throw new RelayError('ip_not_allowed', `requests from ${ip} are not allowed for this API key`);
+    }
+    return token;
+  }
+
+  async #find(hash: string): Promise<RelayToken | null> {
+    const now = Date.now();
+    const hit = this.#cache.get(hash);
+    if (hit && hit.until > now) return hit.token;
+    const row = await this.#lookup(hash);
+    const token = row ? toToken(row) : null;
+    if (this.#cache.size >= MAX_ENTRIES) this.#cache.clear();
+    this.#cache.set(hash, { token, until: now + (token ? TTL_MS : NEGATIVE_TTL_MS) });
+    return token;
+  }
+}

@@ -1,0 +1,37 @@
+// Anthropic-native endpoint: POST /v1/messages (Claude Code, @anthropic-ai/sdk). Native pass-through to Anthropic
+// channels; translated through the canonical format for every other channel type. Errors in Anthropic's shape.
+import type { FastifyInstance } from 'fastify';
+import type { RelayService } from '../../relay/service.js';
+import { anthropicInbound } from '../../relay/inbound/anthropic/index.js';
+import { countChatPrompt } from '../../billing/tokenizer.js';
+import { payerOf, relayCall } from './handle.js';
+
+export async function anthropicRoutes(app: FastifyInstance, opts: { relay: RelayService }): Promise<void> {
+  const { relay } = opts;
+  const config = { errorFormat: 'anthropic' as const };
+
+  app.post('/v1/messages', { config, schema: { hide: true } }, async (request, reply) => {
+    const payer = await payerOf(relay, request);
+    const body = request.body as Record<string, unknown>;
+    const chat = anthropicInbound.toChatRequest(body, {}); // validates: 400 naming the field
+    await relayCall(relay, reply, 'anthropic', {
+      endpoint: '/v1/messages',
+      kind: 'chat',
+      format: 'anthropic',
+      payer,
+      model: chat.model,
+      stream: chat.stream === true,
+      body,
+      chat,
+      inbound: anthropicInbound,
+    });
+  });
+
+  // Claude Code asks for this before large requests; answered locally with the same tokenizer the relay bills with.
+  app.post('/v1/messages/count_tokens', { config, schema: { hide: true } }, async (request) => {
+    await payerOf(relay, request);
+    const body = { max_tokens: 1, ...(request.body as Record<string, unknown>) };
+    const chat = anthropicInbound.toChatRequest(body, {});
+    return { input_tokens: countChatPrompt(chat.messages, chat.model, chat.tools).tokens };
+  });
+}
