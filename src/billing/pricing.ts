@@ -1,6 +1,7 @@
 // What a model costs: the admin's overrides (options modelRatios / completionRatios / modelPrices / cache ratios) win
-// over the shipped catalogue (catalog.ts). A model is matched exactly, else by the longest catalogue name it starts with
-// ("gpt-4o-mini-2024-07-18" → "gpt-4o-mini"). A model with no price is refused unless the admin set defaultModelRatio:
+// over the shipped catalogue (catalog.ts). A model is matched exactly, else as a dated snapshot of a listed name
+// ("gpt-4o-mini-2024-07-18" → "gpt-4o-mini", "claude-3-5-haiku-20241022", "mistral-large-latest"). Any other variant
+// ("gpt-5.2", "kimi-k2-turbo-preview") is NOT priced as its base: newer variants are often dearer, so they need a price. A model with no price is refused unless the admin set defaultModelRatio:
 // no silent free calls. Resolutions are cached and dropped whenever options change.
 import type { OptionsStore, Options } from '../services/options.js';
 import { RelayError } from '../errors.js';
@@ -27,14 +28,22 @@ export interface ModelPrice {
 
 type DecimalMap = Record<string, string | number>;
 
-/** Exact match, else the longest key the model name starts with, else (when allowed) the "*" entry. */
-export function lookup(map: DecimalMap, model: string, wildcard = true): string | number | undefined {
-  if (model in map) return map[model];
+/** Suffixes that mark a snapshot of the same model, priced like it. */
+const SNAPSHOT_SUFFIX = /^-(\d{4}-\d{2}-\d{2}|\d{8}|\d{4}|latest)$/;
+
+/**
+ * Exact match, else the longest key of which the model is a dated snapshot, else (for family maps such as cache ratios,
+ * when allowed) the longest key it starts with, else the "*" entry.
+ */
+export function lookup(map: DecimalMap, model: string, family = true): string | number | undefined {
+  if (Object.hasOwn(map, model)) return map[model];
   let best: string | undefined;
   for (const key of Object.keys(map)) {
-    if (key !== '*' && model.startsWith(key) && (best === undefined || key.length > best.length)) best = key;
+    if (key === '*' || !model.startsWith(key) || (best !== undefined && key.length <= best.length)) continue;
+    if (family || SNAPSHOT_SUFFIX.test(model.slice(key.length))) best = key;
   }
-  return best !== undefined ? map[best] : wildcard ? map['*'] : undefined;
+  if (!family) return best !== undefined ? map[best] : undefined;
+  return best !== undefined ? map[best] : map['*'];
 }
 
 export class Pricing {

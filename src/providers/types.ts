@@ -128,6 +128,8 @@ export interface ChannelConfig {
   /** Connect + time-to-first-byte timeout; total timeout. Milliseconds. */
   firstByteTimeoutMs?: number;
   totalTimeoutMs?: number;
+  /** Anthropic: max_tokens when the client gives none (default 4096). */
+  defaultMaxTokens?: number;
   /** Re-test this auto-disabled channel periodically and re-enable it when it passes. */
   autoReenable?: boolean;
   [k: string]: unknown;

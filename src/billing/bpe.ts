@@ -1,0 +1,149 @@
+// A count-only byte-pair encoder over tiktoken's rank tables (the data files js-tiktoken ships).
+//
+// Why not js-tiktoken's own `encode()`: its merge loop rescans and re-joins every adjacent pair after each merge, which
+// is cubic in the length of one pre-tokenized piece. Measured here: 20 KB of "aaaa…" took 31 s, 5,000 spaces 2.3 s,
+// and 256 CJK characters without punctuation 56 ms. Prompts are attacker-controlled and counted on the hot path, so we
+// merge with a heap instead (O(n log n) per piece). The result is the same tokenization: tiktoken always merges the
+// lowest-ranked adjacent pair, leftmost first, and the heap orders pairs by (rank, position). The test suite checks
+// our counts against js-tiktoken's on real text.
+
+/** The shape of `js-tiktoken/ranks/*`: the pre-tokenizer regex, special tokens, and base64 tokens in rank order. */
+export interface RankTable {
+  pat_str: string;
+  special_tokens: Record<string, number>;
+  bpe_ranks: string;
+}
+
+export interface BpeCounter {
+  /** Number of tokens in `text`. Special-token text such as "<|endoftext|>" counts as ordinary text. */
+  count(text: string): number;
+}
+
+// Heap keys pack (rank, start) into one double: rank * POSITION_SPAN + start. Ranks are < 2^18 and starts < 2^23,
+// well inside 2^53. A piece longer than that (8 MB) is counted as one token per byte (an upper bound, see below).
+const POSITION_SPAN = 2 ** 23;
+const PIECE_CACHE_LIMIT = 50_000;
+const NON_ASCII = /[^\x00-\x7f]/;
+
+export function createBpeCounter(table: RankTable): BpeCounter {
+  // Tokens keyed by their bytes as a latin1 "binary string": one char per byte, cheap to slice and hash.
+  const ranks = new Map<string, number>();
+  let maxTokenBytes = 1;
+  for (const line of table.bpe_ranks.split('\n')) {
+    const fields = line.split(' ');
+    if (fields.length < 3) continue;
+    const offset = Number.parseInt(fields[1]!, 10);
+    for (let i = 2; i < fields.length; i++) {
+      const bytes = Buffer.from(fields[i]!, 'base64').toString('latin1');
+      ranks.set(bytes, offset + i - 2);
+      if (bytes.length > maxTokenBytes) maxTokenBytes = bytes.length;
+    }
+  }
+  const splitter = new RegExp(table.pat_str, 'gu');
+  // Words repeat a lot in real text; remembering piece counts roughly halves the cost of typical prompts.
+  const pieceCache = new Map<string, number>();
+
+  function pairRank(bytes: string, start: number, next: Int32Array): number {
+    const mid = next[start]!;
+    if (mid >= bytes.length) return -1;
+    const end = next[mid]!;
+    if (end - start > maxTokenBytes) return -1;
+    return ranks.get(bytes.slice(start, end)) ?? -1;
+  }
+
+  function countPiece(bytes: string): number {
+    const n = bytes.length;
+    if (n <= 1 || ranks.has(bytes)) return 1;
+    // Every token is at least one byte (byte-level BPE), so n is a sound upper bound for absurdly long pieces.
+    if (n >= POSITION_SPAN) return n;
+    // Parts form a linked list of start offsets; a part runs from its start to the next part's start.
+    const next = new Int32Array(n);
+    const prev = new Int32Array(n);
+    const rankOf = new Int32Array(n);
+    const heap: number[] = [];
+    for (let i = 0; i < n; i++) {
+      next[i] = i + 1;
+      prev[i] = i - 1;
+    }
+    for (let i = 0; i < n - 1; i++) {
+      rankOf[i] = pairRank(bytes, i, next);
+      if (rankOf[i]! >= 0) heapPush(heap, rankOf[i]! * POSITION_SPAN + i);
+    }
+    rankOf[n - 1] = -1;
+    let parts = n;
+    while (heap.length > 0) {
+      const key = heapPop(heap);
+      const rank = Math.floor(key / POSITION_SPAN);
+      const start = key - rank * POSITION_SPAN;
+      // Stale entry: the pair at `start` changed (or the part was absorbed) since this was pushed.
+      if (rankOf[start] !== rank) continue;
+      const absorbed = next[start]!;
+      next[start] = next[absorbed]!;
+      if (next[start]! < n) prev[next[start]!] = start;
+      rankOf[absorbed] = -1;
+      parts--;
+      rankOf[start] = pairRank(bytes, start, next);
+      if (rankOf[start]! >= 0) heapPush(heap, rankOf[start]! * POSITION_SPAN + start);
+      const before = prev[start]!;
+      if (before >= 0) {
+        rankOf[before] = pairRank(bytes, before, next);
+        if (rankOf[before]! >= 0) heapPush(heap, rankOf[before]! * POSITION_SPAN + before);
+      }
+    }
+    return parts;
+  }
+
+  function count(text: string): number {
+    let total = 0;
+    splitter.lastIndex = 0;
+    for (let match = splitter.exec(text); match !== null; match = splitter.exec(text)) {
+      const piece = match[0];
+      const cached = pieceCache.get(piece);
+      if (cached !== undefined) {
+        total += cached;
+        continue;
+      }
+      const bytes = NON_ASCII.test(piece) ? Buffer.from(piece, 'utf8').toString('latin1') : piece;
+      const pieceCount = countPiece(bytes);
+      if (pieceCache.size >= PIECE_CACHE_LIMIT) pieceCache.clear();
+      if (piece.length <= 64) pieceCache.set(piece, pieceCount);
+      total += pieceCount;
+    }
+    return total;
+  }
+
+  return { count };
+}
+
+/* A minimal binary min-heap of numbers. */
+
+function heapPush(heap: number[], value: number): void {
+  let i = heap.length;
+  heap.push(value);
+  while (i > 0) {
+    const parent = (i - 1) >> 1;
+    if (heap[parent]! <= value) break;
+    heap[i] = heap[parent]!;
+    i = parent;
+  }
+  heap[i] = value;
+}
+
+function heapPop(heap: number[]): number {
+  const top = heap[0]!;
+  const last = heap.pop()!;
+  if (heap.length === 0) return top;
+  let i = 0;
+  const n = heap.length;
+  for (;;) {
+    const left = 2 * i + 1;
+    if (left >= n) break;
+    const right = left + 1;
+    const child = right < n && heap[right]! < heap[left]! ? right : left;
+    if (heap[child]! >= last) break;
+    heap[i] = heap[child]!;
+    i = child;
+  }
+  heap[i] = last;
+  return top;
+}

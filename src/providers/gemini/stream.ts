@@ -1,0 +1,147 @@
+// Gemini streams (streamGenerateContent?alt=sse): every `data:` is a partial GenerateContentResponse carrying the new
+// text of each candidate; function calls arrive whole in one event; usageMetadata grows and is final in the last event.
+import type {
+  ChatCompletionChunk,
+  ChatStreamTranslator,
+  ChunkDelta,
+  FinishReason,
+  NativeStreamMeter,
+  OpenAIUsage,
+  SseEvent,
+  StreamContext,
+  Usage,
+} from '../types.js';
+import { UpstreamStreamError } from '../types.js';
+import { countOf, isRecord, stringOf, tryParseJson } from '../openai/json.js';
+import { openaiUsageOf } from '../openai/usage.js';
+import { geminiErrorInfo } from './errors.js';
+import { finishReasonOf, openaiUsageFromGemini, summarizeParts } from './response.js';
+import type { GeminiCandidate, GeminiResponse } from './types.js';
+
+/** Parses one event; throws UpstreamStreamError for an in-stream error object. */
+function parseEvent(event: SseEvent): GeminiResponse | undefined {
+  const data = event.data.trim();
+  if (data === '' || data === '[DONE]') return undefined;
+  const parsed = tryParseJson(data);
+  const error = geminiErrorInfo(200, parsed);
+  if (error) throw new UpstreamStreamError(error);
+  return isRecord(parsed) ? (parsed as GeminiResponse) : undefined;
+}
+
+interface CandidateState {
+  started: boolean;
+  toolCalls: number;
+  finished: boolean;
+}
+
+export class GeminiChatStream implements ChatStreamTranslator {
+  #candidates = new Map<number, CandidateState>();
+  #usage: OpenAIUsage | undefined;
+
+  constructor(private readonly ctx: StreamContext) {}
+
+  #chunk(index: number, delta: ChunkDelta, finishReason: FinishReason = null): ChatCompletionChunk {
+    return {
+      id: this.ctx.id,
+      object: 'chat.completion.chunk',
+      created: this.ctx.created,
+      model: this.ctx.model,
+      choices: [{ index, delta, finish_reason: finishReason }],
+    };
+  }
+
+  #state(index: number): CandidateState {
+    let state = this.#candidates.get(index);
+    if (!state) {
+      state = { started: false, toolCalls: 0, finished: false };
+      this.#candidates.set(index, state);
+    }
+    return state;
+  }
+
+  #candidateChunks(candidate: GeminiCandidate, position: number): ChatCompletionChunk[] {
+    const index = countOf(candidate.index) ?? position;
+    const state = this.#state(index);
+    if (state.finished) return [];
+    const chunks: ChatCompletionChunk[] = [];
+    const { text, reasoning, toolCalls } = summarizeParts(candidate.content?.parts, state.toolCalls);
+    const delta: ChunkDelta = {};
+    if (!state.started) {
+      delta.role = 'assistant';
+      state.started = true;
+    }
+    if (reasoning) delta.reasoning_content = reasoning;
+    if (text) delta.content = text;
+    if (toolCalls.length > 0) {
+      delta.tool_calls = toolCalls.map((call, i) => ({ index: state.toolCalls + i, ...call }));
+      state.toolCalls += toolCalls.length;
+    }
+    if (Object.keys(delta).length > 0) chunks.push(this.#chunk(index, delta));
+    const finish = finishReasonOf(stringOf(candidate.finishReason), state.toolCalls > 0);
+    if (finish) {
+      state.finished = true;
+      chunks.push(this.#chunk(index, {}, finish));
+    }
+    return chunks;
+  }
+
+  push(event: SseEvent): ChatCompletionChunk[] {
+    const response = parseEvent(event);
+    if (!response) return [];
+    this.#usage = openaiUsageFromGemini(response.usageMetadata) ?? this.#usage;
+    const candidates = Array.isArray(response.candidates) ? response.candidates.filter(isRecord) : [];
+    if (candidates.length === 0) {
+      if (isRecord(response.promptFeedback) && response.promptFeedback.blockReason !== undefined) {
+        const state = this.#state(0);
+        if (state.finished) return [];
+        state.finished = true;
+        const opening = state.started ? [] : [this.#chunk(0, { role: 'assistant', content: '' })];
+        state.started = true;
+        return [...opening, this.#chunk(0, {}, 'content_filter')];
+      }
+      return [];
+    }
+    return candidates.flatMap((candidate, i) => this.#candidateChunks(candidate, i));
+  }
+
+  finish(): { chunks: ChatCompletionChunk[]; usage: Usage | undefined } {
+    return { chunks: [], usage: openaiUsageOf(this.#usage) };
+  }
+}
+
+/** Text of a Gemini answer (all candidates; thoughts count, they are billed output). */
+export function geminiResponseText(body: unknown): string {
+  if (!isRecord(body) || !Array.isArray(body.candidates)) return '';
+  let text = '';
+  for (const candidate of body.candidates) {
+    if (!isRecord(candidate) || !isRecord(candidate.content)) continue;
+    const { text: answer, reasoning, toolCalls } = summarizeParts(candidate.content.parts);
+    text += reasoning + answer + toolCalls.map((c) => c.function.name + c.function.arguments).join('');
+  }
+  return text;
+}
+
+export class GeminiStreamMeter implements NativeStreamMeter {
+  #text = '';
+  #usage: OpenAIUsage | undefined;
+
+  push(event: SseEvent): void {
+    let response: GeminiResponse | undefined;
+    try {
+      response = parseEvent(event);
+    } catch {
+      return; // an error event is forwarded to the client as is; nothing to count
+    }
+    if (!response) return;
+    this.#text += geminiResponseText(response);
+    this.#usage = openaiUsageFromGemini(response.usageMetadata) ?? this.#usage;
+  }
+
+  usage(): Usage | undefined {
+    return openaiUsageOf(this.#usage);
+  }
+
+  text(): string {
+    return this.#text;
+  }
+}

@@ -1,0 +1,34 @@
+// URL and header building shared by the adapters.
+import type { ChannelConfig } from '../types.js';
+
+const VERSION_SEGMENT = /^\/v\d+(?:alpha|beta)?\d*$/;
+
+/**
+ * Appends an API path to a channel's base URL. Operators paste base URLs with or without the version segment
+ * ("https://api.openai.com" or "https://api.openai.com/v1"), so a trailing version segment that the path starts with is
+ * not repeated.
+ */
+export function joinUrl(baseUrl: string, path: string): string {
+  const base = baseUrl.replace(/\/+$/, '');
+  const firstSegment = /^\/[^/]+/.exec(path)?.[0];
+  if (firstSegment && VERSION_SEGMENT.test(firstSegment) && base.endsWith(firstSegment)) {
+    return base + path.slice(firstSegment.length);
+  }
+  return base + path;
+}
+
+/**
+ * The channel's extra headers (e.g. OpenRouter's HTTP-Referer), then the content type and the credential, which the
+ * extra headers cannot override.
+ */
+export function jsonHeaders(config: ChannelConfig, auth: Record<string, string>): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(config.headers ?? {})) headers[name.toLowerCase()] = value;
+  headers['content-type'] = 'application/json';
+  return { ...headers, ...auth };
+}
+
+/** `Authorization: Bearer <key>`, or nothing for keyless upstreams (a local Ollama/vLLM channel with an empty key). */
+export function bearerAuth(key: string): Record<string, string> {
+  return key ? { authorization: `Bearer ${key}` } : {};
+}
