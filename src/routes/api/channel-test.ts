@@ -1,0 +1,46 @@
+// POST /api/channels/:id/test — admin: one cheap request per key; re-enables an auto-disabled channel that passes.
+import type { FastifyInstance } from 'fastify';
+import { Type } from '@fastify/type-provider-typebox';
+import { RelayError } from '../../errors.js';
+import type { AppContext } from '../../context.js';
+import type { RelayService } from '../../relay/service.js';
+import { testChannel } from '../../relay/channel-test.js';
+import { IdParams, errorResponses } from './schemas.js';
+import { coerceParamsAndQuery } from './coerce.js';
+
+const KeyResult = Type.Object({
+  keyIndex: Type.Integer(),
+  ok: Type.Boolean(),
+  status: Type.Union([Type.Integer(), Type.Null()]),
+  responseTimeMs: Type.Integer(),
+  message: Type.String(),
+});
+
+const TestResult = Type.Object({
+  ok: Type.Boolean(),
+  channelStatus: Type.String(),
+  responseTimeMs: Type.Union([Type.Integer(), Type.Null()]),
+  keys: Type.Array(KeyResult),
+});
+
+export async function channelTestRoutes(api: FastifyInstance, opts: { ctx: AppContext; relay: RelayService }): Promise<void> {
+  const { ctx, relay } = opts;
+  coerceParamsAndQuery(api);
+  api.post<{ Params: { id: number } }>(
+    '/channels/:id/test',
+    {
+      config: { admin: true },
+      schema: {
+        tags: ['channels'],
+        summary: 'Test a channel (every key); re-enables it when it was auto-disabled and passes',
+        params: IdParams,
+        response: { 200: TestResult, ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const result = await testChannel(ctx.db, ctx.bus, relay.forwarder, request.params.id);
+      if (!result) throw new RelayError('not_found', `channel ${request.params.id} not found`);
+      return result;
+    },
+  );
+}

@@ -1,0 +1,79 @@
+// Usage logs and usage statistics. Users see only their own; admins see everyone's and may filter by user.
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { RelayError } from '../../errors.js';
+import { accountOf, isAdmin } from '../../plugins/management-auth.js';
+import { coerceParamsAndQuery } from './coerce.js';
+import { Page, Pagination, errorResponses } from './schemas.js';
+import { LogQuery, StatsQuery, StatsResponse, UsageLog } from './schemas-ops.js';
+import { DEFAULT_STATS_DAYS, listLogs, parseQueryTime, usageStats } from '../../services/logs.js';
+import { pageArgs } from '../../services/service-utils.js';
+import type { AppContext } from '../../context.js';
+
+const tags = ['logs'];
+
+/**
+ * Whose data the caller may read: admins anyone's (or everyone's, when no userId is given); a user only their own,
+ * and asking for another user's is refused rather than silently narrowed.
+ */
+function scopedUserId(request: FastifyRequest, asked: number | undefined): number | undefined {
+  const account = accountOf(request);
+  if (isAdmin(account)) return asked;
+  if (asked !== undefined && asked !== account.id) {
+    throw new RelayError('forbidden', 'you can only read your own usage', 403, { param: 'userId' });
+  }
+  return account.id;
+}
+
+export async function logRoutes(instance: FastifyInstance, opts: { ctx: AppContext }): Promise<void> {
+  const { ctx } = opts;
+  const api = instance.withTypeProvider<TypeBoxTypeProvider>();
+  coerceParamsAndQuery(instance);
+
+  api.get(
+    '/logs',
+    {
+      schema: {
+        tags,
+        summary: 'Usage logs, newest first (users: their own; admins: everyone, filterable)',
+        querystring: Type.Object({ ...Pagination.properties, ...LogQuery.properties }),
+        response: { 200: Page(UsageLog), ...errorResponses(400, 401, 403) },
+      },
+    },
+    async (request) => {
+      const { page, pageSize, from, to, userId, ...exact } = request.query;
+      const filter = {
+        ...exact,
+        userId: scopedUserId(request, userId),
+        from: parseQueryTime(from, 'from'),
+        to: parseQueryTime(to, 'to'),
+      };
+      return listLogs(ctx, filter, pageArgs({ page, pageSize }));
+    },
+  );
+
+  api.get(
+    '/stats',
+    {
+      schema: {
+        tags,
+        summary: 'Relay usage totals grouped by UTC day, model, token, channel or source',
+        querystring: StatsQuery,
+        response: { 200: StatsResponse, ...errorResponses(400, 401, 403) },
+      },
+    },
+    async (request) => {
+      const query = request.query;
+      const to = parseQueryTime(query.to, 'to') ?? new Date();
+      const from = parseQueryTime(query.from, 'from') ?? new Date(to.getTime() - DEFAULT_STATS_DAYS * 86_400_000);
+      return usageStats(ctx, {
+        by: query.by ?? 'day',
+        userId: scopedUserId(request, query.userId),
+        from,
+        to,
+        channelNames: isAdmin(accountOf(request)),
+      });
+    },
+  );
+}

@@ -1,0 +1,43 @@
+// Admin settings. The body schema documents every option; unknown keys pass the schema on purpose so that
+// OptionsStore.update can answer with a 400 that names the unknown key (a schema refusal could not name it).
+import type { FastifyInstance } from 'fastify';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { OptionsSchema } from '../../services/options.js';
+import { errorResponses } from './schemas.js';
+import type { AppContext } from '../../context.js';
+
+const tags = ['options'];
+
+const OptionsPatch = Type.Partial(Type.Object(OptionsSchema.properties), {
+  additionalProperties: true,
+  description: 'any subset of the options; unknown keys and wrong types are refused with a 400 naming the key',
+});
+
+export async function optionRoutes(instance: FastifyInstance, opts: { ctx: AppContext }): Promise<void> {
+  const { ctx } = opts;
+  const api = instance.withTypeProvider<TypeBoxTypeProvider>();
+
+  api.get(
+    '/options',
+    {
+      config: { admin: true },
+      schema: { tags, summary: 'Current admin options', response: { 200: OptionsSchema, ...errorResponses(401, 403) } },
+    },
+    async () => ctx.options.current,
+  );
+
+  api.put(
+    '/options',
+    {
+      config: { admin: true },
+      schema: {
+        tags,
+        summary: 'Change some options (partial update); answers with all options',
+        body: OptionsPatch,
+        response: { 200: OptionsSchema, ...errorResponses(400, 401, 403) },
+      },
+    },
+    async (request) => ctx.options.update(request.body),
+  );
+}

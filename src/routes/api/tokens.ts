@@ -1,0 +1,153 @@
+// /api/tokens: relay tokens (sk-…) for /v1. Everyone manages their own; admins manage everyone's (`?userId=` filters,
+// `userId` in the body creates for someone else). Another user's token answers 404, as if it did not exist.
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { RelayError } from '../../errors.js';
+import { accountOf, isAdmin, type Account } from '../../plugins/management-auth.js';
+import { createToken, deleteToken, getToken, listTokens, updateToken } from '../../services/tokens.js';
+import type { AppContext } from '../../context.js';
+import { coerceParamsAndQuery } from './coerce.js';
+import { CreatedToken, IdParams, Page, Pagination, Token, errorResponses } from './schemas.js';
+
+const TokenFields = {
+  name: Type.String({ minLength: 1, maxLength: 64 }),
+  quota: Type.Union([Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }), Type.Null()], {
+    description: 'quota units this token may still spend; null = unlimited',
+  }),
+  expiresAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()], {
+    description: 'ISO 8601 date-time in the future; null = never',
+  }),
+  models: Type.Array(Type.String({ minLength: 1, maxLength: 200 }), {
+    maxItems: 1000,
+    description: 'allowed models; empty = every model of the group',
+  }),
+  allowIps: Type.Array(Type.String({ minLength: 1, maxLength: 64 }), {
+    maxItems: 100,
+    description: 'allowed client IPs or CIDR subnets (IPv4/IPv6); empty = any',
+  }),
+  group: Type.Union([Type.String({ minLength: 1, maxLength: 32 }), Type.Null()], {
+    description: "overrides the owner's group; users may pick only userSelectable groups",
+  }),
+};
+
+const CreateTokenBody = Type.Object(
+  {
+    name: TokenFields.name,
+    quota: Type.Optional(TokenFields.quota),
+    expiresAt: Type.Optional(TokenFields.expiresAt),
+    models: Type.Optional(TokenFields.models),
+    allowIps: Type.Optional(TokenFields.allowIps),
+    group: Type.Optional(TokenFields.group),
+    userId: Type.Optional(Type.Integer({ minimum: 1, description: 'admins only: create the token for this user' })),
+  },
+  { additionalProperties: false },
+);
+
+const UpdateTokenBody = Type.Object(
+  {
+    name: Type.Optional(TokenFields.name),
+    quota: Type.Optional(TokenFields.quota),
+    status: Type.Optional(Type.Union([Type.Literal('enabled'), Type.Literal('disabled')])),
+    expiresAt: Type.Optional(TokenFields.expiresAt),
+    models: Type.Optional(TokenFields.models),
+    allowIps: Type.Optional(TokenFields.allowIps),
+    group: Type.Optional(TokenFields.group),
+  },
+  { additionalProperties: false },
+);
+
+const ListTokensQuery = Type.Object({
+  ...Pagination.properties,
+  userId: Type.Optional(Type.Integer({ minimum: 1, description: 'admins: only this user’s tokens' })),
+});
+
+/** Admins act on every token (null scope); everyone else only on their own. */
+const scopeOf = (account: Account): number | null => (isAdmin(account) ? null : account.id);
+
+export const tokensRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (api, { ctx }) => {
+  coerceParamsAndQuery(api);
+
+  api.post(
+    '/tokens',
+    {
+      schema: {
+        tags: ['tokens'],
+        summary: 'Create a relay token; the answer carries the full key, shown this once only',
+        body: CreateTokenBody,
+        response: { 201: CreatedToken, ...errorResponses(400, 401, 403) },
+      },
+    },
+    async (request, reply) => {
+      const account = accountOf(request);
+      const { userId = account.id, ...fields } = request.body;
+      if (userId !== account.id && !isAdmin(account)) {
+        throw new RelayError('forbidden', 'only admins may create tokens for other users', 403, { param: 'userId' });
+      }
+      const { token, key } = await createToken(ctx, { ...fields, userId }, { asAdmin: isAdmin(account) });
+      return reply.code(201).send({ ...token, key });
+    },
+  );
+
+  api.get(
+    '/tokens',
+    {
+      schema: {
+        tags: ['tokens'],
+        summary: 'List relay tokens (own; admins: all, or ?userId=)',
+        querystring: ListTokensQuery,
+        response: { 200: Page(Token), ...errorResponses(400, 401, 403) },
+      },
+    },
+    async (request) => {
+      const account = accountOf(request);
+      const { userId, ...page } = request.query;
+      if (!isAdmin(account) && userId !== undefined && userId !== account.id) {
+        throw new RelayError('forbidden', 'you may only list your own tokens', 403, { param: 'userId' });
+      }
+      return listTokens(ctx, isAdmin(account) ? (userId ?? null) : account.id, page);
+    },
+  );
+
+  api.get(
+    '/tokens/:id',
+    {
+      schema: {
+        tags: ['tokens'],
+        summary: 'Read a relay token (never its key)',
+        params: IdParams,
+        response: { 200: Token, ...errorResponses(400, 401, 404) },
+      },
+    },
+    async (request) => getToken(ctx, scopeOf(accountOf(request)), request.params.id),
+  );
+
+  api.patch(
+    '/tokens/:id',
+    {
+      schema: {
+        tags: ['tokens'],
+        summary: 'Change a relay token: name, quota (remaining), status, expiresAt, models, allowIps, group',
+        params: IdParams,
+        body: UpdateTokenBody,
+        response: { 200: Token, ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => updateToken(ctx, scopeOf(accountOf(request)), request.params.id, request.body),
+  );
+
+  api.delete(
+    '/tokens/:id',
+    {
+      schema: {
+        tags: ['tokens'],
+        summary: 'Delete a relay token',
+        params: IdParams,
+        response: { 204: Type.Null({ description: 'Deleted' }), ...errorResponses(400, 401, 404) },
+      },
+    },
+    async (request, reply) => {
+      await deleteToken(ctx, scopeOf(accountOf(request)), request.params.id);
+      return reply.code(204).send(null);
+    },
+  );
+};

@@ -1,0 +1,256 @@
+// Usage logs (one row per relay request, redemption, top-up or admin change) and the usage totals built from them.
+import { RelayError } from '../errors.js';
+import { Prisma, type UsageLog } from '../generated/sqlite/client.js';
+import { iso, units, type PageResult, type ServiceContext } from './service-utils.js';
+
+export interface LogView {
+  id: number;
+  createdAt: string;
+  type: string;
+  source: string;
+  userId: number;
+  tokenId: number | null;
+  tokenName: string;
+  channelId: number | null;
+  endpoint: string;
+  model: string;
+  upstreamModel: string;
+  promptTokens: number;
+  completionTokens: number;
+  cacheReadTokens: number;
+  cacheWriteTokens: number;
+  groupRatio: string;
+  modelRatio: string;
+  completionRatio: string;
+  quota: number;
+  stream: boolean;
+  latencyMs: number;
+  ttftMs: number | null;
+  status: string;
+  content: string;
+  group: string;
+  requestId: string | null;
+}
+
+export interface LogFilter {
+  userId?: number;
+  tokenId?: number;
+  tokenName?: string;
+  channelId?: number;
+  model?: string;
+  type?: string;
+  status?: string;
+  source?: string;
+  /** Inclusive. */
+  from?: Date;
+  /** Exclusive. */
+  to?: Date;
+}
+
+export function toLogView(row: UsageLog): LogView {
+  return {
+    id: row.id,
+    createdAt: row.createdAt.toISOString(),
+    type: row.type,
+    source: row.source,
+    userId: row.userId,
+    tokenId: row.tokenId,
+    tokenName: row.tokenName,
+    channelId: row.channelId,
+    endpoint: row.endpoint,
+    model: row.model,
+    upstreamModel: row.upstreamModel,
+    promptTokens: row.promptTokens,
+    completionTokens: row.completionTokens,
+    cacheReadTokens: row.cacheReadTokens,
+    cacheWriteTokens: row.cacheWriteTokens,
+    groupRatio: row.groupRatio,
+    modelRatio: row.modelRatio,
+    completionRatio: row.completionRatio,
+    quota: units(row.quota),
+    stream: row.stream,
+    latencyMs: row.latencyMs,
+    ttftMs: row.ttftMs,
+    status: row.status,
+    content: row.content,
+    group: row.group,
+    requestId: row.requestId,
+  };
+}
+
+const NEWEST_FIRST = [{ createdAt: 'desc' }, { id: 'desc' }] as const;
+
+export async function listLogs(
+  ctx: ServiceContext,
+  filter: LogFilter,
+  page: { skip: number; take: number },
+): Promise<PageResult<LogView>> {
+  const { from, to, ...exact } = filter;
+  const where = { ...exact, createdAt: { gte: from, lt: to } };
+  const [rows, total] = await Promise.all([
+    ctx.db.prisma.usageLog.findMany({ where, orderBy: [...NEWEST_FIRST], skip: page.skip, take: page.take }),
+    ctx.db.prisma.usageLog.count({ where }),
+  ]);
+  return { items: rows.map(toLogView), total };
+}
+
+/** The user's latest `n` log rows (1..100), newest first. For the bots' usage command. */
+export async function recentLogs(ctx: ServiceContext, userId: number, n: number): Promise<LogView[]> {
+  const take = Math.min(Math.max(Math.trunc(n) || 1, 1), 100);
+  const rows = await ctx.db.prisma.usageLog.findMany({ where: { userId }, orderBy: [...NEWEST_FIRST], take });
+  return rows.map(toLogView);
+}
+
+/* ---------------------------------------------------------------- stats */
+
+export type StatsBy = 'day' | 'model' | 'token' | 'channel' | 'source';
+
+export interface StatsTotals {
+  requests: number;
+  quota: number;
+  promptTokens: number;
+  completionTokens: number;
+}
+
+export interface StatsItem extends StatsTotals {
+  key: string;
+  label: string;
+}
+
+export interface StatsResult {
+  by: StatsBy;
+  from: string;
+  to: string;
+  items: StatsItem[];
+  total: StatsTotals;
+}
+
+export interface StatsQuery {
+  by: StatsBy;
+  /** Undefined = every user (admins only: the route decides). */
+  userId?: number;
+  from: Date;
+  to: Date;
+  /** Resolve channel ids to channel names (admins only: channel names are operator detail). */
+  channelNames?: boolean;
+}
+
+const DAY_MS = 86_400_000;
+/** Day grouping fills every day of the range, so the range is bounded. */
+export const MAX_STATS_DAYS = 366;
+/** Other groupings list at most this many keys, largest first (the totals still cover everything). */
+const MAX_STATS_KEYS = 1000;
+
+/** The day bucket (UTC) differs by dialect; everything else in the statistics query is portable SQL. */
+function groupExpression(by: StatsBy, kind: 'sqlite' | 'postgresql'): Prisma.Sql {
+  switch (by) {
+    case 'day':
+      return kind === 'sqlite' ? Prisma.sql`strftime('%Y-%m-%d', "createdAt")` : Prisma.sql`to_char("createdAt", 'YYYY-MM-DD')`;
+    case 'model':
+      return Prisma.sql`"model"`;
+    case 'token':
+      return Prisma.sql`"tokenId"`;
+    case 'channel':
+      return Prisma.sql`"channelId"`;
+    case 'source':
+      return Prisma.sql`"source"`;
+  }
+}
+
+interface RawTotals {
+  requests: unknown;
+  quota: unknown;
+  promptTokens: unknown;
+  completionTokens: unknown;
+}
+interface RawGroup extends RawTotals {
+  key: unknown;
+  tokenName: unknown;
+}
+
+/** COUNT/SUM come back as bigint, numeric text or number depending on the driver; all are exact below 2^53. */
+const num = (value: unknown): number => (value === null || value === undefined ? 0 : Number(value));
+
+function totalsOf(row: RawTotals | undefined): StatsTotals {
+  return {
+    requests: num(row?.requests),
+    quota: num(row?.quota),
+    promptTokens: num(row?.promptTokens),
+    completionTokens: num(row?.completionTokens),
+  };
+}
+
+/**
+ * Relay usage (log types consume and error) between `from` (inclusive) and `to` (exclusive), grouped by UTC day,
+ * model, token, channel or source. Day grouping lists every day of the range, zeros included.
+ */
+export async function usageStats(ctx: ServiceContext, query: StatsQuery): Promise<StatsResult> {
+  const { by, userId, from, to } = query;
+  if (!(from.getTime() < to.getTime())) {
+    throw new RelayError('invalid_request', '`from` must be before `to`', 400, { param: 'from' });
+  }
+  if (by === 'day' && to.getTime() - from.getTime() > MAX_STATS_DAYS * DAY_MS) {
+    throw new RelayError('invalid_request', `by=day covers at most ${MAX_STATS_DAYS} days`, 400, { param: 'from' });
+  }
+  const conditions = [
+    Prisma.sql`"createdAt" >= ${from}`,
+    Prisma.sql`"createdAt" < ${to}`,
+    Prisma.sql`"type" IN ('consume', 'error')`,
+  ];
+  if (userId !== undefined) conditions.push(Prisma.sql`"userId" = ${userId}`);
+  const where = Prisma.join(conditions, ' AND ');
+  const sums = Prisma.sql`COUNT(*) AS "requests", COALESCE(SUM("quota"), 0) AS "quota",
+    COALESCE(SUM("promptTokens"), 0) AS "promptTokens", COALESCE(SUM("completionTokens"), 0) AS "completionTokens"`;
+  const group = groupExpression(by, ctx.db.kind);
+  const order = by === 'day' ? Prisma.sql`ORDER BY 1` : Prisma.sql`ORDER BY "quota" DESC, "requests" DESC, 1`;
+
+  const prisma = ctx.db.prisma;
+  const [groups, totals] = await Promise.all([
+    prisma.$queryRaw<RawGroup[]>`SELECT ${group} AS "key", MAX("tokenName") AS "tokenName", ${sums}
+      FROM "UsageLog" WHERE ${where} GROUP BY 1 ${order} LIMIT ${MAX_STATS_KEYS}`,
+    prisma.$queryRaw<RawTotals[]>`SELECT ${sums} FROM "UsageLog" WHERE ${where}`,
+  ]);
+
+  let items: StatsItem[] = groups.map((row) => {
+    const key = row.key === null || row.key === undefined || row.key === '' ? 'none' : String(row.key);
+    const label = by === 'token' && typeof row.tokenName === 'string' && row.tokenName ? row.tokenName : key;
+    return { key, label, ...totalsOf(row) };
+  });
+  if (by === 'channel' && query.channelNames) items = await withChannelNames(ctx, items);
+  if (by === 'day') items = fillDays(items, from, to);
+  return { by, from: from.toISOString(), to: to.toISOString(), items, total: totalsOf(totals[0]) };
+}
+
+async function withChannelNames(ctx: ServiceContext, items: StatsItem[]): Promise<StatsItem[]> {
+  const ids = items.map((item) => Number(item.key)).filter((id) => Number.isInteger(id));
+  const channels = await ctx.db.prisma.channel.findMany({ where: { id: { in: ids } }, select: { id: true, name: true } });
+  const names = new Map(channels.map((c) => [String(c.id), c.name]));
+  return items.map((item) => ({ ...item, label: names.get(item.key) ?? item.label }));
+}
+
+/** Every UTC day touched by [from, to), in order, with zeros where nothing happened. */
+function fillDays(items: StatsItem[], from: Date, to: Date): StatsItem[] {
+  const byDay = new Map(items.map((item) => [item.key, item]));
+  const out: StatsItem[] = [];
+  const first = Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), from.getUTCDate());
+  for (let t = first; t < to.getTime(); t += DAY_MS) {
+    const key = new Date(t).toISOString().slice(0, 10);
+    out.push(byDay.get(key) ?? { key, label: key, requests: 0, quota: 0, promptTokens: 0, completionTokens: 0 });
+  }
+  return out;
+}
+
+/** Parses a query-string time: full ISO 8601 with a zone, or a bare date (UTC midnight). 400 names the field. */
+export function parseQueryTime(value: string | undefined, param: string): Date | undefined {
+  if (value === undefined) return undefined;
+  const isoLike = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2}))?$/;
+  const date = new Date(value);
+  if (!isoLike.test(value) || Number.isNaN(date.getTime())) {
+    throw new RelayError('invalid_request', `${param} must be an ISO 8601 time such as 2026-01-31T00:00:00Z`, 400, {
+      param,
+    });
+  }
+  return date;
+}
+
+export const DEFAULT_STATS_DAYS = 30;

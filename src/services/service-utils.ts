@@ -1,0 +1,45 @@
+// Small pieces the account services share: list paging, Prisma's unique-violation check, JSON-ready conversions.
+import type { AppContext } from '../context.js';
+
+export interface PageQuery {
+  page?: number;
+  pageSize?: number;
+}
+
+export interface PageResult<T> {
+  items: T[];
+  total: number;
+}
+
+export const DEFAULT_PAGE_SIZE = 50;
+export const MAX_PAGE_SIZE = 200;
+
+/** Prisma `skip`/`take` for a 1-based page; sizes are clamped so a service caller cannot ask for everything at once. */
+export function pageArgs(query: PageQuery = {}): { skip: number; take: number } {
+  const pageSize = Math.min(Math.max(Math.trunc(query.pageSize ?? DEFAULT_PAGE_SIZE), 1), MAX_PAGE_SIZE);
+  const page = Math.max(Math.trunc(query.page ?? 1), 1);
+  return { skip: (page - 1) * pageSize, take: pageSize };
+}
+
+/** Prisma's "unique constraint failed" (P2002), whichever database client threw it. */
+export function isUniqueViolation(err: unknown): boolean {
+  return typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'P2002';
+}
+
+export const iso = (date: Date | null): string | null => (date ? date.toISOString() : null);
+
+/** Quota columns are BigInt; every realistic amount fits a JS number exactly (2^53 units ≈ 18 billion USD). */
+export const units = (value: bigint): number => Number(value);
+
+/** JSON list columns: a corrupt value reads as empty rather than failing the whole listing. */
+export function parseStringList(text: string): string[] {
+  try {
+    const value: unknown = JSON.parse(text);
+    return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
+  } catch {
+    return [];
+  }
+}
+
+/** What the account services need of the app context; bots and scripts may pass just these two. */
+export type ServiceContext = Pick<AppContext, 'db' | 'bus'>;

@@ -1,0 +1,218 @@
+// Relay tokens (sk-…): the keys apps use on /v1. The full key exists only in the answer to createToken; the database
+// keeps its SHA-256 and a visible prefix. `userId` scopes every call: a number limits it to that owner's tokens (someone
+// else's token reads as 404, so its existence is not revealed); null is the admin scope (every token, every group).
+import ipaddr from 'ipaddr.js';
+import { RelayError } from '../errors.js';
+import { hashSecret, newRelayKey, visiblePrefix } from '../auth/secrets.js';
+import type { TokenView } from '../routes/api/schemas.js';
+import { requireGroup } from './groups.js';
+import { isAdminRole } from './users.js';
+import { iso, pageArgs, parseStringList, units, type PageQuery, type PageResult, type ServiceContext } from './service-utils.js';
+
+const NAME_MAX = 64;
+const MODELS_MAX = 1000;
+const ALLOW_IPS_MAX = 100;
+
+export interface TokenRow {
+  id: number;
+  userId: number;
+  name: string;
+  keyPrefix: string;
+  remainQuota: bigint;
+  unlimited: boolean;
+  usedQuota: bigint;
+  expiresAt: Date | null;
+  models: string;
+  allowIps: string;
+  group: string | null;
+  status: string;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+}
+
+export const toTokenView = (row: TokenRow): TokenView => ({
+  id: row.id,
+  userId: row.userId,
+  name: row.name,
+  keyPrefix: row.keyPrefix,
+  quota: row.unlimited ? null : units(row.remainQuota),
+  usedQuota: units(row.usedQuota),
+  expiresAt: iso(row.expiresAt),
+  models: parseStringList(row.models),
+  allowIps: parseStringList(row.allowIps),
+  group: row.group,
+  status: row.status as TokenView['status'],
+  createdAt: row.createdAt.toISOString(),
+  lastUsedAt: iso(row.lastUsedAt),
+});
+
+const bad = (param: string, message: string) => new RelayError('invalid_request', message, 400, { param });
+
+function checkName(name: string): string {
+  const trimmed = name.trim();
+  if (trimmed.length < 1 || trimmed.length > NAME_MAX) throw bad('name', `name must be 1–${NAME_MAX} characters`);
+  return trimmed;
+}
+
+/** null = unlimited; otherwise the remaining quota units of the token. */
+function quotaColumns(quota: number | null): { unlimited: boolean; remainQuota: bigint } {
+  if (quota === null) return { unlimited: true, remainQuota: 0n };
+  if (!Number.isSafeInteger(quota) || quota < 0) throw bad('quota', 'quota must be null (unlimited) or a whole number ≥ 0');
+  return { unlimited: false, remainQuota: BigInt(quota) };
+}
+
+function checkExpiresAt(value: string | Date | null, now = Date.now()): Date | null {
+  if (value === null) return null;
+  const date = value instanceof Date ? value : new Date(value);
+  if (Number.isNaN(date.getTime())) throw bad('expiresAt', 'expiresAt must be an ISO 8601 date-time or null');
+  if (date.getTime() <= now) throw bad('expiresAt', 'expiresAt must be in the future');
+  return date;
+}
+
+function checkModels(models: string[]): string {
+  if (models.length > MODELS_MAX) throw bad('models', `at most ${MODELS_MAX} models`);
+  const clean = [...new Set(models.map((m) => m.trim()))];
+  if (clean.some((m) => m.length === 0 || m.length > 200)) throw bad('models', 'model names must be 1–200 characters');
+  return JSON.stringify(clean);
+}
+
+/** An IPv4/IPv6 address or CIDR subnet. IPv4 must be four decimal parts: "127.1" or "0x7f.0.0.1" are refused. */
+export function isIpOrCidr(entry: string): boolean {
+  if (entry.includes('/')) return ipaddr.IPv4.isValidCIDRFourPartDecimal(entry) || ipaddr.IPv6.isValidCIDR(entry);
+  return ipaddr.IPv4.isValidFourPartDecimal(entry) || ipaddr.IPv6.isValid(entry);
+}
+
+function checkAllowIps(entries: string[]): string {
+  if (entries.length > ALLOW_IPS_MAX) throw bad('allowIps', `at most ${ALLOW_IPS_MAX} allowIps entries`);
+  const clean = [...new Set(entries.map((e) => e.trim()))];
+  const wrong = clean.find((e) => !isIpOrCidr(e));
+  if (wrong !== undefined) throw bad('allowIps', `allowIps entry "${wrong}" is not an IP address or CIDR subnet`);
+  return JSON.stringify(clean);
+}
+
+/**
+ * A token's group overrides its owner's, so a user may only pick a group they could switch into themselves (a
+ * userSelectable one, or their own); admins, and tokens owned by admins, may use any existing group.
+ */
+async function checkTokenGroup(
+  ctx: ServiceContext,
+  group: string,
+  owner: { role: string; group: string },
+  asAdmin: boolean,
+): Promise<void> {
+  const row = await requireGroup(ctx, group);
+  if (row.userSelectable || group === owner.group || asAdmin || isAdminRole(owner.role)) return;
+  throw new RelayError('group_not_allowed', `group "${group}" cannot be chosen for this token`, 403, { param: 'group' });
+}
+
+export interface CreateTokenInput {
+  userId: number;
+  name: string;
+  /** null or omitted = unlimited (the account's quota still applies). */
+  quota?: number | null;
+  expiresAt?: string | Date | null;
+  models?: string[];
+  allowIps?: string[];
+  /** null or omitted = the owner's group. */
+  group?: string | null;
+}
+
+/** Returns the token and its full key; the key is never retrievable again. `asAdmin` lifts the group restriction. */
+export async function createToken(
+  ctx: ServiceContext,
+  input: CreateTokenInput,
+  opts: { asAdmin?: boolean } = {},
+): Promise<{ token: TokenView; key: string }> {
+  const name = checkName(input.name);
+  const quota = quotaColumns(input.quota ?? null);
+  const expiresAt = checkExpiresAt(input.expiresAt ?? null);
+  const models = checkModels(input.models ?? []);
+  const allowIps = checkAllowIps(input.allowIps ?? []);
+  const owner = await ctx.db.prisma.user.findUnique({ where: { id: input.userId } });
+  if (!owner) throw bad('userId', `user ${input.userId} does not exist`);
+  const group = input.group ?? null;
+  if (group !== null) await checkTokenGroup(ctx, group, owner, opts.asAdmin === true);
+
+  const key = newRelayKey();
+  const row = await ctx.db.prisma.token.create({
+    data: {
+      userId: owner.id,
+      name,
+      keyHash: hashSecret(key),
+      keyPrefix: visiblePrefix(key),
+      ...quota,
+      expiresAt,
+      models,
+      allowIps,
+      group,
+    },
+  });
+  ctx.bus.publish('tokens');
+  return { token: toTokenView(row), key };
+}
+
+export async function listTokens(
+  ctx: ServiceContext,
+  userId: number | null,
+  page: PageQuery = {},
+): Promise<PageResult<TokenView>> {
+  const where = userId === null ? {} : { userId };
+  const [rows, total] = await Promise.all([
+    ctx.db.prisma.token.findMany({ where, orderBy: { id: 'asc' }, ...pageArgs(page) }),
+    ctx.db.prisma.token.count({ where }),
+  ]);
+  return { items: rows.map(toTokenView), total };
+}
+
+async function tokenRow(ctx: ServiceContext, userId: number | null, id: number) {
+  const row = await ctx.db.prisma.token.findUnique({ where: { id } });
+  // Someone else's token answers exactly like a missing one.
+  if (!row || (userId !== null && row.userId !== userId)) throw new RelayError('not_found', `token ${id} not found`);
+  return row;
+}
+
+export async function getToken(ctx: ServiceContext, userId: number | null, id: number): Promise<TokenView> {
+  return toTokenView(await tokenRow(ctx, userId, id));
+}
+
+export interface UpdateTokenInput {
+  name?: string;
+  /** null = unlimited; a number sets the remaining quota. */
+  quota?: number | null;
+  status?: 'enabled' | 'disabled';
+  expiresAt?: string | Date | null;
+  models?: string[];
+  allowIps?: string[];
+  group?: string | null;
+}
+
+export async function updateToken(
+  ctx: ServiceContext,
+  userId: number | null,
+  id: number,
+  patch: UpdateTokenInput,
+): Promise<TokenView> {
+  const current = await tokenRow(ctx, userId, id);
+  const data = {
+    name: patch.name === undefined ? undefined : checkName(patch.name),
+    ...(patch.quota === undefined ? {} : quotaColumns(patch.quota)),
+    status: patch.status,
+    expiresAt: patch.expiresAt === undefined ? undefined : checkExpiresAt(patch.expiresAt),
+    models: patch.models === undefined ? undefined : checkModels(patch.models),
+    allowIps: patch.allowIps === undefined ? undefined : checkAllowIps(patch.allowIps),
+    group: patch.group,
+  };
+  if (patch.group !== undefined && patch.group !== null && patch.group !== current.group) {
+    const owner = await ctx.db.prisma.user.findUniqueOrThrow({ where: { id: current.userId } });
+    await checkTokenGroup(ctx, patch.group, owner, userId === null);
+  }
+  const row = await ctx.db.prisma.token.update({ where: { id }, data });
+  ctx.bus.publish('tokens');
+  return toTokenView(row);
+}
+
+export async function deleteToken(ctx: ServiceContext, userId: number | null, id: number): Promise<void> {
+  await tokenRow(ctx, userId, id);
+  await ctx.db.prisma.token.deleteMany({ where: { id } });
+  ctx.bus.publish('tokens');
+}

@@ -1,0 +1,244 @@
+import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { createTestApp, dbKinds, type TestApp } from '../helpers/context.js';
+import { hashSecret } from '../../src/auth/secrets.js';
+import { LoginLimiter, LOGIN_KEY_TTL_MS } from '../../src/services/auth.js';
+import { dumpDatabase, expectError, makeUser } from './account-helpers.js';
+
+describe('LoginLimiter', () => {
+  it('allows maxFailures failures per window, then says how long to wait, and slides', () => {
+    let now = 1_000_000;
+    const limiter = new LoginLimiter(3, 60_000, () => now);
+    const key = LoginLimiter.keyFor('Alice', '10.0.0.1');
+    expect(key).toBe(LoginLimiter.keyFor('alice', '10.0.0.1'));
+    for (let i = 0; i < 3; i++) {
+      expect(limiter.retryAfter(key)).toBe(0);
+      limiter.fail(key);
+      now += 10_000;
+    }
+    // Failures at 0 s, 10 s, 20 s; now 30 s: the first one expires at 60 s.
+    expect(limiter.retryAfter(key)).toBe(30);
+    expect(limiter.retryAfter(LoginLimiter.keyFor('alice', '10.0.0.2'))).toBe(0);
+    now += 30_000;
+    expect(limiter.retryAfter(key)).toBe(0);
+    limiter.fail(key);
+    expect(limiter.retryAfter(key)).toBe(10);
+    limiter.reset(key);
+    expect(limiter.retryAfter(key)).toBe(0);
+  });
+
+  it('keeps at most maxKeys keys', () => {
+    const limiter = new LoginLimiter(5, 60_000, Date.now, 10);
+    for (let i = 0; i < 50; i++) limiter.fail(`k${i}`);
+    for (let i = 0; i < 5; i++) limiter.fail('k49');
+    expect(limiter.retryAfter('k49')).toBeGreaterThan(0);
+    expect(limiter.retryAfter('k0')).toBe(0);
+  });
+});
+
+describe.each(dbKinds)('auth API on %s', (kind) => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await createTestApp(kind);
+  });
+  afterAll(async () => t?.close());
+
+  it('logs in with username and password and returns a 7-day login key (only its hash stored)', async () => {
+    const created = await t.app.inject({
+      method: 'POST',
+      url: '/api/users',
+      headers: t.admin,
+      payload: { username: 'alice', password: 'alice-password-1' },
+    });
+    expect(created.statusCode).toBe(201);
+    const before = Date.now();
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { username: 'alice', password: 'alice-password-1' },
+    });
+    expect(res.statusCode, res.body).toBe(200);
+    const body = res.json() as { key: string; expiresAt: string };
+    expect(Object.keys(body).sort()).toEqual(['expiresAt', 'key']);
+    expect(body.key).toMatch(/^rsm-[A-Za-z0-9]{48}$/);
+    const expires = Date.parse(body.expiresAt);
+    expect(expires).toBeGreaterThanOrEqual(before + LOGIN_KEY_TTL_MS);
+    expect(expires).toBeLessThanOrEqual(Date.now() + LOGIN_KEY_TTL_MS);
+    expect(LOGIN_KEY_TTL_MS).toBe(7 * 24 * 3600 * 1000);
+
+    const row = await t.ctx.db.prisma.managementKey.findUnique({ where: { keyHash: hashSecret(body.key) } });
+    expect(row?.kind).toBe('login');
+    expect(row?.expiresAt?.toISOString()).toBe(body.expiresAt);
+    expect(await dumpDatabase(t.ctx.db)).not.toContain(body.key);
+
+    const me = await t.app.inject({ url: '/api/me', headers: { authorization: `Bearer ${body.key}` } });
+    expect(me.statusCode).toBe(200);
+    expect((me.json() as { username: string }).username).toBe('alice');
+  });
+
+  it('refuses a wrong password and an unknown username alike (401 invalid_key)', async () => {
+    await makeUser(t, { username: 'bob', password: 'bob-password-1' });
+    const wrong = await t.app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { username: 'bob', password: 'not-the-password' },
+      remoteAddress: '10.1.0.1',
+    });
+    const unknown = await t.app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { username: 'nobody-here', password: 'whatever-password' },
+      remoteAddress: '10.1.0.1',
+    });
+    const e1 = expectError(wrong, 401, 'invalid_key');
+    const e2 = expectError(unknown, 401, 'invalid_key');
+    expect(e1.message).toBe(e2.message);
+  });
+
+  it('validates the body: bad JSON, missing and mistyped fields name the field', async () => {
+    const badJson = await t.app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      headers: { 'content-type': 'application/json' },
+      payload: '{"username": "alice",',
+    });
+    expectError(badJson, 400, 'invalid_json');
+    const missing = await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { password: 'x' } });
+    expectError(missing, 400, 'invalid_request', 'username');
+    const mistyped = await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'a', password: 5 } });
+    expectError(mistyped, 400, 'invalid_request', 'password');
+  });
+
+  it('refuses a disabled account even with the right password (403 account_disabled)', async () => {
+    const carol = await makeUser(t, { username: 'carol' });
+    await t.ctx.db.prisma.user.update({ where: { id: carol.id }, data: { status: 'disabled' } });
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { username: 'carol', password: carol.password },
+      remoteAddress: '10.2.0.1',
+    });
+    expectError(res, 403, 'account_disabled');
+    expectError(await t.app.inject({ url: '/api/me', headers: carol.auth }), 403, 'account_disabled');
+  });
+
+  it('rate-limits failed logins per username + IP: 5 failures in 15 minutes → 429 with Retry-After', async () => {
+    const dave = await makeUser(t, { username: 'dave' });
+    const attempt = (password: string, remoteAddress = '10.3.0.1', username = 'dave') =>
+      t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username, password }, remoteAddress });
+    for (let i = 0; i < 5; i++) expectError(await attempt(`wrong-${i}-password`), 401, 'invalid_key');
+    // Locked now, even with the right password.
+    const locked = await attempt(dave.password);
+    const err = expectError(locked, 429, 'rate_limited');
+    const retryAfter = Number(locked.headers['retry-after']);
+    expect(retryAfter).toBeGreaterThan(14 * 60);
+    expect(retryAfter).toBeLessThanOrEqual(15 * 60);
+    expect(err.retryAfter).toBe(retryAfter);
+    // Another address, or another username from the same address, is not affected.
+    expect((await attempt(dave.password, '10.3.0.2')).statusCode).toBe(200);
+    expect((await attempt('carol-wrong-pass', '10.3.0.1', 'someone-else')).statusCode).toBe(401);
+  });
+
+  it('a successful login clears the failure count', async () => {
+    const erin = await makeUser(t, { username: 'erin' });
+    const attempt = (password: string) =>
+      t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'erin', password }, remoteAddress: '10.4.0.1' });
+    for (let i = 0; i < 4; i++) expect((await attempt('wrong-password')).statusCode).toBe(401);
+    expect((await attempt(erin.password)).statusCode).toBe(200);
+    for (let i = 0; i < 4; i++) expect((await attempt('wrong-password')).statusCode).toBe(401);
+    expect((await attempt(erin.password)).statusCode).toBe(200);
+  });
+
+  it('logout deletes the current login key; other keys stay; the root key cannot log out', async () => {
+    const frank = await makeUser(t, { username: 'frank' });
+    const second = await t.app.inject({
+      method: 'POST',
+      url: '/api/auth/login',
+      payload: { username: 'frank', password: frank.password },
+    });
+    const secondKey = (second.json() as { key: string }).key;
+    const out = await t.app.inject({ method: 'POST', url: '/api/auth/logout', headers: frank.auth });
+    expect(out.statusCode).toBe(204);
+    expect(out.body).toBe('');
+    expectError(await t.app.inject({ url: '/api/me', headers: frank.auth }), 401, 'invalid_key');
+    expect((await t.app.inject({ url: '/api/me', headers: { authorization: `Bearer ${secondKey}` } })).statusCode).toBe(200);
+    expectError(await t.app.inject({ method: 'POST', url: '/api/auth/logout', headers: t.admin }), 400, 'invalid_request');
+    expectError(await t.app.inject({ method: 'POST', url: '/api/auth/logout' }), 401, 'missing_key');
+  });
+
+  it('refuses requests without a key, with a bad key, an expired key, and with a relay token', async () => {
+    expectError(await t.app.inject({ url: '/api/me' }), 401, 'missing_key');
+    expectError(await t.app.inject({ url: '/api/me', headers: { authorization: 'Bearer rsm-nonsense' } }), 401, 'invalid_key');
+    const gina = await makeUser(t, { username: 'gina' });
+    const token = await t.app.inject({ method: 'POST', url: '/api/tokens', headers: gina.auth, payload: { name: 'app' } });
+    const sk = (token.json() as { key: string }).key;
+    expectError(await t.app.inject({ url: '/api/me', headers: { authorization: `Bearer ${sk}` } }), 401, 'relay_token_on_api');
+    expectError(await t.app.inject({ url: '/api/tokens', headers: { authorization: `Bearer ${sk}` } }), 401, 'relay_token_on_api');
+    await t.ctx.db.prisma.managementKey.update({
+      where: { keyHash: hashSecret(gina.key) },
+      data: { expiresAt: new Date(Date.now() - 1000) },
+    });
+    expectError(await t.app.inject({ url: '/api/me', headers: gina.auth }), 401, 'key_expired');
+  });
+
+  it('GET /api/me shows the own account with quota in units and USD', async () => {
+    const hank = await makeUser(t, { username: 'hank', quota: 1_250_000 });
+    const res = await t.app.inject({ url: '/api/me', headers: hank.auth });
+    expect(res.statusCode).toBe(200);
+    const body = res.json() as Record<string, unknown>;
+    expect(typeof body.createdAt).toBe('string');
+    expect({ ...body, createdAt: 'x' }).toEqual({
+      id: hank.id,
+      username: 'hank',
+      role: 'user',
+      group: 'default',
+      quota: 1_250_000,
+      quotaUsd: 2.5,
+      usedQuota: 0,
+      usedQuotaUsd: 0,
+      requestCount: 0,
+      status: 'enabled',
+      createdAt: 'x',
+    });
+  });
+
+  it('PATCH /api/me changes the own password: current one required; other login keys are revoked', async () => {
+    const ivy = await makeUser(t, { username: 'ivy', password: 'ivy-password-1' });
+    const other = await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'ivy', password: 'ivy-password-1' } });
+    const otherAuth = { authorization: `Bearer ${(other.json() as { key: string }).key}` };
+    const patch = (payload: unknown) => t.app.inject({ method: 'PATCH', url: '/api/me', headers: ivy.auth, payload: payload as object });
+
+    expectError(await patch({ password: 'ivy-password-2' }), 400, 'invalid_request', 'currentPassword');
+    expectError(await patch({ password: 'ivy-password-2', currentPassword: 'nope-nope-nope' }), 400, 'invalid_request', 'currentPassword');
+    expectError(await patch({ password: 'short', currentPassword: 'ivy-password-1' }), 400, 'invalid_request', 'password');
+    expectError(await patch({ password: ' padded-password ', currentPassword: 'ivy-password-1' }), 400, 'invalid_request', 'password');
+    expectError(await patch({ nickname: 'x' }), 400, 'invalid_request');
+
+    const ok = await patch({ password: 'ivy-password-2', currentPassword: 'ivy-password-1' });
+    expect(ok.statusCode, ok.body).toBe(200);
+    expect((await t.app.inject({ url: '/api/me', headers: ivy.auth })).statusCode).toBe(200);
+    expectError(await t.app.inject({ url: '/api/me', headers: otherAuth }), 401, 'invalid_key');
+    const oldLogin = await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'ivy', password: 'ivy-password-1' } });
+    expect(oldLogin.statusCode).toBe(401);
+    const newLogin = await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'ivy', password: 'ivy-password-2' } });
+    expect(newLogin.statusCode).toBe(200);
+  });
+
+  it('the OpenAPI document lists the auth and me routes with their schemas', async () => {
+    const res = await t.app.inject({ url: '/api/openapi.json' });
+    expect(res.statusCode).toBe(200);
+    const doc = res.json() as { paths: Record<string, Record<string, OpenApiOperation>> };
+    const login = doc.paths['/api/auth/login']?.post;
+    expect(login?.requestBody?.content['application/json']?.schema.required).toEqual(['username', 'password']);
+    expect(Object.keys(login?.responses ?? {}).sort()).toEqual(['200', '400', '401', '403', '429']);
+    expect(login?.responses['200']?.content?.['application/json']?.schema.properties).toHaveProperty('key');
+    expect(doc.paths['/api/auth/logout']?.post?.responses).toHaveProperty('204');
+    expect(doc.paths['/api/me']?.get?.responses['200']?.content?.['application/json']?.schema.properties).toHaveProperty('quotaUsd');
+    expect(doc.paths['/api/me']?.patch?.requestBody?.content['application/json']?.schema.properties).toHaveProperty('group');
+  });
+});
+
+interface OpenApiOperation {
+  requestBody?: { content: Record<string, { schema: { required?: string[]; properties?: Record<string, unknown> } }> };
+  responses: Record<string, { content?: Record<string, { schema: { properties?: Record<string, unknown> } }> }>;
+  parameters?: Array<{ name: string; in: string }>;
+}
