@@ -28,10 +28,11 @@ export function toRelayError(err: FastifyError | RelayError | Error): RelayError
   const fe = err as FastifyError;
   if (fe.validation) {
     const first = fe.validation[0];
-    const missing = (first?.params as { missingProperty?: string } | undefined)?.missingProperty;
-    const path = `${first?.instancePath ?? ''}${missing ? `/${missing}` : ''}`;
+    const params = first?.params as { missingProperty?: string; additionalProperty?: string } | undefined;
+    const named = params?.missingProperty ?? params?.additionalProperty;
+    const path = `${first?.instancePath ?? ''}${named ? `/${named}` : ''}`;
     const field = path.replace(/^\//, '').replace(/\//g, '.');
-    const what = missing ? 'is required' : (first?.message ?? 'is invalid');
+    const what = params?.missingProperty ? 'is required' : params?.additionalProperty ? 'is not an allowed field' : (first?.message ?? 'is invalid');
     return fromValidation(field ? `${field} ${what}` : `${fe.validationContext ?? 'body'} ${what}`, path);
   }
   switch (fe.code) {

@@ -103,7 +103,10 @@ async function buildRequest(
 
   switch (call.kind) {
     case 'chat': {
-      if (native) return adapter.native.buildRequest(call.format === 'openai' ? withUsage(call.body) : call.body, target, call.stream);
+      if (native) {
+        const req = adapter.native.buildRequest(call.format === 'openai' ? withUsage(call.body) : call.body, target, call.stream);
+        return { ...req, headers: { ...req.headers, ...call.forwardHeaders } };
+      }
       let chat = call.chat!;
       if (adapter.requiresInlineImages) chat = await deps.inlineImages(chat, signal);
       return adapter.buildChatRequest({ ...chat, stream: call.stream, ...(call.stream ? { stream_options: { include_usage: true } } : {}) }, target);

@@ -37,6 +37,8 @@ export interface RelayCall {
   readonly inbound: InboundFormat | undefined;
   /** OpenAI streams: the client asked for the usage chunk itself (we always ask upstream for it). */
   readonly clientWantsUsage: boolean;
+  /** Client headers passed on in native pass-through (e.g. anthropic-beta, which turns on features per request). */
+  readonly forwardHeaders: Record<string, string>;
 
   // admit
   price?: ModelPrice;

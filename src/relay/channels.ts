@@ -3,55 +3,9 @@
 // Changes (admin edits, auto-disable) reload the index on every instance via the InvalidationBus.
 import type { Db } from '../db/client.js';
 import type { InvalidationBus } from '../cache/bus.js';
-import type { ChannelConfig } from '../providers/types.js';
+import { parseChannelRow, type ChannelRecord } from '../services/channels.js';
 
-export interface ChannelRecord {
-  id: number;
-  name: string;
-  type: string;
-  baseUrl: string;
-  keys: string[];
-  /** key index → reason it was disabled */
-  disabledKeys: Record<string, string>;
-  models: string[];
-  modelMapping: Record<string, string>;
-  groups: string[];
-  priority: number;
-  weight: number;
-  status: string;
-  disabledReason: string | null;
-  config: ChannelConfig;
-}
-
-function json<T>(text: string, fallback: T): T {
-  try {
-    return JSON.parse(text) as T;
-  } catch {
-    return fallback;
-  }
-}
-
-export function channelFromRow(row: {
-  id: number; name: string; type: string; baseUrl: string; keys: string; disabledKeys: string; models: string;
-  modelMapping: string; groups: string; priority: number; weight: number; status: string; disabledReason: string | null; config: string;
-}): ChannelRecord {
-  return {
-    id: row.id,
-    name: row.name,
-    type: row.type,
-    baseUrl: row.baseUrl.replace(/\/+$/, ''),
-    keys: json<string[]>(row.keys, []),
-    disabledKeys: json<Record<string, string>>(row.disabledKeys, {}),
-    models: json<string[]>(row.models, []),
-    modelMapping: json<Record<string, string>>(row.modelMapping, {}),
-    groups: json<string[]>(row.groups, []),
-    priority: row.priority,
-    weight: row.weight,
-    status: row.status,
-    disabledReason: row.disabledReason,
-    config: json<ChannelConfig>(row.config, {}),
-  };
-}
+export type { ChannelRecord };
 
 /** One upstream attempt: a channel and one of its keys (index into channel.keys; -1 for key-less channels). */
 export interface RouteChoice {
@@ -89,7 +43,7 @@ export class ChannelRouter {
       try {
         this.#stale = false;
         const rows = await this.db.prisma.channel.findMany({ orderBy: { id: 'asc' } });
-        this.#channels = rows.map(channelFromRow);
+        this.#channels = rows.map(parseChannelRow);
         this.#index = buildIndex(this.#channels);
       } catch (err) {
         this.#stale = true;
@@ -155,7 +109,7 @@ export class ChannelRouter {
 /** Indexes of keys not disabled; key-less channels (local Ollama/vLLM) have the single pseudo-key -1. */
 export function usableKeys(channel: ChannelRecord): number[] {
   if (channel.keys.length === 0) return [-1];
-  return channel.keys.map((_, i) => i).filter((i) => !(String(i) in channel.disabledKeys));
+  return channel.keys.map((_, i) => i).filter((i) => !(i in channel.disabledKeys));
 }
 
 /** Weighted random permutation (Efraimidis–Spirakis: sort by u^(1/w)); weight 0 goes last. */

@@ -15,6 +15,7 @@ import { ChannelRouter, type RouteChoice } from './channels.js';
 import { ContentFilter } from './content-filter.js';
 import { Forwarder } from './forward.js';
 import { inlineImages } from './inline-images.js';
+import { needsRetest, testChannel } from './channel-test.js';
 import type { AddressPolicy } from '../net/safe-fetch.js';
 import { admit } from './admit.js';
 import { runCall, type CallOutcome, type PipelineDeps } from './pipeline.js';
@@ -51,6 +52,7 @@ export interface CallRequest {
   chat?: ChatRequest;
   inbound?: InboundFormat;
   clientWantsUsage?: boolean;
+  forwardHeaders?: Record<string, string>;
 }
 
 export class RelayService {
@@ -64,6 +66,7 @@ export class RelayService {
   readonly events = new EventEmitter<RelayEvents>();
   readonly #deps: PipelineDeps;
   #timers: NodeJS.Timeout[] = [];
+  #closed = false;
 
   constructor(
     private readonly ctx: AppContext,
@@ -104,6 +107,7 @@ export class RelayService {
       chat: req.chat,
       inbound: req.inbound,
       clientWantsUsage: req.clientWantsUsage ?? false,
+      forwardHeaders: req.forwardHeaders ?? {},
     });
     await admit({ ...this.#deps, groups: this.groups, pricing: this.pricing, options: this.ctx.options }, call);
     return runCall(this.#deps, call, sink);
@@ -186,10 +190,34 @@ export class RelayService {
     }, Math.min(ttl, 60_000));
     sweeper.unref();
     this.#timers.push(sweeper);
+    this.#scheduleRetest();
+  }
+
+  /** Re-tests auto-disabled channels every `channelRetestSeconds` (0 = off), re-reading the option each round. */
+  #scheduleRetest(): void {
+    const seconds = this.ctx.options.current.channelRetestSeconds;
+    const timer = setTimeout(async () => {
+      if (seconds > 0) {
+        try {
+          await this.channels.ensureLoaded();
+          for (const channel of this.channels.channels.filter(needsRetest)) {
+            const result = await testChannel(this.ctx.db, this.ctx.bus, this.forwarder, channel.id);
+            this.ctx.log.info({ channel: channel.id, ok: result?.ok }, 'channel re-test');
+          }
+        } catch (err) {
+          this.ctx.log.error({ err }, 'channel re-test failed');
+        }
+      }
+      this.#timers = this.#timers.filter((t) => t !== timer);
+      if (!this.#closed) this.#scheduleRetest();
+    }, (seconds > 0 ? seconds : 60) * 1000);
+    timer.unref();
+    this.#timers.push(timer);
   }
 
   async close(): Promise<void> {
-    for (const t of this.#timers) clearInterval(t);
+    this.#closed = true;
+    for (const t of this.#timers) clearTimeout(t);
     await this.forwarder.close();
   }
 }

@@ -24,6 +24,7 @@ export async function anthropicRoutes(app: FastifyInstance, opts: { relay: Relay
       body,
       chat,
       inbound: anthropicInbound,
+      forwardHeaders: typeof request.headers['anthropic-beta'] === 'string' ? { 'anthropic-beta': request.headers['anthropic-beta'] } : {},
     });
   });
 
