@@ -254,7 +254,11 @@ async function deliverStream(
     call.usage = mode.finish().usage;
     const failure = toFailure(err, adapter, sink);
     if (!call.committed) throw failure;
-    const relayErr = failure instanceof AttemptError ? failure.error : failure;
+    // A lost connection after bytes went out is a stream cut short, and the client should read it as such.
+    const relayErr =
+      failure instanceof AttemptError
+        ? new RelayError(failure.error.code, `upstream (${adapter.type}) closed the stream before it finished: ${failure.error.message}`, failure.error.status)
+        : failure;
     if (!sink.signal.aborted) sink.fail(relayErr, mode.errorText);
     throw new StreamFailed(relayErr);
   }

@@ -9,7 +9,7 @@ import { countText } from '../billing/tokenizer.js';
 import { formatDecimal } from '../billing/decimal.js';
 import type { OptionsStore } from '../services/options.js';
 import type { RelayCall } from './call.js';
-import type { ChannelRouter, RouteChoice } from './channels.js';
+import { usableKeys, type ChannelRouter, type RouteChoice } from './channels.js';
 import type { ResponseSink } from './sink.js';
 import { attempt, AttemptError, StreamFailed, type AttemptDeps } from './attempt.js';
 import { ratiosOf } from './admit.js';
@@ -59,21 +59,30 @@ async function forward(deps: PipelineDeps, call: RelayCall, sink: ResponseSink):
     throw new RelayError('no_channel', `no channel is available for model ${call.model} in group ${call.payer.group}${reasons ? ` — ${reasons}` : ''}`);
   }
   const maxAttempts = 1 + deps.options.current.retryCount;
+  const queue = [...plan];
+  const triedKeys = new Set<string>();
   let last: AttemptError | undefined;
-  for (const choice of plan.slice(0, maxAttempts)) {
+  while (queue.length > 0 && call.attempts < maxAttempts) {
+    const choice = queue.shift()!;
     if (sink.signal.aborted) throw new RelayError('invalid_request', 'client closed the connection', 499);
     call.route = choice;
     call.attempts++;
+    triedKeys.add(`${choice.channel.id}:${choice.keyIndex}`);
     deps.log.debug({ requestId: call.id, channel: choice.channel.id, key: choice.keyIndex, attempt: call.attempts, model: choice.upstreamModel }, 'route');
     try {
       await attempt(deps, call, choice, sink);
       return;
     } catch (err) {
       if (!(err instanceof AttemptError)) throw err;
-      if (err.disableReason && deps.options.current.autoDisableChannels) {
-        await deps.disableChannel(choice, err.disableReason).catch((e) => deps.log.error({ err: e }, 'could not disable channel'));
-      }
       deps.log.debug({ requestId: call.id, channel: choice.channel.id, retriable: err.retriable, error: err.message }, 'attempt failed');
+      if (err.disableReason) {
+        if (deps.options.current.autoDisableChannels) {
+          await deps.disableChannel(choice, err.disableReason).catch((e) => deps.log.error({ err: e }, 'could not disable channel'));
+        }
+        // A bad key says nothing about the channel's other keys: try one of them next.
+        const other = usableKeys(choice.channel).find((k) => !triedKeys.has(`${choice.channel.id}:${k}`));
+        if (other !== undefined && other >= 0) queue.unshift({ ...choice, keyIndex: other, key: choice.channel.keys[other]! });
+      }
       if (!err.retriable || call.committed) throw err;
       last = err;
     }

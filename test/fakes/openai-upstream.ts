@@ -209,7 +209,8 @@ export async function startFakeOpenAI(opts: FakeOptions = {}): Promise<FakeOpenA
     const next = () => {
       if (res.destroyed) return;
       if (i >= limit) {
-        if (cutAfter !== undefined) res.socket?.destroy(); // upstream dies mid-stream
+        // Upstream dies mid-stream: drop the connection once what was written has left.
+        if (cutAfter !== undefined) setTimeout(() => res.socket?.destroy(), 30);
         else res.end();
         return;
       }

@@ -1,0 +1,198 @@
+// Routing and failover: priority, weight, retries on retriable failures only, never after the first streamed byte,
+// auto-disable on an invalid-key answer and re-enable by test, client abort cancelling the upstream call.
+import { describe, it, expect, beforeAll, afterAll, beforeEach } from 'vitest';
+import { createServer } from 'node:net';
+import { createTestApp, type TestApp } from '../helpers/context.js';
+import { addChannel, balances, eventually, listen, seedAccount, type SeededAccount } from '../helpers/relay.js';
+import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai-upstream.js';
+
+async function closedPort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
+}
+
+describe('routing and failover', () => {
+  let t: TestApp;
+  let a: FakeOpenAI;
+  let b: FakeOpenAI;
+  let base: string;
+  let account: SeededAccount;
+
+  const chat = (body: Record<string, unknown> = {}) =>
+    fetch(`${base}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${account.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }], max_tokens: 50, ...body }),
+    });
+
+  beforeAll(async () => {
+    a = await startFakeOpenAI({ keys: ['sk-a'] });
+    b = await startFakeOpenAI({ keys: ['sk-b', 'sk-b2'] });
+    t = await createTestApp('sqlite');
+    await t.ctx.options.update({ modelRatios: { 'gpt-4o-mini': 1 }, completionRatios: { 'gpt-4o-mini': 1 } });
+    account = await seedAccount(t, { quota: 100_000_000 });
+    base = await listen(t);
+  });
+  afterAll(async () => {
+    await t?.close();
+    await a?.close();
+    await b?.close();
+  });
+  beforeEach(async () => {
+    await t.ctx.db.prisma.channel.deleteMany();
+    t.ctx.bus.publish('channels');
+    a.setScript(null);
+    b.setScript(null);
+    a.requests.length = 0;
+    b.requests.length = 0;
+  });
+
+  it('sends everything to the highest priority', async () => {
+    await addChannel(t, { name: 'high', baseUrl: a.url, keys: ['sk-a'], priority: 10 });
+    await addChannel(t, { name: 'low', baseUrl: b.url, keys: ['sk-b'], priority: 0 });
+    for (let i = 0; i < 20; i++) expect((await chat()).status).toBe(200);
+    expect(a.requests).toHaveLength(20);
+    expect(b.requests).toHaveLength(0);
+  });
+
+  it('spreads by weight within a priority (3:1 over 400 requests) and over a channel’s keys', async () => {
+    await addChannel(t, { name: 'a', baseUrl: a.url, keys: ['sk-a'], weight: 3 });
+    await addChannel(t, { name: 'b', baseUrl: b.url, keys: ['sk-b', 'sk-b2'], weight: 1 });
+    for (let i = 0; i < 40; i++) await Promise.all(Array.from({ length: 10 }, () => chat().then((r) => r.text())));
+    const share = a.requests.length / 400;
+    // p = 0.75, σ ≈ 0.022 over 400 draws: ±5σ
+    expect(share).toBeGreaterThan(0.64);
+    expect(share).toBeLessThan(0.86);
+    const bKeys = new Set(b.requests.map((r) => r.headers.authorization));
+    expect(bKeys).toEqual(new Set(['Bearer sk-b', 'Bearer sk-b2']));
+  });
+
+  it.each([
+    ['a 500', { kind: 'error', status: 500 } as const],
+    ['a 429', { kind: 'error', status: 429 } as const],
+    ['a dropped connection', { kind: 'destroy' } as const],
+  ])('fails over to the next channel on %s', async (_name, script) => {
+    await addChannel(t, { name: 'first', baseUrl: a.url, keys: ['sk-a'], priority: 10 });
+    await addChannel(t, { name: 'second', baseUrl: b.url, keys: ['sk-b'], priority: 0 });
+    a.setScript(() => script);
+    const res = await chat();
+    expect(res.status).toBe(200);
+    expect(a.requests).toHaveLength(1);
+    expect(b.requests).toHaveLength(1);
+  });
+
+  it('fails over on a connect error and on a first-byte timeout', async () => {
+    await addChannel(t, { name: 'dead', baseUrl: `http://127.0.0.1:${await closedPort()}`, priority: 20 });
+    await addChannel(t, { name: 'slow', baseUrl: a.url, keys: ['sk-a'], priority: 10, config: { firstByteTimeoutMs: 300 } });
+    await addChannel(t, { name: 'ok', baseUrl: b.url, keys: ['sk-b'], priority: 0 });
+    a.setScript(() => ({ kind: 'hang' }));
+    const started = Date.now();
+    const res = await chat();
+    expect(res.status).toBe(200);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(a.requests).toHaveLength(1);
+    expect(b.requests).toHaveLength(1);
+  });
+
+  it('stops after retryCount retries and says what the upstream said', async () => {
+    await t.ctx.options.update({ retryCount: 1 });
+    for (const p of [3, 2, 1]) await addChannel(t, { name: `c${p}`, baseUrl: a.url, keys: ['sk-a'], priority: p });
+    a.setScript(() => ({ kind: 'error', status: 503, message: 'The server is overloaded' }));
+    const res = await chat();
+    expect(res.status).toBe(503);
+    const body = (await res.json()) as { error: { code: string; message: string; type: string } };
+    expect(body.error).toMatchObject({ code: 'upstream_error', type: 'upstream_error' });
+    expect(body.error.message).toContain('The server is overloaded');
+    expect(a.requests).toHaveLength(2);
+    await t.ctx.options.update({ retryCount: 2 });
+  });
+
+  it('does not retry a client error; passes the upstream message on with its status', async () => {
+    await addChannel(t, { name: 'first', baseUrl: a.url, keys: ['sk-a'], priority: 10 });
+    await addChannel(t, { name: 'second', baseUrl: b.url, keys: ['sk-b'] });
+    a.setScript(() => ({ kind: 'error', status: 400, message: "Invalid value for 'temperature'", code: 'invalid_value' }));
+    const res = await chat();
+    expect(res.status).toBe(400);
+    const body = (await res.json()) as { error: { message: string; upstream_status: number } };
+    expect(body.error.message).toContain("Invalid value for 'temperature'");
+    expect(body.error.upstream_status).toBe(400);
+    expect(b.requests).toHaveLength(0);
+  });
+
+  it('never retries once the first streamed byte reached the client', async () => {
+    await addChannel(t, { name: 'first', baseUrl: a.url, keys: ['sk-a'], priority: 10 });
+    await addChannel(t, { name: 'second', baseUrl: b.url, keys: ['sk-b'] });
+    a.setScript(() => ({ kind: 'stream', chunks: ['one', 'two', 'three', 'four'], cutAfter: 3 }));
+    const res = await chat({ stream: true });
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    expect(text).toContain('"content":"one"');
+    expect(text).toContain('closed the stream before it finished');
+    expect(text).not.toContain('[DONE]');
+    expect(b.requests).toHaveLength(0);
+  });
+
+  it('auto-disables a channel whose key is invalid, serves from the next, and re-enables it by test', async () => {
+    const bad = await addChannel(t, { name: 'bad', baseUrl: a.url, keys: ['sk-revoked'], priority: 10 });
+    await addChannel(t, { name: 'good', baseUrl: b.url, keys: ['sk-b'] });
+    const disabled: unknown[] = [];
+    t.relay.events.on('channel-disabled', (e) => disabled.push(e));
+    expect((await chat()).status).toBe(200);
+    const row = await t.ctx.db.prisma.channel.findUniqueOrThrow({ where: { id: bad } });
+    expect(row.status).toBe('auto_disabled');
+    expect(row.disabledReason).toMatch(/invalid_key: Incorrect API key/);
+    expect(disabled).toEqual([expect.objectContaining({ channelId: bad, channelDisabled: true })]);
+    a.requests.length = 0;
+    expect((await chat()).status).toBe(200);
+    expect(a.requests).toHaveLength(0); // skipped while disabled
+
+    // Still failing: the test reports it and the channel stays disabled.
+    let res = await t.app.inject({ method: 'POST', url: `/api/channels/${bad}/test`, headers: t.admin });
+    expect(res.json()).toMatchObject({ ok: false, channelStatus: 'auto_disabled' });
+    // The upstream account is fixed: the test passes and the channel comes back.
+    await t.ctx.db.prisma.channel.update({ where: { id: bad }, data: { keys: JSON.stringify(['sk-a']) } });
+    res = await t.app.inject({ method: 'POST', url: `/api/channels/${bad}/test`, headers: t.admin });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toMatchObject({ ok: true, channelStatus: 'enabled' });
+    a.requests.length = 0;
+    expect((await chat()).status).toBe(200);
+    expect(a.requests).toHaveLength(1);
+  });
+
+  it('disables only the bad key of a multi-key channel', async () => {
+    const id = await addChannel(t, { name: 'multi', baseUrl: b.url, keys: ['sk-b', 'sk-gone'] });
+    for (let i = 0; i < 12; i++) expect((await chat()).status).toBe(200);
+    const row = await t.ctx.db.prisma.channel.findUniqueOrThrow({ where: { id } });
+    expect(row.status).toBe('enabled');
+    expect(Object.keys(JSON.parse(row.disabledKeys) as object)).toEqual(['1']);
+  });
+
+  it('a client abort cancels the upstream request, and what streamed is billed', async () => {
+    await addChannel(t, { name: 'slowstream', baseUrl: a.url, keys: ['sk-a'] });
+    a.setScript(() => ({ kind: 'stream', chunks: Array.from({ length: 200 }, (_, i) => `w${i} `), chunkDelayMs: 20, usage: null }));
+    const before = await balances(t, account);
+    const controller = new AbortController();
+    const res = await fetch(`${base}/v1/chat/completions`, {
+      method: 'POST',
+      signal: controller.signal,
+      headers: { authorization: `Bearer ${account.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }], stream: true, max_tokens: 1000 }),
+    });
+    const reader = res.body!.getReader();
+    let seen = '';
+    while (!seen.includes('w3 ')) seen += new TextDecoder().decode((await reader.read()).value);
+    controller.abort();
+    await eventually(() => expect(a.openStreams()).toBe(0), 3000);
+    await eventually(async () => expect((await balances(t, account)).holds).toBe(0));
+    const after = await balances(t, account);
+    const entry = after.logs.at(-1)!;
+    expect(entry.status).toBe('error');
+    expect(entry.completionTokens).toBeGreaterThan(0);
+    expect(entry.completionTokens).toBeLessThan(200 * 2); // stopped early: far fewer than the full answer
+    expect(before.quota - after.quota).toBe(Number(entry.quota));
+    expect(Number(entry.quota)).toBe(entry.promptTokens + entry.completionTokens); // ratio 1, completion ratio 1
+  });
+});
