@@ -47,9 +47,8 @@ export function createPgLedger(pool: pg.Pool): Ledger {
     let shortfall = 0;
     const extra = cost - amount;
     if (extra > 0) {
-      // Lock both rows, then take what the balances allow.
-      const user = await c.query<{ quota: string }>('SELECT "quota" FROM "User" WHERE "id" = $1 FOR UPDATE', [hold.userId]);
-      let available = Number(user.rows[0]?.quota ?? 0);
+      // Lock both rows in the order reserve takes them (token, then user): the same order everywhere means no deadlock.
+      let available = Number.MAX_SAFE_INTEGER;
       if (hold.tokenId !== null) {
         const token = await c.query<{ remainQuota: string; unlimited: boolean }>(
           'SELECT "remainQuota", "unlimited" FROM "Token" WHERE "id" = $1 FOR UPDATE',
@@ -57,23 +56,25 @@ export function createPgLedger(pool: pg.Pool): Ledger {
         );
         const row = token.rows[0];
         tokenLimited = row !== undefined && !row.unlimited;
-        if (tokenLimited) available = Math.min(available, Number(row!.remainQuota));
+        if (tokenLimited) available = Number(row!.remainQuota);
       }
+      const user = await c.query<{ quota: string }>('SELECT "quota" FROM "User" WHERE "id" = $1 FOR UPDATE', [hold.userId]);
+      available = Math.min(available, Number(user.rows[0]?.quota ?? 0));
       extraTaken = Math.max(0, Math.min(extra, available));
       shortfall = extra - extraTaken;
     }
     const charged = Math.min(cost, amount) + extraTaken;
     const back = amount - charged;
-    await c.query(
-      'UPDATE "User" SET "quota" = "quota" + $1, "usedQuota" = "usedQuota" + $2, "requestCount" = "requestCount" + 1 WHERE "id" = $3',
-      [back, charged, hold.userId],
-    );
     if (hold.tokenId !== null) {
       await c.query(
         `UPDATE "Token" SET "remainQuota" = "remainQuota" + $1, "usedQuota" = "usedQuota" + $2, "lastUsedAt" = now() AT TIME ZONE 'UTC' WHERE "id" = $3`,
         [tokenLimited ? back : 0, charged, hold.tokenId],
       );
     }
+    await c.query(
+      'UPDATE "User" SET "quota" = "quota" + $1, "usedQuota" = "usedQuota" + $2, "requestCount" = "requestCount" + 1 WHERE "id" = $3',
+      [back, charged, hold.userId],
+    );
     const note = shortfallNote(shortfall);
     await c.query(INSERT_LOG, [
       log.requestId, log.type, log.source, hold.userId, hold.tokenId, log.tokenName, log.channelId, log.endpoint, log.model,

@@ -196,9 +196,11 @@ async function deliverWhole(
     const word = deps.filter.find(generated);
     if (word) throw new RelayError('content_filtered', `the completion was filtered: it contains the prohibited word "${word}"`);
   }
+  // The answer is complete: no retry from here. The pipeline sends it once the charge is recorded, so a client that
+  // reads its balance right after the answer sees the charge.
   call.committed = true;
   call.firstByteAt = Date.now();
-  sink.json(200, out);
+  call.pendingBody = out;
 }
 
 /* ---------------------------------------------------------------- stream -------------------------------------- */
@@ -259,8 +261,7 @@ async function deliverStream(
       failure instanceof AttemptError
         ? new RelayError(failure.error.code, `upstream (${adapter.type}) closed the stream before it finished: ${failure.error.message}`, failure.error.status)
         : failure;
-    if (!sink.signal.aborted) sink.fail(relayErr, mode.errorText);
-    throw new StreamFailed(relayErr);
+    throw new StreamFailed(relayErr, mode.errorText);
   }
   const { out, usage } = mode.finish();
   call.usage = usage;
@@ -269,17 +270,19 @@ async function deliverStream(
   }
   if (out) await send(out);
   if (!ended) {
-    const err = new RelayError('upstream_error', `upstream (${adapter.type}) closed the stream before it finished`, 502);
-    sink.fail(err, mode.errorText);
-    throw new StreamFailed(err);
+    throw new StreamFailed(new RelayError('upstream_error', `upstream (${adapter.type}) closed the stream before it finished`, 502), mode.errorText);
   }
-  sink.end();
+  // The pipeline ends the stream after settling (see deliverWhole).
 }
 
-/** The stream already told the client about the error; the pipeline only bills and logs it. */
+/** A stream that failed after bytes reached the client: the pipeline bills it, then ends it with this error text. */
 export class StreamFailed extends Error {
   override name = 'StreamFailed';
-  constructor(readonly error: RelayError) {
+  constructor(
+    readonly error: RelayError,
+    /** The error as an in-stream event in the client's format. */
+    readonly inStream: (err: RelayError) => string,
+  ) {
     super(error.message);
   }
 }

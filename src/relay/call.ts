@@ -53,6 +53,8 @@ export interface RelayCall {
   /** Bytes reached the client: nothing may be retried from here on. */
   committed: boolean;
   firstByteAt?: number;
+  /** A complete non-stream answer, sent by the pipeline after the charge is recorded. */
+  pendingBody?: string;
   /** Text generated so far (for local counting when the upstream reports no usage). */
   generated: string;
   usage?: Usage;

@@ -34,8 +34,9 @@ export class ChannelRouter {
     });
   }
 
+  /** Waits for a load in progress too: a caller must never route on a half-built index. */
   async ensureLoaded(): Promise<void> {
-    if (this.#stale) await this.reload();
+    while (this.#stale || this.#loading) await (this.#loading ?? this.reload());
   }
 
   reload(): Promise<void> {

@@ -26,13 +26,17 @@ export class GroupDirectory {
   }
 
   async get(name: string): Promise<GroupInfo | undefined> {
-    if (this.#stale) await this.reload();
+    await this.#ensureLoaded();
     return this.#groups.get(name);
   }
 
   async all(): Promise<GroupInfo[]> {
-    if (this.#stale) await this.reload();
+    await this.#ensureLoaded();
     return [...this.#groups.values()];
+  }
+
+  async #ensureLoaded(): Promise<void> {
+    while (this.#stale || this.#loading) await (this.#loading ?? this.reload());
   }
 
   reload(): Promise<void> {

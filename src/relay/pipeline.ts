@@ -34,20 +34,28 @@ export interface CallOutcome {
 
 export async function runCall(deps: PipelineDeps, call: RelayCall, sink: ResponseSink): Promise<CallOutcome> {
   let error: RelayError | undefined;
+  let inStream: (err: RelayError) => string = () => '';
   try {
     await forward(deps, call, sink);
   } catch (err) {
-    if (err instanceof StreamFailed) error = err.error;
-    else {
+    if (err instanceof StreamFailed) {
+      error = err.error;
+      inStream = err.inStream;
+    } else {
       error = err instanceof RelayError ? err : err instanceof AttemptError ? err.error : undefined;
       if (!error) {
         deps.log.error({ err, requestId: call.id }, 'relay call failed unexpectedly');
         error = new RelayError('internal_error', `internal error (request id ${call.id})`);
       }
-      if (!sink.signal.aborted) sink.fail(error, () => '');
     }
   }
   const { charged, usage } = await settle(deps, call, error);
+  // The last bytes go out only after the charge is recorded, so a client that reads its balance right after the answer
+  // (or an error) sees it settled.
+  if (error) {
+    if (!sink.signal.aborted) sink.fail(error, inStream);
+  } else if (call.pendingBody !== undefined) sink.json(200, call.pendingBody);
+  else sink.end();
   return error ? { status: 'error', error, charged, usage } : { status: 'ok', charged, usage };
 }
 
