@@ -11,6 +11,9 @@ import { OptionsStore } from './services/options.js';
 import { bootstrap } from './bootstrap.js';
 import { buildApp, REDACT_PATHS } from './app.js';
 import type { AppContext } from './context.js';
+import { RelayService } from './relay/service.js';
+import { loadEncoding } from './billing/tokenizer.js';
+import { startBots } from '../bots/index.js';
 
 async function main(): Promise<void> {
   let config;
@@ -48,18 +51,26 @@ async function main(): Promise<void> {
   const ctx: AppContext = { config, db, bus, options, log };
 
   const boot = await bootstrap(db, config.adminKey);
-  const app = await buildApp(ctx);
+  const relay = new RelayService(ctx);
+  const app = await buildApp(ctx, { relay });
+  const bots = startBots(ctx, relay, app);
+  await relay.startBackground();
+  // Load the tokenizer's rank table now rather than on the first request (≈0.5 s).
+  loadEncoding('o200k_base');
 
   closeWithGrace({ delay: 10_000 }, async ({ signal, err }) => {
     if (err) log.error({ err }, 'shutting down after an error');
     else log.info({ signal }, 'shutting down');
+    await bots.stop();
     await app.close(); // stops accepting, lets in-flight requests settle their quota
+    await relay.close();
     await bus.close();
     for (const r of redisConnections) r.disconnect();
     await db.close();
   });
 
   const address = await app.listen({ port: config.port, host: config.host });
+  if (bots.platforms.length) log.info({ platforms: bots.platforms }, 'chat bots starting');
   if (boot.createdRootKey) {
     // Printed to stdout once, outside the structured log, so it does not end up in log aggregation by accident.
     process.stdout.write(

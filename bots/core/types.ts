@@ -45,6 +45,17 @@ export interface ChatTransport {
   readonly canEdit: boolean;
   /** Minimum time between edits of one message (platform rate limits). */
   readonly minEditIntervalMs: number;
+  /**
+   * The bot's own user name, when the platform has one (Telegram): "/cmd@name" addressed to another bot is ignored.
+   * Unknown (undefined) means every "/cmd@name" is taken as ours.
+   */
+  readonly botUsername?: string;
   send(chatId: string, reply: Reply): Promise<SentMessage>;
+  /** Replaces the text of a message this transport sent (and drops its buttons). Never called with unchanged text. */
   edit(message: SentMessage, text: string): Promise<void>;
+  /**
+   * A private message to a platform user outside any conversation (admin alerts, low-balance warnings). Optional:
+   * platforms that can only answer (QQ passive replies) leave it out, and those notices are skipped for them.
+   */
+  sendToUser?(platformUserId: string, reply: Reply): Promise<SentMessage>;
 }

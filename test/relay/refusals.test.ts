@@ -37,7 +37,7 @@ describe('relay refusals', () => {
 
   const expectError = (res: Awaited<ReturnType<typeof post>>, status: number, code: string, message?: RegExp) => {
     expect(res.statusCode).toBe(status);
-    const body = res.json() as { error: { message: string; type: string; code: string } };
+    const body = res.json() as { error: { message: string; type: string; code: string; param?: string; [k: string]: unknown } };
     expect(body.error.code).toBe(code);
     expect(typeof body.error.type).toBe('string');
     if (message) expect(body.error.message).toMatch(message);

@@ -1,0 +1,80 @@
+// Answers to one interaction (a slash command or a button press), already deferred. The first message the core sends
+// fills the deferred reply ("@original"); later ones are follow-ups; edits go to whichever message they name. A
+// sensitive reply (a key) is always ephemeral: if this interaction was deferred publicly, the original says so and
+// the secret goes out as an ephemeral follow-up only the user can see.
+import { MessageFlags, type RepliableInteraction } from 'discord.js';
+import type { ChatTransport, Reply, SentMessage } from '../core/types.js';
+import { DISCORD_MAX_MESSAGE_LENGTH, editBody, messageBody, type DiscordMessageBody } from './payload.js';
+
+/** The id the core gets for the deferred reply; Discord addresses it the same way. */
+export const ORIGINAL = '@original';
+export const SENT_PRIVATELY = '🔒 Sent to you privately (only you can see it).';
+
+export interface InteractionTransportOptions {
+  /** The interaction was deferred ephemerally (every message of this answer is then ephemeral). */
+  ephemeral: boolean;
+  /** Deferred as an update of the message a button sits on (type 6): "@original" is that message. */
+  updatesMessage: boolean;
+  minEditIntervalMs: number;
+  /** Private messages outside this interaction (low-balance warnings). */
+  sendToUser?: (platformUserId: string, reply: Reply) => Promise<SentMessage>;
+}
+
+export class InteractionTransport implements ChatTransport {
+  readonly platform = 'discord';
+  readonly maxMessageLength = DISCORD_MAX_MESSAGE_LENGTH;
+  readonly canEdit = true;
+  readonly minEditIntervalMs: number;
+  readonly sendToUser?: (platformUserId: string, reply: Reply) => Promise<SentMessage>;
+  readonly #interaction: RepliableInteraction;
+  readonly #ephemeral: boolean;
+  readonly #updatesMessage: boolean;
+  #originalFilled = false;
+
+  constructor(interaction: RepliableInteraction, options: InteractionTransportOptions) {
+    this.#interaction = interaction;
+    this.#ephemeral = options.ephemeral;
+    this.#updatesMessage = options.updatesMessage;
+    this.minEditIntervalMs = options.minEditIntervalMs;
+    if (options.sendToUser) this.sendToUser = options.sendToUser;
+  }
+
+  async send(chatId: string, reply: Reply): Promise<SentMessage> {
+    const body = messageBody(reply);
+    if (!this.#originalFilled) {
+      this.#originalFilled = true;
+      if (reply.sensitive && !this.#ephemeral) {
+        await this.#interaction.editReply(toOptions(editBody(SENT_PRIVATELY)));
+        return { chatId, messageId: await this.#followUp(body, true) };
+      }
+      await this.#interaction.editReply(toOptions(body));
+      return { chatId, messageId: ORIGINAL };
+    }
+    return { chatId, messageId: await this.#followUp(body, this.#ephemeral || reply.sensitive === true) };
+  }
+
+  async edit(message: SentMessage, text: string): Promise<void> {
+    await this.#interaction.editReply({ ...toOptions(editBody(text)), message: message.messageId });
+  }
+
+  /**
+   * Clears "thinking…" when the core chose not to answer (a command meant for another bot, say). A button's message
+   * is left as it is: deleting "@original" there would delete the message the user pressed.
+   */
+  async dismiss(): Promise<void> {
+    if (!this.#originalFilled && !this.#updatesMessage && this.#interaction.deferred) await this.#interaction.deleteReply();
+  }
+
+  async #followUp(body: DiscordMessageBody, ephemeral: boolean): Promise<string> {
+    const message = await this.#interaction.followUp({
+      ...toOptions(body),
+      ...(ephemeral ? { flags: MessageFlags.Ephemeral as const } : {}),
+    });
+    return message.id;
+  }
+}
+
+/** discord.js spells the body's fields in camelCase. */
+function toOptions(body: DiscordMessageBody) {
+  return { content: body.content, components: body.components, allowedMentions: { parse: [] } };
+}

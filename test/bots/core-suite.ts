@@ -1,0 +1,434 @@
+// The platform-neutral command tests, as a suite any platform runs with its own transport limits:
+//   runCoreSuite(() => createFakeTransport({ platform: 'discord', maxMessageLength: 2000, canEdit: true, ... }))
+// It drives the core with IncomingMessages over the memory backend and reads the chat as the user sees it.
+import { beforeEach, describe, expect, it } from 'vitest';
+import { createBotCore, type BotCore } from '../../bots/core/core.js';
+import { MemoryBackend } from '../../bots/core/memory-backend.js';
+import { ADMIN_ONLY, NOT_LINKED } from '../../bots/core/router.js';
+import { createNotifier, TransportRegistry } from '../../bots/core/notifications.js';
+import type { BotLogger } from '../../bots/core/errors.js';
+import type { IncomingMessage } from '../../bots/core/types.js';
+import type { RecordedMessage, RecordingTransport } from './fake-transport.js';
+
+export interface LogLine {
+  level: 'info' | 'warn' | 'error';
+  obj: Record<string, unknown>;
+  msg: string | undefined;
+}
+
+export function createMemoryLogger(): BotLogger & { lines: LogLine[] } {
+  const lines: LogLine[] = [];
+  const at = (level: LogLine['level']) => (obj: object, msg?: string) => void lines.push({ level, obj: obj as Record<string, unknown>, msg });
+  return { lines, info: at('info'), warn: at('warn'), error: at('error') };
+}
+
+/** Alice is a linked user (private chat "100"), Root a linked admin ("900"); group chat "-500". */
+export const ALICE = '100';
+export const ROOT = '900';
+export const GROUP = '-500';
+
+export function runCoreSuite(makeTransport: () => RecordingTransport): void {
+  const platform = makeTransport().platform;
+
+  describe(`bot core on ${platform}`, () => {
+    let backend: MemoryBackend;
+    let transport: RecordingTransport;
+    let core: BotCore;
+    let log: ReturnType<typeof createMemoryLogger>;
+    let aliceId: number;
+    let rootId: number;
+
+    /** Sends a message as a user and returns the messages the bot sent in answer (their final text). */
+    async function say(text: string, from: { user?: string; chat?: string; name?: string } = {}): Promise<RecordedMessage[]> {
+      const user = from.user ?? ALICE;
+      const chatId = from.chat ?? user;
+      const before = transport.messages.length;
+      const message: IncomingMessage = { platform, userId: user, chatId, isPrivate: chatId === user, text, displayName: from.name };
+      await core.handle(message, transport);
+      return transport.messages.slice(before);
+    }
+    const texts = (messages: RecordedMessage[]): string[] => messages.map((m) => m.text);
+    const one = async (text: string, from?: { user?: string; chat?: string; name?: string }): Promise<string> => {
+      const answers = await say(text, from);
+      expect(answers).toHaveLength(1);
+      return answers[0]!.text;
+    };
+
+    beforeEach(() => {
+      backend = new MemoryBackend();
+      transport = makeTransport();
+      log = createMemoryLogger();
+      core = createBotCore({ backend, log });
+      aliceId = backend.addUser({ username: 'alice', quota: 1_250_000 });
+      rootId = backend.addUser({ username: 'root', role: 'root', quota: 0 });
+      backend.link(platform, ALICE, aliceId);
+      backend.link(platform, ROOT, rootId);
+    });
+
+    describe('linking', () => {
+      it('links with a one-time code in a private chat only', async () => {
+        const bob = backend.addUser({ username: 'bob', quota: 0 });
+        backend.issueLinkCode(bob, 'LINKCODE123');
+        expect(await one('/link LINKCODE123', { user: '200', chat: GROUP })).toMatch(/only link accounts in a private chat/);
+        expect(await one('/link WRONGCODE', { user: '200' })).toBe('That link code is unknown or expired.');
+        expect(await one('/link LINKCODE123', { user: '200' })).toMatch(/^Linked to bob\./);
+        expect(await one('/link LINKCODE123', { user: '200' })).toBe('This chat account is already linked to bob.');
+        expect(await backend.resolveLink(platform, '200')).toEqual({ id: bob, username: 'bob', role: 'user' });
+      });
+
+      it('takes the code from /start too (Telegram deep links)', async () => {
+        const bob = backend.addUser({ username: 'bob' });
+        backend.issueLinkCode(bob, 'DEEPLINK');
+        expect(await one('/start DEEPLINK', { user: '201' })).toMatch(/^Linked to bob\./);
+      });
+
+      it('tells an unlinked user how to link, and offers /register only when it is open', async () => {
+        expect(await one('/balance', { user: '300' })).toBe(NOT_LINKED);
+        expect(await one('hello', { user: '300' })).toBe(NOT_LINKED);
+        expect(await one('/register', { user: '300' })).toMatch(/^Registration from the chat is turned off/);
+        backend.options.botRegistration = true;
+        backend.options.botNewUserQuota = 1000;
+        expect(await one('hello', { user: '300' })).toContain('/register');
+        expect(await one('/register', { user: '300', name: 'Carol K' })).toMatch(/^Welcome! Your account "CarolK" is ready/);
+        expect(await one('/balance', { user: '300' })).toContain('Balance: 1,000 units ($0.002)');
+      });
+    });
+
+    describe('account', () => {
+      it('shows the balance in units and USD with a recharge hint', async () => {
+        expect(await one('/balance')).toBe(
+          'Account: alice (group default)\nBalance: 1,250,000 units ($2.50)\nUsed: 0 units ($0.00) over 0 requests\n\nNeed more? See /recharge.',
+        );
+      });
+
+      it('accepts /cmd@botname for this bot and ignores commands for other bots', async () => {
+        const answers = await say(`/balance@${transport.botUsername ?? 'anybot'}`, { chat: GROUP });
+        expect(answers).toHaveLength(1);
+        if (transport.botUsername) expect(await say('/balance@someone_else_bot', { chat: GROUP })).toHaveLength(0);
+      });
+
+      it('explains recharging with the configured link and rate', async () => {
+        expect(await one('/recharge')).toBe(
+          'Ask an administrator for a redemption code, then send /redeem <code>.\n1 USD of quota (500,000 units) costs 7 CNY.',
+        );
+        backend.options.topUpLink = 'https://shop.example/buy';
+        expect(await one('/recharge')).toMatch(/^Buy a redemption code at https:\/\/shop\.example\/buy, then send \/redeem <code>\./);
+      });
+
+      it('redeems a code once', async () => {
+        backend.addRedemption('GIFT-1', 500_000);
+        expect(await one('/redeem GIFT-1')).toBe('Redeemed 500,000 units ($1.00). Your balance is now 1,750,000 units ($3.50).');
+        expect(await one('/redeem GIFT-1')).toBe('That code has already been redeemed.');
+        expect(await one('/redeem NOPE')).toBe('That redemption code is not valid.');
+        expect((await backend.getAccount(aliceId)).quota).toBe(1_750_000);
+      });
+
+      it('lists recent logs, newest first, up to n', async () => {
+        backend.addRedemption('A', 1000);
+        backend.addRedemption('B', 2000);
+        await say('/redeem A');
+        await say('/redeem B');
+        const all = await one('/logs');
+        expect(all.split('\n')).toHaveLength(3);
+        expect(all).toMatch(/^Your last 2 entries:\n.* · redeem · 2,000 units \(\$0\.004\)\n.* · redeem · 1,000 units/);
+        expect((await one('/logs 1')).split('\n')).toHaveLength(2);
+        expect(await one('/logs zero')).toBe('Usage: /logs [count from 1 to 20]');
+      });
+    });
+
+    describe('tokens', () => {
+      it('creates a key only in a private chat and shows it once', async () => {
+        const refused = await one('/token new ci', { chat: GROUP });
+        expect(refused).toMatch(/only show new keys in a private chat\. Message me directly \(DM the bot\)/);
+        expect(backend.tokens.size).toBe(0);
+
+        const before = Date.now();
+        const created = await say('/token new ci 5000000 30d gpt-4o-mini,gpt-4o');
+        expect(created).toHaveLength(1);
+        expect(created[0]!.sensitive).toBe(true);
+        const [token] = await backend.listTokens(aliceId);
+        expect(token).toMatchObject({ name: 'ci', remainQuota: 5_000_000, models: ['gpt-4o-mini', 'gpt-4o'] });
+        const expires = Date.parse(token!.expiresAt!);
+        expect(expires - before).toBeGreaterThanOrEqual(30 * 86_400_000);
+        expect(expires - Date.now()).toBeLessThanOrEqual(30 * 86_400_000);
+        const key = `sk-memory${String(token!.id).padStart(4, '0')}${'x'.repeat(39)}`;
+        expect(created[0]!.text).toContain(`\n\n${key}\n\n`);
+
+        const list = await one('/tokens');
+        expect(list).toContain(`#${token!.id} ci · ${token!.keyPrefix} · 5,000,000 units ($10.00) left`);
+        expect(list).not.toContain(key);
+      });
+
+      it('parses optional arguments by shape and rejects nonsense', async () => {
+        await say('/token new open');
+        const [t] = await backend.listTokens(aliceId);
+        expect(t).toMatchObject({ name: 'open', remainQuota: null, expiresAt: null, models: [] });
+        expect(await one('/token new x 5 6')).toBe('Two quota amounts given ("6").');
+        expect(await one('/token new')).toMatch(/^Usage: \/token new <name>/);
+        await say('/token new dollars $2');
+        expect((await backend.listTokens(aliceId))[1]!.remainQuota).toBe(1_000_000);
+      });
+
+      it('deletes after a confirmation button, only the owner’s token', async () => {
+        const { id } = await backend.createToken(aliceId, { name: 'old', quota: null, expiresAt: null, models: [] });
+        const ask = await say(`/token del ${id}`);
+        expect(ask).toHaveLength(1);
+        expect(ask[0]!.text).toMatch(new RegExp(`^Delete token #${id} "old"`));
+        expect(ask[0]!.buttons).toEqual([[{ label: 'Delete', data: `/token del ${id} confirm` }, { label: 'Cancel', data: '/token cancel' }]]);
+        expect(backend.tokens.has(id)).toBe(true);
+
+        expect(await one(`/token del ${id} confirm`, { user: ROOT })).toBe(`No token #${id}.`);
+        expect(await one('/token cancel')).toBe('Cancelled: nothing was deleted.');
+        expect(await one(`/token del ${id} confirm`)).toBe(`Token #${id} deleted. Apps using its key stop working now.`);
+        expect(backend.tokens.has(id)).toBe(false);
+      });
+    });
+
+    describe('groups, models, prices', () => {
+      beforeEach(() => {
+        backend.addGroup({ name: 'vip', ratio: '0.8', description: 'Faster', userSelectable: true, models: ['gpt-4o', 'gpt-4o-mini'] });
+        backend.addGroup({ name: 'staff', ratio: '0', description: '', userSelectable: false, models: ['gpt-4o'] });
+      });
+
+      it('lists selectable groups and switches, refusing admin-only groups', async () => {
+        expect(await one('/groups')).toBe(
+          'Your group: default\n\n▶ default · ratio 1 · Everyone starts here\n• vip · ratio 0.8 · Faster\n\nSwitch with /group <name>.',
+        );
+        expect(await one('/group vip')).toBe("You're now in group vip (price ratio 0.8).");
+        expect(await one('/group staff')).toBe('Group "staff" can only be assigned by an administrator. See /groups for the groups you can switch to.');
+        expect(await one('/group nowhere')).toBe('There is no group "nowhere".');
+        expect((await backend.getAccount(aliceId)).group).toBe('vip');
+      });
+
+      it('lists models and prices per 1M tokens after the group ratio', async () => {
+        expect(await one('/models')).toBe('Models you can use (1):\n• gpt-4o-mini\n\nPrices: /price <model>');
+        expect(await one('/price gpt-4o-mini')).toBe('gpt-4o-mini in group default (ratio 1):\nInput: $0.15 per 1M tokens\nOutput: $0.60 per 1M tokens');
+        expect(await one('/price gpt-4o')).toBe('gpt-4o is not available in your group. See /models for the models you can use.');
+        await say('/group vip');
+        expect(await one('/price gpt-4o-mini')).toBe('gpt-4o-mini in group vip (ratio 0.8):\nInput: $0.12 per 1M tokens\nOutput: $0.48 per 1M tokens');
+        expect(await one('/price gpt-4o')).toBe('gpt-4o has no price yet. See /models for the models you can use.');
+      });
+    });
+
+    describe('chat', () => {
+      it('streams an answer into the chat and keeps the history', async () => {
+        backend.answer(() => ({ deltas: ['Hel', 'lo ', 'there', '!'], delayMs: 2 }));
+        const answers = await say('hi');
+        expect(answers).toHaveLength(1);
+        expect(answers[0]!.text).toBe('Hello there!');
+        if (transport.canEdit) {
+          const ops = transport.operations.filter((o) => o.messageId === answers[0]!.messageId);
+          expect(ops[0]).toMatchObject({ kind: 'send', text: '…' });
+          expect(ops.at(-1)).toMatchObject({ kind: 'edit', text: 'Hello there!' });
+        }
+        expect(backend.chatCalls).toHaveLength(1);
+        expect(backend.chatCalls[0]).toMatchObject({ userId: aliceId, model: 'gpt-4o-mini', source: platform, purpose: 'chat' });
+
+        await say('and again');
+        expect(backend.chatCalls[1]!.messages).toEqual([
+          { role: 'user', content: 'hi' },
+          { role: 'assistant', content: 'Hello there!' },
+          { role: 'user', content: 'and again' },
+        ]);
+      });
+
+      it('trims the stored history to the admin setting', async () => {
+        backend.options.botHistoryMessages = 2;
+        await say('one');
+        await say('two');
+        await say('three');
+        expect(backend.chatCalls[2]!.messages.map((m) => m.content)).toEqual(['two', 'Hello!', 'three']);
+      });
+
+      it('never edits with unchanged text and respects the edit interval', async () => {
+        backend.answer(() => ({ deltas: ['a', '', 'b', 'c', 'c', 'd', 'e'], delayMs: 3 }));
+        await say('go');
+        const edits = transport.operations.filter((o) => o.kind === 'edit');
+        if (transport.canEdit) {
+          expect(edits.length).toBeGreaterThanOrEqual(1);
+          // Six pieces arrive 3 ms apart: with any throttle, some of them share an edit.
+          if (transport.minEditIntervalMs >= 5) expect(edits.length).toBeLessThan(6);
+        }
+        for (let i = 1; i < edits.length; i++) {
+          expect(edits[i]!.text).not.toBe(edits[i - 1]!.text);
+          expect(edits[i]!.at - edits[i - 1]!.at).toBeGreaterThanOrEqual(transport.minEditIntervalMs - 2);
+        }
+        expect(transport.messages.at(-1)!.text).toBe('abccde');
+      });
+
+      it('splits a 10,000-character answer at the platform limit', async () => {
+        const answer = 'x'.repeat(10_000);
+        backend.answer(() => ({ deltas: Array.from({ length: 20 }, () => 'x'.repeat(500)) }));
+        const answers = await say('write a lot');
+        expect(answers).toHaveLength(Math.ceil(10_000 / transport.maxMessageLength));
+        expect(texts(answers).join('')).toBe(answer);
+        for (const m of answers) expect(m.text.length).toBeLessThanOrEqual(transport.maxMessageLength);
+      });
+
+      it('is quiet in a group until /chat turns chat mode on for that user', async () => {
+        expect(await say('just talking', { chat: GROUP })).toHaveLength(0);
+        expect(await one('/chat', { chat: GROUP })).toBe('Chat mode on: your messages here now go to gpt-4o-mini. Stop with /chat off.');
+        expect(texts(await say('question', { chat: GROUP }))).toEqual(['Hello!']);
+        expect(await say('someone else', { user: ROOT, chat: GROUP })).toHaveLength(0);
+        expect(await one('/chat off', { chat: GROUP })).toBe('Chat mode off: I only answer commands here now.');
+        expect(await say('quiet again', { chat: GROUP })).toHaveLength(0);
+        expect(texts(await say('/chat one-off question', { chat: GROUP }))).toEqual(['Hello!']);
+        expect(backend.chatCalls.at(-1)!.messages.at(-1)).toEqual({ role: 'user', content: 'one-off question' });
+      });
+
+      it('starts new conversations and switches models', async () => {
+        backend.groups.get('default')!.models.push('gpt-4o');
+        await say('first');
+        expect(await one('/new')).toBe('New conversation started with gpt-4o-mini.');
+        await say('second');
+        expect(backend.chatCalls[1]!.messages).toEqual([{ role: 'user', content: 'second' }]);
+        expect(await one('/model claude-9')).toBe("claude-9 isn't available in your group. See /models.");
+        expect(await one('/model gpt-4o')).toBe('Chat model set to gpt-4o.');
+        await say('third');
+        expect(backend.chatCalls[2]!.model).toBe('gpt-4o');
+        expect(await one('/model default')).toBe('Chat model set to gpt-4o-mini.');
+      });
+
+      it('titles a new conversation with the cheap model when on, and not when off', async () => {
+        backend.options.botTitleModel = 'gpt-4o-mini';
+        backend.answer((input) => ({ deltas: input.purpose === 'title' ? ['"Greeting chat"'] : ['Hi!'] }));
+        expect(await one('/title on')).toMatch(/^Automatic titles on/);
+        await say('hello');
+        expect(backend.chatCalls.map((c) => c.purpose)).toEqual(['chat', 'title']);
+        expect(backend.chatCalls[1]).toMatchObject({ model: 'gpt-4o-mini', maxTokens: 30 });
+        expect(backend.conversations[0]!.title).toBe('Greeting chat');
+        expect(backend.logs.filter((l) => l.content === 'title')).toHaveLength(1);
+        await say('more');
+        expect(backend.chatCalls.map((c) => c.purpose)).toEqual(['chat', 'title', 'chat']);
+
+        expect(await one('/title off')).toBe('Automatic titles off.');
+        await say('/new');
+        await say('hello again');
+        expect(backend.chatCalls.map((c) => c.purpose)).toEqual(['chat', 'title', 'chat', 'chat']);
+      });
+
+      it('follows the admin default for titles until the user chooses', async () => {
+        backend.options.botAutoTitle = true;
+        expect(await one('/title')).toBe('Automatic titles are on. Usage: /title on | off | default');
+        await say('hello');
+        expect(backend.chatCalls.map((c) => c.purpose)).toEqual(['chat', 'title']);
+      });
+
+      it('words relay errors for people and hides internal ones behind a reference', async () => {
+        backend.users.get(aliceId)!.quota = 0;
+        const [refusal] = await say('hi');
+        expect(refusal!.text).toBe('⚠️ Your balance is used up. Top up with /recharge, then /redeem your code.');
+
+        backend.users.get(aliceId)!.quota = 1000;
+        backend.answer(() => {
+          throw new TypeError('cannot read properties of undefined (secret internals)');
+        });
+        const [failure] = await say('hi');
+        const ref = /^⚠️ Something went wrong \(ref ([0-9a-f]{8})\)\. Please try again later\.$/.exec(failure!.text)?.[1];
+        expect(ref).toBeDefined();
+        expect(log.lines.find((l) => l.level === 'error')?.obj).toMatchObject({ ref, what: 'chat' });
+      });
+
+      it('keeps a partial answer and adds the error under it', async () => {
+        backend.answer(async (input) => {
+          input.onDelta?.('Partial ');
+          throw new (await import('../../src/errors.js')).RelayError('upstream_error', 'the provider stopped answering');
+        });
+        const answers = await say('hi');
+        expect(texts(answers).join('')).toBe('Partial\n\n⚠️ The provider stopped answering. Please try again in a little while.');
+      });
+
+      it('warns once when a chat takes the balance below the threshold', async () => {
+        backend.users.get(aliceId)!.quota = 1000;
+        expect(await one('/notify 900')).toBe("I'll warn you when your balance falls below 900 units ($0.0018).");
+        backend.answer(() => ({ deltas: ['ok'], quota: 150 }));
+        const first = await say('spend');
+        expect(texts(first)).toEqual(['ok', expect.stringMatching(/^⚠️ Your balance is low: 850 units/)]);
+        expect(texts(await say('spend more'))).toEqual(['ok']);
+        expect(await one('/notify off')).toBe('Low-balance warnings off.');
+      });
+
+      it('sends the low-balance warning privately when the chat was in a group', async () => {
+        backend.users.get(aliceId)!.quota = 1000;
+        await backend.updateSettings(aliceId, { lowQuotaNotice: 900 });
+        backend.answer(() => ({ deltas: ['ok'], quota: 150 }));
+        const answers = await say('/chat spend', { chat: GROUP });
+        expect(answers.map((m) => m.chatId)).toEqual([GROUP, transport.sendToUser ? ALICE : GROUP]);
+        expect(answers[1]!.text).toMatch(/^⚠️ Your balance is low/);
+      });
+    });
+
+    describe('admin', () => {
+      it('refuses admin commands to non-admins in friendly words', async () => {
+        for (const cmd of ['/channels', '/channel disable 1', '/codes 100 1', '/user alice']) {
+          expect(await one(cmd)).toBe(ADMIN_ONLY);
+        }
+        expect(await one('/channels', { user: '777' })).toBe(NOT_LINKED);
+      });
+
+      it('lists and switches channels', async () => {
+        const id = backend.addChannel({ name: 'openai-main', type: 'openai', status: 'auto_disabled', disabledReason: 'invalid key', priority: 0, responseTimeMs: 420 });
+        expect(await one('/channels', { user: ROOT })).toBe(`Channels:\n🔴 #${id} openai-main · openai · auto_disabled (invalid key) · priority 0 · 420 ms`);
+        expect(await one(`/channel enable ${id}`, { user: ROOT })).toBe(`Channel #${id} "openai-main" is now enabled.`);
+        expect(await one('/channel enable 999', { user: ROOT })).toBe('No channel #999.');
+        expect(await one('/channel pause 1', { user: ROOT })).toBe('Usage: /channel enable|disable <id>');
+      });
+
+      it('creates redemption codes only in a private chat', async () => {
+        expect(await one('/codes 500000 2 promo', { user: ROOT, chat: GROUP })).toMatch(/only show redemption codes in a private chat/);
+        const [reply] = await say('/codes $1 2 promo', { user: ROOT });
+        expect(reply!.sensitive).toBe(true);
+        const codes = reply!.text.split('\n\n')[1]!.split('\n');
+        expect(codes).toHaveLength(2);
+        expect(await one(`/redeem ${codes[0]}`)).toMatch(/^Redeemed 500,000 units \(\$1\.00\)/);
+      });
+
+      it('looks up users', async () => {
+        expect(await one('/user alice', { user: ROOT })).toBe(
+          `User #${aliceId} alice · user · enabled\nGroup: default\nBalance: 1,250,000 units ($2.50)\nUsed: 0 units ($0.00) over 0 requests\nChat links: ${platform}:${ALICE}`,
+        );
+        expect(await one(`/user ${aliceId}`, { user: ROOT })).toMatch(/^User #\d+ alice/);
+        expect(await one('/user nobody', { user: ROOT })).toBe('No user matches "nobody".');
+      });
+
+      it('shows admin commands in /help to admins only', async () => {
+        expect(await one('/help')).not.toContain('/channels');
+        expect(await one('/help', { user: ROOT })).toContain('Admin:\n/channels — Channel status');
+      });
+
+      it('alerts every linked admin when a channel is auto-disabled', async () => {
+        const registry = new TransportRegistry();
+        registry.register(transport);
+        const notifier = createNotifier(backend, registry, log);
+        const reached = await notifier.channelAutoDisabled({ channelId: 7, channelName: 'azure-east', reason: 'quota exceeded' });
+        if (!transport.sendToUser) {
+          expect(reached).toBe(0);
+          return;
+        }
+        expect(reached).toBe(1);
+        const alert = transport.messages.at(-1)!;
+        expect(alert).toMatchObject({ chatId: ROOT, direct: true });
+        expect(alert.text).toBe(
+          '⚠️ Channel #7 "azure-east" was disabled automatically.\nReason: quota exceeded\nRe-enable it with /channel enable 7 once it is fixed.',
+        );
+      });
+    });
+
+    describe('robustness', () => {
+      it('answers unknown commands in private chats only', async () => {
+        expect(await one('/frobnicate')).toBe("I don't know /frobnicate. See /help.");
+        expect(await say('/frobnicate', { chat: GROUP })).toHaveLength(0);
+      });
+
+      it('turns an unexpected backend failure into a reference, logged once', async () => {
+        backend.getAccount = async () => {
+          throw new Error('database is locked');
+        };
+        const text = await one('/balance');
+        expect(text).toMatch(/^Something went wrong \(ref [0-9a-f]{8}\)\. Please try again later\.$/);
+        expect(text).not.toContain('database');
+        expect(log.lines.filter((l) => l.level === 'error')).toHaveLength(1);
+      });
+    });
+  });
+}

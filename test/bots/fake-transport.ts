@@ -1,0 +1,84 @@
+// An in-memory ChatTransport that behaves like a strict platform: it refuses an edit that does not change the text
+// (Telegram's "message is not modified") and a message longer than the platform allows, and records everything
+// so tests can read the chat as a user would see it.
+import type { ChatTransport, Platform, Reply, SentMessage } from '../../bots/core/types.js';
+
+export interface RecordedMessage {
+  chatId: string;
+  messageId: string;
+  /** Current text (after edits). */
+  text: string;
+  buttons: Reply['buttons'];
+  sensitive: boolean;
+  edits: number;
+  /** Sent with sendToUser (a private notice), not as a reply. */
+  direct: boolean;
+}
+
+export interface RecordedOperation {
+  kind: 'send' | 'edit';
+  chatId: string;
+  messageId: string;
+  text: string;
+  at: number;
+}
+
+export interface RecordingTransport extends ChatTransport {
+  readonly messages: RecordedMessage[];
+  readonly operations: RecordedOperation[];
+}
+
+export interface FakeTransportOptions {
+  platform: Platform;
+  maxMessageLength: number;
+  canEdit: boolean;
+  minEditIntervalMs: number;
+  botUsername?: string;
+  /** Whether the platform can message a user outside a conversation. */
+  canMessageUsers?: boolean;
+}
+
+export function createFakeTransport(opts: FakeTransportOptions): RecordingTransport {
+  const messages: RecordedMessage[] = [];
+  const operations: RecordedOperation[] = [];
+  let nextId = 1;
+
+  const record = (chatId: string, reply: Reply, direct: boolean): SentMessage => {
+    if (reply.text.length === 0) throw new Error('fake transport: empty message');
+    if (reply.text.length > opts.maxMessageLength) {
+      throw new Error(`fake transport: message of ${reply.text.length} characters exceeds ${opts.maxMessageLength}`);
+    }
+    const messageId = String(nextId++);
+    messages.push({ chatId, messageId, text: reply.text, buttons: reply.buttons, sensitive: reply.sensitive ?? false, edits: 0, direct });
+    operations.push({ kind: 'send', chatId, messageId, text: reply.text, at: Date.now() });
+    return { chatId, messageId };
+  };
+
+  const transport: RecordingTransport = {
+    platform: opts.platform,
+    maxMessageLength: opts.maxMessageLength,
+    canEdit: opts.canEdit,
+    minEditIntervalMs: opts.minEditIntervalMs,
+    botUsername: opts.botUsername,
+    messages,
+    operations,
+    async send(chatId, reply) {
+      return record(chatId, reply, false);
+    },
+    async edit(message, text) {
+      if (!opts.canEdit) throw new Error('fake transport: this platform cannot edit');
+      const found = messages.find((m) => m.chatId === message.chatId && m.messageId === message.messageId);
+      if (!found) throw new Error(`fake transport: no message ${message.messageId} in ${message.chatId}`);
+      if (found.text === text) throw new Error('fake transport: message is not modified');
+      if (text.length > opts.maxMessageLength) throw new Error(`fake transport: edit of ${text.length} characters`);
+      found.text = text;
+      found.buttons = undefined;
+      found.edits++;
+      operations.push({ kind: 'edit', chatId: message.chatId, messageId: message.messageId, text, at: Date.now() });
+    },
+  };
+  if (opts.canMessageUsers !== false) {
+    return Object.assign(transport, { sendToUser: async (userId: string, reply: Reply) => record(userId, reply, true) });
+  }
+  return transport;
+}

@@ -1,0 +1,186 @@
+// The bot core over the REAL relay backend (services, pricing, ledger, in-process chat pipeline) on both databases,
+// with a fake OpenAI upstream: linking via POST /api/links/code, account commands, a billed streamed chat with an
+// auto-title entry, admin commands, and channel alerts from the relay's events.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBotCore, type BotCore } from '../../bots/core/core.js';
+import { connectChannelAlerts, createRelayBackend } from '../../bots/core/relay-backend.js';
+import { createNotifier, TransportRegistry } from '../../bots/core/notifications.js';
+import type { BotBackend } from '../../bots/core/backend.js';
+import { hashSecret } from '../../src/auth/secrets.js';
+import { createTestApp, dbKinds, type TestApp } from '../helpers/context.js';
+import { addChannel } from '../helpers/relay.js';
+import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai-upstream.js';
+import { createFakeTransport, type RecordedMessage, type RecordingTransport } from './fake-transport.js';
+import { createMemoryLogger } from './core-suite.js';
+
+describe.each(dbKinds)('bot core over the relay backend on %s', (kind) => {
+  let t: TestApp;
+  let upstream: FakeOpenAI;
+  let backend: BotBackend;
+  let core: BotCore;
+  let transport: RecordingTransport;
+  let userId: number;
+  let channelId: number;
+  const log = createMemoryLogger();
+  const ME = '5001';
+  const ROOT = '5002';
+
+  async function say(text: string, from = ME, chat = from): Promise<RecordedMessage[]> {
+    const before = transport.messages.length;
+    await core.handle({ platform: 'telegram', userId: from, chatId: chat, isPrivate: from === chat, text }, transport);
+    return transport.messages.slice(before);
+  }
+  const one = async (text: string, from = ME, chat = from): Promise<string> => {
+    const answers = await say(text, from, chat);
+    expect(answers).toHaveLength(1);
+    return answers[0]!.text;
+  };
+
+  async function linkCodeFor(authorization: string): Promise<string> {
+    const res = await t.app.inject({ method: 'POST', url: '/api/links/code', headers: { authorization } });
+    expect(res.statusCode).toBe(201);
+    const body = res.json() as { code: string; expiresAt: string };
+    const ttl = Date.parse(body.expiresAt) - Date.now();
+    expect(ttl).toBeGreaterThan(9 * 60_000);
+    expect(ttl).toBeLessThanOrEqual(10 * 60_000);
+    return body.code;
+  }
+
+  beforeAll(async () => {
+    t = await createTestApp(kind);
+    upstream = await startFakeOpenAI();
+    channelId = await addChannel(t, { name: 'fake-openai', baseUrl: upstream.url, models: ['gpt-4o-mini'], groups: ['default', 'vip'] });
+    const user = await t.ctx.db.prisma.user.create({ data: { username: 'carol', quota: 2_000_000n } });
+    userId = user.id;
+    await t.ctx.db.prisma.group.create({ data: { name: 'vip', ratio: '0.5', userSelectable: true } });
+    await t.ctx.db.prisma.group.create({ data: { name: 'staff', ratio: '0', userSelectable: false } });
+    backend = createRelayBackend(t.ctx, t.relay);
+    core = createBotCore({ backend, log });
+    transport = createFakeTransport({ platform: 'telegram', maxMessageLength: 4096, canEdit: true, minEditIntervalMs: 5 });
+  });
+
+  afterAll(async () => {
+    await t?.close();
+    await upstream?.close();
+  });
+
+  it('links with a code from POST /api/links/code, once', async () => {
+    const key = 'rsm-carol-login-key-0123456789abcdef';
+    await t.ctx.db.prisma.managementKey.create({ data: { userId, keyHash: hashSecret(key), kind: 'login' } });
+    const stale = await linkCodeFor(`Bearer ${key}`);
+    const code = await linkCodeFor(`Bearer ${key}`);
+    expect(await one(`/link ${stale}`)).toBe('That link code is unknown or expired; create a new one in the web console.');
+    expect(await one(`/link ${code}`)).toMatch(/^Linked to carol\./);
+    expect(await one(`/link ${code}`, '5009')).toBe('That link code is unknown or expired; create a new one in the web console.');
+    expect(await backend.resolveLink('telegram', ME)).toEqual({ id: userId, username: 'carol', role: 'user' });
+
+    const rootCode = await linkCodeFor(t.admin.authorization);
+    expect(await one(`/link ${rootCode}`, ROOT)).toMatch(/^Linked to root\./);
+    const noKey = await t.app.inject({ method: 'POST', url: '/api/links/code' });
+    expect(noKey.statusCode).toBe(401);
+  });
+
+  it('shows the balance and redeems a code once', async () => {
+    expect(await one('/balance')).toContain('Balance: 2,000,000 units ($4.00)');
+    const [code] = await backend.createRedemptionCodes(1, { quota: 500_000, count: 1, name: 'gift' });
+    expect(await one(`/redeem ${code}`)).toBe('Redeemed 500,000 units ($1.00). Your balance is now 2,500,000 units ($5.00).');
+    expect(await one(`/redeem ${code}`)).toBe('This redemption code has already been used.');
+    const log = await t.ctx.db.prisma.usageLog.findFirstOrThrow({ where: { userId, type: 'redeem' } });
+    expect(log.source).toBe('telegram');
+  });
+
+  it('creates a working key in private only, lists and deletes it', async () => {
+    expect(await one('/token new app', ME, '-77')).toMatch(/only show new keys in a private chat/);
+    const [created] = await say('/token new app 1000000 7d gpt-4o-mini');
+    const key = /\n\n(sk-[A-Za-z0-9]{48})\n\n/.exec(created!.text)?.[1];
+    expect(key).toBeDefined();
+    const row = await t.ctx.db.prisma.token.findUniqueOrThrow({ where: { keyHash: hashSecret(key!) } });
+    expect(row).toMatchObject({ userId, name: 'app', unlimited: false, remainQuota: 1_000_000n, models: '["gpt-4o-mini"]' });
+    expect(await one('/tokens')).toContain(`#${row.id} app · ${row.keyPrefix} · 1,000,000 units ($2.00) left`);
+    expect(await one(`/token del ${row.id} confirm`, ROOT)).toBe(`Token ${row.id} not found.`);
+    expect(await one(`/token del ${row.id} confirm`)).toBe(`Token #${row.id} deleted. Apps using its key stop working now.`);
+    expect(await t.ctx.db.prisma.token.count({ where: { userId } })).toBe(0);
+  });
+
+  it('switches into selectable groups only, and prices with the group ratio', async () => {
+    expect(await one('/groups')).toBe('Your group: default\n\n▶ default · ratio 1 · Everyone starts here\n• vip · ratio 0.5\n\nSwitch with /group <name>.');
+    expect(await one('/group staff')).toBe('Group "staff" cannot be chosen; ask an admin. See /groups for the groups you can switch to.');
+    expect(await one('/models')).toBe('Models you can use (1):\n• gpt-4o-mini\n\nPrices: /price <model>');
+    expect(await one('/price gpt-4o-mini')).toBe('gpt-4o-mini in group default (ratio 1):\nInput: $0.15 per 1M tokens\nOutput: $0.60 per 1M tokens');
+    expect(await one('/price claude-x')).toBe('claude-x is not available in your group (default). See /models for the models you can use.');
+    expect(await one('/group vip')).toBe("You're now in group vip (price ratio 0.5).");
+    expect(await one('/price gpt-4o-mini')).toMatch(/^gpt-4o-mini in group vip \(ratio 0\.5\):\nInput: \$0\.075 per 1M tokens\nOutput: \$0\.30 per 1M tokens$/);
+    await one('/group default');
+  });
+
+  it('chats through the relay: streamed, billed, logged, titled as its own entry', async () => {
+    upstream.setScript((req) => ({ kind: 'stream', chunks: req.body?.max_tokens === 30 ? ['Relay ', 'chat'] : ['Hello', ' from', ' upstream'], usage: { prompt: 12, completion: 5 } }));
+    await one('/title on');
+    const before = await t.ctx.db.prisma.user.findUniqueOrThrow({ where: { id: userId } });
+    const answers = await say('hi relay');
+    expect(answers.map((m) => m.text)).toEqual(['Hello from upstream']);
+
+    const logs = await t.ctx.db.prisma.usageLog.findMany({ where: { userId, type: 'consume' }, orderBy: { id: 'asc' } });
+    expect(logs.map((l) => [l.endpoint, l.source, l.model, l.status])).toEqual([
+      ['bot:chat', 'telegram', 'gpt-4o-mini', 'ok'],
+      ['bot:title', 'telegram', 'gpt-4o-mini', 'ok'],
+    ]);
+    const after = await t.ctx.db.prisma.user.findUniqueOrThrow({ where: { id: userId } });
+    const charged = logs.reduce((sum, l) => sum + l.quota, 0n);
+    expect(charged).toBeGreaterThan(0n);
+    expect(before.quota - after.quota).toBe(charged);
+
+    const conversation = await t.ctx.db.prisma.conversation.findFirstOrThrow({ where: { userId, active: true }, include: { messages: { orderBy: { id: 'asc' } } } });
+    expect(conversation.title).toBe('Relay chat');
+    expect(conversation.messages.map((m) => [m.role, m.content])).toEqual([
+      ['user', 'hi relay'],
+      ['assistant', 'Hello from upstream'],
+    ]);
+    expect(await one('/logs 2')).toMatch(/^Your last 2 entries:\n.* · gpt-4o-mini · 12\+5 tokens · /);
+  });
+
+  it('trims the stored history to botHistoryMessages', async () => {
+    await t.ctx.options.update({ botHistoryMessages: 2 });
+    await say('second question');
+    const conversation = await t.ctx.db.prisma.conversation.findFirstOrThrow({ where: { userId, active: true }, include: { messages: { orderBy: { id: 'asc' } } } });
+    expect(conversation.messages.map((m) => m.content)).toEqual(['second question', 'Hello from upstream']);
+    await t.ctx.options.update({ botHistoryMessages: 20 });
+  });
+
+  it('serves admin commands to admins only', async () => {
+    expect(await one('/channels')).toBe('Sorry, that command is for administrators only.');
+    expect(await one('/channels', ROOT)).toMatch(new RegExp(`^Channels:\\n🟢 #${channelId} fake-openai · openai · enabled`));
+    expect(await one(`/channel disable ${channelId}`, ROOT)).toBe(`Channel #${channelId} "fake-openai" is now disabled.`);
+    expect(await one(`/channel enable ${channelId}`, ROOT)).toBe(`Channel #${channelId} "fake-openai" is now enabled.`);
+    expect(await one('/user carol', ROOT)).toMatch(new RegExp(`^User #${userId} carol · user · enabled\\n[\\s\\S]*Chat links: telegram:${ME}$`));
+    const [codes] = await say('/codes 1000 2 bots', ROOT);
+    expect(codes!.sensitive).toBe(true);
+    expect(await t.ctx.db.prisma.redemption.count({ where: { name: 'bots', quota: 1000n } })).toBe(2);
+  });
+
+  it('alerts linked admins when the relay auto-disables a channel', async () => {
+    const registry = new TransportRegistry();
+    registry.register(transport);
+    const stop = connectChannelAlerts(t.relay, createNotifier(backend, registry, log), log);
+    const before = transport.messages.length;
+    t.relay.events.emit('channel-disabled', { channelId, channelName: 'fake-openai', keyIndex: 0, channelDisabled: false, reason: 'one key failed' });
+    t.relay.events.emit('channel-disabled', { channelId, channelName: 'fake-openai', keyIndex: -1, channelDisabled: true, reason: 'invalid api key' });
+    const deadline = Date.now() + 2000;
+    while (transport.messages.length === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    stop();
+    const alerts = transport.messages.slice(before);
+    expect(alerts).toHaveLength(1);
+    expect(alerts[0]).toMatchObject({ chatId: ROOT, direct: true });
+    expect(alerts[0]!.text).toContain('Reason: invalid api key');
+  });
+
+  it('registers new chat users only when the admin allows it', async () => {
+    expect(await one('/register', '5100')).toBe('Registration from the chat is turned off; ask an administrator for a link code.');
+    await t.ctx.options.update({ botRegistration: true, botNewUserQuota: 1234 });
+    const answer = await one('/register', '5100');
+    expect(answer).toMatch(/^Welcome! Your account "telegram_5100" is ready/);
+    const user = await backend.resolveLink('telegram', '5100');
+    expect((await backend.getAccount(user!.id)).quota).toBe(1234);
+    await t.ctx.options.update({ botRegistration: false });
+  });
+});
