@@ -2,25 +2,15 @@
 // which one; anything unexpected is logged with the request id and answered with a generic 500 (no internals leak).
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { RelayError, fromValidation, toWireError } from '../errors.js';
+import { encodeError, type ErrorFormat } from '../relay/error-formats.js';
 
-/** Route config: which wire format errors take on this route (the native Anthropic/Gemini endpoints differ). */
-export type ErrorFormat = 'openai' | 'anthropic' | 'gemini';
+export type { ErrorFormat };
 
 declare module 'fastify' {
   interface FastifyContextConfig {
+    /** Which wire format errors take on this route (the native Anthropic/Gemini endpoints differ). */
     errorFormat?: ErrorFormat;
   }
-}
-export type ErrorEncoder = (err: RelayError) => unknown;
-
-const encoders: Record<ErrorFormat, ErrorEncoder> = {
-  openai: toWireError,
-  anthropic: (err) => ({ type: 'error', error: { type: err.type, message: err.message, code: err.code } }),
-  gemini: (err) => ({ error: { code: err.status, message: err.message, status: err.code.toUpperCase(), reason: err.code } }),
-};
-
-export function encodeError(err: RelayError, format: ErrorFormat = 'openai'): unknown {
-  return encoders[format](err);
 }
 
 export function toRelayError(err: FastifyError | RelayError | Error): RelayError | undefined {

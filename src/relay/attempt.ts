@@ -207,10 +207,8 @@ async function deliverWhole(
 
 /** Per-mode handling of one upstream event: returns the text to send (possibly empty) and the text it generated. */
 interface StreamMode {
-  onEvent(ev: SseEvent): { out: string; delta: string; ended: boolean };
+  onEvent(ev: SseEvent): { out: string; delta: string; ended: boolean; upstreamError?: UpstreamErrorInfo };
   finish(): { out: string; usage: Usage | undefined };
-  /** In-stream error text in the client's format. */
-  errorText(err: RelayError): string;
 }
 
 async function deliverStream(
@@ -230,6 +228,12 @@ async function deliverStream(
   const handle = async (events: SseEvent[]) => {
     for (const ev of events) {
       const step = mode.onEvent(ev);
+      if (step.upstreamError) {
+        // Before any byte went out, an error event is like an error status: another channel may be tried.
+        if (!call.committed) throw new UpstreamStreamError(step.upstreamError);
+        await send(step.out);
+        throw new NativeErrorEvent(step.upstreamError);
+      }
       ended ||= step.ended;
       if (step.delta) {
         call.generated += step.delta;
@@ -256,12 +260,15 @@ async function deliverStream(
     call.usage = mode.finish().usage;
     const failure = toFailure(err, adapter, sink);
     if (!call.committed) throw failure;
-    // A lost connection after bytes went out is a stream cut short, and the client should read it as such.
+    // A lost connection after bytes went out is a stream cut short, and the client should read it as such; an error the
+    // upstream itself reported keeps its own words.
     const relayErr =
-      failure instanceof AttemptError
+      failure instanceof AttemptError && !(err instanceof UpstreamStreamError)
         ? new RelayError(failure.error.code, `upstream (${adapter.type}) closed the stream before it finished: ${failure.error.message}`, failure.error.status)
-        : failure;
-    throw new StreamFailed(relayErr, mode.errorText);
+        : failure instanceof AttemptError
+          ? failure.error
+          : failure;
+    throw new StreamFailed(relayErr, err instanceof NativeErrorEvent);
   }
   const { out, usage } = mode.finish();
   call.usage = usage;
@@ -270,18 +277,20 @@ async function deliverStream(
   }
   if (out) await send(out);
   if (!ended) {
-    throw new StreamFailed(new RelayError('upstream_error', `upstream (${adapter.type}) closed the stream before it finished`, 502), mode.errorText);
+    throw new StreamFailed(new RelayError('upstream_error', `upstream (${adapter.type}) closed the stream before it finished`, 502));
   }
   // The pipeline ends the stream after settling (see deliverWhole).
 }
 
-/** A stream that failed after bytes reached the client: the pipeline bills it, then ends it with this error text. */
+/**
+ * A stream that failed after bytes reached the client: the pipeline bills it, then ends it with the error as an in-stream
+ * event (unless the upstream's own error event was already passed through: `told`).
+ */
 export class StreamFailed extends Error {
   override name = 'StreamFailed';
   constructor(
     readonly error: RelayError,
-    /** The error as an in-stream event in the client's format. */
-    readonly inStream: (err: RelayError) => string,
+    readonly told = false,
   ) {
     super(error.message);
   }
@@ -299,6 +308,9 @@ function nativeMode(adapter: ProviderAdapter, call: RelayCall): StreamMode {
         ended = true;
         return { out: encodeSse(ev), delta: '', ended: true };
       }
+      if (isNativeError(adapter.nativeFormat, ev)) {
+        return { out: encodeSse(ev), delta: '', ended: false, upstreamError: adapter.parseError(200, ev.data) };
+      }
       meter.push(ev);
       const text = meter.text();
       const delta = text.slice(seen);
@@ -308,11 +320,15 @@ function nativeMode(adapter: ProviderAdapter, call: RelayCall): StreamMode {
       return { out: usageOnly ? '' : encodeSse(ev), delta, ended };
     },
     finish: () => ({ out: '', usage: meter.usage() }),
-    errorText: (err) =>
-      adapter.nativeFormat === 'anthropic'
-        ? encodeSse({ event: 'error', data: JSON.stringify({ type: 'error', error: { type: err.type, message: err.message } }) })
-        : encodeSse({ data: JSON.stringify(openai ? { error: { message: err.message, type: err.type, code: err.code } } : { error: { code: err.status, message: err.message, status: err.code } }) }),
   };
+}
+
+/** The upstream's own in-stream error event (passed through to a native client as it came). */
+class NativeErrorEvent extends UpstreamStreamError {}
+
+function isNativeError(format: 'anthropic' | 'gemini' | 'openai', ev: SseEvent): boolean {
+  if (format === 'anthropic') return ev.event === 'error' || ev.data.startsWith('{"type":"error"');
+  return ev.data.startsWith('{"error"');
 }
 
 function isNativeEnd(format: 'anthropic' | 'gemini' | 'openai', ev: SseEvent): boolean {
@@ -351,6 +367,5 @@ function translatedMode(adapter: ProviderAdapter, call: RelayCall, ctx: StreamCo
       const { out } = encode(chunks);
       return { out: out + (encoder ? encoder.finish(usage) : 'data: [DONE]\n\n'), usage };
     },
-    errorText: (err) => (encoder ? encoder.error(err.message, err.type) : `data: ${JSON.stringify({ error: { message: err.message, type: err.type, code: err.code } })}\n\n`),
   };
 }

@@ -13,6 +13,7 @@ import { usableKeys, type ChannelRouter, type RouteChoice } from './channels.js'
 import type { ResponseSink } from './sink.js';
 import { attempt, AttemptError, StreamFailed, type AttemptDeps } from './attempt.js';
 import { ratiosOf } from './admit.js';
+import { inStreamError } from './error-formats.js';
 import type { Usage } from '../providers/types.js';
 
 export interface PipelineDeps extends AttemptDeps {
@@ -34,13 +35,13 @@ export interface CallOutcome {
 
 export async function runCall(deps: PipelineDeps, call: RelayCall, sink: ResponseSink): Promise<CallOutcome> {
   let error: RelayError | undefined;
-  let inStream: (err: RelayError) => string = () => '';
+  let told = false;
   try {
     await forward(deps, call, sink);
   } catch (err) {
     if (err instanceof StreamFailed) {
       error = err.error;
-      inStream = err.inStream;
+      told = err.told;
     } else {
       error = err instanceof RelayError ? err : err instanceof AttemptError ? err.error : undefined;
       if (!error) {
@@ -53,7 +54,7 @@ export async function runCall(deps: PipelineDeps, call: RelayCall, sink: Respons
   // The last bytes go out only after the charge is recorded, so a client that reads its balance right after the answer
   // (or an error) sees it settled.
   if (error) {
-    if (!sink.signal.aborted) sink.fail(error, inStream);
+    if (!sink.signal.aborted) sink.fail(error, (e) => (told ? '' : inStreamError(e, call.format)));
   } else if (call.pendingBody !== undefined) sink.json(200, call.pendingBody);
   else sink.end();
   return error ? { status: 'error', error, charged, usage } : { status: 'ok', charged, usage };
@@ -98,17 +99,21 @@ async function forward(deps: PipelineDeps, call: RelayCall, sink: ResponseSink):
   throw last!;
 }
 
-/** What to bill: the upstream's usage, else a local count of what was generated (prompt from the estimate). */
-function billedUsage(call: RelayCall): Usage {
-  if (call.usage) return call.usage;
-  const completion = call.generated ? countText(call.generated, call.model) : 0;
-  const reachedUpstream = call.committed || completion > 0;
-  return { promptTokens: reachedUpstream ? (call.estimate?.prompt ?? 0) : 0, completionTokens: completion, cacheReadTokens: 0, cacheWriteTokens: 0 };
+/**
+ * What to bill: the upstream's usage, else a local count of what was generated (prompt from the estimate). A stream that
+ * failed part-way may carry only partial usage (Anthropic's message_start says output_tokens 1; Gemini's early events
+ * count only the prompt): bill at least what was counted going out.
+ */
+function billedUsage(call: RelayCall, failed: boolean): Usage {
+  const counted = call.generated ? countText(call.generated, call.model) : 0;
+  if (call.usage) return failed ? { ...call.usage, completionTokens: Math.max(call.usage.completionTokens, counted) } : call.usage;
+  const reachedUpstream = call.committed || counted > 0;
+  return { promptTokens: reachedUpstream ? (call.estimate?.prompt ?? 0) : 0, completionTokens: counted, cacheReadTokens: 0, cacheWriteTokens: 0 };
 }
 
 async function settle(deps: PipelineDeps, call: RelayCall, error: RelayError | undefined): Promise<{ charged: number; usage: Usage }> {
   const billable = !error || call.committed || call.usage !== undefined;
-  const usage = billable ? billedUsage(call) : zeroUsage;
+  const usage = billable ? billedUsage(call, error !== undefined) : zeroUsage;
   if (call.reserved === undefined) return { charged: 0, usage }; // never admitted: nothing held
   let cost = 0;
   try {

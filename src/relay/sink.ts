@@ -3,7 +3,7 @@
 import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { RelayError } from '../errors.js';
-import { encodeError, type ErrorFormat } from '../plugins/error-handler.js';
+import { encodeError, type ErrorFormat } from './error-formats.js';
 import { SSE_HEADERS } from './sse.js';
 
 export interface ResponseSink {

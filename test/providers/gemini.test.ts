@@ -419,7 +419,10 @@ describe('Gemini answers from documented examples', () => {
     ]);
     expect(chunks.map((c) => c.choices[0]!.finish_reason)).toEqual([null, null, null, 'stop']);
     expect(chunks.every((c) => c.id === CTX.id && c.model === 'client-model' && c.object === 'chat.completion.chunk')).toBe(true);
-    expect(stream.finish()).toEqual({ chunks: [], usage: { promptTokens: 9, completionTokens: 10, cacheReadTokens: 0, cacheWriteTokens: 0 } });
+    const end = stream.finish();
+    expect(end.usage).toEqual({ promptTokens: 9, completionTokens: 10, cacheReadTokens: 0, cacheWriteTokens: 0 });
+    // One usage-only chunk, as OpenAI sends for stream_options.include_usage.
+    expect(end.chunks).toEqual([expect.objectContaining({ id: CTX.id, choices: [], usage: expect.objectContaining({ prompt_tokens: 9, completion_tokens: 10 }) })]);
   });
 
   it('streams a blocked prompt as a content_filter finish', () => {

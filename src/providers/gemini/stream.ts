@@ -104,8 +104,12 @@ export class GeminiChatStream implements ChatStreamTranslator {
     return candidates.flatMap((candidate, i) => this.#candidateChunks(candidate, i));
   }
 
+  /** A final usage-only chunk (choices: []), as OpenAI sends for stream_options.include_usage. */
   finish(): { chunks: ChatCompletionChunk[]; usage: Usage | undefined } {
-    return { chunks: [], usage: openaiUsageOf(this.#usage) };
+    const usage = openaiUsageOf(this.#usage);
+    if (!usage || !this.#usage) return { chunks: [], usage };
+    const chunk: ChatCompletionChunk = { id: this.ctx.id, object: 'chat.completion.chunk', created: this.ctx.created, model: this.ctx.model, choices: [], usage: this.#usage };
+    return { chunks: [chunk], usage };
   }
 }
 

@@ -14,6 +14,7 @@ import { logRoutes } from './logs.js';
 import { optionRoutes } from './options.js';
 import { channelRoutes } from './channels.js';
 import { channelTestRoutes } from './channel-test.js';
+import { pricingRoutes } from './pricing.js';
 import { linkRoutes } from './links.js';
 
 export async function apiRoutes(api: FastifyInstance, opts: { ctx: AppContext; relay: RelayService }): Promise<void> {
@@ -30,6 +31,7 @@ export async function apiRoutes(api: FastifyInstance, opts: { ctx: AppContext; r
   await api.register(optionRoutes, { ctx });
   await api.register(channelRoutes, { ctx });
   await api.register(channelTestRoutes, { ctx, relay: opts.relay });
+  await api.register(pricingRoutes, { ctx, relay: opts.relay });
   await api.register(linkRoutes, { ctx });
   api.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => api.swagger());
 }
