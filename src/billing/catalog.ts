@@ -65,6 +65,9 @@ const PRICES: readonly PriceRow[] = [
   // whisper-1 is USD 0.006 per audio minute; one-api's convention bills the transcript instead: ~150 words ≈ 200
   // tokens per minute → USD 0.03 per 1K tokens = USD 30 per 1M (ratio 15).
   ['whisper-1', '30', null],
+  // OpenAI's moderation endpoint is free.
+  ['omni-moderation-latest', '0', null],
+  ['text-moderation-latest', '0', null],
 
   // Anthropic (5-minute cache writes 1.25×, cache hits 0.1×; Sonnet 4/4.5 above 200K input tokens cost more).
   ['claude-3-haiku', '0.25', '1.25'],

@@ -1,3 +1,5 @@
+import type { FormData as UndiciFormData } from 'undici';
+
 // The provider adapter contract. The relay's canonical request/response format is OpenAI Chat Completions: every
 // client format (OpenAI, Anthropic /v1/messages, Gemini native) is converted to it on the way in (src/relay/inbound),
 // and every upstream provider is spoken to through an adapter that converts it to the provider's wire format and back.
@@ -149,6 +151,8 @@ export interface UpstreamRequest {
   url: string;
   headers: Record<string, string>;
   body?: string;
+  /** Instead of body: form data (audio transcriptions); the HTTP client writes the multipart boundary. */
+  form?: UndiciFormData;
 }
 
 /** What an upstream error means for routing. */

@@ -56,7 +56,7 @@ export async function admit(deps: AdmitDeps, call: RelayCall): Promise<void> {
     const word = deps.filter.findInMessages(call.chat.messages);
     if (word) throw new RelayError('content_filtered', `the request was filtered: it contains the prohibited word "${word}"`);
   } else if (deps.filter.active && call.kind !== 'chat') {
-    const word = deps.filter.find(JSON.stringify(call.body.prompt ?? call.body.input ?? ''));
+    const word = deps.filter.find(JSON.stringify(call.body.prompt ?? call.body.input ?? call.body.query ?? ''));
     if (word) throw new RelayError('content_filtered', `the request was filtered: it contains the prohibited word "${word}"`);
   }
 
@@ -69,7 +69,7 @@ export async function admit(deps: AdmitDeps, call: RelayCall): Promise<void> {
   const prompt = await estimatePromptTokens(call);
   const completion = completionAllowance(call, deps.options.current.defaultCompletionEstimate);
   call.estimate = { prompt, completion };
-  const amount = computeQuota(ratiosOf(price, group), { prompt, completion, cacheRead: 0, cacheWrite: 0 });
+  const amount = computeQuota(ratiosOf(price, group), { prompt, completion, cacheRead: 0, cacheWrite: 0 }) * (price.perRequestUsd !== undefined ? call.units : 1);
 
   const token = call.payer.token;
   const outcome = await deps.ledger.reserve({

@@ -15,13 +15,15 @@ import type {
   Usage,
 } from '../providers/types.js';
 import { UpstreamStreamError } from '../providers/types.js';
+import { FormData as UndiciFormData } from 'undici';
 import type { RelayCall } from './call.js';
 import type { RouteChoice } from './channels.js';
 import type { ResponseSink } from './sink.js';
 import type { ContentFilter } from './content-filter.js';
-import { DEFAULT_TOTAL_TIMEOUT_MS, classify, readText, UpstreamUnreachable, type Forwarder, type UpstreamResponse } from './forward.js';
+import { DEFAULT_TOTAL_TIMEOUT_MS, classify, readBytes, readText, UpstreamUnreachable, type Forwarder, type UpstreamResponse } from './forward.js';
 import { SseReader, encodeSse } from './sse.js';
 import type { StreamEncoder } from './inbound/types.js';
+import { EXTRA_PATHS, extraUsage, isOpenAIOnly } from './extra-endpoints.js';
 
 /** Largest non-stream upstream answer we buffer (a big embeddings batch is tens of MB). */
 const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
@@ -120,6 +122,24 @@ async function buildRequest(
       if (!adapter.buildEmbeddingsRequest) throw unsupported('/v1/embeddings');
       return adapter.buildEmbeddingsRequest(call.body, target);
     }
+    default: {
+      const path = EXTRA_PATHS[call.kind];
+      if (adapter.nativeFormat !== 'openai') throw unsupported(`/v1${path}`);
+      // The chat request gives the channel's URL layout and auth headers; only the path and body differ.
+      const base = adapter.native.buildRequest({ model: target.model }, target, false);
+      const url = base.url.replace(/\/chat\/completions(?=\?|$)/, path);
+      if (call.form) {
+        // The npm undici that sends it only knows its own FormData class (not Node's built-in one).
+        const form = new UndiciFormData();
+        for (const [name, value] of call.form) {
+          if (typeof value === 'string') form.append(name, name === 'model' ? target.model : value);
+          else form.append(name, value, value.name);
+        }
+        const { 'content-type': _json, ...headers } = base.headers;
+        return { method: 'POST', url, headers, form };
+      }
+      return { method: 'POST', url, headers: base.headers, body: JSON.stringify({ ...call.body, model: target.model }) };
+    }
   }
 }
 
@@ -165,6 +185,7 @@ async function deliverWhole(
   ctx: StreamContext,
   sink: ResponseSink,
 ): Promise<void> {
+  if (isOpenAIOnly(call.kind)) return deliverExtra(call, res);
   const text = await readText(res.body, MAX_RESPONSE_BYTES);
   let json: unknown;
   try {
@@ -200,7 +221,27 @@ async function deliverWhole(
   // reads its balance right after the answer sees the charge.
   call.committed = true;
   call.firstByteAt = Date.now();
-  call.pendingBody = out;
+  call.pendingBody = { body: out, contentType: 'application/json; charset=utf-8' };
+}
+
+/** Images, speech, transcriptions, moderations, rerank: the upstream's bytes and content type, as they came. */
+async function deliverExtra(call: RelayCall, res: UpstreamResponse): Promise<void> {
+  const bytes = await readBytes(res.body, MAX_RESPONSE_BYTES);
+  const contentType = String(res.headers['content-type'] ?? 'application/json');
+  let json: Record<string, unknown> | undefined;
+  if (contentType.includes('json')) {
+    try {
+      json = JSON.parse(bytes.toString('utf8')) as Record<string, unknown>;
+    } catch {
+      json = undefined;
+    }
+  }
+  const { usage, generated } = extraUsage(call, json, contentType.startsWith('text/') ? bytes.toString('utf8') : '');
+  call.usage = usage;
+  call.generated = generated;
+  call.committed = true;
+  call.firstByteAt = Date.now();
+  call.pendingBody = { body: bytes, contentType };
 }
 
 /* ---------------------------------------------------------------- stream -------------------------------------- */

@@ -9,7 +9,9 @@ import type { RouteChoice } from './channels.js';
 import type { CallSource } from './chat.js';
 
 export type ClientFormat = 'openai' | 'anthropic' | 'gemini';
-export type CallKind = 'chat' | 'completions' | 'embeddings';
+export type CallKind = 'chat' | 'completions' | 'embeddings' | OpenAIOnlyKind;
+/** Endpoints relayed as is to OpenAI-format channels only. */
+export type OpenAIOnlyKind = 'images' | 'speech' | 'transcriptions' | 'moderations' | 'rerank';
 
 /** Who pays: a relay token's owner (API), or an account directly (bots). */
 export interface Payer {
@@ -54,12 +56,18 @@ export interface RelayCall {
   committed: boolean;
   firstByteAt?: number;
   /** A complete non-stream answer, sent by the pipeline after the charge is recorded. */
-  pendingBody?: string;
+  pendingBody?: { body: string | Buffer; contentType: string };
+  /** Requests priced per call count this many times (images: n). */
+  units: number;
+  /** multipart/form-data bodies (audio transcriptions) are relayed as form data. */
+  readonly form: FormData | undefined;
   /** Text generated so far (for local counting when the upstream reports no usage). */
   generated: string;
   usage?: Usage;
 }
 
-export function newCall(init: Omit<RelayCall, 'attempts' | 'committed' | 'generated'>): RelayCall {
-  return { ...init, attempts: 0, committed: false, generated: '' };
+export function newCall(init: Omit<RelayCall, 'attempts' | 'committed' | 'generated' | 'units'>): RelayCall {
+  const n = init.body.n;
+  const units = init.kind === 'images' && typeof n === 'number' && Number.isSafeInteger(n) && n > 0 ? n : 1;
+  return { ...init, attempts: 0, committed: false, generated: '', units };
 }

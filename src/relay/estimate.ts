@@ -26,8 +26,17 @@ export async function estimatePromptTokens(call: RelayCall): Promise<number> {
     for (const image of images) total += await imagePartTokens(call.model, image);
     return total;
   }
-  const input = call.kind === 'embeddings' ? call.body.input : call.body.prompt;
-  return countInput(input, call.model);
+  switch (call.kind) {
+    case 'completions':
+    case 'images':
+      return countInput(call.body.prompt, call.model);
+    case 'rerank':
+      return countInput(call.body.query, call.model) + countInput(call.body.documents, call.model);
+    case 'transcriptions':
+      return 0; // audio: billed on the transcript
+    default:
+      return countInput(call.body.input, call.model); // embeddings, moderations, speech (characters ≈ tokens)
+  }
 }
 
 /** Completions `prompt` / embeddings `input`: a string, a list of strings, or token arrays (already counted). */
@@ -37,6 +46,7 @@ function countInput(input: unknown, model: string): number {
     let total = 0;
     for (const item of input) {
       if (typeof item === 'string') total += countText(item, model);
+      else if (item && typeof item === 'object' && typeof (item as { text?: unknown }).text === 'string') total += countText((item as { text: string }).text, model);
       else if (typeof item === 'number') total += 1;
       else if (Array.isArray(item)) total += item.length;
     }
@@ -47,7 +57,7 @@ function countInput(input: unknown, model: string): number {
 
 /** Completion tokens to reserve: what the client capped it at, else the admin's default; × n choices. */
 export function completionAllowance(call: RelayCall, defaultEstimate: number): number {
-  if (call.kind === 'embeddings') return 0;
+  if (call.kind !== 'chat' && call.kind !== 'completions') return call.kind === 'transcriptions' ? defaultEstimate : 0;
   const b = (call.chat ?? call.body) as Record<string, unknown>;
   const cap = num(b.max_completion_tokens) ?? num(b.max_tokens) ?? num(b.max_output_tokens);
   const n = num(b.n) ?? 1;

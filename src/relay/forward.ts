@@ -46,7 +46,7 @@ export class Forwarder {
         dispatcher: this.agent,
         method: req.method,
         headers: req.headers,
-        body: req.body,
+        body: req.form ?? req.body,
         signal,
         headersTimeout: config.firstByteTimeoutMs ?? DEFAULT_FIRST_BYTE_TIMEOUT_MS,
         bodyTimeout: IDLE_BODY_TIMEOUT_MS,
@@ -79,8 +79,8 @@ export function classify(err: unknown, signal?: AbortSignal): UpstreamUnreachabl
   return new UpstreamUnreachable('network', `upstream request failed: ${e.message ?? String(err)}`);
 }
 
-/** Reads at most `limit` bytes of a body as text (error bodies: we never buffer unbounded upstream output). */
-export async function readText(body: UpstreamResponse['body'], limit = 1024 * 1024): Promise<string> {
+/** Reads at most `limit` bytes of a body (we never buffer unbounded upstream output). */
+export async function readBytes(body: UpstreamResponse['body'], limit = 1024 * 1024): Promise<Buffer> {
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {
@@ -92,5 +92,9 @@ export async function readText(body: UpstreamResponse['body'], limit = 1024 * 10
     }
     chunks.push(buf);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
+}
+
+export async function readText(body: UpstreamResponse['body'], limit = 1024 * 1024): Promise<string> {
+  return (await readBytes(body, limit)).toString('utf8');
 }

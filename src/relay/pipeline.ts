@@ -55,7 +55,7 @@ export async function runCall(deps: PipelineDeps, call: RelayCall, sink: Respons
   // (or an error) sees it settled.
   if (error) {
     if (!sink.signal.aborted) sink.fail(error, (e) => (told ? '' : inStreamError(e, call.format)));
-  } else if (call.pendingBody !== undefined) sink.json(200, call.pendingBody);
+  } else if (call.pendingBody !== undefined) sink.json(200, call.pendingBody.body, call.pendingBody.contentType);
   else sink.end();
   return error ? { status: 'error', error, charged, usage } : { status: 'ok', charged, usage };
 }
@@ -118,7 +118,7 @@ async function settle(deps: PipelineDeps, call: RelayCall, error: RelayError | u
   let cost = 0;
   try {
     if (billable && call.price && call.group) {
-      if (call.price.perRequestUsd !== undefined && !error) cost = computeQuota(ratiosOf(call.price, call.group), zero);
+      if (call.price.perRequestUsd !== undefined && !error) cost = computeQuota(ratiosOf(call.price, call.group), zero) * call.units;
       else if (call.price.perRequestUsd === undefined) {
         cost = computeQuota(ratiosOf(call.price, call.group), {
           prompt: usage.promptTokens,

@@ -53,6 +53,7 @@ export interface CallRequest {
   inbound?: InboundFormat;
   clientWantsUsage?: boolean;
   forwardHeaders?: Record<string, string>;
+  form?: FormData;
 }
 
 export class RelayService {
@@ -108,6 +109,7 @@ export class RelayService {
       inbound: req.inbound,
       clientWantsUsage: req.clientWantsUsage ?? false,
       forwardHeaders: req.forwardHeaders ?? {},
+      form: req.form,
     });
     await admit({ ...this.#deps, groups: this.groups, pricing: this.pricing, options: this.ctx.options }, call);
     return runCall(this.#deps, call, sink);

@@ -11,7 +11,7 @@ export interface ResponseSink {
   readonly signal: AbortSignal;
   readonly started: boolean;
   /** A whole (non-stream) answer. */
-  json(status: number, body: string): void;
+  json(status: number, body: string | Buffer, contentType?: string): void;
   /** Begins a stream (status and headers): from here on nothing is retried. */
   start(): void;
   /** Writes stream text; resolves when the client has taken it (backpressure). */
@@ -45,9 +45,9 @@ export class HttpSink implements ResponseSink {
     return this.#started;
   }
 
-  json(status: number, body: string): void {
+  json(status: number, body: string | Buffer, contentType = 'application/json; charset=utf-8'): void {
     this.#ended = true;
-    this.res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', 'x-request-id': this.requestId });
+    this.res.writeHead(status, { 'content-type': contentType, 'x-request-id': this.requestId });
     this.res.end(body);
   }
 
@@ -104,9 +104,9 @@ export class CollectingSink implements ResponseSink {
     return this.#body;
   }
 
-  json(status: number, body: string): void {
+  json(status: number, body: string | Buffer): void {
     this.#status = status;
-    this.#body = body;
+    this.#body = body.toString();
   }
   start(): void {
     this.#started = true;

@@ -61,6 +61,10 @@ export async function startFakeOpenAI(opts: FakeOptions = {}): Promise<FakeOpenA
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
+      if (String(req.headers['content-type']).startsWith('multipart/form-data')) {
+        void multipart(req, Buffer.concat(chunks), res);
+        return;
+      }
       let body: Record<string, unknown> | undefined;
       try {
         body = chunks.length ? (JSON.parse(Buffer.concat(chunks).toString('utf8')) as Record<string, unknown>) : undefined;
@@ -74,6 +78,24 @@ export async function startFakeOpenAI(opts: FakeOptions = {}): Promise<FakeOpenA
     });
   });
 
+  /** Audio transcriptions: multipart with file and model, answered with a transcript. */
+  async function multipart(req: IncomingMessage, raw: Buffer, res: ServerResponse): Promise<void> {
+    const form = await new Response(raw, { headers: { 'content-type': String(req.headers['content-type']) } }).formData();
+    const file = form.get('file');
+    const fields = Object.fromEntries([...form].map(([k, v]) => [k, typeof v === 'string' ? v : `<file ${(v as File).name} ${(v as File).size} bytes>`]));
+    const recorded: RecordedRequest = { method: req.method ?? 'POST', url: req.url ?? '/', headers: req.headers, body: fields };
+    if (opts.record !== false) requests.push(recorded);
+    if (req.headers.authorization !== 'Bearer sk-upstream' && opts.keys) {
+      res.writeHead(401, { 'content-type': 'application/json' }).end(errorBody('Incorrect API key provided', 'invalid_request_error', 'invalid_api_key'));
+      return;
+    }
+    if (!(file instanceof Blob) || !form.get('model')) {
+      res.writeHead(400, { 'content-type': 'application/json' }).end(errorBody("'file' and 'model' are required", 'invalid_request_error', null));
+      return;
+    }
+    json(res, 200, { text: 'Hello world, this is the transcript.' });
+  }
+
   function handle(req: RecordedRequest, res: ServerResponse): void {
     const auth = req.headers.authorization ?? '';
     const key = auth.startsWith('Bearer ') ? auth.slice(7) : '';
@@ -85,6 +107,12 @@ export async function startFakeOpenAI(opts: FakeOptions = {}): Promise<FakeOpenA
     const path = req.url.split('?')[0];
     if (req.method === 'GET' && path === '/v1/models') {
       json(res, 200, { object: 'list', data: [{ id: 'gpt-4o-mini', object: 'model', created: MODEL_CREATED, owned_by: 'system' }] });
+      return;
+    }
+    if (req.method === 'POST' && path && path in EXTRA) {
+      const s = script?.(req);
+      if (s && special(res, s)) return;
+      EXTRA[path]!(req, res);
       return;
     }
     if (req.method !== 'POST' || !['/v1/chat/completions', '/v1/completions', '/v1/embeddings'].includes(path ?? '')) {
@@ -220,6 +248,24 @@ export async function startFakeOpenAI(opts: FakeOptions = {}): Promise<FakeOpenA
     };
     next();
   }
+
+  const EXTRA: Record<string, (req: RecordedRequest, res: ServerResponse) => void> = {
+    '/v1/images/generations': (req, res) => {
+      const n = typeof req.body?.n === 'number' ? req.body.n : 1;
+      json(res, 200, { created: MODEL_CREATED, data: Array.from({ length: n }, (_, i) => ({ url: `https://images.example/${i}.png`, revised_prompt: String(req.body?.prompt) })) });
+    },
+    '/v1/audio/speech': (_req, res) => {
+      const audio = Buffer.from([0xff, 0xfb, 0x90, 0x64, 0x00, 0x01, 0x02, 0x03]); // an MP3 frame header and a few bytes
+      res.writeHead(200, { 'content-type': 'audio/mpeg', 'content-length': audio.length }).end(audio);
+    },
+    '/v1/moderations': (req, res) => {
+      json(res, 200, { id: 'modr-fake', model: String(req.body?.model), results: [{ flagged: false, categories: { violence: false }, category_scores: { violence: 0.0001 } }] });
+    },
+    '/v1/rerank': (req, res) => {
+      const docs = Array.isArray(req.body?.documents) ? req.body.documents : [];
+      json(res, 200, { id: 'rerank-fake', results: docs.map((_, index) => ({ index, relevance_score: 1 / (index + 1) })), usage: { total_tokens: 42 } });
+    },
+  };
 
   function json(res: ServerResponse, status: number, body: unknown): void {
     const text = JSON.stringify(body);
