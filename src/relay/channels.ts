@@ -4,6 +4,7 @@
 import type { Db } from '../db/client.js';
 import type { InvalidationBus } from '../cache/bus.js';
 import { parseChannelRow, type ChannelRecord } from '../services/channels.js';
+import { Reloadable } from '../cache/reloadable.js';
 
 export type { ChannelRecord };
 
@@ -17,47 +18,42 @@ export interface RouteChoice {
 
 export type Random = () => number;
 
-export class ChannelRouter {
-  #channels: ChannelRecord[] = [];
+interface ChannelIndex {
+  channels: ChannelRecord[];
   /** group → model → channels serving it (any status), sorted by priority descending */
-  #index = new Map<string, Map<string, ChannelRecord[]>>();
-  #stale = true;
-  #loading: Promise<void> | null = null;
+  byGroup: Map<string, Map<string, ChannelRecord[]>>;
+}
+
+export class ChannelRouter {
+  readonly #state: Reloadable<ChannelIndex>;
 
   constructor(
-    private readonly db: Db,
+    db: Db,
     bus: InvalidationBus,
     private readonly random: Random = Math.random,
   ) {
-    bus.subscribe('channels', () => {
-      this.#stale = true;
-    });
+    this.#state = new Reloadable<ChannelIndex>(
+      { channels: [], byGroup: new Map() },
+      async () => {
+        const channels = (await db.prisma.channel.findMany({ orderBy: { id: 'asc' } })).map(parseChannelRow);
+        return { channels, byGroup: buildIndex(channels) };
+      },
+      bus,
+      'channels',
+    );
   }
 
   /** Waits for a load in progress too: a caller must never route on a half-built index. */
   async ensureLoaded(): Promise<void> {
-    while (this.#stale || this.#loading) await (this.#loading ?? this.reload());
-  }
-
-  reload(): Promise<void> {
-    this.#loading ??= (async () => {
-      try {
-        this.#stale = false;
-        const rows = await this.db.prisma.channel.findMany({ orderBy: { id: 'asc' } });
-        this.#channels = rows.map(parseChannelRow);
-        this.#index = buildIndex(this.#channels);
-      } catch (err) {
-        this.#stale = true;
-        throw err;
-      } finally {
-        this.#loading = null;
-      }
-    })();
-    return this.#loading;
+    await this.#state.get();
   }
 
   get channels(): readonly ChannelRecord[] {
-    return this.#channels;
+    return this.#state.current.channels;
+  }
+
+  get #index(): Map<string, Map<string, ChannelRecord[]>> {
+    return this.#state.current.byGroup;
   }
 
   /** Channels in the group serving the model, any status (call ensureLoaded first). */

@@ -1,0 +1,47 @@
+// A value loaded from the database, held in memory, and reloaded (lazily, on the next read) after its InvalidationBus
+// topic fires on any instance. Readers never see a half-built value: while a load runs, they wait for it.
+import type { InvalidationBus, Topic } from './bus.js';
+
+export class Reloadable<T> {
+  #value: T;
+  #stale = true;
+  #loading: Promise<void> | null = null;
+
+  constructor(
+    initial: T,
+    private readonly load: () => Promise<T>,
+    bus: InvalidationBus,
+    topic: Topic,
+  ) {
+    this.#value = initial;
+    bus.subscribe(topic, () => {
+      this.#stale = true;
+    });
+  }
+
+  /** The current value, loading it first when it is stale (an invalidation during a load triggers another). */
+  async get(): Promise<T> {
+    while (this.#stale || this.#loading) await (this.#loading ?? this.reload());
+    return this.#value;
+  }
+
+  /** The value as last loaded (call get() first on paths that must not see a stale one). */
+  get current(): T {
+    return this.#value;
+  }
+
+  reload(): Promise<void> {
+    this.#loading ??= (async () => {
+      try {
+        this.#stale = false;
+        this.#value = await this.load();
+      } catch (err) {
+        this.#stale = true;
+        throw err;
+      } finally {
+        this.#loading = null;
+      }
+    })();
+    return this.#loading;
+  }
+}
