@@ -90,10 +90,15 @@ export function createSqliteLedger(db: Database.Database): Ledger {
     return { settled: true, charged, shortfall };
   });
 
+  // Group commit: the operations queued during one turn of the event loop run in ONE transaction, each inside its own
+  // savepoint (better-sqlite3 nests transactions that way), so a refused reservation rolls back only itself. Under load
+  // this divides the commit cost (WAL frames, locks) by the batch size; alone, a call waits one setImmediate.
+  const commit = createGroupCommit(db);
+
   return {
     async reserve(h): Promise<ReserveOutcome> {
       try {
-        reserveTx.immediate(h);
+        await commit(() => reserveTx(h));
         return { ok: true };
       } catch (err) {
         if (!(err instanceof ShortError)) throw err;
@@ -104,14 +109,48 @@ export function createSqliteLedger(db: Database.Database): Ledger {
         return { ok: false, short: err.short, available: row?.q ?? 0, needed: h.amount };
       }
     },
-    async settle(requestId, cost, log) {
-      return settleTx.immediate(requestId, cost, log);
-    },
+    settle: (requestId, cost, log) => commit(() => settleTx(requestId, cost, log)),
     async sweep(olderThanMs) {
       const cutoff = sqliteNow(Date.now() - olderThanMs);
       const rows = s.staleHolds.all(cutoff) as { requestId: string }[];
-      for (const { requestId } of rows) settleTx.immediate(requestId, 0, sweptLog(requestId));
+      for (const { requestId } of rows) await commit(() => settleTx(requestId, 0, sweptLog(requestId)));
       return rows.length;
     },
   };
+}
+
+type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
+
+function createGroupCommit(db: Database.Database): <T>(op: () => T) => Promise<T> {
+  let queue: Array<{ op: () => unknown; resolve: (v: unknown) => void; reject: (e: unknown) => void }> = [];
+  const runAll = db.transaction((ops: typeof queue): Outcome[] =>
+    ops.map(({ op }) => {
+      try {
+        return { ok: true, value: op() };
+      } catch (error) {
+        return { ok: false, error };
+      }
+    }),
+  );
+  const flush = () => {
+    const ops = queue;
+    queue = [];
+    let outcomes: Outcome[];
+    try {
+      outcomes = runAll.immediate(ops);
+    } catch (error) {
+      for (const o of ops) o.reject(error); // the commit itself failed: nothing in the batch happened
+      return;
+    }
+    ops.forEach((o, i) => {
+      const outcome = outcomes[i]!;
+      if (outcome.ok) o.resolve(outcome.value);
+      else o.reject(outcome.error);
+    });
+  };
+  return <T>(op: () => T) =>
+    new Promise<T>((resolve, reject) => {
+      if (queue.length === 0) setImmediate(flush);
+      queue.push({ op, resolve: resolve as (v: unknown) => void, reject });
+    });
 }

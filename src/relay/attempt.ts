@@ -32,6 +32,11 @@ export interface AttemptDeps {
   forwarder: Forwarder;
   filter: ContentFilter;
   adapterFor(type: string): ProviderAdapter | undefined;
+  /**
+   * The longest a call may run in all (every attempt together): shorter than the hold TTL, so the sweeper can never
+   * release the reservation of a call that is still running.
+   */
+  maxCallMs: number;
   /** Replaces http(s) image URLs with data: URIs (SSRF-safe download) for upstreams that need inline images. */
   inlineImages(req: ChatRequest, signal: AbortSignal): Promise<ChatRequest>;
 }
@@ -58,13 +63,40 @@ export async function attempt(deps: AttemptDeps, call: RelayCall, choice: RouteC
   const native = call.format === adapter.nativeFormat;
   const upstream = await buildRequest(deps, adapter, call, target, native, sink.signal);
 
-  const timeout = AbortSignal.timeout(choice.channel.config.totalTimeoutMs ?? DEFAULT_TOTAL_TIMEOUT_MS);
-  const signal = AbortSignal.any([sink.signal, timeout]);
+  const left = call.startedAt + deps.maxCallMs - Date.now();
+  if (left <= 0) throw new AttemptError(new RelayError('upstream_timeout', 'the call ran out of time before this attempt'), false);
+  // One controller per attempt: aborted by the client going away or by the attempt's time running out. (A plain timer,
+  // cleared when the attempt ends, is far cheaper than AbortSignal.timeout + AbortSignal.any on every request.)
+  const controller = new AbortController();
+  const timer = setTimeout(
+    () => controller.abort(new DOMException('upstream timed out', 'TimeoutError')),
+    Math.min(choice.channel.config.totalTimeoutMs ?? DEFAULT_TOTAL_TIMEOUT_MS, left),
+  );
+  const onClientGone = () => controller.abort(sink.signal.reason);
+  sink.signal.addEventListener('abort', onClientGone, { once: true });
+  try {
+    await send(deps, adapter, call, choice, upstream, native, controller.signal, sink);
+  } finally {
+    clearTimeout(timer);
+    sink.signal.removeEventListener('abort', onClientGone);
+  }
+}
+
+async function send(
+  deps: AttemptDeps,
+  adapter: ProviderAdapter,
+  call: RelayCall,
+  choice: RouteChoice,
+  upstream: UpstreamRequest,
+  native: boolean,
+  signal: AbortSignal,
+  sink: ResponseSink,
+): Promise<void> {
   let res: UpstreamResponse;
   try {
     res = await deps.forwarder.send(upstream, choice.channel.config, signal);
   } catch (err) {
-    throw unreachable(err as UpstreamUnreachable, sink);
+    throw unreachable(classify(err, signal), sink);
   }
 
   if (res.status >= 300) {
@@ -248,7 +280,8 @@ async function deliverExtra(call: RelayCall, res: UpstreamResponse): Promise<voi
 
 /** Per-mode handling of one upstream event: returns the text to send (possibly empty) and the text it generated. */
 interface StreamMode {
-  onEvent(ev: SseEvent): { out: string; delta: string; ended: boolean; upstreamError?: UpstreamErrorInfo };
+  /** `terminal`: the event closes the stream ([DONE], message_stop); it is held back until the call is settled. */
+  onEvent(ev: SseEvent): { out: string; delta: string; ended: boolean; terminal?: boolean; upstreamError?: UpstreamErrorInfo };
   finish(): { out: string; usage: Usage | undefined };
 }
 
@@ -281,7 +314,8 @@ async function deliverStream(
         const word = watch?.(step.delta);
         if (word) throw new RelayError('content_filtered', `the completion was filtered: it contains the prohibited word "${word}"`);
       }
-      if (step.out) await send(step.out);
+      if (step.terminal) call.pendingTail = (call.pendingTail ?? '') + step.out;
+      else if (step.out) await send(step.out);
     }
   };
   const send = async (text: string) => {
@@ -316,7 +350,8 @@ async function deliverStream(
   if (!call.committed && !ended && !out) {
     throw new AttemptError(new RelayError('upstream_error', `upstream (${adapter.type}) closed the stream without sending anything`, 502), true);
   }
-  if (out) await send(out);
+  // What finish() adds (the closing chunks) goes out with the held tail, after settle.
+  if (out) call.pendingTail = out + (call.pendingTail ?? '');
   if (!ended) {
     throw new StreamFailed(new RelayError('upstream_error', `upstream (${adapter.type}) closed the stream before it finished`, 502));
   }
@@ -347,7 +382,7 @@ function nativeMode(adapter: ProviderAdapter, call: RelayCall): StreamMode {
     onEvent(ev) {
       if (openai && ev.data === '[DONE]') {
         ended = true;
-        return { out: encodeSse(ev), delta: '', ended: true };
+        return { out: encodeSse(ev), delta: '', ended: true, terminal: true };
       }
       if (isNativeError(adapter.nativeFormat, ev)) {
         return { out: encodeSse(ev), delta: '', ended: false, upstreamError: adapter.parseError(200, ev.data) };
@@ -356,9 +391,10 @@ function nativeMode(adapter: ProviderAdapter, call: RelayCall): StreamMode {
       const text = meter.text();
       const delta = text.slice(seen);
       seen = text.length;
+      const terminal = adapter.nativeFormat === 'anthropic' && isNativeEnd('anthropic', ev);
       if (!openai) ended ||= isNativeEnd(adapter.nativeFormat, ev);
       const usageOnly = openai && !call.clientWantsUsage && ev.data.includes('"choices":[]') && ev.data.includes('"usage"');
-      return { out: usageOnly ? '' : encodeSse(ev), delta, ended };
+      return { out: usageOnly ? '' : encodeSse(ev), delta, ended, terminal };
     },
     finish: () => ({ out: '', usage: meter.usage() }),
   };

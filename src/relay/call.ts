@@ -57,6 +57,8 @@ export interface RelayCall {
   firstByteAt?: number;
   /** A complete non-stream answer, sent by the pipeline after the charge is recorded. */
   pendingBody?: { body: string | Buffer; contentType: string };
+  /** A stream's closing events ([DONE], message_stop, the final usage chunk), sent after the charge is recorded. */
+  pendingTail?: string;
   /** Requests priced per call count this many times (images: n). */
   units: number;
   /** multipart/form-data bodies (audio transcriptions) are relayed as form data. */

@@ -56,7 +56,13 @@ export async function runCall(deps: PipelineDeps, call: RelayCall, sink: Respons
   if (error) {
     if (!sink.signal.aborted) sink.fail(error, (e) => (told ? '' : inStreamError(e, call.format)));
   } else if (call.pendingBody !== undefined) sink.json(200, call.pendingBody.body, call.pendingBody.contentType);
-  else sink.end();
+  else {
+    if (call.pendingTail) {
+      if (!sink.started) sink.start();
+      await sink.write(call.pendingTail).catch(() => {}); // a client gone by now changes nothing: it is billed
+    }
+    sink.end();
+  }
   return error ? { status: 'error', error, charged, usage } : { status: 'ok', charged, usage };
 }
 
@@ -76,6 +82,10 @@ async function forward(deps: PipelineDeps, call: RelayCall, sink: ResponseSink):
     if (sink.signal.aborted) throw new RelayError('invalid_request', 'client closed the connection', 499);
     call.route = choice;
     call.attempts++;
+    // A failed attempt before the first byte leaves nothing to bill: start each one clean.
+    call.usage = undefined;
+    call.generated = '';
+    call.pendingTail = undefined;
     triedKeys.add(`${choice.channel.id}:${choice.keyIndex}`);
     deps.log.debug({ requestId: call.id, channel: choice.channel.id, key: choice.keyIndex, attempt: call.attempts, model: choice.upstreamModel }, 'route');
     try {

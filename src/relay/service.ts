@@ -84,6 +84,7 @@ export class RelayService {
       forwarder: this.forwarder,
       filter: this.filter,
       adapterFor,
+      maxCallMs: ctx.config.holdTtlMs - 30_000,
       inlineImages: (req, signal) => inlineImages(req, signal, opts.imageAddressPolicy),
       channels: this.channels,
       ledger: this.ledger,
