@@ -1,6 +1,6 @@
 // Every error the service answers with has a stable code, an HTTP status and an OpenAI-style type, kept in one table.
-// Clients and tests match on `code`, never on the message. The wire shape is built only at the edge (see toWireError
-// and the per-format encoders in src/relay/formats), so the same RelayError becomes an OpenAI, Anthropic or Gemini body.
+// Clients and tests match on `code`, never on the message. The wire shape is built only at the edge
+// (src/relay/error-formats.ts), so the same RelayError becomes an OpenAI, Anthropic or Gemini body.
 
 export const ERRORS = {
   // 400: the request itself is wrong

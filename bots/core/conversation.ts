@@ -93,14 +93,16 @@ async function warnIfLow(ctx: BotContext, user: BotUser, settings: BotSettings, 
   const account = await ctx.backend.getAccount(user.id);
   const warning = lowBalanceWarning(settings.lowQuotaNotice, account.quota + charged, account.quota);
   if (!warning) return;
-  if (!ctx.chat.isPrivate && ctx.transport.sendToUser) {
-    try {
-      await ctx.transport.sendToUser(ctx.message.userId, { text: warning });
-      return;
-    } catch (err) {
-      // e.g. a Telegram user who never opened a private chat with the bot: say it where they are instead.
-      ctx.log.warn({ err }, 'could not send the low-balance warning privately');
-    }
+  if (ctx.chat.isPrivate) {
+    await ctx.reply(warning);
+    return;
   }
-  await ctx.reply(warning);
+  // In a group, only privately; where that is impossible (official QQ, a user who never opened a private chat) the
+  // warning is dropped rather than showing someone's balance to the group.
+  if (!ctx.transport.sendToUser) return;
+  try {
+    await ctx.transport.sendToUser(ctx.message.userId, { text: warning });
+  } catch (err) {
+    ctx.log.warn({ err }, 'could not send the low-balance warning privately');
+  }
 }

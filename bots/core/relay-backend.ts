@@ -120,7 +120,10 @@ export function createRelayBackend(ctx: AppContext, relay: RelayForBots): BotBac
         where: { platform_platformUserId: { platform, platformUserId } },
         include: { user: true },
       });
-      return link ? toBotUser(link.user) : null;
+      if (!link) return null;
+      // A disabled account keeps its link but can do nothing through the bot, as through the API.
+      if (link.user.status !== 'enabled') throw new RelayError('account_disabled', 'this account is disabled; contact the administrator');
+      return toBotUser(link.user);
     },
 
     async linkWithCode(platform, platformUserId, code) {

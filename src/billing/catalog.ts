@@ -1,5 +1,6 @@
 // The pricing catalogue shipped with the product. Admin settings (options) override every entry; pricing.ts matches a
-// model exactly, else by the longest key it starts with ("claude-sonnet-4-5-20250929" → "claude-sonnet-4-5").
+// model exactly, else as a dated snapshot of a key ("claude-sonnet-4-5-20250929" → "claude-sonnet-4-5"); other variants
+// need a price of their own.
 //
 // Conventions (one-api's, which operators know): model ratio 1 = 0.002 USD per 1K prompt tokens = 2 USD per 1M, so
 // ratio = input USD per 1M / 2; completion ratio = output price / input price. Each row below states the published

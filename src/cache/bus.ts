@@ -44,7 +44,7 @@ export async function createRedisBus(publisher: Redis, subscriber: Redis): Promi
   return {
     publish(topic) {
       local.publish(topic);
-      // A lost publish would leave another instance stale until its cache TTL; log-and-go is acceptable there.
+      // A lost publish leaves another instance stale until its caches age out (a minute at most).
       publisher.publish(CHANNEL, `${instance} ${topic}`).catch(() => {});
     },
     subscribe: local.subscribe,

@@ -1,10 +1,14 @@
 // A value loaded from the database, held in memory, and reloaded (lazily, on the next read) after its InvalidationBus
-// topic fires on any instance. Readers never see a half-built value: while a load runs, they wait for it.
+// topic fires on any instance, or once it is older than MAX_AGE_MS (so instances sharing PostgreSQL without Redis still
+// converge within a minute). Readers never see a half-built value: while a load runs, they wait for it.
 import type { InvalidationBus, Topic } from './bus.js';
+
+const MAX_AGE_MS = 60_000;
 
 export class Reloadable<T> {
   #value: T;
   #stale = true;
+  #loadedAt = 0;
   #loading: Promise<void> | null = null;
 
   constructor(
@@ -21,6 +25,7 @@ export class Reloadable<T> {
 
   /** The current value, loading it first when it is stale (an invalidation during a load triggers another). */
   async get(): Promise<T> {
+    if (Date.now() - this.#loadedAt > MAX_AGE_MS) this.#stale = true;
     while (this.#stale || this.#loading) await (this.#loading ?? this.reload());
     return this.#value;
   }
@@ -35,6 +40,7 @@ export class Reloadable<T> {
       try {
         this.#stale = false;
         this.#value = await this.load();
+        this.#loadedAt = Date.now();
       } catch (err) {
         this.#stale = true;
         throw err;

@@ -192,7 +192,12 @@ export class RelayService {
       this.ledger.sweep(ttl).catch((err) => this.ctx.log.error({ err }, 'hold sweep failed'));
     }, Math.min(ttl, 60_000));
     sweeper.unref();
-    this.#timers.push(sweeper);
+    // Options are read synchronously on the hot path; refresh them each minute too, in case an invalidation was lost.
+    const options = setInterval(() => {
+      this.ctx.options.load().catch((err) => this.ctx.log.error({ err }, 'options reload failed'));
+    }, 60_000);
+    options.unref();
+    this.#timers.push(sweeper, options);
     this.#scheduleRetest();
   }
 

@@ -298,9 +298,10 @@ async function findRow(ctx: ServiceContext, id: number): Promise<Channel> {
   return row;
 }
 
-function statusChange(status: 'enabled' | 'disabled'): { status: string; disabledReason: string | null; disabledAt: Date | null } {
+/** Enabling by hand also forgives the keys the relay disabled: the admin says the channel works again. */
+function statusChange(status: 'enabled' | 'disabled'): { status: string; disabledReason: string | null; disabledAt: Date | null; disabledKeys?: string } {
   return status === 'enabled'
-    ? { status, disabledReason: null, disabledAt: null }
+    ? { status, disabledReason: null, disabledAt: null, disabledKeys: '{}' }
     : { status, disabledReason: 'disabled by an admin', disabledAt: new Date() };
 }
 

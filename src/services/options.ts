@@ -5,6 +5,7 @@ import Value from 'typebox/value';
 import type { Db } from '../db/client.js';
 import type { InvalidationBus } from '../cache/bus.js';
 import { RelayError } from '../errors.js';
+import { parseDecimal } from '../billing/decimal.js';
 
 const RatioMap = Type.Record(Type.String({ minLength: 1 }), Type.Number({ minimum: 0 }));
 
@@ -134,6 +135,7 @@ export class OptionsStore {
       const param = first.instancePath.replace(/^\//, '').replace(/\//g, '.');
       throw new RelayError('invalid_request', `option ${param || '(root)'} ${first.message}`, 400, { param });
     }
+    checkExactDecimals(patch as Partial<Options>);
     const entries = Object.entries(patch as Record<string, unknown>);
     await this.db.prisma.$transaction(
       entries.map(([key, value]) =>
@@ -147,4 +149,19 @@ export class OptionsStore {
     this.bus.publish('options');
     return this.load();
   }
+}
+
+const RATIO_KEYS = ['modelRatios', 'completionRatios', 'modelPrices', 'cacheReadRatios', 'cacheWriteRatios'] as const;
+
+/** Prices are exact decimals with at most 9 places (src/billing/decimal.ts): 1/3 is refused here, not at billing time. */
+function checkExactDecimals(patch: Partial<Options>): void {
+  const check = (value: number, param: string) => {
+    try {
+      parseDecimal(value);
+    } catch (err) {
+      throw new RelayError('invalid_request', `option ${param}: ${(err as Error).message}`, 400, { param });
+    }
+  };
+  for (const key of RATIO_KEYS) for (const [model, value] of Object.entries(patch[key] ?? {})) check(value, `${key}.${model}`);
+  if (typeof patch.defaultModelRatio === 'number') check(patch.defaultModelRatio, 'defaultModelRatio');
 }
