@@ -1,0 +1,104 @@
+// Bench child: the real relay, assembled as src/server.ts assembles it (config from env, migrated SQLite file, options,
+// RelayService with its background jobs, the full fastify app), seeded with one well-funded account, an unlimited
+// token, a priced model and a channel to the fake upstream. Every request therefore does what a production one does:
+// token auth, routing, pricing, reserve → forward → meter → settle + usage log.
+//
+// Env: DATABASE_URL (file:…), RELAY_ADMIN_KEY, LOG_LEVEL, UPSTREAM_URL. Prints {"type":"ready", url, key, …};
+// on the stdin line "stats" prints {"type":"stats", rss, …}; exits when stdin closes.
+import type { AddressInfo } from 'node:net';
+import pino from 'pino';
+import { loadConfig } from '../src/config.js';
+import { openDb } from '../src/db/client.js';
+import { migrate } from '../src/db/migrate.js';
+import { createLocalBus } from '../src/cache/bus.js';
+import { OptionsStore } from '../src/services/options.js';
+import { bootstrap } from '../src/bootstrap.js';
+import { buildApp, REDACT_PATHS } from '../src/app.js';
+import { RelayService } from '../src/relay/service.js';
+import { hashSecret, newRelayKey, visiblePrefix } from '../src/auth/secrets.js';
+import type { AppContext } from '../src/context.js';
+import { listenForCommands, report } from './child.js';
+
+/** Enough for millions of bench requests: the bench measures the relay, not refusals. */
+const BENCH_USER_QUOTA = 1_000_000_000_000;
+const BENCH_MODEL = 'gpt-4o-mini';
+
+const upstreamUrl = process.env.UPSTREAM_URL;
+if (!upstreamUrl) throw new Error('UPSTREAM_URL is required');
+
+const config = loadConfig();
+// Logs go to stderr: stdout carries the protocol.
+const log = pino({ level: config.logLevel, redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, pino.destination(2));
+const db = openDb(config.databaseUrl);
+await migrate(db);
+const bus = createLocalBus();
+const options = new OptionsStore(db, bus);
+await options.load();
+const ctx: AppContext = { config, db, bus, options, log };
+await bootstrap(db, config.adminKey);
+const relay = new RelayService(ctx);
+const app = await buildApp(ctx, { relay });
+await relay.startBackground();
+
+const prisma = db.prisma;
+const user = await prisma.user.create({ data: { username: 'bench', quota: BigInt(BENCH_USER_QUOTA) } });
+const key = newRelayKey();
+const token = await prisma.token.create({
+  data: { userId: user.id, name: 'bench', keyHash: hashSecret(key), keyPrefix: visiblePrefix(key), unlimited: true },
+});
+const channel = await prisma.channel.create({
+  data: {
+    name: 'fake-upstream',
+    type: 'openai',
+    baseUrl: upstreamUrl,
+    keys: JSON.stringify(['sk-upstream']),
+    models: JSON.stringify([BENCH_MODEL]),
+    groups: JSON.stringify(['default']),
+  },
+});
+bus.publish('tokens');
+bus.publish('channels');
+await options.update({ modelRatios: { [BENCH_MODEL]: 0.075 }, completionRatios: { [BENCH_MODEL]: 4 } });
+
+await app.listen({ port: 0, host: '127.0.0.1' });
+const { port } = app.server.address() as AddressInfo;
+report({
+  type: 'ready',
+  url: `http://127.0.0.1:${port}`,
+  key,
+  userId: user.id,
+  tokenId: token.id,
+  channelId: channel.id,
+  initialQuota: BENCH_USER_QUOTA,
+  rss: process.memoryUsage().rss,
+});
+
+let closing = false;
+listenForCommands(
+  (command) => {
+    if (command === 'stats') {
+      const m = process.memoryUsage();
+      // With --expose-gc: also what is left after a full collection, which tells a leak from a lazy collector.
+      const gc = (globalThis as { gc?: () => void }).gc;
+      gc?.();
+      const after = gc ? process.memoryUsage() : undefined;
+      report({ type: 'stats', rss: m.rss, heapUsed: m.heapUsed, heapTotal: m.heapTotal, external: m.external, afterGc: after && { rss: after.rss, heapUsed: after.heapUsed } });
+    }
+  },
+  () => {
+    if (closing) return;
+    closing = true;
+    // The order src/server.ts shuts down in: stop accepting and let in-flight calls settle, then the rest.
+    // process.exit (not a signal) so that --cpu-prof gets to write its profile.
+    void (async () => {
+      await app.close();
+      await relay.close();
+      await bus.close();
+      await db.close();
+      process.exit(0);
+    })().catch((err: unknown) => {
+      console.error(err);
+      process.exit(1);
+    });
+  },
+);
