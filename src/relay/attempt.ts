@@ -299,24 +299,40 @@ async function deliverStream(
   const reader = new SseReader();
   let ended = false;
 
+  // Everything one upstream chunk produced goes to the client in one write (one syscall), as a plain proxy would. An
+  // error part-way through the chunk still lets what came before it go out first (unless it is filtered text).
   const handle = async (events: SseEvent[]) => {
+    let out = '';
+    let failure: unknown;
     for (const ev of events) {
-      const step = mode.onEvent(ev);
-      if (step.upstreamError) {
-        // Before any byte went out, an error event is like an error status: another channel may be tried.
-        if (!call.committed) throw new UpstreamStreamError(step.upstreamError);
-        await send(step.out);
-        throw new NativeErrorEvent(step.upstreamError);
+      try {
+        out += onEvent(ev, out === '');
+      } catch (err) {
+        failure = err;
+        if (err instanceof NativeErrorEvent) out += err.passThrough;
+        break;
       }
-      ended ||= step.ended;
-      if (step.delta) {
-        call.generated += step.delta;
-        const word = watch?.(step.delta);
-        if (word) throw new RelayError('content_filtered', `the completion was filtered: it contains the prohibited word "${word}"`);
-      }
-      if (step.terminal) call.pendingTail = (call.pendingTail ?? '') + step.out;
-      else if (step.out) await send(step.out);
     }
+    if (out && !(failure instanceof RelayError && failure.code === 'content_filtered')) await send(out);
+    if (failure) throw failure;
+  };
+  /** One upstream event: the text to send for it (terminal events are held until settle). */
+  const onEvent = (ev: SseEvent, nothingPending: boolean): string => {
+    const step = mode.onEvent(ev);
+    if (step.upstreamError) {
+      // Before any byte went out, an error event is like an error status: another channel may be tried.
+      if (!call.committed && nothingPending) throw new UpstreamStreamError(step.upstreamError);
+      throw new NativeErrorEvent(step.upstreamError, step.out);
+    }
+    ended ||= step.ended;
+    if (step.delta) {
+      call.generated += step.delta;
+      const word = watch?.(step.delta);
+      if (word) throw new RelayError('content_filtered', `the completion was filtered: it contains the prohibited word "${word}"`);
+    }
+    if (!step.terminal) return step.out;
+    call.pendingTail = (call.pendingTail ?? '') + step.out;
+    return '';
   };
   const send = async (text: string) => {
     if (!call.committed) {
@@ -401,7 +417,15 @@ function nativeMode(adapter: ProviderAdapter, call: RelayCall): StreamMode {
 }
 
 /** The upstream's own in-stream error event (passed through to a native client as it came). */
-class NativeErrorEvent extends UpstreamStreamError {}
+class NativeErrorEvent extends UpstreamStreamError {
+  constructor(
+    info: UpstreamErrorInfo,
+    /** The event as the client will read it. */
+    readonly passThrough: string,
+  ) {
+    super(info);
+  }
+}
 
 function isNativeError(format: 'anthropic' | 'gemini' | 'openai', ev: SseEvent): boolean {
   if (format === 'anthropic') return ev.event === 'error' || ev.data.startsWith('{"type":"error"');
