@@ -8,6 +8,8 @@
 //   npm run bench                  full run (~1 min on 2 cores)
 //   npm run bench -- --quick       a quarter of the requests
 //   npm run bench -- --profile     also CPU-profile the relay child and print where it spends its time
+//   npm run bench -- --no-billing  the relay with its ledger stubbed out (no reservation, no settle, no usage log), to
+//                                  show what billing costs; a measurement aid only, not a product setting
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -23,6 +25,7 @@ import { summarizeCpuProfile, type TimeShare } from './cpu-profile.js';
 const args = new Set(process.argv.slice(2));
 const quick = args.has('--quick');
 const profile = args.has('--profile');
+const billing = !args.has('--no-billing');
 const scale = quick ? 0.25 : 1;
 
 const SYSTEM = 'You are a concise assistant for a travel agency. Answer in plain English.';
@@ -68,7 +71,7 @@ async function main(): Promise<void> {
     const relay = startChild(
       'relay',
       './relay-server.ts',
-      { UPSTREAM_URL: upstreamUrl, DATABASE_URL: `file:${join(dir, 'relay.db')}`, RELAY_ADMIN_KEY: 'rsm-bench-admin-key-0123456789', LOG_LEVEL: 'warn' },
+      { UPSTREAM_URL: upstreamUrl, DATABASE_URL: `file:${join(dir, 'relay.db')}`, RELAY_ADMIN_KEY: 'rsm-bench-admin-key-0123456789', LOG_LEVEL: 'warn', ...(billing ? {} : { BENCH_NO_BILLING: '1' }) },
       ['--expose-gc', ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])],
     );
     children.push(bare, relay);
@@ -117,14 +120,18 @@ async function main(): Promise<void> {
     const code = await relay.stop(15_000);
     say();
     say(`Relay bookkeeping (read from its SQLite file after a graceful shutdown, exit code ${code})`);
-    const usage = verifyUsage(join(dir, 'relay.db'), {
-      userId: Number(relayReady.userId),
-      tokenId: Number(relayReady.tokenId),
-      initialQuota: Number(relayReady.initialQuota),
-      ...m.relay,
-    });
-    for (const c of usage.checks) say(verdictLine(c));
-    say(`  charged ${usage.charged} quota units over ${usage.logs} requests`);
+    if (billing) {
+      const usage = verifyUsage(join(dir, 'relay.db'), {
+        userId: Number(relayReady.userId),
+        tokenId: Number(relayReady.tokenId),
+        initialQuota: Number(relayReady.initialQuota),
+        ...m.relay,
+      });
+      for (const c of usage.checks) say(verdictLine(c));
+      say(`  charged ${usage.charged} quota units over ${usage.logs} requests`);
+    } else {
+      say('  skipped: billing was off (--no-billing)');
+    }
 
     if (profileDir) printProfile(profileDir, m.warmedAtMicros);
     say();

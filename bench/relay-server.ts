@@ -37,6 +37,11 @@ await options.load();
 const ctx: AppContext = { config, db, bus, options, log };
 await bootstrap(db, config.adminKey);
 const relay = new RelayService(ctx);
+if (process.env.BENCH_NO_BILLING === '1') {
+  // Measurement aid (npm run bench -- --no-billing): admit everything, write nothing.
+  relay.ledger.reserve = async () => ({ ok: true });
+  relay.ledger.settle = async () => ({ settled: true, charged: 0, shortfall: 0 });
+}
 const app = await buildApp(ctx, { relay });
 await relay.startBackground();
 
