@@ -9,7 +9,7 @@ import { startDiscordBot, type RunningBot } from '../../bots/discord/index.js';
 import { InteractionTransport, SENT_PRIVATELY } from '../../bots/discord/interaction-transport.js';
 import { FakeDiscord, type FakeMessage } from '../fakes/discord-api.js';
 import { runCoreSuite } from './core-suite.js';
-import { createFakeTransport, type RecordingTransport } from './fake-transport.js';
+import { createFakeTransport, memoryLog, type RecordingTransport } from './fake-transport.js';
 
 const APP_ID = '700000000000000001';
 const GUILD = '800000000000000001';
@@ -21,12 +21,6 @@ let bot: RunningBot | undefined;
 let aliceId: number;
 const log = memoryLog();
 
-/** A BotLogger that keeps what it was told, so tests can assert on warnings (and on secrets never logged). */
-function memoryLog() {
-  const entries: Array<{ level: string; obj: object; msg: string | undefined }> = [];
-  const at = (level: string) => (obj: object, msg?: string) => void entries.push({ level, obj, msg });
-  return { entries, info: at('info'), warn: at('warn'), error: at('error') };
-}
 
 async function startBot(options: Parameters<typeof startDiscordBot>[3] = {}, guildId?: string): Promise<RunningBot> {
   bot = startDiscordBot(

@@ -82,3 +82,34 @@ export function createFakeTransport(opts: FakeTransportOptions): RecordingTransp
   }
   return transport;
 }
+
+/** A BotLogger that keeps what it was told, so tests can assert on warnings (and on secrets never logged). */
+export function memoryLog() {
+  const entries: Array<{ level: string; obj: object; msg: string | undefined }> = [];
+  const at = (level: string) => (obj: object, msg?: string) => void entries.push({ level, obj, msg });
+  return { entries, info: at('info'), warn: at('warn'), error: at('error') };
+}
+
+/**
+ * Runs the shared core suite over a real platform transport: every message goes through the real one (so the platform
+ * fake sees it) and is recorded by the suite's transport (so the suite's assertions stay platform-neutral).
+ */
+export function mirrored(real: ChatTransport, recorder: RecordingTransport): RecordingTransport {
+  return {
+    ...recorder,
+    async send(chatId: string, reply): Promise<SentMessage> {
+      const recorded = await recorder.send(chatId, reply);
+      await real.send(chatId, reply);
+      return recorded;
+    },
+    ...(real.sendToUser && recorder.sendToUser
+      ? {
+          async sendToUser(userId: string, reply): Promise<SentMessage> {
+            const recorded = await recorder.sendToUser!(userId, reply);
+            await real.sendToUser!(userId, reply);
+            return recorded;
+          },
+        }
+      : {}),
+  };
+}

@@ -15,7 +15,7 @@ import type { Config } from '../../src/config.js';
 import { FakeOneBot, type OneBotSent } from '../fakes/onebot-ws.js';
 import { FakeQq } from '../fakes/qq-api.js';
 import { GROUP, runCoreSuite } from './core-suite.js';
-import { createFakeTransport, type RecordingTransport } from './fake-transport.js';
+import { createFakeTransport, memoryLog, mirrored, type RecordingTransport } from './fake-transport.js';
 
 const SELF_ID = '10001';
 const ALICE = 20002;
@@ -27,12 +27,6 @@ let backend: MemoryBackend;
 let bots: RunningBots | undefined;
 let aliceId: number;
 
-/** A BotLogger that keeps what it was told, so tests can assert on warnings (and on secrets never logged). */
-function memoryLog() {
-  const entries: Array<{ level: string; obj: object; msg: string | undefined }> = [];
-  const at = (level: string) => (obj: object, msg?: string) => void entries.push({ level, obj, msg });
-  return { entries, info: at('info'), warn: at('warn'), error: at('error') };
-}
 
 const FAST_RETRY = { retryTimes: 3, retryIntervalMs: 20, retryLazyMs: 50 };
 
@@ -206,22 +200,6 @@ function oneBotReplies(): ChatTransport {
   };
 }
 
-/** The suite's recorder in front of a real transport: the core sees the recorder, the platform gets every call. */
-function mirrored(real: ChatTransport, recorder: RecordingTransport): RecordingTransport {
-  return {
-    ...recorder,
-    async send(chatId: string, reply): Promise<SentMessage> {
-      const recorded = await recorder.send(chatId, reply);
-      await real.send(chatId, reply);
-      return recorded;
-    },
-    async sendToUser(userId: string, reply): Promise<SentMessage> {
-      const recorded = await recorder.sendToUser!(userId, reply);
-      await real.sendToUser!(userId, reply);
-      return recorded;
-    },
-  };
-}
 
 describe('core suite over the OneBot reply transport', () => {
   let recorder: RecordingTransport | undefined;

@@ -16,7 +16,7 @@ import { plainText, QQ_MAX_REPLIES, ReplyTransport, SHORTENED_NOTE, type ReplyPo
 import type {} from '@koishijs/plugin-mock'; // its `ctx.mock` type
 import { FakeQq, type QqReply } from '../fakes/qq-api.js';
 import { GROUP, runCoreSuite } from './core-suite.js';
-import { createFakeTransport, type RecordingTransport } from './fake-transport.js';
+import { createFakeTransport, memoryLog, mirrored, type RecordingTransport } from './fake-transport.js';
 
 const APP_ID = '102030405';
 const SECRET = 'qq-test-secret';
@@ -28,12 +28,6 @@ let backend: MemoryBackend;
 let bots: RunningBots | undefined;
 let aliceId: number;
 
-/** A BotLogger that keeps what it was told, so tests can assert on warnings (and on secrets never logged). */
-function memoryLog() {
-  const entries: Array<{ level: string; obj: object; msg: string | undefined }> = [];
-  const at = (level: string) => (obj: object, msg?: string) => void entries.push({ level, obj, msg });
-  return { entries, info: at('info'), warn: at('warn'), error: at('error') };
-}
 
 function redirectTo(target: FakeQq) {
   return (app: KoishiContext) => {
@@ -274,17 +268,6 @@ function qqReplies(): ChatTransport {
   };
 }
 
-/** The suite's recorder in front of a real transport: the core sees the recorder, the platform gets every call. */
-function mirrored(real: ChatTransport, recorder: RecordingTransport): RecordingTransport {
-  return {
-    ...recorder,
-    async send(chatId: string, reply): Promise<SentMessage> {
-      const recorded = await recorder.send(chatId, reply);
-      await real.send(chatId, reply);
-      return recorded;
-    },
-  };
-}
 
 describe('core suite over the QQ reply transport', () => {
   let recorder: RecordingTransport | undefined;
