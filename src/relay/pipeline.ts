@@ -115,8 +115,10 @@ async function forward(deps: PipelineDeps, call: RelayCall, sink: ResponseSink):
  * count only the prompt): bill at least what was counted going out.
  */
 function billedUsage(call: RelayCall, failed: boolean): Usage {
+  // The upstream's own count of a call that completed is final: no local tokenizing on that (the usual) path.
+  if (call.usage && !failed) return call.usage;
   const counted = call.generated ? countText(call.generated, call.model) : 0;
-  if (call.usage) return failed ? { ...call.usage, completionTokens: Math.max(call.usage.completionTokens, counted) } : call.usage;
+  if (call.usage) return { ...call.usage, completionTokens: Math.max(call.usage.completionTokens, counted) };
   const reachedUpstream = call.committed || counted > 0;
   return { promptTokens: reachedUpstream ? (call.estimate?.prompt ?? 0) : 0, completionTokens: counted, cacheReadTokens: 0, cacheWriteTokens: 0 };
 }

@@ -11,7 +11,8 @@ import { adapterFor } from '../providers/registry.js';
 import type { ChatCompletionChunk, ChatRequest } from '../providers/types.js';
 import { TokenAuth } from './token-auth.js';
 import { GroupDirectory } from './groups.js';
-import { ChannelRouter, type RouteChoice } from './channels.js';
+import { ChannelRouter, usableKeys, type RouteChoice } from './channels.js';
+import { parseChannelRow } from '../services/channels.js';
 import { ContentFilter } from './content-filter.js';
 import { Forwarder } from './forward.js';
 import { inlineImages } from './inline-images.js';
@@ -164,11 +165,10 @@ export class RelayService {
     const { channel, keyIndex } = choice;
     const row = await this.ctx.db.prisma.channel.findUnique({ where: { id: channel.id } });
     if (!row || row.status !== 'enabled') return;
-    const disabledKeys = { ...(JSON.parse(row.disabledKeys) as Record<string, string>) };
-    const keyCount = (JSON.parse(row.keys) as string[]).length;
-    if (keyIndex >= 0) disabledKeys[String(keyIndex)] = reason;
-    const remaining = keyCount - Object.keys(disabledKeys).length;
-    const channelDisabled = keyIndex < 0 || remaining <= 0;
+    const current = parseChannelRow(row);
+    const disabledKeys = { ...current.disabledKeys };
+    if (keyIndex >= 0) disabledKeys[keyIndex] = reason;
+    const channelDisabled = keyIndex < 0 || usableKeys({ ...current, disabledKeys }).length === 0;
     await this.ctx.db.prisma.channel.update({
       where: { id: channel.id },
       data: channelDisabled

@@ -7,6 +7,7 @@ import type { Db } from '../db/client.js';
 import type { InvalidationBus } from '../cache/bus.js';
 import { RelayError } from '../errors.js';
 import { bearerFrom, hashSecret } from '../auth/secrets.js';
+import { parseStringList } from '../services/service-utils.js';
 
 export interface RelayToken {
   id: number;
@@ -59,20 +60,11 @@ export function compileIpMatcher(entries: string[]): IpMatcher | null {
   };
 }
 
-function parseJsonArray(text: string): string[] {
-  try {
-    const v: unknown = JSON.parse(text);
-    return Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
-  } catch {
-    return [];
-  }
-}
-
 function toToken(row: Row): RelayToken {
-  const models = parseJsonArray(row.models);
+  const models = parseStringList(row.models);
   let allowIps: IpMatcher | null = null;
   try {
-    allowIps = compileIpMatcher(parseJsonArray(row.allowIps));
+    allowIps = compileIpMatcher(parseStringList(row.allowIps));
   } catch {
     allowIps = () => false; // an unparsable allow-list admits nobody rather than everybody
   }

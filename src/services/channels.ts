@@ -5,7 +5,7 @@ import { RelayError } from '../errors.js';
 import type { Channel, Prisma } from '../generated/sqlite/client.js';
 import type { ChannelConfig } from '../providers/types.js';
 import { channelTypeKnown, defaultBaseUrl, knownChannelTypes, typeNeedsKey } from './channel-types.js';
-import { iso, type PageResult, type ServiceContext } from './service-utils.js';
+import { iso, parseStringList, type PageResult, type ServiceContext } from './service-utils.js';
 
 export type ChannelStatus = 'enabled' | 'disabled' | 'auto_disabled';
 
@@ -94,11 +94,6 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
 // A corrupt column reads as empty rather than taking the router (or the listing) down.
-function stringList(text: string): string[] {
-  const value = parseJson(text);
-  return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
-}
-
 function stringMap(text: string): Record<string, string> {
   const value = parseJson(text);
   if (!isPlainObject(value)) return {};
@@ -128,11 +123,11 @@ export function parseChannelRow(row: Channel): ChannelRecord {
     name: row.name,
     type: row.type,
     baseUrl: row.baseUrl,
-    keys: stringList(row.keys),
+    keys: parseStringList(row.keys),
     disabledKeys: indexMap(row.disabledKeys),
-    models: stringList(row.models),
+    models: parseStringList(row.models),
     modelMapping: stringMap(row.modelMapping),
-    groups: stringList(row.groups),
+    groups: parseStringList(row.groups),
     priority: row.priority,
     weight: row.weight,
     status: statusOf(row.status),
