@@ -2,6 +2,8 @@
 // (`{"type": "ready", ...}`, `{"type": "stats", ...}`), one command word per line on stdin. A child exits when its stdin
 // closes, so an interrupted bench never leaves servers behind.
 import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
@@ -20,11 +22,32 @@ export interface BenchChild {
   stop(timeoutMs?: number): Promise<number | null>;
 }
 
-/** Starts `bench/<script>` under tsx. `nodeArgs` go before the script (e.g. --cpu-prof). */
+/** The repository root (the nearest folder up with package.json): the bench runs compiled, from dist/bench/. */
+export const repoRoot = findRepoRoot(dirname(fileURLToPath(import.meta.url)));
+
+function findRepoRoot(from: string): string {
+  for (let dir = from; dir !== dirname(dir); dir = dirname(dir)) {
+    if (existsSync(join(dir, 'package.json'))) return dir;
+  }
+  throw new Error(`no package.json above ${from}`);
+}
+
+/**
+ * The node flags `npm start` runs the service with (package.json's start script: `… node <flags> dist/src/server.js`),
+ * so that the bench measures the relay exactly as it runs in production.
+ */
+export function productionNodeFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { scripts: { start: string } };
+  const match = /\bnode((?:\s+--[\w-]+(?:=\S+)?)*)\s+dist\/src\/server\.js/.exec(pkg.scripts.start);
+  if (!match) throw new Error(`package.json's start script does not run "node [flags] dist/src/server.js": ${pkg.scripts.start}`);
+  return match[1]!.trim().split(/\s+/).filter(Boolean);
+}
+
+/** Starts the compiled `<script>` next to this file (dist/bench/) with plain node. `nodeArgs` go before the script. */
 export function startChild(name: string, script: string, env: Record<string, string>, nodeArgs: string[] = []): BenchChild {
   const path = fileURLToPath(new URL(script, import.meta.url));
-  const proc: ChildProcess = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', path], {
-    cwd: fileURLToPath(new URL('..', import.meta.url)), // the repository root, where `tsx` resolves
+  const proc: ChildProcess = spawn(process.execPath, [...nodeArgs, path], {
+    cwd: repoRoot,
     env: { ...process.env, ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
   });

@@ -1,8 +1,8 @@
 // Reads a V8 .cpuprofile (node --cpu-prof) and says where the time went: self time per function and per area (a file
 // under src/, a package under node_modules, node's internals, GC), and the inclusive time of the project's own functions
 // (a function's share of all samples with it on the stack: "settle, including the SQLite it calls"). Idle time is left
-// out, so percentages are of the time the process was busy. Line numbers of src/ files are omitted: tsx compiles them,
-// so V8's lines are not the source's.
+// out, so percentages are of the time the process was busy. The relay runs compiled (dist/src/x.js); its files are shown
+// by their source names (src/x.ts), without line numbers, since the compiled lines are not quite the source's.
 import { readFileSync } from 'node:fs';
 import { relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -44,7 +44,8 @@ function areaOf(url: string, root: string): string {
   const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(path);
   if (pkg) return `node_modules/${pkg[1]}`;
   const rel = relative(root, path);
-  return rel.startsWith('..') ? path : rel;
+  if (rel.startsWith('..')) return path;
+  return /^dist\/(src|bots)\//.test(rel) ? rel.replace(/^dist\//, '').replace(/\.js$/, '.ts') : rel;
 }
 
 const isOwn = (area: string) => /^(src|bots)\//.test(area) && !area.startsWith('src/generated/');
@@ -60,7 +61,7 @@ export function summarizeCpuProfile(file: string, root: string, opts: { fromMicr
   const labelOf = (node: ProfileNode) => {
     const { functionName, url, lineNumber } = node.callFrame;
     const area = areaOf(url, root);
-    const line = url && !url.endsWith('.ts') ? `:${lineNumber + 1}` : '';
+    const line = url && !/^(src|bots)\//.test(area) ? `:${lineNumber + 1}` : '';
     return { area, label: `${functionName || '(anonymous)'}  ${area}${line}` };
   };
 

@@ -12,10 +12,9 @@
 //                                  show what billing costs; a measurement aid only, not a product setting
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { Pool } from 'undici';
-import { startChild, type BenchChild } from './child.js';
+import { productionNodeFlags, repoRoot, startChild, type BenchChild } from './child.js';
 import type { Target } from './load.js';
 import { measure, type Plan } from './measure.js';
 import { ratioTable, scenarioTable, targetVerdicts, verdictLine, type TargetName } from './report.js';
@@ -52,7 +51,6 @@ const plan: Plan = {
     }),
 };
 
-const root = resolve(fileURLToPath(new URL('..', import.meta.url)));
 const say = (text = '') => process.stdout.write(`${text}\n`);
 const mb = (bytes: unknown) => `${(Number(bytes) / 1024 / 1024).toFixed(1)} MB`;
 const load = () => loadavg().map((l) => l.toFixed(2)).join(' ');
@@ -64,15 +62,15 @@ async function main(): Promise<void> {
   const children: BenchChild[] = [];
   const pools: Pool[] = [];
   try {
-    const upstream = startChild('fake-upstream', './fake-upstream.ts', { FAKE_UPSTREAM_PORT: '0' });
+    const upstream = startChild('fake-upstream', './fake-upstream.js', { FAKE_UPSTREAM_PORT: '0' });
     children.push(upstream);
     const upstreamUrl = String((await upstream.next('ready')).url);
-    const bare = startChild('bare-proxy', './bare-proxy.ts', { UPSTREAM_URL: upstreamUrl });
+    const bare = startChild('bare-proxy', './bare-proxy.js', { UPSTREAM_URL: upstreamUrl });
     const relay = startChild(
       'relay',
-      './relay-server.ts',
+      './relay-server.js',
       { UPSTREAM_URL: upstreamUrl, DATABASE_URL: `file:${join(dir, 'relay.db')}`, RELAY_ADMIN_KEY: 'rsm-bench-admin-key-0123456789', LOG_LEVEL: 'warn', ...(billing ? {} : { BENCH_NO_BILLING: '1' }) },
-      ['--expose-gc', ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])],
+      [...productionNodeFlags(), '--expose-gc', ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])],
     );
     children.push(bare, relay);
     const [bareReady, relayReady] = await Promise.all([bare.next('ready'), relay.next('ready', 60_000)]);
@@ -89,6 +87,7 @@ async function main(): Promise<void> {
     };
 
     say(`relay-station bench — ${cpus().length} CPUs, load average ${load()} at start${quick ? ' (quick)' : ''}${profile ? ' (relay CPU-profiled: its figures are slower than usual)' : ''}`);
+    say(`relay started as npm start starts it: node ${productionNodeFlags().join(' ')} (compiled, from dist/)`);
     say(`warm-up ${plan.globalWarmup} requests per target and mode, ${plan.cellWarmup} more per cell, then ${plan.measured(1)} (1 client) / ${plan.measured(16)} (16, 64 clients) measured, in ${plan.rounds} interleaved rounds`);
     const m = await measure(targets, { direct: upstream, 'bare proxy': bare, relay }, plan);
 
@@ -150,7 +149,7 @@ function printProfile(profileDir: string, fromMicros: number): void {
     say(`CPU profile: none was written to ${profileDir}`);
     return;
   }
-  const summary = summarizeCpuProfile(join(profileDir, file), root, { fromMicros });
+  const summary = summarizeCpuProfile(join(profileDir, file), repoRoot, { fromMicros });
   say(`Relay CPU profile after the warm-up: busy ${(summary.busyMs / 1000).toFixed(1)} s (idle ${(summary.idleMs / 1000).toFixed(1)} s left out) — ${join(profileDir, file)}`);
   const list = (title: string, rows: TimeShare[]) => {
     say(title);

@@ -1,22 +1,15 @@
-// Bench child: the real relay, assembled as src/server.ts assembles it (config from env, migrated SQLite file, options,
-// RelayService with its background jobs, the full fastify app), seeded with one well-funded account, an unlimited
-// token, a priced model and a channel to the fake upstream. Every request therefore does what a production one does:
-// token auth, routing, pricing, reserve → forward → meter → settle + usage log.
+// Bench child: the real service, started by startRelayStation() exactly as src/server.ts starts it (migrated SQLite
+// file, options, root key, relay with its background jobs, the full fastify app, the tokenizer preloaded), then seeded
+// with one well-funded account, an unlimited token, a priced model and a channel to the fake upstream. Every request
+// therefore does what a production one does: token auth, routing, pricing, reserve → forward → meter → settle + usage log.
 //
 // Env: DATABASE_URL (file:…), RELAY_ADMIN_KEY, LOG_LEVEL, UPSTREAM_URL. Prints {"type":"ready", url, key, …};
 // on the stdin line "stats" prints {"type":"stats", rss, …}; exits when stdin closes.
-import type { AddressInfo } from 'node:net';
 import pino from 'pino';
 import { loadConfig } from '../src/config.js';
-import { openDb } from '../src/db/client.js';
-import { migrate } from '../src/db/migrate.js';
-import { createLocalBus } from '../src/cache/bus.js';
-import { OptionsStore } from '../src/services/options.js';
-import { bootstrap } from '../src/bootstrap.js';
-import { buildApp, REDACT_PATHS } from '../src/app.js';
-import { RelayService } from '../src/relay/service.js';
+import { REDACT_PATHS } from '../src/app.js';
+import { startRelayStation } from '../src/main.js';
 import { hashSecret, newRelayKey, visiblePrefix } from '../src/auth/secrets.js';
-import type { AppContext } from '../src/context.js';
 import { listenForCommands, report } from './child.js';
 
 /** Enough for millions of bench requests: the bench measures the relay, not refusals. */
@@ -26,24 +19,17 @@ const BENCH_MODEL = 'gpt-4o-mini';
 const upstreamUrl = process.env.UPSTREAM_URL;
 if (!upstreamUrl) throw new Error('UPSTREAM_URL is required');
 
-const config = loadConfig();
+const config = { ...loadConfig(), port: 0, host: '127.0.0.1' };
 // Logs go to stderr: stdout carries the protocol.
 const log = pino({ level: config.logLevel, redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, pino.destination(2));
-const db = openDb(config.databaseUrl);
-await migrate(db);
-const bus = createLocalBus();
-const options = new OptionsStore(db, bus);
-await options.load();
-const ctx: AppContext = { config, db, bus, options, log };
-await bootstrap(db, config.adminKey);
-const relay = new RelayService(ctx);
+const station = await startRelayStation(config, log);
+const { relay, address } = station;
+const { db, bus, options } = station.ctx;
 if (process.env.BENCH_NO_BILLING === '1') {
   // Measurement aid (npm run bench -- --no-billing): admit everything, write nothing.
   relay.ledger.reserve = async () => ({ ok: true });
   relay.ledger.settle = async () => ({ settled: true, charged: 0, shortfall: 0 });
 }
-const app = await buildApp(ctx, { relay });
-await relay.startBackground();
 
 const prisma = db.prisma;
 const user = await prisma.user.create({ data: { username: 'bench', quota: BigInt(BENCH_USER_QUOTA) } });
@@ -65,11 +51,9 @@ bus.publish('tokens');
 bus.publish('channels');
 await options.update({ modelRatios: { [BENCH_MODEL]: 0.075 }, completionRatios: { [BENCH_MODEL]: 4 } });
 
-await app.listen({ port: 0, host: '127.0.0.1' });
-const { port } = app.server.address() as AddressInfo;
 report({
   type: 'ready',
-  url: `http://127.0.0.1:${port}`,
+  url: address,
   key,
   userId: user.id,
   tokenId: token.id,
@@ -93,13 +77,10 @@ listenForCommands(
   () => {
     if (closing) return;
     closing = true;
-    // The order src/server.ts shuts down in: stop accepting and let in-flight calls settle, then the rest.
+    // As src/server.ts shuts down: stop accepting and let in-flight calls settle, then the rest.
     // process.exit (not a signal) so that --cpu-prof gets to write its profile.
     void (async () => {
-      await app.close();
-      await relay.close();
-      await bus.close();
-      await db.close();
+      await station.close();
       process.exit(0);
     })().catch((err: unknown) => {
       console.error(err);

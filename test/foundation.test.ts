@@ -1,5 +1,8 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createTestApp, dbKinds, type TestApp } from './helpers/context.js';
+import { productionNodeFlags, repoRoot } from '../bench/child.js';
 
 describe.each(dbKinds)('foundation on %s', (kind) => {
   let t: TestApp;
@@ -12,5 +15,14 @@ describe.each(dbKinds)('foundation on %s', (kind) => {
     const res = await t.app.inject({ url: '/healthz' });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ status: 'ok', database: kind });
+  });
+});
+
+describe('production start', () => {
+  it('the Dockerfile runs the service with the same node flags as npm start', () => {
+    const flags = productionNodeFlags();
+    expect(flags.length).toBeGreaterThan(0);
+    const cmd = /^CMD (\[.*\])$/m.exec(readFileSync(join(repoRoot, 'Dockerfile'), 'utf8'));
+    expect(JSON.parse(cmd![1]!)).toEqual(['node', ...flags, 'dist/src/server.js']);
   });
 });

@@ -11,7 +11,7 @@ if (config.adminKey) {
   console.error('RELAY_ADMIN_KEY is set: the root key is that value; change the variable instead.');
   process.exit(2);
 }
-const db = openDb(config.databaseUrl);
+const db = await openDb(config.databaseUrl);
 await migrate(db);
 await bootstrap(db, undefined);
 const root = await db.prisma.user.findFirstOrThrow({ where: { role: 'root' }, orderBy: { id: 'asc' } });

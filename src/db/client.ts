@@ -1,13 +1,11 @@
 // One factory picks the database by the URL scheme. Both generated clients have the same models; TypeScript sees them as
-// different types, so the PostgreSQL one is cast to the SQLite one's type here, in this single place.
+// different types, so the PostgreSQL one is cast to the SQLite one's type here, in this single place. Only the chosen
+// database's client and driver are loaded: each Prisma client carries its own query compiler (megabytes of WebAssembly).
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import Database from 'better-sqlite3';
-import pg from 'pg';
-import { PrismaBetterSqlite3 } from '@prisma/adapter-better-sqlite3';
-import { PrismaPg } from '@prisma/adapter-pg';
-import { PrismaClient as SqlitePrismaClient } from '../generated/sqlite/client.js';
-import { PrismaClient as PgPrismaClient } from '../generated/postgresql/client.js';
+import type Database from 'better-sqlite3';
+import type pg from 'pg';
+import type { PrismaClient as SqlitePrismaClient } from '../generated/sqlite/client.js';
 
 export type Prisma = SqlitePrismaClient;
 export type { Prisma as PrismaNamespace } from '../generated/sqlite/client.js';
@@ -24,8 +22,13 @@ export function sqlitePath(databaseUrl: string): string {
   return resolve(databaseUrl.replace(/^file:/, ''));
 }
 
-export function openDb(databaseUrl: string): Db {
+export async function openDb(databaseUrl: string): Promise<Db> {
   if (databaseUrl.startsWith('file:')) {
+    const [{ default: Database }, { PrismaBetterSqlite3 }, { PrismaClient: SqlitePrismaClient }] = await Promise.all([
+      import('better-sqlite3'),
+      import('@prisma/adapter-better-sqlite3'),
+      import('../generated/sqlite/client.js'),
+    ]);
     const path = sqlitePath(databaseUrl);
     mkdirSync(dirname(path), { recursive: true });
     const sqlite = new Database(path);
@@ -45,6 +48,11 @@ export function openDb(databaseUrl: string): Db {
       },
     };
   }
+  const [{ default: pg }, { PrismaPg }, { PrismaClient: PgPrismaClient }] = await Promise.all([
+    import('pg'),
+    import('@prisma/adapter-pg'),
+    import('../generated/postgresql/client.js'),
+  ]);
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 20 });
   // BIGINT (int8) arrives as a string by default; quota fits in a JS number (2^53 units = 18 billion USD).
   pool.on('error', () => {}); // idle-client errors surface on the next query instead of crashing the process

@@ -7,7 +7,8 @@ import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Db } from './client.js';
 
-const migrationsRoot = join(dirname(fileURLToPath(import.meta.url)), '../../prisma');
+/** The repository's `prisma/` folder: two levels up from src/db/ when run from source, three from dist/src/db/. */
+const migrationsRoot = findPrismaRoot(dirname(fileURLToPath(import.meta.url)));
 /** The advisory lock id Prisma's engine takes while migrating PostgreSQL, so our runner and theirs exclude each other. */
 const PRISMA_ADVISORY_LOCK = 72707369;
 
@@ -21,9 +22,18 @@ interface Migration {
   checksum: string;
 }
 
+function findPrismaRoot(from: string): string | undefined {
+  for (let dir = from, i = 0; i < 5; dir = dirname(dir), i++) {
+    if (existsSync(join(dir, 'prisma', 'schema.prisma'))) return join(dir, 'prisma');
+  }
+  return undefined;
+}
+
 function listMigrations(provider: 'sqlite' | 'postgresql'): Migration[] {
+  // Starting without the migrations would leave an empty database that fails on every request: refuse instead.
+  if (!migrationsRoot) throw new MigrationError('cannot find the prisma/ folder with the migrations next to the program');
   const dir = join(migrationsRoot, provider, 'migrations');
-  if (!existsSync(dir)) return [];
+  if (!existsSync(dir)) throw new MigrationError(`no migrations for ${provider} in ${dir}`);
   return readdirSync(dir, { withFileTypes: true })
     .filter((e) => e.isDirectory())
     .map((e) => e.name)

@@ -1,15 +1,20 @@
 // A relay process killed mid-request: on SQLite (one process owns the file) reservations are held in memory and only a
 // settled call writes to the database, so the killed call leaves nothing to undo and the balances add up at once and
 // after the next start. (PostgreSQL keeps holds in a table and its sweeper releases them: see test/billing/ledger.test.ts.)
-import { describe, it, expect, afterAll } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
+//
+// The process is started the way `npm start` starts it in production: compiled (dist/), with package.json's node flags.
+import { describe, it, expect, afterAll, beforeAll } from 'vitest';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { productionNodeFlags, repoRoot } from '../../bench/child.js';
 import { createTestContext, createTestDatabase, TEST_ADMIN_KEY } from '../helpers/context.js';
 import { seedAccount, addChannel, eventually } from '../helpers/relay.js';
 import { startFakeOpenAI } from '../fakes/openai-upstream.js';
 import type { TestApp } from '../helpers/context.js';
 
 function startServer(databaseUrl: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+  const child = spawn(process.execPath, [...productionNodeFlags(), 'dist/src/server.js'], {
+    cwd: repoRoot,
     env: { ...process.env, DATABASE_URL: databaseUrl, RELAY_ADMIN_KEY: TEST_ADMIN_KEY, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -31,6 +36,11 @@ function startServer(databaseUrl: string): Promise<{ child: ChildProcess; url: s
 
 describe('crash recovery', () => {
   const children: ChildProcess[] = [];
+  beforeAll(() => {
+    // `npm run build`, without npm in between.
+    const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
+    execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: repoRoot, stdio: 'inherit' });
+  }, 120_000);
   afterAll(() => {
     for (const c of children) c.kill('SIGKILL');
   });

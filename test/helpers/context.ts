@@ -68,7 +68,7 @@ export async function createTestContext(
 ): Promise<TestContext> {
   const testDb = database ?? (await createTestDatabase(kind));
   const config: Config = loadConfig({ RELAY_ADMIN_KEY: TEST_ADMIN_KEY, LOG_LEVEL: 'silent', ...env, DATABASE_URL: testDb.url });
-  const db = openDb(config.databaseUrl);
+  const db = await openDb(config.databaseUrl);
   await migrate(db);
   await bootstrap(db, config.adminKey);
   const bus = createLocalBus();
