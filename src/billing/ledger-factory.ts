@@ -1,8 +1,10 @@
 import type { Db } from '../db/client.js';
 import type { Ledger } from './ledger.js';
+import type { InvalidationBus } from '../cache/bus.js';
 import { createSqliteLedger } from './ledger-sqlite.js';
 import { createPgLedger } from './ledger-pg.js';
 
-export function createLedger(db: Db): Ledger {
-  return db.kind === 'sqlite' ? createSqliteLedger(db.sqlite) : createPgLedger(db.pool);
+/** `bus`: balance changes made elsewhere (top-ups, redemptions) reach the SQLite ledger's balance cache through it. */
+export function createLedger(db: Db, bus?: InvalidationBus): Ledger {
+  return db.kind === 'sqlite' ? createSqliteLedger(db.sqlite, bus) : createPgLedger(db.pool);
 }

@@ -34,7 +34,8 @@ const INSERT_LOG = `INSERT INTO "UsageLog" ("createdAt", "requestId", "type", "s
   $20, $21, $22, $23, $24)`;
 
 export function createPgLedger(pool: pg.Pool): Ledger {
-  async function settleOn(c: pg.PoolClient, requestId: string, cost: number, log: UsageLogEntry): Promise<SettleResult> {
+  /** `sweeping`: the hold is released even if a log row with its request id exists (the money matters more). */
+  async function settleOn(c: pg.PoolClient, requestId: string, cost: number, log: UsageLogEntry, sweeping = false): Promise<SettleResult> {
     const { rows } = await c.query<{ userId: number; tokenId: number | null; amount: string; tokenAmount: string }>(
       'DELETE FROM "QuotaHold" WHERE "requestId" = $1 RETURNING "userId", "tokenId", "amount", "tokenAmount"',
       [requestId],
@@ -76,7 +77,7 @@ export function createPgLedger(pool: pg.Pool): Ledger {
       [back, charged, hold.userId],
     );
     const note = shortfallNote(shortfall);
-    await c.query(INSERT_LOG, [
+    await c.query(sweeping ? `${INSERT_LOG} ON CONFLICT ("requestId") DO NOTHING` : INSERT_LOG, [
       log.requestId, log.type, log.source, hold.userId, hold.tokenId, log.tokenName, log.channelId, log.endpoint, log.model,
       log.upstreamModel, log.promptTokens, log.completionTokens, log.cacheReadTokens, log.cacheWriteTokens, log.groupRatio,
       log.modelRatio, log.completionRatio, charged, log.stream, log.latencyMs, log.ttftMs, log.status,
@@ -120,10 +121,17 @@ export function createPgLedger(pool: pg.Pool): Ledger {
         [String(olderThanMs)],
       );
       let released = 0;
+      let failure: unknown;
       for (const { requestId } of rows) {
-        const r = await inTransaction(pool, (c) => settleOn(c, requestId, 0, sweptLog(requestId)));
-        if (r.settled) released++;
+        // One hold that cannot be released must not keep the others' money held: go on, report the first failure.
+        try {
+          const r = await inTransaction(pool, (c) => settleOn(c, requestId, 0, sweptLog(requestId), true));
+          if (r.settled) released++;
+        } catch (err) {
+          failure ??= err;
+        }
       }
+      if (failure) throw failure;
       return released;
     },
   };

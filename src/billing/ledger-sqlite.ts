@@ -1,20 +1,30 @@
 // SQLite ledger. One process owns a SQLite file (docs/database.md), so reservations are held in this process's memory
 // and the database is written once per call, at settle:
 //
-//   reserve  read both balances, subtract what other calls already hold, and record the hold in memory — synchronously,
+//   reserve  take both balances, subtract what other calls already hold, and record the hold in memory — synchronously,
 //            so no other reservation can interleave (better-sqlite3 is synchronous; the event loop runs one at a time).
-//   settle   one transaction: take the cost from the user (and the token, when it has a limit), add to used quota,
-//            write the usage log; then forget the hold. A call settled twice finds no hold and does nothing.
+//            Balances come from a small cache that every settle refreshes with what it wrote; whoever else changes a
+//            balance (top-up, redemption, admin) publishes 'users' or 'tokens', which empties it, and an entry is re-read
+//            after BALANCE_TTL_MS in any case. A database read per call cost more than the rest of the ledger together,
+//            and a stale balance can only admit a call that settle then charges as far as the real balance goes.
+//   settle   claim the hold (a second settle of the same call finds none and does nothing), then in one transaction take
+//            the cost from the user (and the token, when it has a limit), add to used quota and write the usage log;
+//            the hold is let go only once that transaction has committed.
 //   crash    holds die with the process and nothing was taken for them: the balances are already consistent.
 //
-// Settles are group-committed: those queued during one event-loop turn share one transaction (each in its own savepoint),
-// which divides the commit cost (WAL frames, locks) by the batch size under load.
+// Settles are group-committed: those claimed during one event-loop turn are written by one transaction that reads each
+// balance once, charges the calls in order, updates each user and token row once with the sums and inserts one log row
+// per call. Under load that divides the commit and the balance updates by the batch size; alone, a settle commits at once.
 import type Database from 'better-sqlite3';
 import type { HoldRequest, Ledger, ReserveOutcome, SettleResult, UsageLogEntry } from './ledger.js';
 import { shortfallNote, sweptLog } from './ledger.js';
+import type { InvalidationBus } from '../cache/bus.js';
 
 /** Prisma's SQLite adapter stores DateTime as ISO-8601 text with an explicit offset; we write the same. */
 const sqliteNow = (ms = Date.now()): string => new Date(ms).toISOString().replace('Z', '+00:00');
+
+/** The longest a cached balance is trusted without a re-read (an invalidation that never came, say). */
+export const BALANCE_TTL_MS = 1000;
 
 interface Hold extends HoldRequest {
   createdAt: number;
@@ -22,10 +32,14 @@ interface Hold extends HoldRequest {
 
 /** In-memory holds, with running totals per user and per token for the admission check. */
 class Holds {
-  readonly byRequest = new Map<string, Hold>();
+  readonly #byRequest = new Map<string, Hold>();
   readonly #byUser = new Map<number, number>();
   readonly #byToken = new Map<number, number>();
 
+  /** Calls reserved and not yet settled (settles waiting for their commit are not counted). */
+  get open(): number {
+    return this.#byRequest.size;
+  }
   userHeld(userId: number): number {
     return this.#byUser.get(userId) ?? 0;
   }
@@ -33,26 +47,70 @@ class Holds {
     return this.#byToken.get(tokenId) ?? 0;
   }
   add(hold: Hold): void {
-    this.byRequest.set(hold.requestId, hold);
+    this.#byRequest.set(hold.requestId, hold);
     this.#byUser.set(hold.userId, this.userHeld(hold.userId) + hold.amount);
     if (hold.tokenId !== null && hold.tokenLimited) this.#byToken.set(hold.tokenId, this.tokenHeld(hold.tokenId) + hold.amount);
   }
-  remove(requestId: string): Hold | undefined {
-    const hold = this.byRequest.get(requestId);
-    if (!hold) return undefined;
-    this.byRequest.delete(requestId);
-    this.#byUser.set(hold.userId, this.userHeld(hold.userId) - hold.amount);
-    if (hold.tokenId !== null && hold.tokenLimited) this.#byToken.set(hold.tokenId, this.tokenHeld(hold.tokenId) - hold.amount);
+  /** Takes the hold out of the open set; its amount stays held until release(). */
+  claim(requestId: string): Hold | undefined {
+    const hold = this.#byRequest.get(requestId);
+    if (hold) this.#byRequest.delete(requestId);
     return hold;
+  }
+  release(hold: Hold): void {
+    const user = this.userHeld(hold.userId) - hold.amount;
+    if (user === 0) this.#byUser.delete(hold.userId);
+    else this.#byUser.set(hold.userId, user);
+    if (hold.tokenId !== null && hold.tokenLimited) {
+      const token = this.tokenHeld(hold.tokenId) - hold.amount;
+      if (token === 0) this.#byToken.delete(hold.tokenId);
+      else this.#byToken.set(hold.tokenId, token);
+    }
   }
 }
 
-export function createSqliteLedger(db: Database.Database): Ledger {
+interface PendingSettle {
+  hold: Hold;
+  cost: number;
+  log: UsageLogEntry;
+  resolve(result: SettleResult): void;
+  reject(error: unknown): void;
+}
+
+/** Last known balances, by user id and by (limited) token id. */
+class BalanceCache {
+  readonly #users = new Map<number, { quota: number; at: number }>();
+  readonly #tokens = new Map<number, { quota: number; at: number }>();
+
+  user(id: number, now: number): number | undefined {
+    const e = this.#users.get(id);
+    return e && now - e.at < BALANCE_TTL_MS ? e.quota : undefined;
+  }
+  token(id: number, now: number): number | undefined {
+    const e = this.#tokens.get(id);
+    return e && now - e.at < BALANCE_TTL_MS ? e.quota : undefined;
+  }
+  setUser(id: number, quota: number, now: number): void {
+    this.#users.set(id, { quota, at: now });
+  }
+  setToken(id: number, quota: number, now: number): void {
+    this.#tokens.set(id, { quota, at: now });
+  }
+  clear(): void {
+    this.#users.clear();
+    this.#tokens.clear();
+  }
+}
+
+export function createSqliteLedger(db: Database.Database, bus?: InvalidationBus): Ledger {
   const s = {
-    tokenBalance: db.prepare('SELECT "remainQuota" AS q, "unlimited" AS u FROM "Token" WHERE "id" = ?'),
-    userBalance: db.prepare('SELECT "quota" AS q FROM "User" WHERE "id" = ?'),
+    // Both balances in one read. The token row is joined only when it has a limit of its own (else its id is null).
+    balances: db.prepare(
+      'SELECT u."quota" AS user, t."remainQuota" AS token FROM "User" u LEFT JOIN "Token" t ON t."id" = ? WHERE u."id" = ?',
+    ),
+    tokenBalance: db.prepare('SELECT "remainQuota" AS q FROM "Token" WHERE "id" = ?'),
     userSettle: db.prepare(
-      'UPDATE "User" SET "quota" = "quota" - ?, "usedQuota" = "usedQuota" + ?, "requestCount" = "requestCount" + 1 WHERE "id" = ?',
+      'UPDATE "User" SET "quota" = "quota" - ?, "usedQuota" = "usedQuota" + ?, "requestCount" = "requestCount" + ? WHERE "id" = ?',
     ),
     tokenSettle: db.prepare(
       'UPDATE "Token" SET "remainQuota" = "remainQuota" - ?, "usedQuota" = "usedQuota" + ?, "lastUsedAt" = ? WHERE "id" = ?',
@@ -60,9 +118,7 @@ export function createSqliteLedger(db: Database.Database): Ledger {
     insertLog: db.prepare(`INSERT INTO "UsageLog" ("createdAt", "requestId", "type", "source", "userId", "tokenId",
       "tokenName", "channelId", "endpoint", "model", "upstreamModel", "promptTokens", "completionTokens", "cacheReadTokens",
       "cacheWriteTokens", "groupRatio", "modelRatio", "completionRatio", "quota", "stream", "latencyMs", "ttftMs", "status",
-      "content", "group") VALUES (@createdAt, @requestId, @type, @source, @userId, @tokenId, @tokenName, @channelId,
-      @endpoint, @model, @upstreamModel, @promptTokens, @completionTokens, @cacheReadTokens, @cacheWriteTokens, @groupRatio,
-      @modelRatio, @completionRatio, @quota, @stream, @latencyMs, @ttftMs, @status, @content, @group)`),
+      "content", "group") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
     // Rows a version that kept holds in the table may have left behind.
     legacyHolds: db.prepare('SELECT "requestId", "userId", "tokenId", "amount", "tokenAmount" FROM "QuotaHold"'),
     deleteLegacyHold: db.prepare('DELETE FROM "QuotaHold" WHERE "requestId" = ?'),
@@ -70,121 +126,153 @@ export function createSqliteLedger(db: Database.Database): Ledger {
     refundToken: db.prepare('UPDATE "Token" SET "remainQuota" = "remainQuota" + ? WHERE "id" = ?'),
   };
   const holds = new Holds();
-  const balanceOf = (stmt: Database.Statement, id: number | null): { q: number; u?: number } | undefined =>
-    id === null ? undefined : (stmt.get(id) as { q: number; u?: number } | undefined);
+  const cache = new BalanceCache();
+  bus?.subscribe('users', () => cache.clear());
+  bus?.subscribe('tokens', () => cache.clear());
+  const insertLog = (log: UsageLogEntry, userId: number, tokenId: number | null, quota: number, content: string, now: string) =>
+    s.insertLog.run(
+      now, log.requestId, log.type, log.source, userId, tokenId, log.tokenName, log.channelId, log.endpoint, log.model,
+      log.upstreamModel, log.promptTokens, log.completionTokens, log.cacheReadTokens, log.cacheWriteTokens, log.groupRatio,
+      log.modelRatio, log.completionRatio, quota, log.stream ? 1 : 0, log.latencyMs, log.ttftMs, log.status, content, log.group,
+    );
 
-  /** What the user (and the limited token) can still spend, net of every other open hold. */
-  function available(h: Pick<HoldRequest, 'userId' | 'tokenId' | 'tokenLimited'>, exceptOwn = 0) {
-    const user = (balanceOf(s.userBalance, h.userId)?.q ?? 0) - holds.userHeld(h.userId) + exceptOwn;
-    const token = h.tokenId !== null && h.tokenLimited ? (balanceOf(s.tokenBalance, h.tokenId)?.q ?? 0) - holds.tokenHeld(h.tokenId) + exceptOwn : Infinity;
-    return { user, token };
-  }
-
-  const settleTx = db.transaction((hold: Hold, cost: number, log: UsageLogEntry): SettleResult => {
-    // Never below zero: normally the hold covers the cost; an overage (or an admin lowering the balance meanwhile) is
-    // taken only as far as the balances allow, and the rest recorded as a shortfall.
-    const room = available(hold, hold.amount);
-    const charged = Math.max(0, Math.min(cost, room.user, room.token));
-    const shortfall = cost - charged;
-    s.userSettle.run(charged, charged, hold.userId);
-    if (hold.tokenId !== null) s.tokenSettle.run(hold.tokenLimited ? charged : 0, charged, sqliteNow(), hold.tokenId);
-    const note = shortfallNote(shortfall);
-    s.insertLog.run({
-      ...log,
-      userId: hold.userId,
-      tokenId: hold.tokenId,
-      createdAt: sqliteNow(),
-      quota: charged,
-      stream: log.stream ? 1 : 0,
-      content: note ? (log.content ? `${log.content}; ${note}` : note) : log.content,
+  /**
+   * Writes a batch of settles in one transaction. Each user's and token's room (balance minus everything held, the
+   * batch's own holds included) is read once; then the calls are charged in order, each first getting its own hold back
+   * and never taking more than the room left: normally the hold covers the cost; an overage (or an admin lowering the
+   * balance meanwhile) is taken only as far as the balance allows, and the rest recorded as a shortfall.
+   */
+  const writeBatch = db.transaction((batch: PendingSettle[]) => {
+    const now = sqliteNow();
+    const users = new Map<number, { balance: number; room: number; charged: number; calls: number }>();
+    const tokens = new Map<number, { balance: number; room: number; read: boolean; limited: number; charged: number }>();
+    const results = batch.map(({ hold, cost, log }) => {
+      let user = users.get(hold.userId);
+      if (!user) {
+        const row = s.balances.get(null, hold.userId) as { user: number } | undefined;
+        user = { balance: row?.user ?? 0, room: (row?.user ?? 0) - holds.userHeld(hold.userId), charged: 0, calls: 0 };
+        users.set(hold.userId, user);
+      }
+      let token = hold.tokenId === null ? undefined : tokens.get(hold.tokenId);
+      if (hold.tokenId !== null) {
+        if (!token) tokens.set(hold.tokenId, (token = { balance: 0, room: Infinity, read: false, limited: 0, charged: 0 }));
+        // An unlimited token only records what was spent through it: its balance is read only for a limited one.
+        if (hold.tokenLimited && !token.read) {
+          const row = s.tokenBalance.get(hold.tokenId) as { q: number } | undefined;
+          token.balance = row?.q ?? 0;
+          token.room = token.balance - holds.tokenHeld(hold.tokenId);
+          token.read = true;
+        }
+      }
+      const limited = token !== undefined && hold.tokenLimited;
+      user.room += hold.amount;
+      if (limited) token!.room += hold.amount;
+      const charged = Math.max(0, Math.min(cost, user.room, limited ? token!.room : Infinity));
+      user.room -= charged;
+      user.charged += charged;
+      user.calls++;
+      if (token) {
+        token.charged += charged;
+        if (limited) {
+          token.room -= charged;
+          token.limited += charged;
+        }
+      }
+      const shortfall = cost - charged;
+      const note = shortfallNote(shortfall);
+      insertLog(log, hold.userId, hold.tokenId, charged, note ? (log.content ? `${log.content}; ${note}` : note) : log.content, now);
+      return { settled: true, charged, shortfall };
     });
-    return { settled: true, charged, shortfall };
+    for (const [id, u] of users) s.userSettle.run(u.charged, u.charged, u.calls, id);
+    for (const [id, t] of tokens) s.tokenSettle.run(t.limited, t.charged, now, id);
+    return { results, users, tokens };
   });
 
-  const commit = createGroupCommit(db);
+  /** After the commit: the balances just written are the freshest there are. */
+  const remember = (written: ReturnType<typeof writeBatch>) => {
+    const at = Date.now();
+    for (const [id, u] of written.users) cache.setUser(id, u.balance - u.charged, at);
+    for (const [id, t] of written.tokens) if (t.read) cache.setToken(id, t.balance - t.limited, at);
+    return written.results;
+  };
+
+  let queue: PendingSettle[] = [];
+  const flush = () => {
+    const batch = queue;
+    queue = [];
+    let results: SettleResult[] | undefined;
+    try {
+      results = remember(writeBatch.immediate(batch));
+    } catch (error) {
+      // One bad call must not cost the others their charge: write them one by one and fail only the one that fails.
+      if (batch.length > 1) {
+        for (const p of batch) {
+          try {
+            const [result] = remember(writeBatch.immediate([p]));
+            holds.release(p.hold);
+            p.resolve(result!);
+          } catch (err) {
+            holds.release(p.hold); // not charged: nothing was taken for the hold
+            p.reject(err);
+          }
+        }
+        return;
+      }
+      holds.release(batch[0]!.hold);
+      batch[0]!.reject(error);
+      return;
+    }
+    batch.forEach((p, i) => {
+      holds.release(p.hold);
+      p.resolve(results[i]!);
+    });
+  };
 
   return {
     async reserve(h): Promise<ReserveOutcome> {
-      const room = available(h);
-      if (room.token < h.amount) return { ok: false, short: 'token', available: Math.max(0, room.token), needed: h.amount };
-      if (room.user < h.amount) return { ok: false, short: 'account', available: Math.max(0, room.user), needed: h.amount };
-      holds.add({ ...h, createdAt: Date.now() });
+      const limited = h.tokenId !== null && h.tokenLimited;
+      const now = Date.now();
+      let userBalance = cache.user(h.userId, now);
+      let tokenBalance = limited ? cache.token(h.tokenId!, now) : undefined;
+      if (userBalance === undefined || (limited && tokenBalance === undefined)) {
+        const row = s.balances.get(limited ? h.tokenId : null, h.userId) as { user: number; token: number | null } | undefined;
+        userBalance = row?.user ?? 0;
+        cache.setUser(h.userId, userBalance, now);
+        if (limited) cache.setToken(h.tokenId!, (tokenBalance = row?.token ?? 0), now);
+      }
+      const token = limited ? tokenBalance! - holds.tokenHeld(h.tokenId!) : Infinity;
+      const user = userBalance - holds.userHeld(h.userId);
+      if (token < h.amount) return { ok: false, short: 'token', available: Math.max(0, token), needed: h.amount };
+      if (user < h.amount) return { ok: false, short: 'account', available: Math.max(0, user), needed: h.amount };
+      holds.add({ ...h, createdAt: now });
       return { ok: true };
     },
-    async settle(requestId, cost, log) {
-      const hold = holds.byRequest.get(requestId);
-      if (!hold) return { settled: false, charged: 0, shortfall: 0 };
-      holds.byRequest.delete(requestId); // claimed: a concurrent second settle of the same id finds nothing
-      try {
+    settle(requestId, cost, log) {
+      const hold = holds.claim(requestId);
+      if (!hold) return Promise.resolve({ settled: false, charged: 0, shortfall: 0 });
+      return new Promise<SettleResult>((resolve, reject) => {
+        queue.push({ hold, cost, log, resolve, reject });
+        if (queue.length > 1) return; // a flush is already scheduled
         // Alone (no other call in flight) there is nobody to batch with: commit now rather than wait a turn.
-        return await commit(holds.byRequest.size === 0, () => {
-          holds.byRequest.set(requestId, hold); // counted as held inside available() until this commit lands
-          try {
-            return settleTx(hold, cost, log);
-          } finally {
-            holds.remove(requestId);
-          }
-        });
-      } catch (err) {
-        // The write failed: the call is not charged, and the hold goes (nothing was taken for it).
-        holds.remove(requestId);
-        throw err;
-      }
+        if (holds.open === 0) flush();
+        else setImmediate(flush);
+      });
     },
     async sweep(olderThanMs) {
       // In-memory holds of calls still running are not orphans; only rows left in the table by an older version are.
       let released = 0;
       for (const row of s.legacyHolds.all() as Array<{ requestId: string; userId: number; tokenId: number | null; amount: number; tokenAmount: number }>) {
-        await commit(true, () =>
-          db.transaction(() => {
-            s.deleteLegacyHold.run(row.requestId);
-            s.refundUser.run(row.amount, row.userId);
-            if (row.tokenId !== null && row.tokenAmount > 0) s.refundToken.run(row.tokenAmount, row.tokenId);
-            s.insertLog.run({ ...sweptLog(row.requestId), userId: row.userId, tokenId: row.tokenId, createdAt: sqliteNow(), quota: 0, stream: 0 });
-          })(),
-        );
+        db.transaction(() => {
+          s.deleteLegacyHold.run(row.requestId);
+          s.refundUser.run(row.amount, row.userId);
+          if (row.tokenId !== null && row.tokenAmount > 0) s.refundToken.run(row.tokenAmount, row.tokenId);
+          const log = sweptLog(row.requestId);
+          insertLog(log, row.userId, row.tokenId, 0, log.content, sqliteNow());
+        }).immediate();
         released++;
       }
       void olderThanMs;
       return released;
     },
   };
-}
-
-type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
-
-function createGroupCommit(db: Database.Database): <T>(now: boolean, op: () => T) => Promise<T> {
-  let queue: Array<{ op: () => unknown; resolve: (v: unknown) => void; reject: (e: unknown) => void }> = [];
-  const runAll = db.transaction((ops: typeof queue): Outcome[] =>
-    ops.map(({ op }) => {
-      try {
-        return { ok: true, value: op() };
-      } catch (error) {
-        return { ok: false, error };
-      }
-    }),
-  );
-  const flush = () => {
-    const ops = queue;
-    queue = [];
-    let outcomes: Outcome[];
-    try {
-      outcomes = runAll.immediate(ops);
-    } catch (error) {
-      for (const o of ops) o.reject(error); // the commit itself failed: nothing in the batch happened
-      return;
-    }
-    ops.forEach((o, i) => {
-      const outcome = outcomes[i]!;
-      if (outcome.ok) o.resolve(outcome.value);
-      else o.reject(outcome.error);
-    });
-  };
-  return <T>(now: boolean, op: () => T) =>
-    new Promise<T>((resolve, reject) => {
-      const first = queue.length === 0;
-      queue.push({ op, resolve: resolve as (v: unknown) => void, reject });
-      if (first && now) flush();
-      else if (first) setImmediate(flush);
-    });
 }

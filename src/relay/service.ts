@@ -1,6 +1,6 @@
 // The relay, assembled: caches, pricing, ledger, forwarder and the pipeline, plus the in-process chat function the
 // bots use and the background jobs (hold sweeper, channel re-test). Built once per process.
-import { randomUUID } from 'node:crypto';
+import { newRequestId } from './request-id.js';
 import { EventEmitter } from 'node:events';
 import type { AppContext } from '../context.js';
 import { RelayError } from '../errors.js';
@@ -78,7 +78,7 @@ export class RelayService {
     this.groups = new GroupDirectory(ctx.db, ctx.bus);
     this.channels = new ChannelRouter(ctx.db, ctx.bus);
     this.pricing = new Pricing(ctx.options);
-    this.ledger = createLedger(ctx.db);
+    this.ledger = createLedger(ctx.db, ctx.bus);
     this.filter = new ContentFilter(ctx.options);
     this.forwarder = new Forwarder();
     this.#deps = {
@@ -98,7 +98,7 @@ export class RelayService {
   /** Admit (checks + reservation) and run one call. Throws RelayError for refusals before anything was reserved. */
   async execute(req: CallRequest, sink: ResponseSink): Promise<CallOutcome> {
     const call: RelayCall = newCall({
-      id: req.id ?? randomUUID(),
+      id: req.id ?? newRequestId(),
       startedAt: Date.now(),
       endpoint: req.endpoint,
       kind: req.kind,

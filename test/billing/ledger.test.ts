@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { createTestContext, dbKinds, type TestContext } from '../helpers/context.js';
 import { createLedger } from '../../src/billing/ledger-factory.js';
 import type { Ledger, UsageLogEntry } from '../../src/billing/ledger.js';
+import { BALANCE_TTL_MS } from '../../src/billing/ledger-sqlite.js';
 
 function log(requestId: string, userId: number, tokenId: number | null): UsageLogEntry {
   return {
@@ -102,6 +103,34 @@ describe.each(dbKinds)('ledger on %s', (kind) => {
     expect(entry.content).toMatch(/150 units could not be charged/);
   });
 
+  it('settles of one moment are charged in order: an overage takes what the earlier ones left', async () => {
+    const [a, b] = [randomUUID(), randomUUID()];
+    await ctx.db.prisma.token.update({ where: { id: tokenId }, data: { unlimited: true } });
+    await ledger.reserve({ requestId: a, userId, tokenId, tokenLimited: false, amount: 400 });
+    await ledger.reserve({ requestId: b, userId, tokenId, tokenLimited: false, amount: 400 });
+    // Settled together (one group commit on SQLite): a costs more than it reserved, b exactly what it reserved.
+    const [ra, rb] = await Promise.all([ledger.settle(a, 700, log(a, userId, tokenId)), ledger.settle(b, 400, log(b, userId, tokenId))]);
+    expect(ra).toEqual({ settled: true, charged: 600, shortfall: 100 });
+    expect(rb).toEqual({ settled: true, charged: 400, shortfall: 0 });
+    expect(await balances()).toMatchObject({ user: 0, used: 1000, logged: 1000, logs: 2, requests: 2, token: 500, tokenUsed: 1000, holds: 0 });
+  });
+
+  it('a settle that cannot be written fails alone: the others settled with it are charged', async () => {
+    const [bad, ok1, ok2] = [randomUUID(), randomUUID(), randomUUID()];
+    // A usage-log row with the same request id already exists, so writing this call's row fails.
+    await ctx.db.prisma.usageLog.create({ data: { requestId: bad, userId, type: 'error', status: 'error' } });
+    for (const id of [ok1, bad, ok2]) await ledger.reserve({ requestId: id, userId, tokenId, tokenLimited: true, amount: 100 });
+    const results = await Promise.allSettled([ok1, bad, ok2].map((id) => ledger.settle(id, 30, log(id, userId, tokenId))));
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    const b = await balances();
+    expect(b).toMatchObject({ used: 60, tokenUsed: 60, logged: 60, requests: 2 });
+    // SQLite lets the failed call's hold go (nothing was taken for it); PostgreSQL keeps it for the sweeper, which
+    // releases it even though a log row with its request id exists.
+    expect(b).toMatchObject(kind === 'sqlite' ? { user: 940, token: 440, holds: 0 } : { user: 840, token: 340, holds: 1 });
+    await ledger.sweep(0);
+    expect(await balances()).toMatchObject({ user: 940, token: 440, used: 60, holds: 0 });
+  });
+
   it.runIf(kind === 'postgresql')('sweep releases orphaned holds (a crashed process) and leaves fresh ones', async () => {
     const orphan = randomUUID();
     const fresh = randomUUID();
@@ -117,6 +146,21 @@ describe.each(dbKinds)('ledger on %s', (kind) => {
     expect((await ledger.settle(orphan, 200, log(orphan, userId, tokenId))).settled).toBe(false);
     expect(await ledger.sweep(0)).toBe(1);
     expect(await balances()).toMatchObject({ user: 1000, token: 500, holds: 0 });
+  });
+
+  it.runIf(kind === 'sqlite')('admission reads cached balances: a published change is seen at once, an unpublished one within a second', async () => {
+    const cached = createLedger(ctx.db, ctx.bus);
+    const reserve = () => cached.reserve({ requestId: randomUUID(), userId, tokenId, tokenLimited: false, amount: 1500 });
+    expect(await reserve()).toMatchObject({ ok: false, short: 'account', available: 1000 });
+    // A top-up that says so (as the redemption and user services do) is seen by the very next call.
+    await ctx.db.prisma.user.update({ where: { id: userId }, data: { quota: 2000n } });
+    ctx.bus.publish('users');
+    expect(await reserve()).toEqual({ ok: true });
+    // A change nobody announced is picked up once the cached balance is older than BALANCE_TTL_MS.
+    await ctx.db.prisma.user.update({ where: { id: userId }, data: { quota: 5000n } });
+    expect(await reserve()).toMatchObject({ ok: false, short: 'account', available: 500 });
+    await new Promise((r) => setTimeout(r, BALANCE_TTL_MS + 50));
+    expect(await reserve()).toEqual({ ok: true });
   });
 
   it.runIf(kind === 'sqlite')('holds live in memory: a process that dies leaves the balances untouched; old table rows are refunded', async () => {

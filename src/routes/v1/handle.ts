@@ -1,6 +1,6 @@
 // Shared route plumbing for relay endpoints: authenticate, hand the socket to an HttpSink, run the call, and make sure a
 // refusal before anything was sent reaches the client in its own format.
-import { randomUUID } from 'node:crypto';
+import { newRequestId } from '../../relay/request-id.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { RelayError } from '../../errors.js';
 import type { ErrorFormat } from '../../plugins/error-handler.js';
@@ -19,7 +19,7 @@ export async function relayCall(
   format: ErrorFormat,
   req: Omit<CallRequest, 'id'>,
 ): Promise<void> {
-  const id = randomUUID();
+  const id = newRequestId();
   reply.hijack(); // from here on we own the socket; the sink writes to it
   const sink = new HttpSink(reply.raw, format, id);
   try {
