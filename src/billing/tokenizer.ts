@@ -34,9 +34,12 @@ const requireRanks = createRequire(import.meta.url);
 export function loadEncoding(name: EncodingName): BpeCounter {
   let counter = counters.get(name);
   if (!counter) {
-    const table: unknown = requireRanks(`js-tiktoken/ranks/${name}`);
-    if (!isRankTable(table)) throw new Error(`js-tiktoken/ranks/${name} has an unexpected shape`);
+    const id = `js-tiktoken/ranks/${name}`;
+    const table: unknown = requireRanks(id);
+    if (!isRankTable(table)) throw new Error(`${id} has an unexpected shape`);
     counter = createBpeCounter(table);
+    // The counter keeps its own compact copy: let the module's megabytes of source text go.
+    delete requireRanks.cache[requireRanks.resolve(id)];
     counters.set(name, counter);
   }
   return counter;

@@ -1,0 +1,2 @@
+-- DropIndex
+DROP INDEX "UsageLog_channelId_createdAt_idx";
