@@ -3,7 +3,7 @@
 // with one well-funded account, an unlimited token, a priced model and a channel to the fake upstream. Every request
 // therefore does what a production one does: token auth, routing, pricing, reserve → forward → meter → settle + usage log.
 //
-// Env: DATABASE_URL (file:…), RELAY_ADMIN_KEY, LOG_LEVEL, UPSTREAM_URL. Prints {"type":"ready", url, key, …};
+// Env: DATABASE_URL (file:…), RELAY_ADMIN_KEY, LOG_LEVEL (the bench keeps the default, info), UPSTREAM_URL. Prints {"type":"ready", url, key, …};
 // on the stdin line "stats" prints {"type":"stats", rss, …}; exits when stdin closes.
 import pino from 'pino';
 import { loadConfig } from '../src/config.js';

@@ -1,7 +1,7 @@
 // Keys and codes: generated from the CSPRNG, shown once, stored only as a SHA-256 hash. They carry ≥ 256 bits of
 // entropy, so a fast hash is safe (no brute force is possible) and keeps the per-request lookup cheap. Passwords,
 // which people choose, use scrypt instead (passwords.ts).
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
@@ -26,7 +26,7 @@ export const newRedemptionCode = (): string => randomString(32);
 export const newLinkCode = (): string => randomString(12);
 
 export function hashSecret(secret: string): string {
-  return createHash('sha256').update(secret, 'utf8').digest('hex');
+  return hash('sha256', secret, 'hex'); // one-shot: no Hash object per call (this runs on every relay request)
 }
 
 /** What we show of a key after creation: enough to recognise it, never enough to use it. */

@@ -76,6 +76,7 @@ async function forward(deps: PipelineDeps, call: RelayCall, sink: ResponseSink):
   const maxAttempts = 1 + deps.options.current.retryCount;
   const queue = [...plan];
   const triedKeys = new Set<string>();
+  const debug = deps.log.level === 'debug' || deps.log.level === 'trace'; // spares building log objects that would be dropped
   let last: AttemptError | undefined;
   while (queue.length > 0 && call.attempts < maxAttempts) {
     const choice = queue.shift()!;
@@ -87,13 +88,13 @@ async function forward(deps: PipelineDeps, call: RelayCall, sink: ResponseSink):
     call.generated = '';
     call.pendingTail = undefined;
     triedKeys.add(`${choice.channel.id}:${choice.keyIndex}`);
-    deps.log.debug({ requestId: call.id, channel: choice.channel.id, key: choice.keyIndex, attempt: call.attempts, model: choice.upstreamModel }, 'route');
+    if (debug) deps.log.debug({ requestId: call.id, channel: choice.channel.id, key: choice.keyIndex, attempt: call.attempts, model: choice.upstreamModel }, 'route');
     try {
       await attempt(deps, call, choice, sink);
       return;
     } catch (err) {
       if (!(err instanceof AttemptError)) throw err;
-      deps.log.debug({ requestId: call.id, channel: choice.channel.id, retriable: err.retriable, error: err.message }, 'attempt failed');
+      if (debug) deps.log.debug({ requestId: call.id, channel: choice.channel.id, retriable: err.retriable, error: err.message }, 'attempt failed');
       if (err.disableReason) {
         if (deps.options.current.autoDisableChannels) {
           await deps.disableChannel(choice, err.disableReason).catch((e) => deps.log.error({ err: e }, 'could not disable channel'));
