@@ -24,7 +24,7 @@ export interface RunResult {
 const PATH = '/v1/chat/completions';
 const NS_PER_MS = 1_000_000;
 
-export async function runClosedLoop(target: Target, body: string, opts: { count: number; concurrency: number; stream: boolean }): Promise<RunResult> {
+export async function runClosedLoop(target: Target, body: (n: number) => string, opts: { count: number; concurrency: number; stream: boolean }): Promise<RunResult> {
   const result: RunResult = { count: opts.count, errors: 0, firstError: undefined, elapsedMs: 0, latencies: [], ttfb: [] };
   const fail = (why: string) => {
     result.errors++;
@@ -34,10 +34,10 @@ export async function runClosedLoop(target: Target, body: string, opts: { count:
 
   const client = async () => {
     while (issued < opts.count) {
-      issued++;
+      const n = issued++;
       const started = process.hrtime.bigint();
       try {
-        const res = await target.pool.request({ method: 'POST', path: PATH, headers: target.headers, body });
+        const res = await target.pool.request({ method: 'POST', path: PATH, headers: target.headers, body: body(n) });
         if (opts.stream) {
           let first: bigint | undefined;
           let tail = '';

@@ -15,7 +15,8 @@ export interface Plan {
   cellWarmup: number;
   /** Measured requests per (scenario, target, concurrency), split over the rounds. */
   measured(concurrency: number): number;
-  body(stream: boolean): string;
+  /** The request body for the n-th request of a run. */
+  body(stream: boolean, n: number): string;
 }
 
 export interface Measurements {
@@ -37,7 +38,7 @@ export async function measure(
 ): Promise<Measurements> {
   const out: Measurements = { plain: [], stream: [], relay: { sent: 0, streamSent: 0, ok: 0 }, warmedAtMicros: 0 };
   const run = async (name: TargetName, stream: boolean, count: number, concurrency: number): Promise<RunResult> => {
-    const r = await runClosedLoop(targets[name], plan.body(stream), { count, concurrency, stream });
+    const r = await runClosedLoop(targets[name], (n) => plan.body(stream, n), { count, concurrency, stream });
     if (name === 'relay') {
       out.relay.sent += r.count;
       if (stream) out.relay.streamSent += r.count;

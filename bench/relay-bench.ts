@@ -32,18 +32,21 @@ const USER =
   'I am flying from Lisbon to Tokyo in late October with a layover in Dubai. Which documents do I need for the layover, ' +
   'and is four hours enough time to change terminals there?';
 
+let questions = 0;
 const plan: Plan = {
   levels: [1, 16, 64],
   rounds: 3,
   globalWarmup: Math.round(1000 * scale),
   cellWarmup: Math.round(100 * scale),
   measured: (concurrency) => Math.round((concurrency === 1 ? 600 : 2400) * scale),
+  // Every request asks a different question (a fixed system prompt, as real traffic has): nothing the relay caches by
+  // content (token counts) can make the bench faster than real traffic would be.
   body: (stream) =>
     JSON.stringify({
       model: 'gpt-4o-mini',
       messages: [
         { role: 'system', content: SYSTEM },
-        { role: 'user', content: USER },
+        { role: 'user', content: `${USER} (Question ${++questions}.)` },
       ],
       max_tokens: 100,
       // Streams ask for usage on every target, so the upstream does the same work whoever calls it (the relay asks anyway).

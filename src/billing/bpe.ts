@@ -23,6 +23,10 @@ export interface BpeCounter {
 // well inside 2^53. A piece longer than that (8 MB) is counted as one token per byte (an upper bound, see below).
 const POSITION_SPAN = 2 ** 23;
 const PIECE_CACHE_LIMIT = 50_000;
+// Whole texts repeat too: a system prompt on every call, and a chat's earlier turns re-sent with each new one. Texts of
+// TEXT_CACHE_MIN_CHARS or more are remembered, up to TEXT_CACHE_CHARS characters in all (then the cache starts over).
+const TEXT_CACHE_MIN_CHARS = 64;
+const TEXT_CACHE_CHARS = 1_000_000;
 const NON_ASCII = /[^\x00-\x7f]/;
 
 /**
@@ -166,7 +170,28 @@ export function createBpeCounter(table: RankTable): BpeCounter {
     return parts;
   }
 
+  const textCache = new Map<string, number>();
+  let textCacheChars = 0;
+
   function count(text: string): number {
+    const cacheable = text.length >= TEXT_CACHE_MIN_CHARS && text.length <= TEXT_CACHE_CHARS / 10;
+    if (cacheable) {
+      const known = textCache.get(text);
+      if (known !== undefined) return known;
+    }
+    const total = countPieces(text);
+    if (cacheable) {
+      if (textCacheChars + text.length > TEXT_CACHE_CHARS) {
+        textCache.clear();
+        textCacheChars = 0;
+      }
+      textCache.set(text, total);
+      textCacheChars += text.length;
+    }
+    return total;
+  }
+
+  function countPieces(text: string): number {
     let total = 0;
     splitter.lastIndex = 0;
     for (let match = splitter.exec(text); match !== null; match = splitter.exec(text)) {
