@@ -72,10 +72,18 @@ export interface PriceRatios {
  * quota = group × model × (prompt + completion × completionRatio + cacheRead × cacheReadRatio + cacheWrite × cacheWriteRatio)
  * or, for per-request models, group × USD price × 500,000; rounded up; at least 1 for a billable call.
  */
+const SCALE_CUBED = RATIO_SCALE * RATIO_SCALE * RATIO_SCALE;
+const MAX_QUOTA = BigInt(Number.MAX_SAFE_INTEGER);
+
+function checkCount(name: string, n: number): void {
+  if (!Number.isSafeInteger(n) || n < 0) throw new DecimalError(`token count ${name}=${n} is not a non-negative integer`);
+}
+
 export function computeQuota(ratios: PriceRatios, tokens: TokenCounts): number {
-  for (const [name, n] of Object.entries(tokens)) {
-    if (!Number.isSafeInteger(n) || n < 0) throw new DecimalError(`token count ${name}=${n} is not a non-negative integer`);
-  }
+  checkCount('prompt', tokens.prompt);
+  checkCount('completion', tokens.completion);
+  checkCount('cacheRead', tokens.cacheRead);
+  checkCount('cacheWrite', tokens.cacheWrite);
   let scaledTotal: bigint; // scaled by RATIO_SCALE^3
   if (ratios.perRequestUsd !== undefined) {
     scaledTotal = ratios.group * ratios.perRequestUsd * BigInt(QUOTA_PER_USD) * RATIO_SCALE;
@@ -87,10 +95,10 @@ export function computeQuota(ratios: PriceRatios, tokens: TokenCounts): number {
       BigInt(tokens.cacheWrite) * ratios.cacheWrite;
     scaledTotal = ratios.group * ratios.model * weighted;
   }
-  const quota = ceilDiv(scaledTotal, RATIO_SCALE * RATIO_SCALE * RATIO_SCALE);
+  const quota = ceilDiv(scaledTotal, SCALE_CUBED);
   const billable = scaledTotal > 0n;
   const result = billable && quota < 1n ? 1n : quota;
-  if (result > BigInt(Number.MAX_SAFE_INTEGER)) throw new DecimalError('quota overflow');
+  if (result > MAX_QUOTA) throw new DecimalError('quota overflow');
   return Number(result);
 }
 

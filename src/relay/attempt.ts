@@ -20,7 +20,7 @@ import type { RelayCall } from './call.js';
 import type { RouteChoice } from './channels.js';
 import type { ResponseSink } from './sink.js';
 import type { ContentFilter } from './content-filter.js';
-import { DEFAULT_TOTAL_TIMEOUT_MS, classify, readBytes, readText, UpstreamUnreachable, type Forwarder, type UpstreamResponse } from './forward.js';
+import { DEFAULT_TOTAL_TIMEOUT_MS, classify, declaredLength, readBytes, readText, UpstreamUnreachable, type Forwarder, type UpstreamResponse } from './forward.js';
 import { SseReader, encodeSse } from './sse.js';
 import type { StreamEncoder } from './inbound/types.js';
 import { EXTRA_PATHS, extraUsage, isOpenAIOnly } from './extra-endpoints.js';
@@ -218,7 +218,7 @@ async function deliverWhole(
   sink: ResponseSink,
 ): Promise<void> {
   if (isOpenAIOnly(call.kind)) return deliverExtra(call, res);
-  const text = await readText(res.body, MAX_RESPONSE_BYTES);
+  const text = await readText(res.body, MAX_RESPONSE_BYTES, declaredLength(res.headers));
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -258,7 +258,7 @@ async function deliverWhole(
 
 /** Images, speech, transcriptions, moderations, rerank: the upstream's bytes and content type, as they came. */
 async function deliverExtra(call: RelayCall, res: UpstreamResponse): Promise<void> {
-  const bytes = await readBytes(res.body, MAX_RESPONSE_BYTES);
+  const bytes = await readBytes(res.body, MAX_RESPONSE_BYTES, declaredLength(res.headers));
   const contentType = String(res.headers['content-type'] ?? 'application/json');
   let json: Record<string, unknown> | undefined;
   if (contentType.includes('json')) {

@@ -79,8 +79,12 @@ export function classify(err: unknown, signal?: AbortSignal): UpstreamUnreachabl
   return new UpstreamUnreachable('network', `upstream request failed: ${e.message ?? String(err)}`);
 }
 
-/** Reads at most `limit` bytes of a body (we never buffer unbounded upstream output). */
-export async function readBytes(body: UpstreamResponse['body'], limit = 1024 * 1024): Promise<Buffer> {
+/**
+ * Reads at most `limit` bytes of a body (we never buffer unbounded upstream output). A body that announces its length
+ * within the limit is read in one go by undici (the usual JSON answer); otherwise chunk by chunk, counting.
+ */
+export async function readBytes(body: UpstreamResponse['body'], limit = 1024 * 1024, contentLength?: number): Promise<Buffer> {
+  if (contentLength !== undefined && contentLength <= limit) return Buffer.from(await body.arrayBuffer());
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {
@@ -95,6 +99,14 @@ export async function readBytes(body: UpstreamResponse['body'], limit = 1024 * 1
   return Buffer.concat(chunks);
 }
 
-export async function readText(body: UpstreamResponse['body'], limit = 1024 * 1024): Promise<string> {
+export async function readText(body: UpstreamResponse['body'], limit = 1024 * 1024, contentLength?: number): Promise<string> {
+  if (contentLength !== undefined && contentLength <= limit) return body.text();
   return (await readBytes(body, limit)).toString('utf8');
+}
+
+/** The Content-Length an upstream announced, when it is a plain number. */
+export function declaredLength(headers: UpstreamResponse['headers']): number | undefined {
+  const value = headers['content-length'];
+  if (typeof value !== 'string' || !/^\d{1,15}$/.test(value)) return undefined;
+  return Number(value);
 }

@@ -18,7 +18,7 @@ import { Forwarder } from './forward.js';
 import { inlineImages } from './inline-images.js';
 import { needsRetest, testChannel } from './channel-test.js';
 import type { AddressPolicy } from '../net/safe-fetch.js';
-import { admit } from './admit.js';
+import { admit, type AdmitDeps } from './admit.js';
 import { runCall, type CallOutcome, type PipelineDeps } from './pipeline.js';
 import { newCall, type CallKind, type ClientFormat, type Payer, type RelayCall } from './call.js';
 import type { ResponseSink } from './sink.js';
@@ -67,6 +67,7 @@ export class RelayService {
   readonly forwarder: Forwarder;
   readonly events = new EventEmitter<RelayEvents>();
   readonly #deps: PipelineDeps;
+  readonly #admitDeps: AdmitDeps;
   #timers: NodeJS.Timeout[] = [];
   #closed = false;
 
@@ -93,6 +94,7 @@ export class RelayService {
       log: ctx.log,
       disableChannel: (choice, reason) => this.disableChannel(choice, reason),
     };
+    this.#admitDeps = { ...this.#deps, groups: this.groups, pricing: this.pricing, options: ctx.options };
   }
 
   /** Admit (checks + reservation) and run one call. Throws RelayError for refusals before anything was reserved. */
@@ -113,7 +115,7 @@ export class RelayService {
       forwardHeaders: req.forwardHeaders ?? {},
       form: req.form,
     });
-    await admit({ ...this.#deps, groups: this.groups, pricing: this.pricing, options: this.ctx.options }, call);
+    await admit(this.#admitDeps, call);
     return runCall(this.#deps, call, sink);
   }
 
