@@ -60,8 +60,6 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   const relay = opts.relay ?? new RelayService(ctx);
   if (!opts.relay) app.addHook('onClose', () => relay.close());
   await app.register(apiRoutes, { prefix: '/api', ctx, relay });
-  // No access log line per relay call: each call already leaves its usage-log row (request id, latency, status), and
-  // two log lines per call would cost more CPU than the rest of the relay's bookkeeping. Warnings and errors still log.
-  await app.register(relayRoutes, { relay, logLevel: 'warn' });
+  await app.register(relayRoutes, { relay });
   return app;
 }
