@@ -65,21 +65,26 @@ export async function attempt(deps: AttemptDeps, call: RelayCall, choice: RouteC
 
   const left = call.startedAt + deps.maxCallMs - Date.now();
   if (left <= 0) throw new AttemptError(new RelayError('upstream_timeout', 'the call ran out of time before this attempt'), false);
-  // One controller per attempt: aborted by the client going away or by the attempt's time running out. (A plain timer,
-  // cleared when the attempt ends, is far cheaper than AbortSignal.timeout + AbortSignal.any on every request.)
-  const controller = new AbortController();
-  const timer = setTimeout(
-    () => controller.abort(new DOMException('upstream timed out', 'TimeoutError')),
-    Math.min(choice.channel.config.totalTimeoutMs ?? DEFAULT_TOTAL_TIMEOUT_MS, left),
-  );
-  const onClientGone = () => controller.abort(sink.signal.reason);
-  sink.signal.addEventListener('abort', onClientGone, { once: true });
+  // The attempt's time limit without an AbortController of its own (the client's signal is the only one undici gets):
+  // before the response head, undici's headers timeout is cut to the time left; after it, a timer destroys the body.
+  const budgetMs = Math.min(choice.channel.config.totalTimeoutMs ?? DEFAULT_TOTAL_TIMEOUT_MS, left);
+  const clock: AttemptClock = { budgetMs, body: undefined, timedOut: false };
+  const timer = setTimeout(() => {
+    clock.timedOut = true;
+    clock.body?.destroy(new UpstreamUnreachable('timeout', `upstream timed out (the attempt's ${budgetMs} ms ran out)`));
+  }, budgetMs);
   try {
-    await send(deps, adapter, call, choice, upstream, native, controller.signal, sink);
+    await send(deps, adapter, call, choice, upstream, native, clock, sink);
   } finally {
     clearTimeout(timer);
-    sink.signal.removeEventListener('abort', onClientGone);
   }
+}
+
+/** One attempt's time limit, and the body its timer cuts off when it runs out. */
+interface AttemptClock {
+  budgetMs: number;
+  body: UpstreamResponse['body'] | undefined;
+  timedOut: boolean;
 }
 
 async function send(
@@ -89,15 +94,20 @@ async function send(
   choice: RouteChoice,
   upstream: UpstreamRequest,
   native: boolean,
-  signal: AbortSignal,
+  clock: AttemptClock,
   sink: ResponseSink,
 ): Promise<void> {
   let res: UpstreamResponse;
   try {
-    res = await deps.forwarder.send(upstream, choice.channel.config, signal);
+    res = await deps.forwarder.send(upstream, choice.channel.config, sink.signal, clock.budgetMs);
   } catch (err) {
-    throw unreachable(classify(err, signal), sink);
+    throw unreachable(classify(err, sink.signal), sink);
   }
+  if (clock.timedOut) {
+    res.body.destroy();
+    throw unreachable(new UpstreamUnreachable('timeout', `upstream timed out (the attempt's ${clock.budgetMs} ms ran out)`), sink);
+  }
+  clock.body = res.body;
 
   if (res.status >= 300) {
     const info = adapter.parseError(res.status, await readText(res.body, 256 * 1024).catch(() => ''));

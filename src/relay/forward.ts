@@ -40,7 +40,8 @@ export class Forwarder {
     });
   }
 
-  async send(req: UpstreamRequest, config: ChannelConfig, signal: AbortSignal): Promise<UpstreamResponse> {
+  /** `maxHeadersMs`: the response head must come within this too (the attempt's time left), whatever the channel says. */
+  async send(req: UpstreamRequest, config: ChannelConfig, signal: AbortSignal, maxHeadersMs = Infinity): Promise<UpstreamResponse> {
     try {
       const res = await request(req.url, {
         dispatcher: this.agent,
@@ -48,7 +49,7 @@ export class Forwarder {
         headers: req.headers,
         body: req.form ?? req.body,
         signal,
-        headersTimeout: config.firstByteTimeoutMs ?? DEFAULT_FIRST_BYTE_TIMEOUT_MS,
+        headersTimeout: Math.min(config.firstByteTimeoutMs ?? DEFAULT_FIRST_BYTE_TIMEOUT_MS, maxHeadersMs),
         bodyTimeout: IDLE_BODY_TIMEOUT_MS,
       });
       return { status: res.statusCode, headers: res.headers, body: res.body };

@@ -195,4 +195,37 @@ describe('routing and failover', () => {
     expect(before.quota - after.quota).toBe(Number(entry.quota));
     expect(Number(entry.quota)).toBe(entry.promptTokens + entry.completionTokens); // ratio 1, completion ratio 1
   });
+
+  it("a channel's total time limit ends a stream that stalls after its first bytes, billed for what streamed", async () => {
+    await addChannel(t, { name: 'slow', baseUrl: a.url, keys: ['sk-a'], priority: 10, config: { totalTimeoutMs: 1500 } });
+    await addChannel(t, { name: 'second', baseUrl: b.url, keys: ['sk-b'] });
+    // The whole answer would take 10 s; the channel allows 1.5 s.
+    a.setScript(() => ({ kind: 'stream', chunks: Array.from({ length: 40 }, (_, i) => `w${i} `), chunkDelayMs: 250, usage: null }));
+    const before = await balances(t, account);
+    const started = Date.now();
+    const res = await chat({ stream: true });
+    const text = await res.text();
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(text).toContain('"content":"w0 "');
+    expect(text).not.toContain('w39');
+    expect(text).toMatch(/timed out/);
+    expect(b.requests).toHaveLength(0); // bytes had reached the client: no retry
+    await eventually(() => expect(a.openStreams()).toBe(0), 3000);
+    const after = await balances(t, account);
+    const entry = after.logs.at(-1)!;
+    expect(entry).toMatchObject({ status: 'error', type: 'consume' });
+    expect(entry.completionTokens).toBeGreaterThan(0);
+    expect(before.quota - after.quota).toBe(Number(entry.quota));
+  });
+
+  it("a channel's total time limit also bounds the wait for the response head, and the next channel answers", async () => {
+    await addChannel(t, { name: 'silent', baseUrl: a.url, keys: ['sk-a'], priority: 10, config: { totalTimeoutMs: 500 } });
+    await addChannel(t, { name: 'second', baseUrl: b.url, keys: ['sk-b'] });
+    a.setScript(() => ({ kind: 'hang' }));
+    const started = Date.now();
+    const res = await chat();
+    expect(res.status).toBe(200);
+    expect(Date.now() - started).toBeLessThan(4000);
+    expect(b.requests).toHaveLength(1);
+  });
 });
