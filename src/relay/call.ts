@@ -68,8 +68,13 @@ export interface RelayCall {
   usage?: Usage;
 }
 
+/** Completes `init` (a fresh object the caller hands over) into the call's state, without copying it. */
 export function newCall(init: Omit<RelayCall, 'attempts' | 'committed' | 'generated' | 'units'>): RelayCall {
   const n = init.body.n;
-  const units = init.kind === 'images' && typeof n === 'number' && Number.isSafeInteger(n) && n > 0 ? n : 1;
-  return { ...init, attempts: 0, committed: false, generated: '', units };
+  const call = init as RelayCall;
+  call.attempts = 0;
+  call.committed = false;
+  call.generated = '';
+  call.units = init.kind === 'images' && typeof n === 'number' && Number.isSafeInteger(n) && n > 0 ? n : 1;
+  return call;
 }

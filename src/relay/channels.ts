@@ -82,14 +82,17 @@ export class ChannelRouter {
    * level (weight 0 channels only when nothing else is left), skipping disabled channels and channels without a usable key.
    */
   plan(group: string, model: string): RouteChoice[] {
-    const enabled = this.serving(group, model).filter((c) => c.status === 'enabled' && usableKeys(c).length > 0);
-    const byPriority = new Map<number, ChannelRecord[]>();
-    for (const c of enabled) byPriority.set(c.priority, [...(byPriority.get(c.priority) ?? []), c]);
-    const levels = [...byPriority.keys()].sort((a, b) => b - a);
+    const serving = this.serving(group, model); // sorted by priority, highest first
     const plan: RouteChoice[] = [];
-    for (const level of levels) {
-      for (const channel of weightedOrder(byPriority.get(level)!, this.random)) {
-        const keys = usableKeys(channel);
+    for (let i = 0; i < serving.length; ) {
+      const priority = serving[i]!.priority;
+      const level: ChannelRecord[] = [];
+      for (; i < serving.length && serving[i]!.priority === priority; i++) {
+        const c = serving[i]!;
+        if (c.status === 'enabled' && keysOf(c).length > 0) level.push(c);
+      }
+      for (const channel of level.length === 1 ? level : weightedOrder(level, this.random)) {
+        const keys = keysOf(channel);
         const keyIndex = keys[Math.floor(this.random() * keys.length)]!;
         plan.push({
           channel,
@@ -101,6 +104,14 @@ export class ChannelRouter {
     }
     return plan;
   }
+}
+
+/** usableKeys, once per loaded record (a record never changes: a reload replaces it). */
+const usableKeysOf = new WeakMap<ChannelRecord, number[]>();
+function keysOf(channel: ChannelRecord): number[] {
+  let keys = usableKeysOf.get(channel);
+  if (!keys) usableKeysOf.set(channel, (keys = usableKeys(channel)));
+  return keys;
 }
 
 /** Indexes of keys not disabled; key-less channels (local Ollama/vLLM) have the single pseudo-key -1. */

@@ -74,8 +74,8 @@ async function forward(deps: PipelineDeps, call: RelayCall, sink: ResponseSink):
     throw new RelayError('no_channel', `no channel is available for model ${call.model} in group ${call.payer.group}${reasons ? ` — ${reasons}` : ''}`);
   }
   const maxAttempts = 1 + deps.options.current.retryCount;
-  const queue = [...plan];
-  const triedKeys = new Set<string>();
+  const queue = plan; // a fresh array per call: ours to consume
+  const tried: RouteChoice[] = [];
   const debug = deps.log.level === 'debug' || deps.log.level === 'trace'; // spares building log objects that would be dropped
   let last: AttemptError | undefined;
   while (queue.length > 0 && call.attempts < maxAttempts) {
@@ -87,7 +87,7 @@ async function forward(deps: PipelineDeps, call: RelayCall, sink: ResponseSink):
     call.usage = undefined;
     call.generated = '';
     call.pendingTail = undefined;
-    triedKeys.add(`${choice.channel.id}:${choice.keyIndex}`);
+    tried.push(choice);
     if (debug) deps.log.debug({ requestId: call.id, channel: choice.channel.id, key: choice.keyIndex, attempt: call.attempts, model: choice.upstreamModel }, 'route');
     try {
       await attempt(deps, call, choice, sink);
@@ -100,7 +100,7 @@ async function forward(deps: PipelineDeps, call: RelayCall, sink: ResponseSink):
           await deps.disableChannel(choice, err.disableReason).catch((e) => deps.log.error({ err: e }, 'could not disable channel'));
         }
         // A bad key says nothing about the channel's other keys: try one of them next.
-        const other = usableKeys(choice.channel).find((k) => !triedKeys.has(`${choice.channel.id}:${k}`));
+        const other = usableKeys(choice.channel).find((k) => !tried.some((c) => c.channel.id === choice.channel.id && c.keyIndex === k));
         if (other !== undefined && other >= 0) queue.unshift({ ...choice, keyIndex: other, key: choice.channel.keys[other]! });
       }
       if (!err.retriable || call.committed) throw err;

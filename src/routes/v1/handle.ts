@@ -23,7 +23,7 @@ export async function relayCall(
   reply.hijack(); // from here on we own the socket; the sink writes to it
   const sink = new HttpSink(reply.raw, format, id);
   try {
-    await relay.execute({ ...req, id }, sink);
+    await relay.execute(Object.assign(req, { id }), sink); // req is the route's own fresh object
   } catch (err) {
     // Refused at admission (nothing reserved, nothing sent yet).
     const relayErr = err instanceof RelayError ? err : new RelayError('internal_error', `internal error (request id ${id})`);
