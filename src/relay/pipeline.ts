@@ -57,11 +57,8 @@ export async function runCall(deps: PipelineDeps, call: RelayCall, sink: Respons
     if (!sink.signal.aborted) sink.fail(error, (e) => (told ? '' : inStreamError(e, call.format)));
   } else if (call.pendingBody !== undefined) sink.json(200, call.pendingBody.body, call.pendingBody.contentType);
   else {
-    if (call.pendingTail) {
-      if (!sink.started) sink.start();
-      await sink.write(call.pendingTail).catch(() => {}); // a client gone by now changes nothing: it is billed
-    }
-    sink.end();
+    if (call.pendingTail && !sink.started) sink.start();
+    sink.end(call.pendingTail); // a client gone by now changes nothing: it is billed
   }
   return error ? { status: 'error', error, charged, usage } : { status: 'ok', charged, usage };
 }

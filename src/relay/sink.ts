@@ -12,11 +12,12 @@ export interface ResponseSink {
   readonly started: boolean;
   /** A whole (non-stream) answer. */
   json(status: number, body: string | Buffer, contentType?: string): void;
-  /** Begins a stream (status and headers): from here on nothing is retried. */
+  /** Begins a stream (status and headers, sent with the first write): from here on nothing is retried. */
   start(): void;
   /** Writes stream text; resolves when the client has taken it (backpressure). */
   write(text: string): Promise<void>;
-  end(): void;
+  /** Ends the stream, with its last text if given (sent together with the end, in one write). */
+  end(text?: string): void;
   /** Fails the call: an error body before the stream started, an in-stream error event after. */
   fail(err: RelayError, inStream: (err: RelayError) => string): void;
 }
@@ -54,8 +55,9 @@ export class HttpSink implements ResponseSink {
   start(): void {
     if (this.#started) return;
     this.#started = true;
+    // Not flushed on their own: start() is always followed at once by the first write, which carries them (one packet,
+    // one syscall, and no earlier byte for the client to see).
     this.res.writeHead(200, { ...SSE_HEADERS, 'x-request-id': this.requestId });
-    this.res.flushHeaders();
   }
 
   async write(text: string): Promise<void> {
@@ -65,9 +67,11 @@ export class HttpSink implements ResponseSink {
     }
   }
 
-  end(): void {
+  end(text?: string): void {
     this.#ended = true;
-    if (!this.res.writableEnded) this.res.end();
+    if (this.res.writableEnded || this.res.destroyed) return;
+    if (text) this.res.end(text);
+    else this.res.end();
   }
 
   fail(err: RelayError, inStream: (err: RelayError) => string): void {
@@ -116,7 +120,12 @@ export class CollectingSink implements ResponseSink {
     this.stream += text;
     this.onText?.(text);
   }
-  end(): void {}
+  end(text?: string): void {
+    if (text) {
+      this.stream += text;
+      this.onText?.(text);
+    }
+  }
   fail(err: RelayError): void {
     this.error = err;
   }
