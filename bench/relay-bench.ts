@@ -1,11 +1,14 @@
 // `npm run bench`: the relay's cost, measured against a direct call and a bare pass-through proxy in the same run.
 //
-// Three child processes (fake upstream, bare proxy, relay on a temp SQLite file); the load generator runs here.
-// Non-stream and stream chat completions at 1, 16 and 64 closed-loop clients (see measure.ts for the plan). Prints
-// tables, ratios, PASS/FAIL against the targets, the relay's RSS, and a check that every relay request was settled and
-// logged exactly once. Writes nothing into the repository. Exit code 0 even when a target fails: it is a measurement.
+// Three child processes (fake upstream, bare proxy, relay on a temp SQLite file); the load generator runs here. The
+// relay runs compiled (npm run bench builds dist/ first) with the node flags of npm start, started by the same
+// startRelayStation() as production. Non-stream and stream chat completions at 1, 16 and 64 closed-loop clients (see
+// measure.ts for the plan). Prints tables, ratios, PASS/FAIL against the targets, the relay's RSS, and a check that
+// every relay request was settled and logged exactly once. Writes nothing into the repository but dist/. Exit code 0
+// even when a target fails: it is a measurement. The machine's noise moves single runs by several points: read the
+// median of a few.
 //
-//   npm run bench                  full run (~1 min on 2 cores)
+//   npm run bench                  full run (~30 s on 2 cores)
 //   npm run bench -- --quick       a quarter of the requests
 //   npm run bench -- --profile     also CPU-profile the relay child and print where it spends its time
 //   npm run bench -- --no-billing  the relay with its ledger stubbed out (no reservation, no settle, no usage log), to
