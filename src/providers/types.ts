@@ -205,7 +205,8 @@ export class UpstreamStreamError extends Error {
 
 /** Counts what a native pass-through stream carried, without changing a byte of it. */
 export interface NativeStreamMeter {
-  push(event: SseEvent): void;
+  /** Meters one event; returns the text it generated ('' if none), so nobody re-reads the growing whole. */
+  push(event: SseEvent): string;
   /** Usage as reported by the upstream so far (undefined if it reported none). */
   usage(): Usage | undefined;
   /** Generated text so far, for local token counting when the upstream reports no usage. */

@@ -402,7 +402,6 @@ export class StreamFailed extends Error {
 function nativeMode(adapter: ProviderAdapter, call: RelayCall): StreamMode {
   const meter = adapter.native.createStreamMeter();
   const openai = adapter.nativeFormat === 'openai';
-  let seen = 0;
   let ended = false;
   return {
     onEvent(ev) {
@@ -413,10 +412,7 @@ function nativeMode(adapter: ProviderAdapter, call: RelayCall): StreamMode {
       if (isNativeError(adapter.nativeFormat, ev)) {
         return { out: encodeSse(ev), delta: '', ended: false, upstreamError: adapter.parseError(200, ev.data) };
       }
-      meter.push(ev);
-      const text = meter.text();
-      const delta = text.slice(seen);
-      seen = text.length;
+      const delta = meter.push(ev);
       const terminal = adapter.nativeFormat === 'anthropic' && isNativeEnd('anthropic', ev);
       if (!openai) ended ||= isNativeEnd(adapter.nativeFormat, ev);
       const usageOnly = openai && !call.clientWantsUsage && ev.data.includes('"choices":[]') && ev.data.includes('"usage"');

@@ -283,8 +283,9 @@ describe('OpenAI native pass-through', () => {
 
   it('meters a chat stream', () => {
     const meter = openaiAdapter.native.createStreamMeter();
-    for (const e of sseEvents(fixture('openai', 'chat-stream.txt'))) meter.push(e);
+    const deltas = sseEvents(fixture('openai', 'chat-stream.txt')).map((e) => meter.push(e));
     expect(meter.text()).toBe('Hello!');
+    expect(deltas.join('')).toBe('Hello!'); // each event's own text, so the relay never re-reads the growing whole
     expect(meter.usage()).toEqual({ promptTokens: 136, completionTokens: 2, cacheReadTokens: 1920, cacheWriteTokens: 0 });
   });
 

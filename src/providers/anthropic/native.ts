@@ -32,15 +32,18 @@ export class AnthropicNativeMeter implements NativeStreamMeter {
   private readonly tracker = new AnthropicUsageTracker();
   private generated = '';
 
-  push(event: SseEvent): void {
+  push(event: SseEvent): string {
     const data = parseData(event);
-    if (!data) return;
+    if (!data) return '';
     if (data.type === 'message_start' && isRecord(data.message)) this.tracker.apply(data.message.usage);
     else if (data.type === 'message_delta') this.tracker.apply(data.usage);
     else if (data.type === 'content_block_delta' && isRecord(data.delta)) {
       const delta = data.delta;
-      this.generated += stringOr(delta.text, '') + stringOr(delta.thinking, '') + stringOr(delta.partial_json, '');
+      const text = stringOr(delta.text, '') + stringOr(delta.thinking, '') + stringOr(delta.partial_json, '');
+      this.generated += text;
+      return text;
     }
+    return '';
   }
 
   usage(): Usage | undefined {

@@ -129,16 +129,18 @@ export class GeminiStreamMeter implements NativeStreamMeter {
   #text = '';
   #usage: OpenAIUsage | undefined;
 
-  push(event: SseEvent): void {
+  push(event: SseEvent): string {
     let response: GeminiResponse | undefined;
     try {
       response = parseEvent(event);
     } catch {
-      return; // an error event is forwarded to the client as is; nothing to count
+      return ''; // an error event is forwarded to the client as is; nothing to count
     }
-    if (!response) return;
-    this.#text += geminiResponseText(response);
+    if (!response) return '';
+    const delta = geminiResponseText(response);
+    this.#text += delta;
     this.#usage = openaiUsageFromGemini(response.usageMetadata) ?? this.#usage;
+    return delta;
   }
 
   usage(): Usage | undefined {

@@ -83,16 +83,18 @@ export class OpenAIStreamMeter implements NativeStreamMeter {
   #text = '';
   #usage: OpenAIUsage | undefined;
 
-  push(event: SseEvent): void {
+  push(event: SseEvent): string {
     let chunk: Record<string, unknown> | undefined;
     try {
       chunk = parseChunk(event);
     } catch {
-      return; // the bytes go to the client as they are; the meter only counts
+      return ''; // the bytes go to the client as they are; the meter only counts
     }
-    if (!chunk) return;
-    this.#text += choicesText(chunk);
+    if (!chunk) return '';
+    const delta = choicesText(chunk);
+    this.#text += delta;
     this.#usage = usageFieldOf(chunk) ?? this.#usage;
+    return delta;
   }
 
   usage(): Usage | undefined {
