@@ -5,6 +5,7 @@
 import { createServer, type IncomingMessage as HttpRequest, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { Waiters } from './waiters.js';
 
 export interface RecordedCall {
   method: string;
@@ -80,7 +81,7 @@ export class FakeDiscord {
   #nextId = BASE_SNOWFLAKE;
   #failGatewayDiscovery: number;
   #heartbeatIntervalMs: number;
-  #waiters: Array<() => void> = [];
+  readonly #waiting = new Waiters('fake Discord');
   #dmChannels = new Map<string, string>();
 
   constructor(options: FakeDiscordOptions) {
@@ -132,27 +133,8 @@ export class FakeDiscord {
   /* ------------------------------------------------------------------ waiting */
 
   /** Resolve when `check` returns a value (re-checked after every REST call and gateway event), or fail after `timeoutMs`. */
-  async waitFor<T>(check: () => T | undefined | false, timeoutMs = 5_000, what = 'condition'): Promise<T> {
-    const first = check();
-    if (first) return first;
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#waiters = this.#waiters.filter((w) => w !== waiter);
-        reject(new Error(`fake Discord: timed out waiting for ${what}`));
-      }, timeoutMs);
-      const waiter = (): void => {
-        const value = check();
-        if (!value) return;
-        clearTimeout(timer);
-        this.#waiters = this.#waiters.filter((w) => w !== waiter);
-        resolve(value);
-      };
-      this.#waiters.push(waiter);
-    });
-  }
-
-  #notify(): void {
-    for (const waiter of [...this.#waiters]) waiter();
+  waitFor<T>(check: () => T | undefined | false, timeoutMs = 5_000, what = 'condition'): Promise<T> {
+    return this.#waiting.waitFor(check, timeoutMs, what);
   }
 
   /** Wait until a bot session has identified and received READY. */
@@ -311,7 +293,7 @@ export class FakeDiscord {
         application: { id: this.applicationId, flags: 0 },
       });
       this.#readySockets.add(ws);
-      this.#notify();
+      this.#waiting.notify();
     }
   }
 
@@ -350,7 +332,7 @@ export class FakeDiscord {
         res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
       }
     } finally {
-      this.#notify();
+      this.#waiting.notify();
     }
   }
 

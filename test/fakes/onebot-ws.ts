@@ -4,6 +4,7 @@
 import { createServer, type IncomingMessage as HttpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { Waiters } from './waiters.js';
 
 export interface OneBotCall {
   action: string;
@@ -35,7 +36,7 @@ export class FakeOneBot {
   #wss = new WebSocketServer({ noServer: true });
   #sockets = new Set<WebSocket>();
   #nextMessageId = 1000;
-  #waiters: Array<() => void> = [];
+  readonly #waiting = new Waiters('fake OneBot');
 
   constructor(readonly options: FakeOneBotOptions) {
     this.#server.on('upgrade', (req, socket, head) => {
@@ -44,7 +45,7 @@ export class FakeOneBot {
         // The bot may reset the connection as soon as it reads the status line.
         socket.on('error', () => undefined);
         socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
-        this.#notify();
+        this.#waiting.notify();
         return;
       }
       this.#wss.handleUpgrade(req, socket, head, (ws) => this.#accept(ws));
@@ -71,27 +72,8 @@ export class FakeOneBot {
     await new Promise<void>((resolve) => this.#server.close(() => resolve()));
   }
 
-  async waitFor<T>(check: () => T | undefined | false, timeoutMs = 5_000, what = 'condition'): Promise<T> {
-    const first = check();
-    if (first) return first;
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#waiters = this.#waiters.filter((w) => w !== waiter);
-        reject(new Error(`fake OneBot: timed out waiting for ${what}`));
-      }, timeoutMs);
-      const waiter = (): void => {
-        const value = check();
-        if (!value) return;
-        clearTimeout(timer);
-        this.#waiters = this.#waiters.filter((w) => w !== waiter);
-        resolve(value);
-      };
-      this.#waiters.push(waiter);
-    });
-  }
-
-  #notify(): void {
-    for (const waiter of [...this.#waiters]) waiter();
+  waitFor<T>(check: () => T | undefined | false, timeoutMs = 5_000, what = 'condition'): Promise<T> {
+    return this.#waiting.waitFor(check, timeoutMs, what);
   }
 
   /** The bot is connected and has asked who it is (koishi then marks it online). */
@@ -166,9 +148,9 @@ export class FakeOneBot {
           ? { status: 'failed', retcode: 1404, data: null, message: `unsupported action ${action}`, echo: request.echo }
           : { status: 'ok', retcode: 0, data, echo: request.echo };
       ws.send(JSON.stringify(answer));
-      this.#notify();
+      this.#waiting.notify();
     });
-    this.#notify();
+    this.#waiting.notify();
   }
 
   #perform(action: string, params: Record<string, unknown>): unknown {

@@ -6,6 +6,7 @@
 import { createServer, type IncomingMessage as HttpRequest, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { Waiters } from './waiters.js';
 
 export const QQ_MAX_REPLIES_PER_MESSAGE = 5;
 
@@ -57,7 +58,7 @@ export class FakeQq {
   /** msg_id the platform delivered → who may be answered with it, and the msg_seq values already used. */
   #delivered = new Map<string, { scope: 'c2c' | 'group'; target: string; seqs: Set<number> }>();
   #failTokenExchange: number;
-  #waiters: Array<() => void> = [];
+  readonly #waiting = new Waiters('fake QQ');
 
   constructor(readonly options: FakeQqOptions) {
     this.#failTokenExchange = options.failTokenExchange ?? 0;
@@ -101,27 +102,8 @@ export class FakeQq {
 
   /* ------------------------------------------------------------------ waiting */
 
-  async waitFor<T>(check: () => T | undefined | false, timeoutMs = 5_000, what = 'condition'): Promise<T> {
-    const first = check();
-    if (first) return first;
-    return new Promise<T>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#waiters = this.#waiters.filter((w) => w !== waiter);
-        reject(new Error(`fake QQ: timed out waiting for ${what}`));
-      }, timeoutMs);
-      const waiter = (): void => {
-        const value = check();
-        if (!value) return;
-        clearTimeout(timer);
-        this.#waiters = this.#waiters.filter((w) => w !== waiter);
-        resolve(value);
-      };
-      this.#waiters.push(waiter);
-    });
-  }
-
-  #notify(): void {
-    for (const waiter of [...this.#waiters]) waiter();
+  waitFor<T>(check: () => T | undefined | false, timeoutMs = 5_000, what = 'condition'): Promise<T> {
+    return this.#waiting.waitFor(check, timeoutMs, what);
   }
 
   /** READY was delivered and the bot has fetched its own profile (the adapter goes online right after). */
@@ -214,7 +196,7 @@ export class FakeQq {
           }),
         );
         this.#ready.add(ws);
-        this.#notify();
+        this.#waiting.notify();
       }
     });
     ws.send(JSON.stringify({ op: 10, d: { heartbeat_interval: 41_250 } }));
@@ -242,7 +224,7 @@ export class FakeQq {
     this.calls.push(call);
     const [status, answer] = this.#route(call);
     res.writeHead(status, { 'content-type': 'application/json', 'x-tps-trace-id': 'fake-trace' }).end(JSON.stringify(answer));
-    this.#notify();
+    this.#waiting.notify();
   }
 
   #route(call: QqRecordedCall): [number, unknown] {
