@@ -77,28 +77,19 @@ interface PendingSettle {
   reject(error: unknown): void;
 }
 
-/** Last known balances, by user id and by (limited) token id. */
+/** Last known balances by id (one cache for users, one for limited tokens). */
 class BalanceCache {
-  readonly #users = new Map<number, { quota: number; at: number }>();
-  readonly #tokens = new Map<number, { quota: number; at: number }>();
+  readonly #entries = new Map<number, { quota: number; at: number }>();
 
-  user(id: number, now: number): number | undefined {
-    const e = this.#users.get(id);
+  get(id: number, now: number): number | undefined {
+    const e = this.#entries.get(id);
     return e && now - e.at < BALANCE_TTL_MS ? e.quota : undefined;
   }
-  token(id: number, now: number): number | undefined {
-    const e = this.#tokens.get(id);
-    return e && now - e.at < BALANCE_TTL_MS ? e.quota : undefined;
-  }
-  setUser(id: number, quota: number, now: number): void {
-    this.#users.set(id, { quota, at: now });
-  }
-  setToken(id: number, quota: number, now: number): void {
-    this.#tokens.set(id, { quota, at: now });
+  set(id: number, quota: number, now: number): void {
+    this.#entries.set(id, { quota, at: now });
   }
   clear(): void {
-    this.#users.clear();
-    this.#tokens.clear();
+    this.#entries.clear();
   }
 }
 
@@ -126,9 +117,14 @@ export function createSqliteLedger(db: Database.Database, bus?: InvalidationBus)
     refundToken: db.prepare('UPDATE "Token" SET "remainQuota" = "remainQuota" + ? WHERE "id" = ?'),
   };
   const holds = new Holds();
-  const cache = new BalanceCache();
-  bus?.subscribe('users', () => cache.clear());
-  bus?.subscribe('tokens', () => cache.clear());
+  const userBalances = new BalanceCache();
+  const tokenBalances = new BalanceCache();
+  const forgetBalances = () => {
+    userBalances.clear();
+    tokenBalances.clear();
+  };
+  bus?.subscribe('users', forgetBalances);
+  bus?.subscribe('tokens', forgetBalances);
   const insertLog = (log: UsageLogEntry, userId: number, tokenId: number | null, quota: number, content: string, now: string) =>
     s.insertLog.run(
       now, log.requestId, log.type, log.source, userId, tokenId, log.tokenName, log.channelId, log.endpoint, log.model,
@@ -191,8 +187,8 @@ export function createSqliteLedger(db: Database.Database, bus?: InvalidationBus)
   /** After the commit: the balances just written are the freshest there are. */
   const remember = (written: ReturnType<typeof writeBatch>) => {
     const at = Date.now();
-    for (const [id, u] of written.users) cache.setUser(id, u.balance - u.charged, at);
-    for (const [id, t] of written.tokens) if (t.read) cache.setToken(id, t.balance - t.limited, at);
+    for (const [id, u] of written.users) userBalances.set(id, u.balance - u.charged, at);
+    for (const [id, t] of written.tokens) if (t.read) tokenBalances.set(id, t.balance - t.limited, at);
     return written.results;
   };
 
@@ -232,13 +228,13 @@ export function createSqliteLedger(db: Database.Database, bus?: InvalidationBus)
     async reserve(h): Promise<ReserveOutcome> {
       const limited = h.tokenId !== null && h.tokenLimited;
       const now = Date.now();
-      let userBalance = cache.user(h.userId, now);
-      let tokenBalance = limited ? cache.token(h.tokenId!, now) : undefined;
+      let userBalance = userBalances.get(h.userId, now);
+      let tokenBalance = limited ? tokenBalances.get(h.tokenId!, now) : undefined;
       if (userBalance === undefined || (limited && tokenBalance === undefined)) {
         const row = s.balances.get(limited ? h.tokenId : null, h.userId) as { user: number; token: number | null } | undefined;
         userBalance = row?.user ?? 0;
-        cache.setUser(h.userId, userBalance, now);
-        if (limited) cache.setToken(h.tokenId!, (tokenBalance = row?.token ?? 0), now);
+        userBalances.set(h.userId, userBalance, now);
+        if (limited) tokenBalances.set(h.tokenId!, (tokenBalance = row?.token ?? 0), now);
       }
       const token = limited ? tokenBalance! - holds.tokenHeld(h.tokenId!) : Infinity;
       const user = userBalance - holds.userHeld(h.userId);

@@ -20,7 +20,7 @@ import type { RelayCall } from './call.js';
 import type { RouteChoice } from './channels.js';
 import type { ResponseSink } from './sink.js';
 import type { ContentFilter } from './content-filter.js';
-import { DEFAULT_TOTAL_TIMEOUT_MS, classify, declaredLength, readBytes, readText, UpstreamUnreachable, type Forwarder, type UpstreamResponse } from './forward.js';
+import { DEFAULT_TOTAL_TIMEOUT_MS, classify, readBytes, readText, UpstreamUnreachable, type Forwarder, type UpstreamResponse } from './forward.js';
 import { SseReader, encodeSse } from './sse.js';
 import type { StreamEncoder } from './inbound/types.js';
 import { EXTRA_PATHS, extraUsage, isOpenAIOnly } from './extra-endpoints.js';
@@ -71,7 +71,7 @@ export async function attempt(deps: AttemptDeps, call: RelayCall, choice: RouteC
   const clock: AttemptClock = { budgetMs, body: undefined, timedOut: false };
   const timer = setTimeout(() => {
     clock.timedOut = true;
-    clock.body?.destroy(new UpstreamUnreachable('timeout', `upstream timed out (the attempt's ${budgetMs} ms ran out)`));
+    clock.body?.destroy(attemptTimedOut(budgetMs));
   }, budgetMs);
   try {
     await send(deps, adapter, call, choice, upstream, native, clock, sink);
@@ -79,6 +79,8 @@ export async function attempt(deps: AttemptDeps, call: RelayCall, choice: RouteC
     clearTimeout(timer);
   }
 }
+
+const attemptTimedOut = (budgetMs: number) => new UpstreamUnreachable('timeout', `upstream timed out (the attempt's ${budgetMs} ms ran out)`);
 
 /** One attempt's time limit, and the body its timer cuts off when it runs out. */
 interface AttemptClock {
@@ -105,12 +107,12 @@ async function send(
   }
   if (clock.timedOut) {
     res.body.destroy();
-    throw unreachable(new UpstreamUnreachable('timeout', `upstream timed out (the attempt's ${clock.budgetMs} ms ran out)`), sink);
+    throw unreachable(attemptTimedOut(clock.budgetMs), sink);
   }
   clock.body = res.body;
 
   if (res.status >= 300) {
-    const info = adapter.parseError(res.status, await readText(res.body, 256 * 1024).catch(() => ''));
+    const info = adapter.parseError(res.status, await readText(res, 256 * 1024).catch(() => ''));
     throw upstreamFailure(adapter, res.status, info);
   }
 
@@ -228,7 +230,7 @@ async function deliverWhole(
   sink: ResponseSink,
 ): Promise<void> {
   if (isOpenAIOnly(call.kind)) return deliverExtra(call, res);
-  const text = await readText(res.body, MAX_RESPONSE_BYTES, declaredLength(res.headers));
+  const text = await readText(res, MAX_RESPONSE_BYTES);
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -268,7 +270,7 @@ async function deliverWhole(
 
 /** Images, speech, transcriptions, moderations, rerank: the upstream's bytes and content type, as they came. */
 async function deliverExtra(call: RelayCall, res: UpstreamResponse): Promise<void> {
-  const bytes = await readBytes(res.body, MAX_RESPONSE_BYTES, declaredLength(res.headers));
+  const bytes = await readBytes(res, MAX_RESPONSE_BYTES);
   const contentType = String(res.headers['content-type'] ?? 'application/json');
   let json: Record<string, unknown> | undefined;
   if (contentType.includes('json')) {

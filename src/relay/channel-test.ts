@@ -33,7 +33,7 @@ async function testKey(forwarder: Forwarder, channel: ChannelRecord, keyIndex: n
   const req = adapter.buildTestRequest({ baseUrl: channel.baseUrl, key, model: channel.modelMapping[model] ?? model, config: channel.config });
   try {
     const res = await forwarder.send(req, { ...channel.config, firstByteTimeoutMs: TEST_TIMEOUT_MS }, AbortSignal.timeout(TEST_TIMEOUT_MS));
-    const body = await readText(res.body, 256 * 1024);
+    const body = await readText(res, 256 * 1024);
     const ms = Date.now() - started;
     if (res.status < 300) return { keyIndex, ok: true, status: res.status, responseTimeMs: ms, message: 'ok' };
     return { keyIndex, ok: false, status: res.status, responseTimeMs: ms, message: adapter.parseError(res.status, body).message };

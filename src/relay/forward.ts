@@ -81,11 +81,12 @@ export function classify(err: unknown, signal?: AbortSignal): UpstreamUnreachabl
 }
 
 /**
- * Reads at most `limit` bytes of a body (we never buffer unbounded upstream output). A body that announces its length
- * within the limit is read in one go by undici (the usual JSON answer); otherwise chunk by chunk, counting.
+ * Reads at most `limit` bytes of a response's body (we never buffer unbounded upstream output). A body that announces
+ * its length within the limit is read in one go by undici (the usual JSON answer); otherwise chunk by chunk, counting.
  */
-export async function readBytes(body: UpstreamResponse['body'], limit = 1024 * 1024, contentLength?: number): Promise<Buffer> {
-  if (contentLength !== undefined && contentLength <= limit) return Buffer.from(await body.arrayBuffer());
+export async function readBytes(res: UpstreamResponse, limit = 1024 * 1024): Promise<Buffer> {
+  const { body } = res;
+  if (fitsDeclared(res, limit)) return Buffer.from(await body.arrayBuffer());
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of body) {
@@ -100,14 +101,13 @@ export async function readBytes(body: UpstreamResponse['body'], limit = 1024 * 1
   return Buffer.concat(chunks);
 }
 
-export async function readText(body: UpstreamResponse['body'], limit = 1024 * 1024, contentLength?: number): Promise<string> {
-  if (contentLength !== undefined && contentLength <= limit) return body.text();
-  return (await readBytes(body, limit)).toString('utf8');
+export async function readText(res: UpstreamResponse, limit = 1024 * 1024): Promise<string> {
+  if (fitsDeclared(res, limit)) return res.body.text();
+  return (await readBytes(res, limit)).toString('utf8');
 }
 
-/** The Content-Length an upstream announced, when it is a plain number. */
-export function declaredLength(headers: UpstreamResponse['headers']): number | undefined {
-  const value = headers['content-length'];
-  if (typeof value !== 'string' || !/^\d{1,15}$/.test(value)) return undefined;
-  return Number(value);
+/** The upstream announced a plain Content-Length within the limit. */
+function fitsDeclared(res: UpstreamResponse, limit: number): boolean {
+  const value = res.headers['content-length'];
+  return typeof value === 'string' && /^\d{1,15}$/.test(value) && Number(value) <= limit;
 }
