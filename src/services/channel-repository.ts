@@ -211,7 +211,12 @@ async function lockChannel(tx: Tx, id: number): Promise<boolean> {
   return (await tx.$executeRaw`UPDATE "Channel" SET "priority" = "priority" WHERE "id" = ${id}`) === 1;
 }
 
-/** Runs `fn` with the channel locked (404 when it does not exist), then tells every instance to reload. */
+/**
+ * Runs `fn` with the channel locked (404 when it does not exist), then tells every instance to reload. Inside, await
+ * only database calls, never other I/O: on SQLite the write lock is held meanwhile, and the ledger's own connection
+ * would wait for it synchronously, stalling the event loop (Prisma's SQLite transactions otherwise finish within one
+ * event-loop turn).
+ */
 async function changeChannel<T>(ctx: ChannelContext, id: number, fn: (tx: Tx) => Promise<T>): Promise<T> {
   const result = await ctx.db.prisma.$transaction(async (tx) => {
     if (!(await lockChannel(tx, id))) throw channelNotFound(id);
