@@ -12,8 +12,8 @@ import { migrate } from '../db/migrate.js';
 import { bootstrap, type BootstrapResult } from '../bootstrap.js';
 import { createLocalBus } from '../cache/bus.js';
 import { OptionsStore } from '../services/options.js';
-import { runImport, ImportUsageError, type ImportFlags, type Progress } from '../import/index.js';
-import { oneLine } from '../import/source.js';
+import { importFrom, ImportUsageError, type ImportFlags, type Progress } from '../import/index.js';
+import { oneLine, openSource, parseSourceUrl, type SourceDb } from '../import/source.js';
 
 const USAGE = `usage: npm run import -- --from <database URL> [--dry-run] [--logs] [--merge] [--round-prices]
   --from          one-api/new-api database: mysql://user:pass@host:3306/db, user:pass@tcp(host:3306)/db,
@@ -126,10 +126,13 @@ async function openTarget(databaseUrl: string, adminKey: string | undefined, dry
 async function main(): Promise<void> {
   const { from, flags } = parse();
   let config;
+  let source: SourceDb;
   try {
     config = loadConfig();
+    // The source first: a wrong URL must not leave a freshly created target behind.
+    source = await openSource(parseSourceUrl(from));
   } catch (err) {
-    if (err instanceof ConfigError) fail(err.message, 2);
+    if (err instanceof ConfigError || err instanceof ImportUsageError) fail(err.message, 2);
     throw err;
   }
   const targetLabel = config.databaseUrl.startsWith('file:') ? `sqlite ${sqlitePath(config.databaseUrl)}` : 'postgresql';
@@ -137,27 +140,26 @@ async function main(): Promise<void> {
   try {
     target = await openTarget(config.databaseUrl, config.adminKey, flags.dryRun);
   } catch (err) {
+    await source.close();
     fail(`cannot open the target database (${targetLabel}): ${oneLine(err)}`, 2);
   }
   const bus = createLocalBus();
   const options = new OptionsStore(target.db, bus);
-  await options.load();
   const progress = progressPrinter();
   let code = 0;
+  let rootPasswordCarried = false;
+  let rootName = 'root';
   try {
-    const result = await runImport(from, { db: target.db, bus, options }, flags, progress);
+    await options.load();
+    const result = await importFrom(source, { db: target.db, bus, options }, flags, progress);
     progress.end();
     const fresh = target.fresh ? ', which does not exist yet' : '';
     const header = `${flags.dryRun ? 'Dry run (nothing written): ' : ''}${result.sourceLabel} → relay-station (${targetLabel}${fresh})`;
     process.stdout.write(`${result.report.format(header, flags.dryRun || !result.written)}\n`);
     if (result.report.problems.length > 0) code = 2;
-    else if (result.written && target.boot.createdRootKey) {
-      const carried = result.plan.users.some((u) => u.intoRoot && u.passwordHash);
-      process.stdout.write(
-        `\nrelay-station's root management key — shown only this once, store it now:\n\n  ${target.boot.createdRootKey}\n` +
-          (carried || !target.boot.createdRootPassword ? '' : `\nRoot login password: ${target.boot.createdRootPassword}\n`),
-      );
-    }
+    const sourceRoot = result.written ? result.plan.users.find((u) => u.intoRoot) : undefined;
+    rootPasswordCarried = sourceRoot?.passwordHash != null;
+    rootName = sourceRoot?.username ?? rootName;
   } catch (err) {
     progress.end();
     if (err instanceof ImportUsageError) {
@@ -168,8 +170,16 @@ async function main(): Promise<void> {
       code = 1;
     }
   } finally {
+    await source.close();
     await bus.close();
     await target.close();
+  }
+  // Created by this run (the target had never been started): shown once, whatever happened after.
+  if (!target.fresh && target.boot.createdRootKey) {
+    process.stdout.write(
+      `\nrelay-station's root management key — shown only this once, store it now:\n\n  ${target.boot.createdRootKey}\n` +
+        (rootPasswordCarried || !target.boot.createdRootPassword ? '' : `\nRoot login: username "${rootName}", password "${target.boot.createdRootPassword}"\n`),
+    );
   }
   process.exit(code);
 }

@@ -3,7 +3,7 @@
 import { applyPlan, type ImportTarget } from './apply.js';
 import { buildPlan, type ImportFlags, type Plan, type Progress } from './plan.js';
 import { ImportReport } from './report.js';
-import { openSource, parseSourceUrl } from './source.js';
+import { openSource, parseSourceUrl, type SourceDb } from './source.js';
 
 export { ImportUsageError } from './source.js';
 export type { ImportTarget } from './apply.js';
@@ -18,16 +18,21 @@ export interface ImportResult {
   written: boolean;
 }
 
+/** Opens the source (read-only), imports, closes it. */
 export async function runImport(from: string, target: ImportTarget, flags: ImportFlags, progress?: Progress): Promise<ImportResult> {
   const source = await openSource(parseSourceUrl(from));
   try {
-    const report = new ImportReport();
-    const plan = await buildPlan(source, target.db.prisma, target.options.current, flags, report, progress);
-    const sourceLabel = `${plan.variant} (${source.label})`;
-    if (flags.dryRun || report.problems.length > 0) return { report, plan, sourceLabel, written: false };
-    await applyPlan(plan, source, target, flags, report, progress);
-    return { report, plan, sourceLabel, written: true };
+    return await importFrom(source, target, flags, progress);
   } finally {
     await source.close();
   }
+}
+
+export async function importFrom(source: SourceDb, target: ImportTarget, flags: ImportFlags, progress?: Progress): Promise<ImportResult> {
+  const report = new ImportReport();
+  const plan = await buildPlan(source, target.db.prisma, target.options.current, flags, report, progress);
+  const sourceLabel = `${plan.variant} (${source.label})`;
+  if (flags.dryRun || report.problems.length > 0) return { report, plan, sourceLabel, written: false };
+  await applyPlan(plan, source, target, flags, report, progress);
+  return { report, plan, sourceLabel, written: true };
 }

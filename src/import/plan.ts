@@ -377,7 +377,10 @@ class PlanContext {
     const flag = (k: string) => (text(k) === undefined ? undefined : text(k) === 'true');
     scalar('TopUpLink', 'topUpLink', text('TopUpLink'));
     const retry = text('RetryTimes');
-    if (retry !== undefined && /^\d+$/.test(retry.trim())) scalar('RetryTimes', 'retryCount', Math.min(Number(retry), 10));
+    if (retry !== undefined && /^\d+$/.test(retry.trim())) {
+      if (Number(retry) > 10) this.report.map('options', `RetryTimes ${retry} capped at 10`);
+      scalar('RetryTimes', 'retryCount', Math.min(Number(retry), 10));
+    }
     scalar('AutomaticDisableChannelEnabled', 'autoDisableChannels', flag('AutomaticDisableChannelEnabled'));
     const price = Number(text('Price'));
     if (this.variant === 'new-api' && text('Price') !== undefined && Number.isFinite(price) && price >= 0) {
@@ -593,9 +596,9 @@ class PlanContext {
     if (base === undefined) return mapping.type === 'azure' || mapping.type === 'custom' ? 'has no base URL' : undefined;
     try {
       const url = new URL(base);
-      if (url.protocol !== 'http:' && url.protocol !== 'https:') return `base URL ${base} is not http(s)`;
+      if (url.protocol !== 'http:' && url.protocol !== 'https:') return `its base URL is ${url.protocol}, not http(s)`;
     } catch {
-      return `base URL "${base}" is not a URL`;
+      return 'its base URL is not a valid URL';
     }
     return undefined;
   }

@@ -44,8 +44,9 @@ export function parseSourceUrl(raw: string): SourceLocation {
   if (goDsn) {
     const [, user = '', password = '', hostPort = '', database = ''] = goDsn;
     const url = new URL(`mysql://${hostPort}/${database}`);
-    url.username = user;
-    url.password = password;
+    // The URL setters leave "%" alone: encode, so that the driver's decoding gives the password back as written.
+    url.username = encodeURIComponent(user);
+    url.password = encodeURIComponent(password);
     return mysqlLocation(url);
   }
   const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(text)?.[1]?.toLowerCase();
