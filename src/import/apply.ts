@@ -10,7 +10,7 @@ import type { ImportFlags, Plan, Progress } from './plan.js';
 import type { ImportReport } from './report.js';
 import { readLog, type SourceLog } from './rows.js';
 import type { SourceDb } from './source.js';
-import { saveFinish, saveLogCursor, saveMap, saveStart, type ImportRecord } from './record.js';
+import { saveFinish, saveGroupNames, saveLogCursor, saveMap, saveStart, type ImportRecord } from './record.js';
 import { fitDecimal } from './numbers.js';
 
 export interface ImportTarget {
@@ -38,6 +38,7 @@ export async function applyPlan(
   await prisma.$transaction(async (tx) => {
     if (plan.groups.create.length > 0) await tx.group.createMany({ data: plan.groups.create });
     for (const g of plan.groups.update) await tx.group.update({ where: { name: g.name }, data: { ratio: g.ratio } });
+    await saveGroupNames(tx, record);
   }, TX);
   target.bus.publish('groups');
 

@@ -18,6 +18,8 @@ export interface ImportRecord {
   users: Map<number, number>;
   channels: Map<number, number>;
   tokens: Map<number, number>;
+  /** Source group names that relay-station could not use → the names they were given. */
+  groupNames: Map<string, string>;
   /** The last source log id imported. */
   logsAfterId: number;
   variant: Variant;
@@ -55,6 +57,7 @@ export async function loadRecord(prisma: OptionClient, fingerprint: string, vari
     users: pairs(await read(prisma, `${key}:users`)),
     channels: pairs(await read(prisma, `${key}:channels`)),
     tokens: pairs(await read(prisma, `${key}:tokens`)),
+    groupNames: new Map(Object.entries((await read(prisma, `${key}:groups`)) ?? {}).filter((e): e is [string, string] => typeof e[1] === 'string')),
     logsAfterId: typeof logs?.afterId === 'number' ? logs.afterId : 0,
     variant,
     source,
@@ -78,6 +81,10 @@ export async function saveFinish(prisma: OptionClient, record: ImportRecord): Pr
 
 export async function saveMap(prisma: OptionClient, record: ImportRecord, table: MappedTable): Promise<void> {
   await write(prisma, `${record.key}:${table}`, [...record[table]]);
+}
+
+export async function saveGroupNames(prisma: OptionClient, record: ImportRecord): Promise<void> {
+  await write(prisma, `${record.key}:groups`, Object.fromEntries(record.groupNames));
 }
 
 export async function saveLogCursor(prisma: OptionClient, record: ImportRecord, afterId: number): Promise<void> {

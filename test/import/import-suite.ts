@@ -103,7 +103,7 @@ function suite(variant: Variant, dialect: Dialect, target: DbKind): void {
     const groups = Object.fromEntries((await prisma().group.findMany()).map((g) => [g.name, g]));
     expect(groups.vip).toMatchObject({ ratio: '0.8', userSelectable: variant === 'new-api' });
     expect(groups.svip).toMatchObject({ ratio: '1.5', userSelectable: false });
-    expect(groups['group-1']).toMatchObject({ ratio: '0.5' });
+    expect(groups['group-1']).toMatchObject({ ratio: '0.5', description: '企业' });
 
     const o = t.ctx.options.current;
     expect(o.modelRatios).toMatchObject({ 'gpt-4o-mini': 0.3, 'gemini-1.5-flash': 0.0375, 'deepseek-chat': 0.135 });
@@ -209,9 +209,11 @@ function suite(variant: Variant, dialect: Dialect, target: DbKind): void {
     await expect(runImport(src.url, t.ctx, FLAGS)).rejects.toThrow(ImportUsageError);
     await expect(runImport(src.url, t.ctx, FLAGS)).rejects.toThrow(/already imported.*--merge/);
     const users = await prisma().user.count();
+    const groups = await prisma().group.count();
     const again = await runImport(src.url, t.ctx, { ...FLAGS, merge: true });
     expect(again.written).toBe(true);
     expect(await prisma().user.count()).toBe(users);
+    expect(await prisma().group.count()).toBe(groups); // "企业" is group-1 again, not a new group-2
     expect(again.report.counts.get('tokens')).toMatchObject({ imported: 0, present: 7 });
     expect(again.report.counts.get('users')).toMatchObject({ imported: 0, present: 6 });
     expect(again.report.counts.get('logs')!.imported).toBe(0);
