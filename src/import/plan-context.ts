@@ -1,6 +1,6 @@
 // What the per-table planners (plan-*.ts) share: the flags, the report, the target, the import record, and what the
 // planners before them decided (groups, prices, which source users will exist).
-import type { Prisma } from '../db/client.js';
+import type { Prisma, PrismaNamespace } from '../db/client.js';
 import type { ChannelInput } from '../services/channels.js';
 import type { Options } from '../services/options.js';
 import { DEFAULT_GROUP } from '../services/groups.js';
@@ -50,35 +50,14 @@ export interface PlannedChannel {
 export interface PlannedToken {
   sourceId: number;
   sourceUserId: number;
-  data: {
-    name: string;
-    keyHash: string;
-    keyPrefix: string;
-    remainQuota: bigint;
-    unlimited: boolean;
-    usedQuota: bigint;
-    expiresAt: Date | null;
-    models: string;
-    allowIps: string;
-    group: string | null;
-    status: string;
-    createdAt: Date | undefined;
-    lastUsedAt: Date | null;
-  };
+  /** The row, but its owner: the owner's id is known once the users are written. */
+  data: Omit<PrismaNamespace.TokenCreateManyInput, 'userId'> & { keyHash: string };
 }
 
 export interface PlannedRedemption {
   sourceCreatorId: number;
   sourceRedeemerId: number;
-  data: {
-    name: string;
-    codeHash: string;
-    codePrefix: string;
-    quota: bigint;
-    status: string;
-    redeemedAt: Date | null;
-    createdAt: Date | undefined;
-  };
+  data: Omit<PrismaNamespace.RedemptionCreateManyInput, 'createdBy' | 'redeemedBy'>;
 }
 
 export interface Plan {
