@@ -1,6 +1,6 @@
 // An import that stops half-way (here: while writing tokens) keeps what it committed, table by table, and the same
-// command continues it: nothing is imported twice and every key works in the end. Also the price rule's escape hatch:
-// --round-prices rounds an inexact price up instead of leaving it out.
+// command continues it: nothing is imported twice and every key works in the end. Also the price rule's escape hatch
+// (--round-prices rounds an inexact price up instead of leaving it out), and --merge into a database in use.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { hashSecret } from '../../src/auth/secrets.js';
 import { runImport, type ImportFlags } from '../../src/import/index.js';
@@ -57,5 +57,39 @@ describe.each(dbKinds)('an interrupted import into %s', (kind) => {
     const run = await runImport(src.url, t.ctx, { ...FLAGS, merge: true, roundPrices: true });
     expect(run.report.format('', false)).toMatch(/ModelRatio ERNIE-4.0-8K 8\.571428571428571 rounded up to 8\.571428572/);
     expect(t.ctx.options.current.modelRatios['ERNIE-4.0-8K']).toBe(8.571428572);
+  });
+});
+
+describe.each(dbKinds)('--merge into a relay-station database in use (%s)', (kind) => {
+  let src: SourceDatabase;
+  let seed: Seed;
+  let t: TestApp;
+  beforeAll(async () => {
+    src = await createSourceDatabase('sqlite', 'new-api');
+    seed = seedRows('new-api', 'http://127.0.0.1:9');
+    await src.insert(seed.rows);
+    t = await createTestApp(kind);
+  }, 60_000);
+  afterAll(async () => {
+    await t?.close();
+    await src?.drop();
+  });
+
+  it('is refused without --merge; with it, a taken username gets a suffix and nothing is merged into another account', async () => {
+    const prisma = t.ctx.db.prisma;
+    const local = await prisma.user.create({ data: { username: 'alice', quota: 42n } });
+    await expect(runImport(src.url, t.ctx, FLAGS)).rejects.toThrow(/already has 1 user\(s\).*--merge/);
+
+    const run = await runImport(src.url, t.ctx, { ...FLAGS, merge: true });
+    const text = run.report.format('', false);
+    expect(text).toMatch(/"alice" \(#2\) already exists in relay-station: imported as "alice-2"/);
+    expect(text).toMatch(/"root" \(#1\) already exists in relay-station: imported as "root-2"/);
+    expect(await prisma.user.findUniqueOrThrow({ where: { id: local.id } })).toMatchObject({ username: 'alice', quota: 42n });
+    const alice2 = await prisma.user.findUniqueOrThrow({ where: { username: 'alice-2' } });
+    expect(alice2).toMatchObject({ quota: 5_000_000n, role: 'user' });
+    expect(await prisma.user.findUniqueOrThrow({ where: { username: 'root-2' } })).toMatchObject({ role: 'admin', quota: 100_000_000n });
+    expect(await prisma.user.count({ where: { role: 'root' } })).toBe(1);
+    const token = await prisma.token.findUniqueOrThrow({ where: { keyHash: hashSecret(`sk-${seed.keys.aliceLimited}`) } });
+    expect(token.userId).toBe(alice2.id);
   });
 });
