@@ -166,7 +166,8 @@ async function main(): Promise<void> {
       process.stderr.write(`import: ${err.message}\n`);
       code = 2;
     } else {
-      process.stderr.write(`import: stopped: ${oneLine(err)}\nWhat was written stays; run the same command again to continue.\n`);
+      const next = flags.dryRun ? '' : 'What was written stays; run the same command again to continue.\n';
+      process.stderr.write(`import: stopped: ${oneLine(err)}\n${next}`);
       code = 1;
     }
   } finally {
