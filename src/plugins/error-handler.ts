@@ -18,11 +18,12 @@ export function toRelayError(err: FastifyError | RelayError | Error): RelayError
   const fe = err as FastifyError;
   if (fe.validation) {
     const first = fe.validation[0];
-    const params = first?.params as { missingProperty?: string; additionalProperty?: string } | undefined;
+    const params = first?.params as { missingProperty?: string; additionalProperty?: string; allowedValues?: unknown[] } | undefined;
     const named = params?.missingProperty ?? params?.additionalProperty;
     const path = `${first?.instancePath ?? ''}${named ? `/${named}` : ''}`;
     const field = path.replace(/^\//, '').replace(/\//g, '.');
-    const what = params?.missingProperty ? 'is required' : params?.additionalProperty ? 'is not an allowed field' : (first?.message ?? 'is invalid');
+    const allowed = params?.allowedValues ? `: ${params.allowedValues.join(', ')}` : '';
+    const what = params?.missingProperty ? 'is required' : params?.additionalProperty ? 'is not an allowed field' : `${first?.message ?? 'is invalid'}${allowed}`;
     return fromValidation(field ? `${field} ${what}` : `${fe.validationContext ?? 'body'} ${what}`, path);
   }
   switch (fe.code) {

@@ -4,7 +4,6 @@ import { Type } from 'typebox';
 import { accountOf, isAdmin } from '../../plugins/management-auth.js';
 import { GROUP_NAME_PATTERN, createGroup, deleteGroup, listGroups, updateGroup } from '../../services/groups.js';
 import type { AppContext } from '../../context.js';
-import { coerceParamsAndQuery } from './coerce.js';
 import { Group, Page, Pagination, errorResponses } from './schemas.js';
 
 const Ratio = Type.Union([Type.Number({ minimum: 0 }), Type.String({ maxLength: 32 })], {
@@ -33,8 +32,6 @@ const UpdateGroupBody = Type.Object(
 const NameParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 64 }) });
 
 export const groupsRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (api, { ctx }) => {
-  coerceParamsAndQuery(api);
-
   api.post(
     '/groups',
     {

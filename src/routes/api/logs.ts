@@ -4,8 +4,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { RelayError } from '../../errors.js';
 import { accountOf, isAdmin } from '../../plugins/management-auth.js';
-import { coerceParamsAndQuery } from './coerce.js';
-import { Page, Pagination, errorResponses } from './schemas.js';
+import { Page, Pagination, Query, errorResponses } from './schemas.js';
 import { LogQuery, StatsQuery, StatsResponse, UsageLog } from './schemas-ops.js';
 import { DEFAULT_STATS_DAYS, listLogs, parseQueryTime, usageStats } from '../../services/logs.js';
 import { pageArgs } from '../../services/service-utils.js';
@@ -29,7 +28,6 @@ function scopedUserId(request: FastifyRequest, asked: number | undefined): numbe
 export async function logRoutes(instance: FastifyInstance, opts: { ctx: AppContext }): Promise<void> {
   const { ctx } = opts;
   const api = instance.withTypeProvider<TypeBoxTypeProvider>();
-  coerceParamsAndQuery(instance);
 
   api.get(
     '/logs',
@@ -37,7 +35,7 @@ export async function logRoutes(instance: FastifyInstance, opts: { ctx: AppConte
       schema: {
         tags,
         summary: 'Usage logs, newest first (users: their own; admins: everyone, filterable)',
-        querystring: Type.Object({ ...Pagination.properties, ...LogQuery.properties }),
+        querystring: Query({ ...Pagination.properties, ...LogQuery.properties }),
         response: { 200: Page(UsageLog), ...errorResponses(400, 401, 403) },
       },
     },

@@ -3,8 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { accountOf } from '../../plugins/management-auth.js';
-import { coerceParamsAndQuery } from './coerce.js';
-import { IdParams, Page, Pagination, errorResponses } from './schemas.js';
+import { IdParams, Page, Pagination, Query, errorResponses } from './schemas.js';
 import {
   CreateRedemptionsBody,
   CreatedRedemptions,
@@ -23,7 +22,6 @@ const tags = ['redemptions'];
 export async function redemptionRoutes(instance: FastifyInstance, opts: { ctx: AppContext }): Promise<void> {
   const { ctx } = opts;
   const api = instance.withTypeProvider<TypeBoxTypeProvider>();
-  coerceParamsAndQuery(instance);
 
   api.post(
     '/redemptions',
@@ -49,7 +47,7 @@ export async function redemptionRoutes(instance: FastifyInstance, opts: { ctx: A
       schema: {
         tags,
         summary: 'List redemption codes (never the codes themselves), newest first',
-        querystring: Type.Object({ ...Pagination.properties, ...RedemptionQuery.properties }),
+        querystring: Query({ ...Pagination.properties, ...RedemptionQuery.properties }),
         response: { 200: Page(Redemption), ...errorResponses(400, 401, 403) },
       },
     },

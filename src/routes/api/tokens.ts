@@ -6,8 +6,7 @@ import { RelayError } from '../../errors.js';
 import { accountOf, isAdmin, type Account } from '../../plugins/management-auth.js';
 import { createToken, deleteToken, getToken, listTokens, updateToken } from '../../services/tokens.js';
 import type { AppContext } from '../../context.js';
-import { coerceParamsAndQuery } from './coerce.js';
-import { CreatedToken, IdParams, Page, Pagination, Token, errorResponses } from './schemas.js';
+import { CreatedToken, Id, IdParams, Page, Pagination, Query, Token, errorResponses } from './schemas.js';
 
 const TokenFields = {
   name: Type.String({ minLength: 1, maxLength: 64 }),
@@ -38,7 +37,7 @@ const CreateTokenBody = Type.Object(
     models: Type.Optional(TokenFields.models),
     allowIps: Type.Optional(TokenFields.allowIps),
     group: Type.Optional(TokenFields.group),
-    userId: Type.Optional(Type.Integer({ minimum: 1, description: 'admins only: create the token for this user' })),
+    userId: Type.Optional(Id({ description: 'admins only: create the token for this user' })),
   },
   { additionalProperties: false },
 );
@@ -56,17 +55,15 @@ const UpdateTokenBody = Type.Object(
   { additionalProperties: false },
 );
 
-const ListTokensQuery = Type.Object({
+const ListTokensQuery = Query({
   ...Pagination.properties,
-  userId: Type.Optional(Type.Integer({ minimum: 1, description: 'admins: only this user’s tokens' })),
+  userId: Type.Optional(Id({ description: 'admins: only this user’s tokens' })),
 });
 
 /** Admins act on every token (null scope); everyone else only on their own. */
 const scopeOf = (account: Account): number | null => (isAdmin(account) ? null : account.id);
 
 export const tokensRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (api, { ctx }) => {
-  coerceParamsAndQuery(api);
-
   api.post(
     '/tokens',
     {

@@ -7,7 +7,6 @@ import { bearerFrom, hashSecret } from '../../auth/secrets.js';
 import { accountOf, isAdmin } from '../../plugins/management-auth.js';
 import { USERNAME_PATTERN, createUser, deleteUser, getUser, listUsers, updateUser } from '../../services/users.js';
 import type { AppContext } from '../../context.js';
-import { coerceParamsAndQuery } from './coerce.js';
 import { IdParams, Page, Pagination, User, errorResponses } from './schemas.js';
 
 const Username = Type.String({ pattern: USERNAME_PATTERN, description: '2–64 letters, digits, _ . @ -' });
@@ -52,8 +51,6 @@ const currentKeyHash = (headers: Record<string, string | string[] | undefined>):
 };
 
 export const usersRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (api, { ctx }) => {
-  coerceParamsAndQuery(api);
-
   api.post(
     '/users',
     {
