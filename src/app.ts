@@ -4,6 +4,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { installErrorHandlers } from './plugins/error-handler.js';
+import { installJsonBodyParser } from './plugins/json-body.js';
 import { installQueryRules } from './plugins/query-rules.js';
 import { apiRoutes } from './routes/api/index.js';
 import { relayRoutes } from './routes/v1/index.js';
@@ -38,6 +39,7 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   installErrorHandlers(app);
+  installJsonBodyParser(app);
   installQueryRules(app);
 
   await app.register(swagger, {
