@@ -6,6 +6,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { installErrorHandlers } from './plugins/error-handler.js';
 import { installJsonBodyParser } from './plugins/json-body.js';
 import { installQueryRules } from './plugins/query-rules.js';
+import { LOG_SERIALIZERS } from './auth/redact.js';
 import { apiRoutes } from './routes/api/index.js';
 import { relayRoutes } from './routes/v1/index.js';
 import { RelayService } from './relay/service.js';
@@ -29,8 +30,9 @@ export const REDACT_PATHS = [
 
 export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    loggerInstance: opts.logger === undefined ? ctx.log : undefined,
-    logger: opts.logger === undefined ? undefined : opts.logger,
+    // Every request log line goes through LOG_SERIALIZERS: URLs with `?key=…` and key-shaped text are redacted.
+    loggerInstance: opts.logger === undefined ? ctx.log.child({}, { serializers: LOG_SERIALIZERS }) : undefined,
+    logger: opts.logger === undefined || opts.logger === false ? opts.logger : { ...(opts.logger === true ? {} : opts.logger), serializers: LOG_SERIALIZERS },
     bodyLimit: ctx.config.bodyLimitBytes,
     trustProxy: ctx.config.trustProxy,
     // The relay streams for minutes; per-route timeouts live on upstream calls, not on the socket.

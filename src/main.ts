@@ -11,6 +11,7 @@ import { createLocalBus, createRedisBus, type InvalidationBus } from './cache/bu
 import { OptionsStore } from './services/options.js';
 import { bootstrap, type BootstrapResult } from './bootstrap.js';
 import { buildApp, REDACT_PATHS } from './app.js';
+import { LOG_SERIALIZERS } from './auth/redact.js';
 import type { AppContext } from './context.js';
 import { RelayService } from './relay/service.js';
 import { loadEncoding } from './billing/tokenizer.js';
@@ -29,7 +30,8 @@ export interface RelayStation {
 }
 
 export function createLogger(config: Config): pino.Logger {
-  return pino({ level: config.logLevel, redact: { paths: REDACT_PATHS, censor: '[redacted]' } });
+  // Header paths are censored outright; errors logged anywhere (relay, bots) have key-shaped text scrubbed.
+  return pino({ level: config.logLevel, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, serializers: { err: LOG_SERIALIZERS.err } });
 }
 
 /** Throws MigrationError when the database cannot be migrated (the caller reports it and exits). */

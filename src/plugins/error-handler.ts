@@ -3,6 +3,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { RelayError, fromValidation, toWireError } from '../errors.js';
 import { encodeError, type ErrorFormat } from '../relay/error-formats.js';
+import { redactSecrets } from '../auth/redact.js';
 
 export type { ErrorFormat };
 
@@ -60,7 +61,7 @@ export function installErrorHandlers(app: FastifyInstance): void {
   });
 
   app.setNotFoundHandler((request, reply) => {
-    const err = new RelayError('not_found', `no route ${request.method} ${request.url.split('?')[0]}`);
+    const err = new RelayError('not_found', `no route ${request.method} ${redactSecrets(request.url.split('?')[0]!)}`);
     return reply.status(404).send(toWireError(err));
   });
 }
