@@ -7,6 +7,7 @@ import { installErrorHandlers } from './plugins/error-handler.js';
 import { installJsonBodyParser } from './plugins/json-body.js';
 import { installQueryRules } from './plugins/query-rules.js';
 import { LOG_SERIALIZERS } from './auth/redact.js';
+import { fastifyTrustProxy } from './config.js';
 import { apiRoutes } from './routes/api/index.js';
 import { relayRoutes } from './routes/v1/index.js';
 import { RelayService } from './relay/service.js';
@@ -34,7 +35,7 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
     loggerInstance: opts.logger === undefined ? ctx.log.child({}, { serializers: LOG_SERIALIZERS }) : undefined,
     logger: opts.logger === undefined || opts.logger === false ? opts.logger : { ...(opts.logger === true ? {} : opts.logger), serializers: LOG_SERIALIZERS },
     bodyLimit: ctx.config.bodyLimitBytes,
-    trustProxy: ctx.config.trustProxy,
+    trustProxy: fastifyTrustProxy(ctx.config.trustProxy),
     // The relay streams for minutes; per-route timeouts live on upstream calls, not on the socket.
     requestTimeout: 0,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },

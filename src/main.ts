@@ -66,6 +66,9 @@ export async function startRelayStation(config: Config, log = createLogger(confi
 
   const address = await app.listen({ port: config.port, host: config.host });
   if (bots.platforms.length) log.info({ platforms: bots.platforms }, 'chat bots starting');
+  if (config.trustProxy === true) {
+    log.warn('TRUST_PROXY=true believes X-Forwarded-For from every client; list your proxies instead (docs/api.md#client-address)');
+  }
 
   return {
     ctx,

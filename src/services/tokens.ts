@@ -1,10 +1,10 @@
 // Relay tokens (sk-…): the keys apps use on /v1. The full key exists only in the answer to createToken; the database
 // keeps its SHA-256 and a visible prefix. `userId` scopes every call: a number limits it to that owner's tokens (someone
 // else's token reads as 404, so its existence is not revealed); null is the admin scope (every token, every group).
-import ipaddr from 'ipaddr.js';
 import { RelayError } from '../errors.js';
 import { hashSecret, newRelayKey, visiblePrefix } from '../auth/secrets.js';
 import type { TokenView } from '../routes/api/schemas.js';
+import { isIpOrCidr } from '../net/ip.js';
 import { requireGroup } from './groups.js';
 import { isAdminRole } from './users.js';
 import { iso, pageArgs, parseStringList, units, type PageQuery, type PageResult, type ServiceContext } from './service-utils.js';
@@ -74,12 +74,6 @@ function checkModels(models: string[]): string {
   const clean = [...new Set(models.map((m) => m.trim()))];
   if (clean.some((m) => m.length === 0 || m.length > 200)) throw bad('models', 'model names must be 1–200 characters');
   return JSON.stringify(clean);
-}
-
-/** An IPv4/IPv6 address or CIDR subnet. IPv4 must be four decimal parts: "127.1" or "0x7f.0.0.1" are refused. */
-export function isIpOrCidr(entry: string): boolean {
-  if (entry.includes('/')) return ipaddr.IPv4.isValidCIDRFourPartDecimal(entry) || ipaddr.IPv6.isValidCIDR(entry);
-  return ipaddr.IPv4.isValidFourPartDecimal(entry) || ipaddr.IPv6.isValid(entry);
 }
 
 function checkAllowIps(entries: string[]): string {
