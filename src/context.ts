@@ -5,6 +5,7 @@ import type { Config } from './config.js';
 import type { Db } from './db/client.js';
 import type { InvalidationBus } from './cache/bus.js';
 import type { OptionsStore } from './services/options.js';
+import type { GuessLimiters } from './services/auth.js';
 
 export interface AppContext {
   config: Config;
@@ -12,4 +13,6 @@ export interface AppContext {
   bus: InvalidationBus;
   options: OptionsStore;
   log: FastifyBaseLogger;
+  /** Wrong-guess limits for passwords and codes, shared by the API and the bots (in memory, per instance). */
+  guesses: GuessLimiters;
 }

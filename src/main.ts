@@ -13,6 +13,7 @@ import { bootstrap, type BootstrapResult } from './bootstrap.js';
 import { buildApp, REDACT_PATHS } from './app.js';
 import { LOG_SERIALIZERS } from './auth/redact.js';
 import type { AppContext } from './context.js';
+import { createGuessLimiters } from './services/auth.js';
 import { RelayService } from './relay/service.js';
 import { loadEncoding } from './billing/tokenizer.js';
 import { startBots, type RunningBots } from '../bots/index.js';
@@ -54,7 +55,7 @@ export async function startRelayStation(config: Config, log = createLogger(confi
 
   const options = new OptionsStore(db, bus);
   await options.load();
-  const ctx: AppContext = { config, db, bus, options, log };
+  const ctx: AppContext = { config, db, bus, options, log, guesses: createGuessLimiters() };
 
   const boot = await bootstrap(db, config.adminKey);
   const relay = new RelayService(ctx);

@@ -205,7 +205,8 @@ export function createRelayBackend(ctx: AppContext, relay: RelayForBots): BotBac
     },
 
     async redeem(userId, code, platform) {
-      return redeemCode(ctx, userId, code, platform);
+      // No address in a chat: the account's own limits apply, per platform.
+      return redeemCode(ctx, userId, code, platform, `${platform} user ${userId}`);
     },
 
     async rechargeInfo() {

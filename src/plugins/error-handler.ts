@@ -53,6 +53,7 @@ export function installErrorHandlers(app: FastifyInstance): void {
     const relayErr = toRelayError(err);
     if (relayErr) {
       if (relayErr.status >= 500) request.log.warn({ code: relayErr.code }, relayErr.message);
+      if (typeof relayErr.details.retryAfter === 'number') reply.header('retry-after', String(relayErr.details.retryAfter));
       return reply.status(relayErr.status).send(encodeError(relayErr, format));
     }
     request.log.error({ err }, 'unhandled error');

@@ -3,7 +3,7 @@
 // exactly once however many times it is sent at the same moment.
 import { RelayError } from '../errors.js';
 import { hashSecret, newRedemptionCode, visiblePrefix } from '../auth/secrets.js';
-import { iso, units, type PageResult, type ServiceContext } from './service-utils.js';
+import { iso, units, type GuessingContext, type PageResult, type ServiceContext } from './service-utils.js';
 import type { Redemption } from '../generated/sqlite/client.js';
 
 export type RedemptionStatus = 'unused' | 'redeemed' | 'disabled';
@@ -113,17 +113,29 @@ export async function setRedemptionStatus(
 
 /**
  * Credits `code` to `userId`: claims the code (only if still unused), raises the user's quota and writes the
- * 'redeem' usage log, all in one transaction. Unknown or disabled code → invalid_code (400); already used →
+ * 'redeem' usage log, all in one transaction. Unknown or disabled code → invalid_code (400), counted against the
+ * code guess limits of the account and `client` (the caller's address or chat identity); already used →
  * already_redeemed (409). Used by POST /api/redeem and by the bots' /redeem command.
  */
 export async function redeemCode(
-  ctx: ServiceContext,
+  ctx: GuessingContext,
   userId: number,
   code: string,
   source: RedeemSource,
+  client: string,
 ): Promise<RedeemResult> {
+  const result = await ctx.guesses.codes.attempt(
+    { account: `user ${userId}`, client },
+    () => claimAndCredit(ctx, userId, code, source),
+    (err) => err instanceof RelayError && err.code === 'invalid_code',
+  );
+  ctx.bus.publish('users');
+  return result;
+}
+
+async function claimAndCredit(ctx: ServiceContext, userId: number, code: string, source: RedeemSource): Promise<RedeemResult> {
   const codeHash = hashSecret(code.trim());
-  const result = await ctx.db.prisma.$transaction(
+  return ctx.db.prisma.$transaction(
     async (tx) => {
       const row = await tx.redemption.findUnique({ where: { codeHash } });
       if (!row) throw new RelayError('invalid_code', 'this redemption code does not exist', 400, { param: 'code' });
@@ -158,6 +170,4 @@ export async function redeemCode(
     // SQLite runs transactions one after another: a burst of redemptions queues, so allow it time to start.
     { maxWait: 15_000, timeout: 15_000 },
   );
-  ctx.bus.publish('users');
-  return result;
 }

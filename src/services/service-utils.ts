@@ -43,3 +43,6 @@ export function parseStringList(text: string): string[] {
 
 /** What the account services need of the app context; bots and scripts may pass just these two. */
 export type ServiceContext = Pick<AppContext, 'db' | 'bus'>;
+
+/** Services that check a guessable secret (a password, a code) also need the guess limiters. */
+export type GuessingContext = ServiceContext & Pick<AppContext, 'guesses'>;

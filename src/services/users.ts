@@ -11,6 +11,7 @@ import {
   isUniqueViolation,
   pageArgs,
   units,
+  type GuessingContext,
   type PageQuery,
   type PageResult,
   type ServiceContext,
@@ -286,23 +287,32 @@ export async function switchGroup(
 
 /**
  * The owner changes their own password. When the account has a password, the current one must be given (a stolen
- * login key alone must not be enough to take the account over). Other login keys are revoked; `keepKeyHash` stays.
+ * login key alone must not be enough to take the account over), and wrong ones count against the same limits as
+ * wrong logins (`client`: the caller's address). Other login keys are revoked; `keepKeyHash` stays.
  */
 export async function changeOwnPassword(
-  ctx: ServiceContext,
+  ctx: GuessingContext,
   userId: number,
   input: { password: string; currentPassword?: string },
+  client: string,
   keepKeyHash?: string,
 ): Promise<void> {
   checkPassword(input.password);
   const user = await userRow(ctx, userId);
-  if (user.passwordHash) {
-    if (input.currentPassword === undefined) {
+  const stored = user.passwordHash;
+  if (stored) {
+    const current = input.currentPassword;
+    if (current === undefined) {
       throw new RelayError('invalid_request', 'currentPassword is required to change the password', 400, { param: 'currentPassword' });
     }
-    if (!(await verifyPassword(input.currentPassword, user.passwordHash))) {
-      throw new RelayError('invalid_request', 'currentPassword is wrong', 400, { param: 'currentPassword' });
-    }
+    const wrong = new RelayError('invalid_request', 'currentPassword is wrong', 400, { param: 'currentPassword' });
+    await ctx.guesses.passwords.attempt(
+      { account: user.username, client },
+      async () => {
+        if (!(await verifyPassword(current, stored))) throw wrong;
+      },
+      (err) => err === wrong,
+    );
   }
   const passwordHash = await hashPassword(input.password);
   await ctx.db.prisma.$transaction([

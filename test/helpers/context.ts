@@ -11,6 +11,7 @@ import { openDb } from '../../src/db/client.js';
 import { migrate } from '../../src/db/migrate.js';
 import { createLocalBus, type InvalidationBus } from '../../src/cache/bus.js';
 import { OptionsStore } from '../../src/services/options.js';
+import { createGuessLimiters } from '../../src/services/auth.js';
 import { bootstrap } from '../../src/bootstrap.js';
 import { buildApp } from '../../src/app.js';
 import type { AppContext } from '../../src/context.js';
@@ -81,6 +82,7 @@ export async function createTestContext(
     bus,
     options,
     log,
+    guesses: createGuessLimiters(),
     async cleanup() {
       await bus.close();
       await db.close();

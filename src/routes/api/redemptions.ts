@@ -82,6 +82,6 @@ export async function redemptionRoutes(instance: FastifyInstance, opts: { ctx: A
         response: { 200: RedeemResponse, ...errorResponses(400, 401, 403, 409) },
       },
     },
-    async (request) => redeemCode(ctx, accountOf(request).id, request.body.code, 'api'),
+    async (request) => redeemCode(ctx, accountOf(request).id, request.body.code, 'api', request.ip),
   );
 }
