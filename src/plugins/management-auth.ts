@@ -5,8 +5,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { RelayError } from '../errors.js';
 import { bearerFrom, hashSecret } from '../auth/secrets.js';
 import type { Db } from '../db/client.js';
-
-export type Role = 'user' | 'admin' | 'root';
+import { isAdminRole, type Role } from '../services/permissions.js';
 
 export interface Account {
   id: number;
@@ -28,7 +27,7 @@ declare module 'fastify' {
   }
 }
 
-export const isAdmin = (account: Account): boolean => account.role === 'admin' || account.role === 'root';
+export const isAdmin = (account: Account): boolean => isAdminRole(account.role);
 
 /** The authenticated caller of a non-public route. */
 export function accountOf(request: FastifyRequest): Account {

@@ -1,9 +1,8 @@
 // Usage logs and usage statistics. Users see only their own; admins see everyone's and may filter by user.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
-import { RelayError } from '../../errors.js';
 import { accountOf, isAdmin } from '../../plugins/management-auth.js';
+import { assertMayRead } from '../../services/permissions.js';
 import { Page, Pagination, Query, errorResponses } from './schemas.js';
 import { LogQuery, StatsQuery, StatsResponse, UsageLog } from './schemas-ops.js';
 import { DEFAULT_STATS_DAYS, listLogs, parseQueryTime, usageStats } from '../../services/logs.js';
@@ -18,11 +17,8 @@ const tags = ['logs'];
  */
 function scopedUserId(request: FastifyRequest, asked: number | undefined): number | undefined {
   const account = accountOf(request);
-  if (isAdmin(account)) return asked;
-  if (asked !== undefined && asked !== account.id) {
-    throw new RelayError('forbidden', 'you can only read your own usage', 403, { param: 'userId' });
-  }
-  return account.id;
+  if (asked !== undefined) assertMayRead(account, asked, 'usage');
+  return isAdmin(account) ? asked : account.id;
 }
 
 export async function logRoutes(instance: FastifyInstance, opts: { ctx: AppContext }): Promise<void> {

@@ -1,7 +1,6 @@
 // Redemption codes: admins mint, list and disable them; any logged-in user redeems one for quota.
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
 import { accountOf } from '../../plugins/management-auth.js';
 import { IdParams, Page, Pagination, Query, errorResponses } from './schemas.js';
 import {

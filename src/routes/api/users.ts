@@ -2,9 +2,9 @@
 // The rules (who may grant admin, root's protection, quota never below 0) live in src/services/users.ts.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { RelayError } from '../../errors.js';
 import { bearerFrom, hashSecret } from '../../auth/secrets.js';
-import { accountOf, isAdmin } from '../../plugins/management-auth.js';
+import { accountOf } from '../../plugins/management-auth.js';
+import { assertMayRead } from '../../services/permissions.js';
 import { USERNAME_PATTERN, createUser, deleteUser, getUser, listUsers, updateUser } from '../../services/users.js';
 import type { AppContext } from '../../context.js';
 import { IdParams, Page, Pagination, User, errorResponses } from './schemas.js';
@@ -93,10 +93,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async
       },
     },
     async (request) => {
-      const account = accountOf(request);
-      if (!isAdmin(account) && account.id !== request.params.id) {
-        throw new RelayError('forbidden', 'you may only read your own account');
-      }
+      assertMayRead(accountOf(request), request.params.id, 'account');
       return getUser(ctx, request.params.id);
     },
   );
