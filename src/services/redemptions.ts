@@ -3,7 +3,7 @@
 // exactly once however many times it is sent at the same moment.
 import { RelayError } from '../errors.js';
 import { hashSecret, newRedemptionCode, visiblePrefix } from '../auth/secrets.js';
-import { iso, units, type GuessingContext, type PageResult, type ServiceContext } from './service-utils.js';
+import { balanceOverflow, iso, MAX_UNITS, units, type GuessingContext, type PageResult, type ServiceContext } from './service-utils.js';
 import type { Redemption } from '../generated/sqlite/client.js';
 
 export type RedemptionStatus = 'unused' | 'redeemed' | 'disabled';
@@ -152,8 +152,15 @@ async function claimAndCredit(ctx: ServiceContext, userId: number, code: string,
       if (claimed.count !== 1) {
         throw new RelayError('already_redeemed', 'this redemption code has already been used', 409, { param: 'code' });
       }
-      const credited = await tx.user.updateMany({ where: { id: userId }, data: { quota: { increment: row.quota } } });
-      if (credited.count !== 1) throw new RelayError('not_found', `user ${userId} does not exist`);
+      // Bounded in the WHERE, like every addition to a balance: the claim above rolls back with it.
+      const credited = await tx.user.updateMany({
+        where: { id: userId, quota: { lte: BigInt(MAX_UNITS) - row.quota } },
+        data: { quota: { increment: row.quota } },
+      });
+      if (credited.count !== 1) {
+        if ((await tx.user.count({ where: { id: userId } })) === 0) throw new RelayError('not_found', `user ${userId} does not exist`);
+        throw balanceOverflow('code', 'your balance');
+      }
       const user = await tx.user.findUniqueOrThrow({ where: { id: userId }, select: { quota: true, group: true } });
       await tx.usageLog.create({
         data: {

@@ -19,6 +19,8 @@ import {
   isUniqueViolation,
   pageArgs,
   units,
+  balanceOverflow,
+  MAX_UNITS,
   type GuessingContext,
   type PageQuery,
   type PageResult,
@@ -183,9 +185,14 @@ export async function updateUser(
       });
       if (patch.addQuota !== undefined && patch.addQuota !== 0) {
         const delta = BigInt(patch.addQuota);
-        // The guard is in the WHERE so a concurrent spend cannot push the balance below zero between read and write.
-        const done = await tx.user.updateMany({ where: { id, quota: { gte: -delta } }, data: { quota: { increment: delta } } });
+        // The guards are in the WHERE so a concurrent spend or top-up cannot push the balance below zero or past
+        // MAX_UNITS between read and write.
+        const done = await tx.user.updateMany({
+          where: { id, quota: { gte: -delta, lte: BigInt(MAX_UNITS) - delta } },
+          data: { quota: { increment: delta } },
+        });
         if (done.count === 0) {
+          if (delta > 0n) throw balanceOverflow('addQuota', `user ${id}'s quota`);
           throw new RelayError('invalid_request', 'addQuota would take the quota below 0', 400, { param: 'addQuota' });
         }
       }

@@ -6,8 +6,8 @@ import { GROUP_NAME_PATTERN, createGroup, deleteGroup, listGroups, updateGroup }
 import type { AppContext } from '../../context.js';
 import { Group, Page, Pagination, errorResponses } from './schemas.js';
 
-const Ratio = Type.Union([Type.Number({ minimum: 0 }), Type.String({ maxLength: 32 })], {
-  description: 'price multiplier ≥ 0, a number or decimal string with at most 6 decimals ("0.8")',
+const Ratio = Type.Union([Type.Number({ minimum: 0 }), Type.String({ maxLength: 40 })], {
+  description: 'price multiplier from 0 to 1,000,000: a number or decimal string with at most 9 decimal places ("0.8")',
 });
 
 const CreateGroupBody = Type.Object(
