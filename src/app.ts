@@ -4,6 +4,10 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { installErrorHandlers } from './plugins/error-handler.js';
+import { installJsonBodyParser } from './plugins/json-body.js';
+import { installQueryRules } from './plugins/query-rules.js';
+import { LOG_SERIALIZERS } from './auth/redact.js';
+import { fastifyTrustProxy } from './config.js';
 import { apiRoutes } from './routes/api/index.js';
 import { relayRoutes } from './routes/v1/index.js';
 import { RelayService } from './relay/service.js';
@@ -27,16 +31,19 @@ export const REDACT_PATHS = [
 
 export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
-    loggerInstance: opts.logger === undefined ? ctx.log : undefined,
-    logger: opts.logger === undefined ? undefined : opts.logger,
+    // Every request log line goes through LOG_SERIALIZERS: URLs with `?key=…` and key-shaped text are redacted.
+    loggerInstance: opts.logger === undefined ? ctx.log.child({}, { serializers: LOG_SERIALIZERS }) : undefined,
+    logger: opts.logger === undefined || opts.logger === false ? opts.logger : { ...(opts.logger === true ? {} : opts.logger), serializers: LOG_SERIALIZERS },
     bodyLimit: ctx.config.bodyLimitBytes,
-    trustProxy: ctx.config.trustProxy,
+    trustProxy: fastifyTrustProxy(ctx.config.trustProxy),
     // The relay streams for minutes; per-route timeouts live on upstream calls, not on the socket.
     requestTimeout: 0,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   installErrorHandlers(app);
+  installJsonBodyParser(app);
+  installQueryRules(app);
 
   await app.register(swagger, {
     openapi: {
@@ -47,13 +54,15 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
     },
   });
 
-  app.get('/healthz', { schema: { hide: true } }, async (_request, reply) => {
+  app.get('/healthz', { schema: { hide: true } }, async (request, reply) => {
     try {
       if (ctx.db.kind === 'sqlite') ctx.db.sqlite.prepare('SELECT 1').get();
       else await ctx.db.pool.query('SELECT 1');
       return { status: 'ok', database: ctx.db.kind };
     } catch (err) {
-      return reply.status(503).send({ status: 'unavailable', database: ctx.db.kind, error: (err as Error).message });
+      // The reason goes to the log only: a public endpoint must not say where the database lives or who logs in to it.
+      request.log.error({ err }, 'health check: the database is unavailable');
+      return reply.status(503).send({ status: 'unavailable', database: ctx.db.kind });
     }
   });
 

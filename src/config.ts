@@ -1,6 +1,14 @@
 // Configuration comes from environment variables only, validated once at start.
 // A bad value stops the process with a message that names the variable (ConfigError).
 import { parseMasterKey } from './auth/secret-box.js';
+import { isIpOrCidr } from './net/ip.js';
+
+/**
+ * Whose X-Forwarded-For the relay believes (it decides the client address for token allowIps and the login limit):
+ * nobody (false), every hop (true: right only behind a proxy that overwrites the header, since anyone can send one),
+ * the nearest N hops, or the listed proxy addresses/subnets (the safe choice: a hop not on the list ends the chain).
+ */
+export type TrustProxy = boolean | { hops: number } | { proxies: string[] };
 
 export interface Config {
   port: number;
@@ -20,7 +28,7 @@ export interface Config {
   /** Where the master key is kept when RELAY_SECRET_KEY is unset (created on the first SQLite start). */
   secretKeyFile: string;
   /** Trust X-Forwarded-For (behind a reverse proxy) for IP allow-lists and rate limits. */
-  trustProxy: boolean;
+  trustProxy: TrustProxy;
   telegram: { token: string; apiRoot: string | undefined; webhookUrl: string | undefined; webhookSecret: string | undefined } | undefined;
   discord: { token: string; applicationId: string; apiRoot: string | undefined; guildId: string | undefined } | undefined;
   qq: { appId: string; secret: string; token: string; sandbox: boolean } | undefined;
@@ -80,6 +88,45 @@ function requireWith(env: Env, name: string, because: string): string {
   return value;
 }
 
+/** proxy-addr's names for the usual private ranges, accepted in the TRUST_PROXY list. */
+const PROXY_RANGE_NAMES = new Set(['loopback', 'linklocal', 'uniquelocal']);
+const MAX_PROXY_HOPS = 32;
+
+function trustProxy(env: Env): TrustProxy {
+  const raw = str(env, 'TRUST_PROXY');
+  if (raw === undefined) return false;
+  const word = raw.toLowerCase();
+  if (['true', 'yes', 'on'].includes(word)) return true;
+  if (['false', 'no', 'off'].includes(word)) return false;
+  if (/^\d+$/.test(raw)) {
+    const hops = Number(raw);
+    if (hops > MAX_PROXY_HOPS) throw new ConfigError('TRUST_PROXY', `hop count must be at most ${MAX_PROXY_HOPS}, got ${raw}`);
+    return hops === 0 ? false : { hops };
+  }
+  const proxies = raw.split(',').map((entry) => entry.trim());
+  const wrong = proxies.find((entry) => !isIpOrCidr(entry) && !PROXY_RANGE_NAMES.has(entry.toLowerCase()));
+  if (wrong !== undefined) {
+    throw new ConfigError(
+      'TRUST_PROXY',
+      `must be true, false, a hop count (1, 2, …) or a comma-separated list of proxy addresses or subnets ` +
+        `(e.g. 127.0.0.1,10.0.0.0/8, or loopback); "${wrong}" is none of these`,
+    );
+  }
+  return { proxies: proxies.map((entry) => (PROXY_RANGE_NAMES.has(entry.toLowerCase()) ? entry.toLowerCase() : entry)) };
+}
+
+/**
+ * fastify's trustProxy option for a TrustProxy. fastify refuses a bare number (it cannot check the nearest peer), so a
+ * hop count is given as the classic function "trust the nearest N hops", which is only sound when the relay can be
+ * reached through the proxies alone (docs/api.md says so).
+ */
+export function fastifyTrustProxy(trust: TrustProxy): boolean | string[] | ((address: string, hop: number) => boolean) {
+  if (typeof trust === 'boolean') return trust;
+  if ('proxies' in trust) return trust.proxies;
+  const { hops } = trust;
+  return (_address, hop) => hop < hops;
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const databaseUrl = str(env, 'DATABASE_URL') ?? 'file:./data/relay.db';
   if (!/^(file:|postgres(ql)?:\/\/)/.test(databaseUrl)) {
@@ -121,7 +168,7 @@ export function loadConfig(env: Env = process.env): Config {
     holdTtlMs: int(env, 'RELAY_HOLD_TTL_SECONDS', 15 * 60, 60, 7 * 24 * 3600) * 1000,
     secretKey,
     secretKeyFile: str(env, 'RELAY_SECRET_KEY_FILE') ?? './data/secret.key',
-    trustProxy: bool(env, 'TRUST_PROXY', false),
+    trustProxy: trustProxy(env),
     telegram: telegramToken
       ? {
           token: telegramToken,

@@ -6,6 +6,7 @@ import type { Db } from './db/client.js';
 import type { InvalidationBus } from './cache/bus.js';
 import type { OptionsStore } from './services/options.js';
 import type { SecretBox } from './auth/secret-box.js';
+import type { GuessLimiters } from './services/auth.js';
 
 export interface AppContext {
   config: Config;
@@ -15,4 +16,6 @@ export interface AppContext {
   log: FastifyBaseLogger;
   /** Seals and opens secrets stored in the database (channel keys) with the master key kept outside it. */
   secrets: SecretBox;
+  /** Wrong-guess limits for passwords and codes, shared by the API and the bots (in memory, per instance). */
+  guesses: GuessLimiters;
 }

@@ -12,7 +12,9 @@ import { createLocalBus, createRedisBus, type InvalidationBus } from './cache/bu
 import { OptionsStore } from './services/options.js';
 import { bootstrap, type BootstrapResult } from './bootstrap.js';
 import { buildApp, REDACT_PATHS } from './app.js';
+import { LOG_SERIALIZERS } from './auth/redact.js';
 import type { AppContext } from './context.js';
+import { createGuessLimiters } from './services/auth.js';
 import { RelayService } from './relay/service.js';
 import { loadEncoding } from './billing/tokenizer.js';
 import { startBots, type RunningBots } from '../bots/index.js';
@@ -30,7 +32,8 @@ export interface RelayStation {
 }
 
 export function createLogger(config: Config): pino.Logger {
-  return pino({ level: config.logLevel, redact: { paths: REDACT_PATHS, censor: '[redacted]' } });
+  // Header paths are censored outright; errors logged anywhere (relay, bots) have key-shaped text scrubbed.
+  return pino({ level: config.logLevel, redact: { paths: REDACT_PATHS, censor: '[redacted]' }, serializers: { err: LOG_SERIALIZERS.err } });
 }
 
 /**
@@ -58,7 +61,7 @@ export async function startRelayStation(config: Config, log = createLogger(confi
 
   const options = new OptionsStore(db, bus);
   await options.load();
-  const ctx: AppContext = { config, db, bus, options, log, secrets };
+  const ctx: AppContext = { config, db, bus, options, log, secrets, guesses: createGuessLimiters() };
 
   const boot = await bootstrap(db, config.adminKey);
   const relay = new RelayService(ctx);
@@ -70,6 +73,9 @@ export async function startRelayStation(config: Config, log = createLogger(confi
 
   const address = await app.listen({ port: config.port, host: config.host });
   if (bots.platforms.length) log.info({ platforms: bots.platforms }, 'chat bots starting');
+  if (config.trustProxy === true) {
+    log.warn('TRUST_PROXY=true believes X-Forwarded-For from every client; list your proxies instead (docs/api.md#client-address)');
+  }
 
   return {
     ctx,

@@ -1,4 +1,4 @@
-import { describe, it, expect, beforeAll, afterAll } from 'vitest';
+import { describe, it, expect, beforeAll, afterAll, vi } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTestApp, dbKinds, type TestApp } from './helpers/context.js';
@@ -15,6 +15,20 @@ describe.each(dbKinds)('foundation on %s', (kind) => {
     const res = await t.app.inject({ url: '/healthz' });
     expect(res.statusCode).toBe(200);
     expect(res.json()).toEqual({ status: 'ok', database: kind });
+  });
+
+  it('answers 503 when the database fails, without the error (it can name hosts and users)', async () => {
+    const leak = new Error('connect ECONNREFUSED 10.9.8.7:5432 (user relay_admin)');
+    const restore =
+      t.ctx.db.kind === 'sqlite'
+        ? vi.spyOn(t.ctx.db.sqlite, 'prepare').mockImplementation(() => {
+            throw leak;
+          })
+        : vi.spyOn(t.ctx.db.pool, 'query').mockImplementation(() => Promise.reject(leak));
+    const res = await t.app.inject({ url: '/healthz' });
+    restore.mockRestore();
+    expect(res.statusCode).toBe(503);
+    expect(res.json()).toEqual({ status: 'unavailable', database: kind });
   });
 });
 

@@ -14,6 +14,7 @@ import { createRedemptions, redeemCode } from '../../src/services/redemptions.js
 import { isUniqueViolation } from '../../src/services/service-utils.js';
 import { createToken, deleteToken, listTokens } from '../../src/services/tokens.js';
 import { createUser, switchGroup, usernameProblem } from '../../src/services/users.js';
+import { isAdminRole, selfActor } from '../../src/services/permissions.js';
 import type {
   AccountInfo,
   BotBackend,
@@ -157,7 +158,7 @@ export function createRelayBackend(ctx: AppContext, relay: RelayForBots): BotBac
     },
 
     async listTokens(userId) {
-      const { items } = await listTokens(ctx, userId, { pageSize: 200 });
+      const { items } = await listTokens(ctx, selfActor(userId), { userId }, { pageSize: 200 });
       return items.map(
         (t): TokenInfo => ({
           id: t.id,
@@ -173,7 +174,7 @@ export function createRelayBackend(ctx: AppContext, relay: RelayForBots): BotBac
     },
 
     async createToken(userId, input) {
-      const { token, key } = await createToken(ctx, { userId, name: input.name, quota: input.quota, expiresAt: input.expiresAt, models: input.models });
+      const { token, key } = await createToken(ctx, selfActor(userId), { userId, name: input.name, quota: input.quota, expiresAt: input.expiresAt, models: input.models });
       return {
         id: token.id,
         name: token.name,
@@ -188,7 +189,7 @@ export function createRelayBackend(ctx: AppContext, relay: RelayForBots): BotBac
     },
 
     async deleteToken(userId, tokenId) {
-      await deleteToken(ctx, userId, tokenId);
+      await deleteToken(ctx, selfActor(userId), tokenId);
     },
 
     async listGroups(userId) {
@@ -205,7 +206,8 @@ export function createRelayBackend(ctx: AppContext, relay: RelayForBots): BotBac
     },
 
     async redeem(userId, code, platform) {
-      return redeemCode(ctx, userId, code, platform);
+      // No address in a chat: the account's own limits apply, per platform.
+      return redeemCode(ctx, userId, code, platform, `${platform} user ${userId}`);
     },
 
     async rechargeInfo() {
@@ -317,7 +319,7 @@ export function createRelayBackend(ctx: AppContext, relay: RelayForBots): BotBac
 
     async isAdmin(userId) {
       const user = await prisma.user.findUnique({ where: { id: userId }, select: { role: true, status: true } });
-      return !!user && user.status === 'enabled' && (user.role === 'admin' || user.role === 'root');
+      return !!user && user.status === 'enabled' && isAdminRole(user.role);
     },
 
     async listChannels() {

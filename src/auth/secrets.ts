@@ -2,6 +2,7 @@
 // entropy, so a fast hash is safe (no brute force is possible) and keeps the per-request lookup cheap. Passwords,
 // which people choose, use scrypt instead (passwords.ts).
 import { hash, randomBytes } from 'node:crypto';
+import { RelayError } from '../errors.js';
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
@@ -34,7 +35,11 @@ export function visiblePrefix(secret: string): string {
   return `${secret.slice(0, 7)}…${secret.slice(-4)}`;
 }
 
-/** Pull the bearer credential from Authorization, or x-api-key / x-goog-api-key for SDKs that send those. */
+/**
+ * The request's credential: `Authorization: Bearer <key>`, else `x-api-key` / `x-goog-api-key` (SDKs that send those).
+ * undefined when none is sent (an empty `Bearer ` counts as none). A header that is sent but cannot hold one key
+ * (`Basic …`, `Bearer a b`, two x-api-key headers) is refused with what is wrong (401 invalid_key), not read as "no key".
+ */
 export function bearerFrom(headers: Record<string, string | string[] | undefined>): string | undefined {
   const auth = headers['authorization'];
   if (typeof auth === 'string') {
@@ -43,7 +48,15 @@ export function bearerFrom(headers: Record<string, string | string[] | undefined
   }
   for (const name of ['x-api-key', 'x-goog-api-key']) {
     const value = headers[name];
-    if (typeof value === 'string' && value.trim()) return value.trim();
+    if (typeof value !== 'string' || !value.trim()) continue;
+    // Node joins a repeated header with ", ": two keys are not one.
+    if (/[\s,]/.test(value.trim())) throw malformedCredential(`the ${name} header must hold exactly one key`);
+    return value.trim();
+  }
+  if (auth !== undefined && !/^\s*(Bearer\s*)?$/i.test(String(auth))) {
+    throw malformedCredential('the Authorization header must be "Bearer <key>"');
   }
   return undefined;
 }
+
+const malformedCredential = (problem: string) => new RelayError('invalid_key', `malformed credentials: ${problem}`);

@@ -26,17 +26,31 @@ export function parseDecimal(value: string | number): Scaled {
   const whole = match[1]!;
   let frac = match[2] ?? '';
   frac = frac.replace(/0+$/, '');
-  if (frac.length > SCALE_DIGITS) throw new DecimalError(`"${String(value)}" has more than ${SCALE_DIGITS} decimal places`);
+  if (frac.length > SCALE_DIGITS) {
+    const tiny = /^0+$/.test(whole) && /^0+$/.test(frac.slice(0, SCALE_DIGITS));
+    throw new DecimalError(
+      tiny
+        ? `"${String(value)}" is below 0.000000001, the smallest step a price can take (${SCALE_DIGITS} decimal places; use 0 for free)`
+        : `"${String(value)}" has more than ${SCALE_DIGITS} decimal places`,
+    );
+  }
   text = whole + frac.padEnd(SCALE_DIGITS, '0');
   return BigInt(text);
 }
 
+/**
+ * A number's shortest round-trip decimal, without an exponent, digit for digit: 1e-10 → "0.0000000001" (then refused
+ * for its 10 places, where toFixed(9) used to make it 0: a free model), 1.5e21 → "1500000000000000000000".
+ */
 function numberToPlain(n: number): string {
   if (!Number.isFinite(n) || n < 0) throw new DecimalError(`${n} is not a non-negative finite number`);
   const s = String(n);
-  if (!s.includes('e')) return s;
-  // Tiny or huge numbers print with an exponent; toFixed gives the plain digits (exact enough: 9 places are kept).
-  return n.toFixed(SCALE_DIGITS);
+  const exp = /^(\d)(?:\.(\d+))?e([+-]\d+)$/.exec(s);
+  if (!exp) return s;
+  const digits = exp[1]! + (exp[2] ?? '');
+  const point = 1 + Number(exp[3]); // where the decimal point falls within `digits`
+  if (point <= 0) return `0.${'0'.repeat(-point)}${digits}`;
+  return point >= digits.length ? digits + '0'.repeat(point - digits.length) : `${digits.slice(0, point)}.${digits.slice(point)}`;
 }
 
 /** Back to the shortest decimal string ("1.330000000" → "1.33"). */

@@ -3,7 +3,7 @@
 import { hashSecret, visiblePrefix } from '../auth/secrets.js';
 import { isBcryptHash } from '../auth/passwords.js';
 import { usernameProblem } from '../services/users.js';
-import { isIpOrCidr } from '../services/tokens.js';
+import { isIpOrCidr } from '../net/ip.js';
 import { listSome } from './report.js';
 import type { SourceRedemption, SourceToken, SourceUser } from './rows.js';
 import type { PlanContext, PlannedRedemption, PlannedToken, PlannedUser } from './plan-context.js';

@@ -117,7 +117,7 @@ export function planOptions(
       ctx.report.omit('options', `${key} is not valid JSON: not imported`);
       continue;
     }
-    const merged: Record<string, number> = { ...current[target] };
+    const merged: Record<string, string | number> = { ...current[target] };
     let count = 0;
     const perChannelType: string[] = [];
     const kept: string[] = [];
@@ -133,7 +133,7 @@ export function planOptions(
       }
       const fitted = ctx.fit('options', `${key} ${model}`, value, PRICE_PLACES);
       if (fitted === undefined) continue;
-      merged[model] = Number(fitted);
+      merged[model] = fitted; // the exact decimal text: no binary float on the way
       count++;
     }
     ctx.options[target] = merged;

@@ -9,12 +9,17 @@
 //
 // The default policy allows only globally routable unicast addresses (see isPublicAddress). The size limit is enforced
 // while streaming and the timeout covers the whole download (DNS, connect, redirects and body).
+//
+// Refusals never say what a hostname resolved to, nor whether it resolved at all: the same answer for "internal",
+// "private" and "does not exist", so the relay cannot be used to map a private network's names. A literal IP in the
+// URL is named with its range (the client wrote it). Network errors are reported by code, never with an address.
 import dns from 'node:dns';
 import net from 'node:net';
 import type { Readable } from 'node:stream';
 import ipaddr from 'ipaddr.js';
 import { Agent, request } from 'undici';
 import { RelayError } from '../errors.js';
+import { redactUrl } from '../auth/redact.js';
 
 export type AddressPolicy = (ip: string) => boolean;
 export type Resolver = (host: string) => Promise<string[]>;
@@ -98,7 +103,7 @@ export async function safeFetch(url: string, options: SafeFetchOptions): Promise
   } catch (error) {
     if (error instanceof RelayError) throw error;
     if (controller.signal.aborted) throw unusable(`image download from ${current.host} took longer than ${timeoutMs} ms`);
-    throw unusable(`image download from ${current.host} failed: ${(error as Error).message}`);
+    throw unusable(`image download from ${current.host} failed: ${networkErrorCode(error)}`);
   } finally {
     clearTimeout(timer);
     await agent.destroy().catch(() => undefined);
@@ -110,7 +115,7 @@ function parseTarget(raw: string, base?: URL): URL {
   try {
     url = new URL(raw, base);
   } catch {
-    throw refused(`"${raw.slice(0, 200)}" is not a valid URL`);
+    throw refused(`"${redactUrl(raw.slice(0, 200))}" is not a valid URL`);
   }
   if (url.protocol !== 'http:' && url.protocol !== 'https:') throw refused(`only http and https URLs can be fetched, not ${url.protocol}`);
   if (url.username || url.password) throw refused('URLs with credentials are not fetched');
@@ -120,24 +125,38 @@ function parseTarget(raw: string, base?: URL): URL {
 /** The addresses this hop may connect to: the literal IP itself, or every address the hostname resolves to. */
 async function checkedAddresses(url: URL, resolve: Resolver, policy: AddressPolicy, signal: AbortSignal): Promise<string[]> {
   const literal = url.hostname.replace(/^\[(.*)\]$/, '$1');
-  if (net.isIP(literal)) return checkAll(url.host, [literal], policy);
+  if (net.isIP(literal)) {
+    const refusedAs = refusal(literal, policy);
+    if (refusedAs) throw refused(`refusing to fetch ${url.host}: ${literal} is ${refusedAs}; only public addresses can be fetched`);
+    return [literal];
+  }
   const addresses = await abortable(resolve(url.hostname), signal).catch((error: unknown) => {
     if (signal.aborted) throw error;
-    throw unusable(`image host ${url.hostname} could not be resolved`);
+    throw notPublic(url.hostname);
   });
-  return checkAll(url.hostname, addresses, policy);
+  return checkResolved(url.hostname, addresses, policy);
 }
 
-function checkAll(host: string, addresses: string[], policy: AddressPolicy): string[] {
-  if (addresses.length === 0) throw unusable(`image host ${host} has no addresses`);
-  for (const ip of addresses) {
-    if (!policy(ip)) {
-      const range = addressRange(ip);
-      const kind = range === 'unicast' ? 'an address the policy does not allow' : `a ${range} address`;
-      throw refused(`refusing to fetch ${host}: ${ip} is ${kind}; only public addresses can be fetched`);
-    }
-  }
+/** Why an address is refused ("a loopback address"), or undefined when the policy allows it. */
+function refusal(ip: string, policy: AddressPolicy): string | undefined {
+  if (policy(ip)) return undefined;
+  const range = addressRange(ip);
+  return range === 'unicast' ? 'an address the policy does not allow' : `a ${range} address`;
+}
+
+/** A hostname's addresses, all allowed, or the one refusal that names none of them. */
+function checkResolved(host: string, addresses: string[], policy: AddressPolicy): string[] {
+  if (addresses.length === 0 || addresses.some((ip) => !policy(ip))) throw notPublic(host);
   return addresses;
+}
+
+const notPublic = (host: string) =>
+  refused(`refusing to fetch ${host}: it does not resolve to a public address; only public addresses can be fetched`);
+
+/** "ECONNREFUSED", "UND_ERR_SOCKET"…: what went wrong, without the address it went wrong at. */
+function networkErrorCode(error: unknown): string {
+  const code = (error as { code?: unknown }).code ?? (error as { cause?: { code?: unknown } }).cause?.code;
+  return typeof code === 'string' && /^[A-Z0-9_]{2,40}$/.test(code) ? code : 'network error';
 }
 
 type LookupCallback = (error: Error | null, address: string | dns.LookupAddress[], family?: number) => void;
@@ -150,7 +169,12 @@ type LookupCallback = (error: Error | null, address: string | dns.LookupAddress[
 export function guardedLookup(policy: AddressPolicy = isPublicAddress, resolve: Resolver = systemResolve, pinned = new Map<string, string[]>()) {
   return (hostname: string, options: dns.LookupOptions, callback: LookupCallback): void => {
     const known = pinned.get(hostname);
-    const addresses = known ? Promise.resolve(known) : resolve(hostname).then((found) => checkAll(hostname, found, policy));
+    const addresses = known
+      ? Promise.resolve(known)
+      : resolve(hostname).then(
+          (found) => checkResolved(hostname, found, policy),
+          () => Promise.reject(notPublic(hostname)),
+        );
     addresses.then(
       (list) => {
         const entries = list.map((address) => ({ address, family: net.isIP(address) }));

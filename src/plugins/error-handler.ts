@@ -3,6 +3,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { RelayError, fromValidation, toWireError } from '../errors.js';
 import { encodeError, type ErrorFormat } from '../relay/error-formats.js';
+import { redactSecrets } from '../auth/redact.js';
 
 export type { ErrorFormat };
 
@@ -18,11 +19,12 @@ export function toRelayError(err: FastifyError | RelayError | Error): RelayError
   const fe = err as FastifyError;
   if (fe.validation) {
     const first = fe.validation[0];
-    const params = first?.params as { missingProperty?: string; additionalProperty?: string } | undefined;
+    const params = first?.params as { missingProperty?: string; additionalProperty?: string; allowedValues?: unknown[] } | undefined;
     const named = params?.missingProperty ?? params?.additionalProperty;
     const path = `${first?.instancePath ?? ''}${named ? `/${named}` : ''}`;
     const field = path.replace(/^\//, '').replace(/\//g, '.');
-    const what = params?.missingProperty ? 'is required' : params?.additionalProperty ? 'is not an allowed field' : (first?.message ?? 'is invalid');
+    const allowed = params?.allowedValues ? `: ${params.allowedValues.join(', ')}` : '';
+    const what = params?.missingProperty ? 'is required' : params?.additionalProperty ? 'is not an allowed field' : `${first?.message ?? 'is invalid'}${allowed}`;
     return fromValidation(field ? `${field} ${what}` : `${fe.validationContext ?? 'body'} ${what}`, path);
   }
   switch (fe.code) {
@@ -51,6 +53,7 @@ export function installErrorHandlers(app: FastifyInstance): void {
     const relayErr = toRelayError(err);
     if (relayErr) {
       if (relayErr.status >= 500) request.log.warn({ code: relayErr.code }, relayErr.message);
+      if (typeof relayErr.details.retryAfter === 'number') reply.header('retry-after', String(relayErr.details.retryAfter));
       return reply.status(relayErr.status).send(encodeError(relayErr, format));
     }
     request.log.error({ err }, 'unhandled error');
@@ -59,7 +62,7 @@ export function installErrorHandlers(app: FastifyInstance): void {
   });
 
   app.setNotFoundHandler((request, reply) => {
-    const err = new RelayError('not_found', `no route ${request.method} ${request.url.split('?')[0]}`);
+    const err = new RelayError('not_found', `no route ${request.method} ${redactSecrets(request.url.split('?')[0]!)}`);
     return reply.status(404).send(toWireError(err));
   });
 }

@@ -5,8 +5,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { RelayError } from '../errors.js';
 import { bearerFrom, hashSecret } from '../auth/secrets.js';
 import type { Db } from '../db/client.js';
-
-export type Role = 'user' | 'admin' | 'root';
+import { isAdminRole, type Role } from '../services/permissions.js';
 
 export interface Account {
   id: number;
@@ -28,7 +27,7 @@ declare module 'fastify' {
   }
 }
 
-export const isAdmin = (account: Account): boolean => account.role === 'admin' || account.role === 'root';
+export const isAdmin = (account: Account): boolean => isAdminRole(account.role);
 
 /** The authenticated caller of a non-public route. */
 export function accountOf(request: FastifyRequest): Account {
@@ -60,12 +59,18 @@ export function installManagementAuth(api: FastifyInstance, db: Db): void {
   api.decorateRequest('account', null);
   api.addHook('onRequest', async (request) => {
     const config = request.routeOptions.config;
-    const key = bearerFrom(request.headers);
     if (config.public) {
       // Public routes still recognise a valid key (e.g. pricing for the caller's own group) but do not need one.
+      let key: string | undefined;
+      try {
+        key = bearerFrom(request.headers);
+      } catch {
+        return; // a malformed credential on a public route is no credential
+      }
       if (key && !key.startsWith('sk-')) request.account = await authenticateManagementKey(db, key).catch(() => null);
       return;
     }
+    const key = bearerFrom(request.headers);
     if (!key) throw new RelayError('missing_key', 'missing management key: send Authorization: Bearer <key>');
     request.account = await authenticateManagementKey(db, key);
     if (config.admin) requireAdmin(request);

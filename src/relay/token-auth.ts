@@ -8,6 +8,7 @@ import type { InvalidationBus } from '../cache/bus.js';
 import { RelayError } from '../errors.js';
 import { bearerFrom, hashSecret } from '../auth/secrets.js';
 import { parseStringList } from '../services/service-utils.js';
+import { mayUseGroup } from '../services/permissions.js';
 
 export interface RelayToken {
   id: number;
@@ -36,14 +37,19 @@ interface Row {
   models: string;
   allowIps: string;
   tokenGroup: string | null;
+  /** null when the token has no group (or it no longer exists). */
+  tokenGroupSelectable: number | boolean | null;
   status: string;
   userGroup: string;
+  userRole: string;
   userStatus: string;
 }
 
 const QUERY = `SELECT t."id", t."userId", t."name", t."unlimited", t."expiresAt", t."models", t."allowIps",
-  t."group" AS "tokenGroup", t."status", u."group" AS "userGroup", u."status" AS "userStatus"
-  FROM "Token" t JOIN "User" u ON u."id" = t."userId" WHERE t."keyHash" = `;
+  t."group" AS "tokenGroup", g."userSelectable" AS "tokenGroupSelectable", t."status",
+  u."group" AS "userGroup", u."role" AS "userRole", u."status" AS "userStatus"
+  FROM "Token" t JOIN "User" u ON u."id" = t."userId" LEFT JOIN "Group" g ON g."name" = t."group"
+  WHERE t."keyHash" = `;
 
 const TTL_MS = 60_000;
 const NEGATIVE_TTL_MS = 5_000;
@@ -76,10 +82,21 @@ function toToken(row: Row): RelayToken {
     expiresAt: row.expiresAt === null ? null : new Date(row.expiresAt).getTime(),
     models: models.length ? new Set(models) : null,
     allowIps,
-    group: row.tokenGroup || row.userGroup,
+    group: tokenGroupApplies(row) ? row.tokenGroup! : row.userGroup,
     status: row.status,
     userStatus: row.userStatus,
   };
+}
+
+/**
+ * A token's own group applies only while its owner may still choose it (permissions.ts mayUseGroup): an owner moved
+ * out of `vip`, a group closed to users, an admin demoted — the token falls back to the owner's group, and gets the
+ * override back if the owner regains it. Judged here rather than by rewriting tokens when rights change, because
+ * every such change already drops this cache.
+ */
+function tokenGroupApplies(row: Row): boolean {
+  if (!row.tokenGroup || row.tokenGroupSelectable === null) return false;
+  return mayUseGroup({ role: row.userRole, group: row.userGroup }, { name: row.tokenGroup, userSelectable: Boolean(row.tokenGroupSelectable) });
 }
 
 export class TokenAuth {

@@ -1,10 +1,10 @@
 // Password login for the management API: a correct username + password yields a management key of kind 'login'
-// valid for 7 days (only its hash is stored). Failed attempts are counted per username + client address by
-// LoginLimiter, so a password cannot be guessed at network speed.
+// valid for 7 days (only its hash is stored). Wrong guesses at any secret a person can try (passwords here and in
+// PATCH /api/me, redemption and link codes) are limited by GuessLimiter, so none can be guessed at network speed.
 import { RelayError } from '../errors.js';
 import { hashPassword, needsRehash, verifyPassword } from '../auth/passwords.js';
 import { hashSecret, newManagementKey, randomString } from '../auth/secrets.js';
-import type { ServiceContext } from './service-utils.js';
+import type { GuessingContext, ServiceContext } from './service-utils.js';
 
 export const LOGIN_KEY_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 
@@ -21,13 +21,21 @@ const decoy = (): Promise<string> => (decoyHash ??= hashPassword(randomString(24
 
 const wrongCredentials = () => new RelayError('invalid_key', 'wrong username or password');
 
-export async function login(ctx: ServiceContext, input: { username: string; password: string }): Promise<LoginResult> {
-  const user = await ctx.db.prisma.user.findUnique({ where: { username: input.username } });
-  if (!user || !user.passwordHash) {
-    await verifyPassword(input.password, await decoy());
-    throw wrongCredentials();
-  }
-  if (!(await verifyPassword(input.password, user.passwordHash))) throw wrongCredentials();
+/** `client` is the caller's address, for the guess limits (PASSWORD_LIMITS). */
+export async function login(ctx: GuessingContext, input: { username: string; password: string }, client: string): Promise<LoginResult> {
+  const user = await ctx.guesses.passwords.attempt(
+    { account: input.username, client },
+    async () => {
+      const found = await ctx.db.prisma.user.findUnique({ where: { username: input.username } });
+      if (!found || !found.passwordHash) {
+        await verifyPassword(input.password, await decoy());
+        throw wrongCredentials();
+      }
+      if (!(await verifyPassword(input.password, found.passwordHash))) throw wrongCredentials();
+      return found;
+    },
+    (err) => err instanceof RelayError && err.code === 'invalid_key',
+  );
   if (user.status !== 'enabled') throw new RelayError('account_disabled', 'this account is disabled');
   if (needsRehash(user.passwordHash)) {
     // An imported bcrypt hash: now that the password is known, store it as scrypt (unless it changed meanwhile).
@@ -57,24 +65,103 @@ export async function logout(ctx: ServiceContext, key: string): Promise<void> {
   await ctx.db.prisma.managementKey.deleteMany({ where: { keyHash } });
 }
 
+/** Where a guess at a secret comes from: the account it is aimed at, and the client sending it (an IP address, or a
+ * chat identity for the bots). */
+export interface GuessSource {
+  account: string;
+  client: string;
+}
+
+export interface GuessLimits {
+  /** Failures of one client against one account (someone mistyping, or one guesser). */
+  perPair: number;
+  /** Failures of one client across accounts (one address trying many accounts). */
+  perClient: number;
+  /** Failures against one account across clients (many addresses guessing one account). */
+  perAccount: number;
+  windowMs: number;
+}
+
+const FIFTEEN_MINUTES = 15 * 60 * 1000;
+
 /**
- * Counts failed logins per key (username + client address) in a sliding window. In memory, per instance: with several
- * instances an attacker gets `maxFailures` per instance, which still bounds guessing to a handful per window.
+ * Passwords (POST /api/auth/login, PATCH /api/me's currentPassword) share one limiter. The per-account limit means
+ * 50 wrong guesses from anywhere block that account's password for up to 15 minutes: existing keys keep working.
  */
-export class LoginLimiter {
+export const PASSWORD_LIMITS: GuessLimits = { perPair: 5, perClient: 20, perAccount: 50, windowMs: FIFTEEN_MINUTES };
+/** Redemption and link codes carry ≥ 70 bits, so this bounds noise more than it stops a search. */
+export const CODE_LIMITS: GuessLimits = { perPair: 10, perClient: 30, perAccount: 30, windowMs: FIFTEEN_MINUTES };
+
+/**
+ * Limits wrong guesses at one kind of secret, per account + client, per client and per account, in sliding windows.
+ * Every attempt is counted before the secret is checked (so parallel guesses cannot all slip in under the limit) and
+ * forgiven when it was not a wrong guess; a right guess also clears the account + client count. In memory, per
+ * instance: with several instances an attacker gets the limits once per instance.
+ */
+export class GuessLimiter {
+  readonly #pair: FailureWindow;
+  readonly #client: FailureWindow;
+  readonly #account: FailureWindow;
+
+  constructor(limits: GuessLimits, now: () => number = Date.now) {
+    this.#pair = new FailureWindow(limits.perPair, limits.windowMs, now);
+    this.#client = new FailureWindow(limits.perClient, limits.windowMs, now);
+    this.#account = new FailureWindow(limits.perAccount, limits.windowMs, now);
+  }
+
+  /**
+   * Runs `check` unless a limit is reached (then 429 rate_limited with `retryAfter` seconds). `isWrongGuess` tells
+   * which of its errors mean "the secret was wrong"; only those stay counted.
+   */
+  async attempt<T>(source: GuessSource, check: () => Promise<T>, isWrongGuess: (err: unknown) => boolean): Promise<T> {
+    const keys = this.#keys(source);
+    const wait = Math.max(...keys.map(([window, key]) => window.retryAfter(key)));
+    if (wait > 0) {
+      throw new RelayError('rate_limited', `too many wrong attempts; try again in ${wait} seconds`, 429, { retryAfter: wait });
+    }
+    for (const [window, key] of keys) window.fail(key);
+    try {
+      const result = await check();
+      for (const [window, key] of keys) window.forgive(key);
+      this.#pair.reset(keys[0][1]);
+      return result;
+    } catch (err) {
+      if (!isWrongGuess(err)) for (const [window, key] of keys) window.forgive(key);
+      throw err;
+    }
+  }
+
+  #keys(source: GuessSource): [[FailureWindow, string], [FailureWindow, string], [FailureWindow, string]] {
+    const account = source.account.toLowerCase();
+    return [
+      [this.#pair, `${account}\u0000${source.client}`],
+      [this.#client, source.client],
+      [this.#account, account],
+    ];
+  }
+}
+
+/** The app's guess limiters, one per kind of secret (AppContext.guesses). */
+export interface GuessLimiters {
+  passwords: GuessLimiter;
+  codes: GuessLimiter;
+}
+
+export const createGuessLimiters = (): GuessLimiters => ({
+  passwords: new GuessLimiter(PASSWORD_LIMITS),
+  codes: new GuessLimiter(CODE_LIMITS),
+});
+
+/** Failures per key in a sliding window, bounded in memory so a flood of made-up keys cannot grow it without limit. */
+export class FailureWindow {
   readonly #failures = new Map<string, number[]>();
 
   constructor(
-    readonly maxFailures = 5,
-    readonly windowMs = 15 * 60 * 1000,
+    readonly maxFailures: number,
+    readonly windowMs: number,
     private readonly now: () => number = Date.now,
-    /** Bound on tracked keys, so a flood of made-up usernames cannot grow memory without limit. */
     private readonly maxKeys = 10_000,
   ) {}
-
-  static keyFor(username: string, ip: string): string {
-    return `${username.toLowerCase()}\u0000${ip}`;
-  }
 
   #recent(key: string): number[] {
     const cutoff = this.now() - this.windowMs;
@@ -97,6 +184,13 @@ export class LoginLimiter {
     recent.push(this.now());
     this.#failures.set(key, recent.slice(-this.maxFailures));
     if (this.#failures.size > this.maxKeys) this.#prune();
+  }
+
+  /** Takes back the latest failure (an attempt that turned out not to be a wrong guess). */
+  forgive(key: string): void {
+    const recent = this.#failures.get(key);
+    recent?.pop();
+    if (recent?.length === 0) this.#failures.delete(key);
   }
 
   reset(key: string): void {

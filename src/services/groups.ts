@@ -1,13 +1,13 @@
 // Groups: a price multiplier (ratio) every member's usage is charged with, and whether users may pick it themselves.
-// Ratios are exact decimal strings so billing never meets a binary float.
+// Ratios are exact decimal strings (services/ratios.ts) so billing never meets a binary float.
 import { RelayError } from '../errors.js';
 import type { GroupView } from '../routes/api/schemas.js';
+import { normalizeRatio } from './ratios.js';
 import { isUniqueViolation, pageArgs, type PageQuery, type PageResult, type ServiceContext } from './service-utils.js';
 
 export const DEFAULT_GROUP = 'default';
 export const GROUP_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$';
 const GROUP_NAME = new RegExp(GROUP_NAME_PATTERN);
-const RATIO = /^\d+(\.\d{1,6})?$/;
 
 export interface GroupRow {
   name: string;
@@ -22,23 +22,6 @@ export const toGroupView = (row: GroupRow): GroupView => ({
   description: row.description,
   userSelectable: row.userSelectable,
 });
-
-/**
- * A ratio given as a number or a decimal string, as its canonical exact string: "01.50" → "1.5", 2 → "2".
- * Negative, exponent (1e-7), more than 6 decimals or garbage → 400 naming `ratio`.
- */
-export function normalizeRatio(value: number | string): string {
-  const text = String(value).trim();
-  if (!RATIO.test(text)) {
-    throw new RelayError('invalid_request', `ratio must be a decimal ≥ 0 with at most 6 decimals, got "${String(value)}"`, 400, {
-      param: 'ratio',
-    });
-  }
-  const [whole = '0', frac = ''] = text.split('.');
-  const cleanWhole = whole.replace(/^0+(?=\d)/, '');
-  const cleanFrac = frac.replace(/0+$/, '');
-  return cleanFrac ? `${cleanWhole}.${cleanFrac}` : cleanWhole;
-}
 
 function checkName(name: string): void {
   if (!GROUP_NAME.test(name)) {
@@ -86,7 +69,7 @@ export interface CreateGroupInput {
 
 export async function createGroup(ctx: ServiceContext, input: CreateGroupInput): Promise<GroupView> {
   checkName(input.name);
-  const ratio = normalizeRatio(input.ratio);
+  const ratio = normalizeRatio(input.ratio, 'ratio');
   try {
     const row = await ctx.db.prisma.group.create({
       data: {
@@ -111,7 +94,7 @@ export interface UpdateGroupInput {
 }
 
 export async function updateGroup(ctx: ServiceContext, name: string, patch: UpdateGroupInput): Promise<GroupView> {
-  const ratio = patch.ratio === undefined ? undefined : normalizeRatio(patch.ratio);
+  const ratio = patch.ratio === undefined ? undefined : normalizeRatio(patch.ratio, 'ratio');
   const result = await ctx.db.prisma.group.updateMany({
     where: { name },
     data: { ratio, description: patch.description, userSelectable: patch.userSelectable },

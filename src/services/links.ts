@@ -3,7 +3,7 @@
 
 import { RelayError } from '../errors.js';
 import { hashSecret, newLinkCode } from '../auth/secrets.js';
-import type { ServiceContext } from './service-utils.js';
+import type { GuessingContext, ServiceContext } from './service-utils.js';
 import { isUniqueViolation } from './service-utils.js';
 
 export const LINK_CODE_TTL_MS = 10 * 60 * 1000;
@@ -22,9 +22,19 @@ export async function issueLinkCode(ctx: ServiceContext, userId: number, now = D
 
 /**
  * Links (platform, platformUserId) to the code's account and consumes the code, once: a code sent twice at the same
- * moment links one identity. Unknown/expired code → invalid_code; identity already linked → conflict.
+ * moment links one identity. Unknown/expired code → invalid_code, counted against the chat identity's code guess
+ * limits; identity already linked → conflict.
  */
-export async function claimLinkCode(ctx: ServiceContext, platform: string, platformUserId: string, code: string): Promise<number> {
+export async function claimLinkCode(ctx: GuessingContext, platform: string, platformUserId: string, code: string): Promise<number> {
+  const identity = `${platform}:${platformUserId}`;
+  return ctx.guesses.codes.attempt(
+    { account: identity, client: identity },
+    () => claim(ctx, platform, platformUserId, code),
+    (err) => err instanceof RelayError && err.code === 'invalid_code',
+  );
+}
+
+async function claim(ctx: ServiceContext, platform: string, platformUserId: string, code: string): Promise<number> {
   const codeHash = hashSecret(code.trim());
   const invalid = new RelayError('invalid_code', 'that link code is unknown or expired; create a new one in the web console');
   try {

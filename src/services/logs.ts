@@ -245,12 +245,19 @@ export function parseQueryTime(value: string | undefined, param: string): Date |
   if (value === undefined) return undefined;
   const isoLike = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,9})?)?(Z|[+-]\d{2}:?\d{2}))?$/;
   const date = new Date(value);
-  if (!isoLike.test(value) || Number.isNaN(date.getTime())) {
+  if (!isoLike.test(value) || Number.isNaN(date.getTime()) || !isCalendarDate(value.slice(0, 10))) {
     throw new RelayError('invalid_request', `${param} must be an ISO 8601 time such as 2026-01-31T00:00:00Z`, 400, {
       param,
     });
   }
   return date;
+}
+
+/** "2026-02-30" is not a day (Date would roll it over to March 2nd). */
+function isCalendarDate(ymd: string): boolean {
+  const [y, m, d] = ymd.split('-').map(Number) as [number, number, number];
+  const probe = new Date(Date.UTC(y, m - 1, d));
+  return probe.getUTCFullYear() === y && probe.getUTCMonth() === m - 1 && probe.getUTCDate() === d;
 }
 
 export const DEFAULT_STATS_DAYS = 30;

@@ -5,9 +5,11 @@ import Value from 'typebox/value';
 import type { Db } from '../db/client.js';
 import type { InvalidationBus } from '../cache/bus.js';
 import { RelayError } from '../errors.js';
-import { parseDecimal } from '../billing/decimal.js';
+import { normalizeRatio } from './ratios.js';
 
-const RatioMap = Type.Record(Type.String({ minLength: 1 }), Type.Number({ minimum: 0 }));
+/** A ratio or price as services/ratios.ts defines it: a JSON number or a decimal string; checked exactly on update. */
+const Ratio = Type.Union([Type.Number({ minimum: 0 }), Type.String({ minLength: 1, maxLength: 40 })]);
+const RatioMap = Type.Record(Type.String({ minLength: 1, maxLength: 200 }), Ratio);
 
 export const OptionsSchema = Type.Object(
   {
@@ -21,7 +23,7 @@ export const OptionsSchema = Type.Object(
     cacheReadRatios: RatioMap,
     cacheWriteRatios: RatioMap,
     /** Ratio for models with no price at all. null = refuse them (no silent free calls). */
-    defaultModelRatio: Type.Union([Type.Number({ minimum: 0 }), Type.Null()]),
+    defaultModelRatio: Type.Union([Ratio, Type.Null()]),
     /** Completion tokens reserved when a request does not say max_tokens. */
     defaultCompletionEstimate: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
     /** Where users buy redemption codes, and what they pay for 1 USD of quota (in the operator's currency). */
@@ -39,7 +41,7 @@ export const OptionsSchema = Type.Object(
     checkCompletions: Type.Boolean(),
     /** Bots: new accounts from the chat, default chat model, auto-title, history size. */
     botRegistration: Type.Boolean(),
-    botNewUserQuota: Type.Integer({ minimum: 0 }),
+    botNewUserQuota: Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER }),
     botChatModel: Type.String(),
     botTitleModel: Type.String(),
     botAutoTitle: Type.Boolean(),
@@ -135,8 +137,7 @@ export class OptionsStore {
       const param = first.instancePath.replace(/^\//, '').replace(/\//g, '.');
       throw new RelayError('invalid_request', `option ${param || '(root)'} ${first.message}`, 400, { param });
     }
-    checkExactDecimals(patch as Partial<Options>);
-    const entries = Object.entries(patch as Record<string, unknown>);
+    const entries = Object.entries(withExactRatios(patch as Partial<Options>));
     await this.db.prisma.$transaction(
       entries.map(([key, value]) =>
         this.db.prisma.option.upsert({
@@ -153,15 +154,22 @@ export class OptionsStore {
 
 const RATIO_KEYS = ['modelRatios', 'completionRatios', 'modelPrices', 'cacheReadRatios', 'cacheWriteRatios'] as const;
 
-/** Prices are exact decimals with at most 9 places (src/billing/decimal.ts): 1/3 is refused here, not at billing time. */
-function checkExactDecimals(patch: Partial<Options>): void {
-  const check = (value: number, param: string) => {
-    try {
-      parseDecimal(value);
-    } catch (err) {
-      throw new RelayError('invalid_request', `option ${param}: ${(err as Error).message}`, 400, { param });
-    }
+/**
+ * Ratios and prices follow services/ratios.ts, as group ratios do: refused here (400 naming `map.model`) rather than
+ * rounded at billing time. Decimal strings are stored canonical ("0.50" → "0.5"); numbers as sent (they are exact).
+ */
+function withExactRatios(patch: Partial<Options>): Partial<Options> {
+  const exact = (value: number | string, param: string): number | string => {
+    const canonical = normalizeRatio(value, param, `option ${param}`);
+    return typeof value === 'number' ? value : canonical;
   };
-  for (const key of RATIO_KEYS) for (const [model, value] of Object.entries(patch[key] ?? {})) check(value, `${key}.${model}`);
-  if (typeof patch.defaultModelRatio === 'number') check(patch.defaultModelRatio, 'defaultModelRatio');
+  const out: Partial<Options> = { ...patch };
+  for (const key of RATIO_KEYS) {
+    const map = patch[key];
+    if (map) out[key] = Object.fromEntries(Object.entries(map).map(([model, value]) => [model, exact(value, `${key}.${model}`)]));
+  }
+  if (patch.defaultModelRatio !== undefined && patch.defaultModelRatio !== null) {
+    out.defaultModelRatio = exact(patch.defaultModelRatio, 'defaultModelRatio');
+  }
+  return out;
 }

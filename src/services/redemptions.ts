@@ -3,7 +3,7 @@
 // exactly once however many times it is sent at the same moment.
 import { RelayError } from '../errors.js';
 import { hashSecret, newRedemptionCode, visiblePrefix } from '../auth/secrets.js';
-import { iso, units, type PageResult, type ServiceContext } from './service-utils.js';
+import { balanceOverflow, iso, MAX_UNITS, units, type GuessingContext, type PageResult, type ServiceContext } from './service-utils.js';
 import type { Redemption } from '../generated/sqlite/client.js';
 
 export type RedemptionStatus = 'unused' | 'redeemed' | 'disabled';
@@ -113,17 +113,29 @@ export async function setRedemptionStatus(
 
 /**
  * Credits `code` to `userId`: claims the code (only if still unused), raises the user's quota and writes the
- * 'redeem' usage log, all in one transaction. Unknown or disabled code → invalid_code (400); already used →
+ * 'redeem' usage log, all in one transaction. Unknown or disabled code → invalid_code (400), counted against the
+ * code guess limits of the account and `client` (the caller's address or chat identity); already used →
  * already_redeemed (409). Used by POST /api/redeem and by the bots' /redeem command.
  */
 export async function redeemCode(
-  ctx: ServiceContext,
+  ctx: GuessingContext,
   userId: number,
   code: string,
   source: RedeemSource,
+  client: string,
 ): Promise<RedeemResult> {
+  const result = await ctx.guesses.codes.attempt(
+    { account: `user ${userId}`, client },
+    () => claimAndCredit(ctx, userId, code, source),
+    (err) => err instanceof RelayError && err.code === 'invalid_code',
+  );
+  ctx.bus.publish('users');
+  return result;
+}
+
+async function claimAndCredit(ctx: ServiceContext, userId: number, code: string, source: RedeemSource): Promise<RedeemResult> {
   const codeHash = hashSecret(code.trim());
-  const result = await ctx.db.prisma.$transaction(
+  return ctx.db.prisma.$transaction(
     async (tx) => {
       const row = await tx.redemption.findUnique({ where: { codeHash } });
       if (!row) throw new RelayError('invalid_code', 'this redemption code does not exist', 400, { param: 'code' });
@@ -140,8 +152,15 @@ export async function redeemCode(
       if (claimed.count !== 1) {
         throw new RelayError('already_redeemed', 'this redemption code has already been used', 409, { param: 'code' });
       }
-      const credited = await tx.user.updateMany({ where: { id: userId }, data: { quota: { increment: row.quota } } });
-      if (credited.count !== 1) throw new RelayError('not_found', `user ${userId} does not exist`);
+      // Bounded in the WHERE, like every addition to a balance: the claim above rolls back with it.
+      const credited = await tx.user.updateMany({
+        where: { id: userId, quota: { lte: BigInt(MAX_UNITS) - row.quota } },
+        data: { quota: { increment: row.quota } },
+      });
+      if (credited.count !== 1) {
+        if ((await tx.user.count({ where: { id: userId } })) === 0) throw new RelayError('not_found', `user ${userId} does not exist`);
+        throw balanceOverflow('code', 'your balance');
+      }
       const user = await tx.user.findUniqueOrThrow({ where: { id: userId }, select: { quota: true, group: true } });
       await tx.usageLog.create({
         data: {
@@ -158,6 +177,4 @@ export async function redeemCode(
     // SQLite runs transactions one after another: a burst of redemptions queues, so allow it time to start.
     { maxWait: 15_000, timeout: 15_000 },
   );
-  ctx.bus.publish('users');
-  return result;
 }

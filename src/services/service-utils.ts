@@ -1,5 +1,6 @@
 // Small pieces the account services share: list paging, Prisma's unique-violation check, JSON-ready conversions.
 import type { AppContext } from '../context.js';
+import { RelayError } from '../errors.js';
 
 export interface PageQuery {
   page?: number;
@@ -28,8 +29,19 @@ export function isUniqueViolation(err: unknown): boolean {
 
 export const iso = (date: Date | null): string | null => (date ? date.toISOString() : null);
 
-/** Quota columns are BigInt; every realistic amount fits a JS number exactly (2^53 units ≈ 18 billion USD). */
+/**
+ * The largest balance, top-up, token quota or code value: 2^53 − 1 units (≈ 18 billion USD), so every amount reads back
+ * as an exact JS number and stays an integer in SQLite (past 2^63 it would silently become a REAL). Additions check it
+ * where they add, in the same conditional UPDATE.
+ */
+export const MAX_UNITS = Number.MAX_SAFE_INTEGER;
+
+/** Quota columns are BigInt; every amount the services let in fits a JS number exactly (MAX_UNITS). */
 export const units = (value: bigint): number => Number(value);
+
+/** The 400 for an addition that would take a balance past MAX_UNITS. */
+export const balanceOverflow = (param: string, balance: string) =>
+  new RelayError('invalid_request', `this would take ${balance} above the maximum of ${MAX_UNITS.toLocaleString('en-US')} units`, 400, { param });
 
 /** JSON list columns: a corrupt value reads as empty rather than failing the whole listing. */
 export function parseStringList(text: string): string[] {
@@ -43,3 +55,6 @@ export function parseStringList(text: string): string[] {
 
 /** What the account services need of the app context; bots and scripts may pass just these two. */
 export type ServiceContext = Pick<AppContext, 'db' | 'bus'>;
+
+/** Services that check a guessable secret (a password, a code) also need the guess limiters. */
+export type GuessingContext = ServiceContext & Pick<AppContext, 'guesses'>;

@@ -1,12 +1,13 @@
 // Relay tokens (sk-…): the keys apps use on /v1. The full key exists only in the answer to createToken; the database
-// keeps its SHA-256 and a visible prefix. `userId` scopes every call: a number limits it to that owner's tokens (someone
-// else's token reads as 404, so its existence is not revealed); null is the admin scope (every token, every group).
-import ipaddr from 'ipaddr.js';
+// keeps its SHA-256 and a visible prefix. Every call names its Actor and follows permissions.ts: a token whose owner
+// the actor may not act for reads as 404, so its existence is not revealed (root: every token; an admin: plain users'
+// and their own; a user: their own). A token's group must be one its owner may use (mayUseGroup).
 import { RelayError } from '../errors.js';
 import { hashSecret, newRelayKey, visiblePrefix } from '../auth/secrets.js';
 import type { TokenView } from '../routes/api/schemas.js';
+import { isIpOrCidr } from '../net/ip.js';
 import { requireGroup } from './groups.js';
-import { isAdminRole } from './users.js';
+import { assertMayActFor, mayActFor, mayUseGroup, type Actor } from './permissions.js';
 import { iso, pageArgs, parseStringList, units, type PageQuery, type PageResult, type ServiceContext } from './service-utils.js';
 
 const NAME_MAX = 64;
@@ -76,12 +77,6 @@ function checkModels(models: string[]): string {
   return JSON.stringify(clean);
 }
 
-/** An IPv4/IPv6 address or CIDR subnet. IPv4 must be four decimal parts: "127.1" or "0x7f.0.0.1" are refused. */
-export function isIpOrCidr(entry: string): boolean {
-  if (entry.includes('/')) return ipaddr.IPv4.isValidCIDRFourPartDecimal(entry) || ipaddr.IPv6.isValidCIDR(entry);
-  return ipaddr.IPv4.isValidFourPartDecimal(entry) || ipaddr.IPv6.isValid(entry);
-}
-
 function checkAllowIps(entries: string[]): string {
   if (entries.length > ALLOW_IPS_MAX) throw bad('allowIps', `at most ${ALLOW_IPS_MAX} allowIps entries`);
   const clean = [...new Set(entries.map((e) => e.trim()))];
@@ -91,18 +86,19 @@ function checkAllowIps(entries: string[]): string {
 }
 
 /**
- * A token's group overrides its owner's, so a user may only pick a group they could switch into themselves (a
- * userSelectable one, or their own); admins, and tokens owned by admins, may use any existing group.
+ * A token's group overrides its owner's, so it must be a group the owner could switch into themselves (their own, a
+ * userSelectable one, any for admins), whoever sets it: relay authentication applies the same rule again later, so an
+ * admin's exception would not hold anyway. To give a user's token a closed group, move the user into it.
  */
-async function checkTokenGroup(
-  ctx: ServiceContext,
-  group: string,
-  owner: { role: string; group: string },
-  asAdmin: boolean,
-): Promise<void> {
+async function checkTokenGroup(ctx: ServiceContext, group: string, owner: { id: number; role: string; group: string }): Promise<void> {
   const row = await requireGroup(ctx, group);
-  if (row.userSelectable || group === owner.group || asAdmin || isAdminRole(owner.role)) return;
-  throw new RelayError('group_not_allowed', `group "${group}" cannot be chosen for this token`, 403, { param: 'group' });
+  if (mayUseGroup(owner, row)) return;
+  throw new RelayError(
+    'group_not_allowed',
+    `group "${group}" is not open to user ${owner.id}; a token may only use a group its owner may choose (an admin can move the owner into it)`,
+    403,
+    { param: 'group' },
+  );
 }
 
 export interface CreateTokenInput {
@@ -117,21 +113,19 @@ export interface CreateTokenInput {
   group?: string | null;
 }
 
-/** Returns the token and its full key; the key is never retrievable again. `asAdmin` lifts the group restriction. */
-export async function createToken(
-  ctx: ServiceContext,
-  input: CreateTokenInput,
-  opts: { asAdmin?: boolean } = {},
-): Promise<{ token: TokenView; key: string }> {
+/** Returns the token and its full key; the key is never retrievable again. */
+export async function createToken(ctx: ServiceContext, actor: Actor, input: CreateTokenInput): Promise<{ token: TokenView; key: string }> {
   const name = checkName(input.name);
   const quota = quotaColumns(input.quota ?? null);
   const expiresAt = checkExpiresAt(input.expiresAt ?? null);
   const models = checkModels(input.models ?? []);
   const allowIps = checkAllowIps(input.allowIps ?? []);
   const owner = await ctx.db.prisma.user.findUnique({ where: { id: input.userId } });
+  // A missing owner is judged as a plain user: an admin learns it does not exist, a user only that it is not theirs.
+  assertMayActFor(actor, owner ?? { id: input.userId, role: 'user' }, 'create tokens for', 'userId');
   if (!owner) throw bad('userId', `user ${input.userId} does not exist`);
   const group = input.group ?? null;
-  if (group !== null) await checkTokenGroup(ctx, group, owner, opts.asAdmin === true);
+  if (group !== null) await checkTokenGroup(ctx, group, owner);
 
   const key = newRelayKey();
   const row = await ctx.db.prisma.token.create({
@@ -151,12 +145,20 @@ export async function createToken(
   return { token: toTokenView(row), key };
 }
 
+/** The tokens `actor` may see, optionally only those of `filter.userId` (refused when the actor may not act for it). */
 export async function listTokens(
   ctx: ServiceContext,
-  userId: number | null,
+  actor: Actor,
+  filter: { userId?: number } = {},
   page: PageQuery = {},
 ): Promise<PageResult<TokenView>> {
-  const where = userId === null ? {} : { userId };
+  if (filter.userId !== undefined && filter.userId !== actor.id) {
+    const owner = await ctx.db.prisma.user.findUnique({ where: { id: filter.userId }, select: { id: true, role: true } });
+    assertMayActFor(actor, owner ?? { id: filter.userId, role: 'user' }, 'read the tokens of', 'userId');
+  }
+  const visible =
+    actor.role === 'root' ? {} : actor.role === 'admin' ? { OR: [{ userId: actor.id }, { user: { role: 'user' } }] } : { userId: actor.id };
+  const where = filter.userId === undefined ? visible : { AND: [visible, { userId: filter.userId }] };
   const [rows, total] = await Promise.all([
     ctx.db.prisma.token.findMany({ where, orderBy: { id: 'asc' }, ...pageArgs(page) }),
     ctx.db.prisma.token.count({ where }),
@@ -164,15 +166,15 @@ export async function listTokens(
   return { items: rows.map(toTokenView), total };
 }
 
-async function tokenRow(ctx: ServiceContext, userId: number | null, id: number) {
-  const row = await ctx.db.prisma.token.findUnique({ where: { id } });
-  // Someone else's token answers exactly like a missing one.
-  if (!row || (userId !== null && row.userId !== userId)) throw new RelayError('not_found', `token ${id} not found`);
+async function tokenRow(ctx: ServiceContext, actor: Actor, id: number) {
+  const row = await ctx.db.prisma.token.findUnique({ where: { id }, include: { user: { select: { id: true, role: true, group: true } } } });
+  // A token the actor may not act for answers exactly like a missing one.
+  if (!row || !mayActFor(actor, row.user)) throw new RelayError('not_found', `token ${id} not found`);
   return row;
 }
 
-export async function getToken(ctx: ServiceContext, userId: number | null, id: number): Promise<TokenView> {
-  return toTokenView(await tokenRow(ctx, userId, id));
+export async function getToken(ctx: ServiceContext, actor: Actor, id: number): Promise<TokenView> {
+  return toTokenView(await tokenRow(ctx, actor, id));
 }
 
 export interface UpdateTokenInput {
@@ -186,13 +188,8 @@ export interface UpdateTokenInput {
   group?: string | null;
 }
 
-export async function updateToken(
-  ctx: ServiceContext,
-  userId: number | null,
-  id: number,
-  patch: UpdateTokenInput,
-): Promise<TokenView> {
-  const current = await tokenRow(ctx, userId, id);
+export async function updateToken(ctx: ServiceContext, actor: Actor, id: number, patch: UpdateTokenInput): Promise<TokenView> {
+  const current = await tokenRow(ctx, actor, id);
   const data = {
     name: patch.name === undefined ? undefined : checkName(patch.name),
     ...(patch.quota === undefined ? {} : quotaColumns(patch.quota)),
@@ -203,16 +200,15 @@ export async function updateToken(
     group: patch.group,
   };
   if (patch.group !== undefined && patch.group !== null && patch.group !== current.group) {
-    const owner = await ctx.db.prisma.user.findUniqueOrThrow({ where: { id: current.userId } });
-    await checkTokenGroup(ctx, patch.group, owner, userId === null);
+    await checkTokenGroup(ctx, patch.group, current.user);
   }
   const row = await ctx.db.prisma.token.update({ where: { id }, data });
   ctx.bus.publish('tokens');
   return toTokenView(row);
 }
 
-export async function deleteToken(ctx: ServiceContext, userId: number | null, id: number): Promise<void> {
-  await tokenRow(ctx, userId, id);
+export async function deleteToken(ctx: ServiceContext, actor: Actor, id: number): Promise<void> {
+  await tokenRow(ctx, actor, id);
   await ctx.db.prisma.token.deleteMany({ where: { id } });
   ctx.bus.publish('tokens');
 }

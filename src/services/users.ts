@@ -3,7 +3,15 @@
 // RelayError; every write publishes 'users' (and 'tokens', whose cached entries carry the owner's status and group).
 import { RelayError } from '../errors.js';
 import { hashPassword, passwordProblem, verifyPassword } from '../auth/passwords.js';
-import type { Account, Role } from '../plugins/management-auth.js';
+import {
+  assertMayAdminister,
+  assertMayChangeRole,
+  assertMaySetPassword,
+  assertNotEndingRoot,
+  mayUseGroup,
+  type Actor,
+  type Role,
+} from './permissions.js';
 import type { UserView } from '../routes/api/schemas.js';
 import { QUOTA_PER_USD } from '../billing/decimal.js';
 import { requireGroup } from './groups.js';
@@ -11,6 +19,9 @@ import {
   isUniqueViolation,
   pageArgs,
   units,
+  balanceOverflow,
+  MAX_UNITS,
+  type GuessingContext,
   type PageQuery,
   type PageResult,
   type ServiceContext,
@@ -18,11 +29,6 @@ import {
 
 export const USERNAME_PATTERN = '^[A-Za-z0-9_.@-]{2,64}$';
 const USERNAME = new RegExp(USERNAME_PATTERN);
-
-/** Who is asking: the services check permissions against this, not against HTTP details. */
-export type Caller = Pick<Account, 'id' | 'role'>;
-
-export const isAdminRole = (role: string): boolean => role === 'admin' || role === 'root';
 
 export interface UserRow {
   id: number;
@@ -76,16 +82,6 @@ async function userRow(ctx: ServiceContext, id: number) {
   return row;
 }
 
-/**
- * Root may change anyone (but never root's role or status); an admin may change plain users and themselves; a user
- * nobody. Without this an admin could reset root's password and log in as root.
- */
-function assertMayManage(actor: Caller, target: { id: number; role: string }): void {
-  if (actor.role === 'root') return;
-  if (isAdminRole(actor.role) && (target.role === 'user' || target.id === actor.id)) return;
-  throw new RelayError('forbidden', isAdminRole(actor.role) ? 'only root may change other admins' : 'this needs an admin management key');
-}
-
 export async function getUser(ctx: ServiceContext, id: number): Promise<UserView> {
   return toUserView(await userRow(ctx, id));
 }
@@ -108,14 +104,11 @@ export interface CreateUserInput {
 }
 
 /** `actor` is who creates the account; only root may create admins. Duplicate username → 409 conflict. */
-export async function createUser(ctx: ServiceContext, input: CreateUserInput, actor?: Caller): Promise<UserView> {
+export async function createUser(ctx: ServiceContext, input: CreateUserInput, actor?: Actor): Promise<UserView> {
   checkUsername(input.username);
   if (input.password !== undefined) checkPassword(input.password);
   const role: Role = input.role ?? 'user';
-  if (role !== 'user' && role !== 'admin') {
-    throw new RelayError('invalid_request', 'role must be "user" or "admin"', 400, { param: 'role' });
-  }
-  if (role === 'admin' && actor?.role !== 'root') throw new RelayError('forbidden', 'only root may create admins');
+  if (role !== 'user') assertMayChangeRole(actor, null, role);
   const quota = input.quota ?? 0;
   if (!Number.isSafeInteger(quota) || quota < 0) {
     throw new RelayError('invalid_request', 'quota must be a whole number ≥ 0', 400, { param: 'quota' });
@@ -154,21 +147,16 @@ export interface UpdateOptions {
 
 export async function updateUser(
   ctx: ServiceContext,
-  actor: Caller,
+  actor: Actor,
   id: number,
   patch: UpdateUserInput,
   opts: UpdateOptions = {},
 ): Promise<UserView> {
   const target = await userRow(ctx, id);
-  assertMayManage(actor, target);
-  if (patch.role !== undefined && patch.role !== target.role) {
-    if (target.role === 'root') throw new RelayError('forbidden', "root's role cannot be changed");
-    if (patch.role !== 'user' && patch.role !== 'admin') {
-      throw new RelayError('invalid_request', 'role must be "user" or "admin"', 400, { param: 'role' });
-    }
-    if (actor.role !== 'root') throw new RelayError('forbidden', 'only root may grant or revoke admin');
-  }
-  if (patch.status === 'disabled' && target.role === 'root') throw new RelayError('forbidden', 'root cannot be disabled');
+  assertMayAdminister(actor, target, 'change');
+  if (patch.role !== undefined && patch.role !== target.role) assertMayChangeRole(actor, target, patch.role);
+  if (patch.status === 'disabled') assertNotEndingRoot(target, 'disable');
+  if (patch.password !== undefined) assertMaySetPassword(actor, target);
   if (patch.quota !== undefined && patch.addQuota !== undefined) {
     throw new RelayError('invalid_request', 'send either quota (set) or addQuota (top-up), not both', 400, { param: 'addQuota' });
   }
@@ -197,9 +185,14 @@ export async function updateUser(
       });
       if (patch.addQuota !== undefined && patch.addQuota !== 0) {
         const delta = BigInt(patch.addQuota);
-        // The guard is in the WHERE so a concurrent spend cannot push the balance below zero between read and write.
-        const done = await tx.user.updateMany({ where: { id, quota: { gte: -delta } }, data: { quota: { increment: delta } } });
+        // The guards are in the WHERE so a concurrent spend or top-up cannot push the balance below zero or past
+        // MAX_UNITS between read and write.
+        const done = await tx.user.updateMany({
+          where: { id, quota: { gte: -delta, lte: BigInt(MAX_UNITS) - delta } },
+          data: { quota: { increment: delta } },
+        });
         if (done.count === 0) {
+          if (delta > 0n) throw balanceOverflow('addQuota', `user ${id}'s quota`);
           throw new RelayError('invalid_request', 'addQuota would take the quota below 0', 400, { param: 'addQuota' });
         }
       }
@@ -221,7 +214,7 @@ export async function updateUser(
 }
 
 /** An audit line in the usage log for every admin change of an account's money. */
-function quotaLogEntry(actor: Caller, userId: number, before: bigint, patch: UpdateUserInput) {
+function quotaLogEntry(actor: Actor, userId: number, before: bigint, patch: UpdateUserInput) {
   const by = `by user ${actor.id}`;
   if (patch.quota !== undefined) {
     return { type: 'manage', source: 'admin', userId, quota: 0n, content: `quota set from ${before} to ${patch.quota} ${by}` };
@@ -233,10 +226,10 @@ function quotaLogEntry(actor: Caller, userId: number, before: bigint, patch: Upd
 }
 
 /** Deletes the account with its tokens, management keys and chat links. Root can never be deleted. */
-export async function deleteUser(ctx: ServiceContext, actor: Caller, id: number): Promise<void> {
+export async function deleteUser(ctx: ServiceContext, actor: Actor, id: number): Promise<void> {
   const target = await userRow(ctx, id);
-  if (target.role === 'root') throw new RelayError('forbidden', 'root cannot be deleted');
-  assertMayManage(actor, target);
+  assertNotEndingRoot(target, 'delete');
+  assertMayAdminister(actor, target, 'delete');
   const prisma = ctx.db.prisma;
   // Explicit child deletes: the cascade is declared, but it must not depend on the SQLite connection's FK pragma.
   await prisma.$transaction([
@@ -262,19 +255,13 @@ export async function getAccount(ctx: ServiceContext, userId: number): Promise<A
 }
 
 /**
- * Moves a user into `group`. Users may only pick groups marked userSelectable; admins (the user themself, or an admin
- * acting for them with `asAdmin`) may pick any group. Unknown group → 400; a closed group → 403 group_not_allowed.
+ * The user moves themself into `group`: one they may use (permissions.ts mayUseGroup: userSelectable, or any for
+ * admins). Unknown group → 400; a closed group → 403 group_not_allowed. Admins move others with PATCH /api/users/:id.
  */
-export async function switchGroup(
-  ctx: ServiceContext,
-  userId: number,
-  group: string,
-  opts: { asAdmin?: boolean } = {},
-): Promise<UserView> {
+export async function switchGroup(ctx: ServiceContext, userId: number, group: string): Promise<UserView> {
   const user = await userRow(ctx, userId);
   const target = await requireGroup(ctx, group);
-  const privileged = opts.asAdmin === true || isAdminRole(user.role);
-  if (user.group !== group && !target.userSelectable && !privileged) {
+  if (!mayUseGroup(user, target)) {
     throw new RelayError('group_not_allowed', `group "${group}" cannot be chosen; ask an admin`, 403, { param: 'group' });
   }
   if (user.group !== group) {
@@ -286,23 +273,32 @@ export async function switchGroup(
 
 /**
  * The owner changes their own password. When the account has a password, the current one must be given (a stolen
- * login key alone must not be enough to take the account over). Other login keys are revoked; `keepKeyHash` stays.
+ * login key alone must not be enough to take the account over), and wrong ones count against the same limits as
+ * wrong logins (`client`: the caller's address). Other login keys are revoked; `keepKeyHash` stays.
  */
 export async function changeOwnPassword(
-  ctx: ServiceContext,
+  ctx: GuessingContext,
   userId: number,
   input: { password: string; currentPassword?: string },
+  client: string,
   keepKeyHash?: string,
 ): Promise<void> {
   checkPassword(input.password);
   const user = await userRow(ctx, userId);
-  if (user.passwordHash) {
-    if (input.currentPassword === undefined) {
+  const stored = user.passwordHash;
+  if (stored) {
+    const current = input.currentPassword;
+    if (current === undefined) {
       throw new RelayError('invalid_request', 'currentPassword is required to change the password', 400, { param: 'currentPassword' });
     }
-    if (!(await verifyPassword(input.currentPassword, user.passwordHash))) {
-      throw new RelayError('invalid_request', 'currentPassword is wrong', 400, { param: 'currentPassword' });
-    }
+    const wrong = new RelayError('invalid_request', 'currentPassword is wrong', 400, { param: 'currentPassword' });
+    await ctx.guesses.passwords.attempt(
+      { account: user.username, client },
+      async () => {
+        if (!(await verifyPassword(current, stored))) throw wrong;
+      },
+      (err) => err === wrong,
+    );
   }
   const passwordHash = await hashPassword(input.password);
   await ctx.db.prisma.$transaction([

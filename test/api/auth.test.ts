@@ -1,15 +1,15 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { createTestApp, dbKinds, type TestApp } from '../helpers/context.js';
 import { hashSecret } from '../../src/auth/secrets.js';
-import { LoginLimiter, LOGIN_KEY_TTL_MS } from '../../src/services/auth.js';
+import { FailureWindow, GuessLimiter, LOGIN_KEY_TTL_MS } from '../../src/services/auth.js';
+import { RelayError } from '../../src/errors.js';
 import { dumpDatabase, expectError, makeUser } from './account-helpers.js';
 
-describe('LoginLimiter', () => {
+describe('FailureWindow', () => {
   it('allows maxFailures failures per window, then says how long to wait, and slides', () => {
     let now = 1_000_000;
-    const limiter = new LoginLimiter(3, 60_000, () => now);
-    const key = LoginLimiter.keyFor('Alice', '10.0.0.1');
-    expect(key).toBe(LoginLimiter.keyFor('alice', '10.0.0.1'));
+    const limiter = new FailureWindow(3, 60_000, () => now);
+    const key = 'alice\u000010.0.0.1';
     for (let i = 0; i < 3; i++) {
       expect(limiter.retryAfter(key)).toBe(0);
       limiter.fail(key);
@@ -17,7 +17,7 @@ describe('LoginLimiter', () => {
     }
     // Failures at 0 s, 10 s, 20 s; now 30 s: the first one expires at 60 s.
     expect(limiter.retryAfter(key)).toBe(30);
-    expect(limiter.retryAfter(LoginLimiter.keyFor('alice', '10.0.0.2'))).toBe(0);
+    expect(limiter.retryAfter('alice\u000010.0.0.2')).toBe(0);
     now += 30_000;
     expect(limiter.retryAfter(key)).toBe(0);
     limiter.fail(key);
@@ -27,11 +27,46 @@ describe('LoginLimiter', () => {
   });
 
   it('keeps at most maxKeys keys', () => {
-    const limiter = new LoginLimiter(5, 60_000, Date.now, 10);
+    const limiter = new FailureWindow(5, 60_000, Date.now, 10);
     for (let i = 0; i < 50; i++) limiter.fail(`k${i}`);
     for (let i = 0; i < 5; i++) limiter.fail('k49');
     expect(limiter.retryAfter('k49')).toBeGreaterThan(0);
     expect(limiter.retryAfter('k0')).toBe(0);
+  });
+});
+
+describe('GuessLimiter', () => {
+  const wrong = new RelayError('invalid_key', 'wrong');
+  const guess = (limiter: GuessLimiter, account: string, client: string, right = false) =>
+    limiter.attempt({ account, client }, async () => {
+      if (!right) throw wrong;
+      return 'ok';
+    }, (err) => err === wrong);
+
+  it('limits per account + client, per client across accounts, and per account across clients', async () => {
+    const limiter = new GuessLimiter({ perPair: 2, perClient: 3, perAccount: 4, windowMs: 60_000 });
+    const limited = (p: Promise<unknown>) => expect(p).rejects.toMatchObject({ code: 'rate_limited', status: 429 });
+    await expect(guess(limiter, 'Ann', 'ip1')).rejects.toBe(wrong);
+    await expect(guess(limiter, 'ann', 'ip1')).rejects.toBe(wrong); // usernames are case-insensitive here
+    await limited(guess(limiter, 'ann', 'ip1', true)); // the pair is full: even the right secret waits
+    await expect(guess(limiter, 'bob', 'ip1')).rejects.toBe(wrong); // third failure from ip1
+    await limited(guess(limiter, 'cat', 'ip1')); // ip1 is full across accounts
+    await expect(guess(limiter, 'ann', 'ip2')).rejects.toBe(wrong);
+    await expect(guess(limiter, 'ann', 'ip3')).rejects.toBe(wrong); // fourth failure against ann
+    await limited(guess(limiter, 'ann', 'ip4', true)); // ann is full across clients
+    await expect(guess(limiter, 'dan', 'ip4', true)).resolves.toBe('ok');
+  });
+
+  it('counts an attempt before checking (parallel guesses cannot slip past), forgives right ones and other errors', async () => {
+    const limiter = new GuessLimiter({ perPair: 3, perClient: 100, perAccount: 100, windowMs: 60_000 });
+    const results = await Promise.allSettled(Array.from({ length: 10 }, () => guess(limiter, 'eve', 'ip')));
+    expect(results.filter((r) => r.status === 'rejected' && r.reason === wrong)).toHaveLength(3);
+    const other = new GuessLimiter({ perPair: 1, perClient: 1, perAccount: 1, windowMs: 60_000 });
+    const unrelated = new RelayError('account_disabled', 'disabled');
+    for (let i = 0; i < 3; i++) {
+      await expect(other.attempt({ account: 'x', client: 'y' }, async () => { throw unrelated; }, (err) => err === wrong)).rejects.toBe(unrelated);
+      await expect(guess(other, 'x', 'y', true)).resolves.toBe('ok');
+    }
   });
 });
 

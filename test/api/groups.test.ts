@@ -1,6 +1,6 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { createTestApp, dbKinds, type TestApp } from '../helpers/context.js';
-import { normalizeRatio } from '../../src/services/groups.js';
+import { normalizeRatio } from '../../src/services/ratios.js';
 import { switchGroup } from '../../src/services/users.js';
 import { expectError, makeUser, publishedDuring, startRestartable, type LoggedInUser } from './account-helpers.js';
 
@@ -13,15 +13,18 @@ interface GroupBody {
 
 describe('normalizeRatio', () => {
   it('keeps exact decimals canonical and refuses the rest', () => {
-    expect(normalizeRatio(0.8)).toBe('0.8');
-    expect(normalizeRatio(2)).toBe('2');
-    expect(normalizeRatio('01.500')).toBe('1.5');
-    expect(normalizeRatio('0.000001')).toBe('0.000001');
-    expect(normalizeRatio('0')).toBe('0');
-    expect(normalizeRatio('3.0')).toBe('3');
-    for (const bad of [-1, '-0.5', 1e-7, '1e3', '0.1234567', 'abc', '', '1.', '.5', NaN, Infinity]) {
-      expect(() => normalizeRatio(bad), String(bad)).toThrowError(expect.objectContaining({ code: 'invalid_request' }));
+    expect(normalizeRatio(0.8, 'ratio')).toBe('0.8');
+    expect(normalizeRatio(2, 'ratio')).toBe('2');
+    expect(normalizeRatio('01.500', 'ratio')).toBe('1.5');
+    expect(normalizeRatio('0.000000001', 'ratio')).toBe('0.000000001');
+    expect(normalizeRatio(1e-7, 'ratio')).toBe('0.0000001'); // a JSON number, read exactly
+    expect(normalizeRatio('0', 'ratio')).toBe('0');
+    expect(normalizeRatio('3.0', 'ratio')).toBe('3');
+    expect(normalizeRatio(1_000_000, 'ratio')).toBe('1000000');
+    for (const bad of [-1, '-0.5', 1e-10, 2.5e-9, '1e3', '0.0000000001', 'abc', '', '1.', '.5', NaN, Infinity, 1_000_000.5, '1000001', true, null]) {
+      expect(() => normalizeRatio(bad, 'ratio'), String(bad)).toThrowError(expect.objectContaining({ code: 'invalid_request', details: { param: 'ratio' } }));
     }
+    expect(() => normalizeRatio(1e-10, 'ratio')).toThrow(/below 0.000000001, the smallest step a price can take/);
   });
 });
 
@@ -56,7 +59,7 @@ describe.each(dbKinds)('groups API on %s', (kind) => {
   });
 
   it('refuses bad input naming the field', async () => {
-    for (const ratio of [-1, '-1', 1e-7, '0.1234567', 'abc', true, null]) {
+    for (const ratio of [-1, '-1', 1e-10, '0.0000000001', 1_000_001, 'abc', true, null]) {
       expectError(await create({ name: 'bad', ratio }), 400, 'invalid_request', 'ratio');
     }
     expectError(await create({ name: 'bad' }), 400, 'invalid_request', 'ratio');
@@ -146,10 +149,11 @@ describe.each(dbKinds)('groups API on %s', (kind) => {
     expectError(await me('vip'), 403, 'group_not_allowed', 'group');
     expectError(await me('ghost'), 400, 'invalid_request', 'group');
     expect((await t.ctx.db.prisma.user.findUniqueOrThrow({ where: { id: user.id } })).group).toBe('cheap');
-    // The root (an admin) may pick a closed group; so may a service call made as an admin.
+    // The root (an admin) may pick a closed group for themself; an admin moves a user with PATCH /api/users/:id.
     expect((await me('vip', t.admin)).json()).toMatchObject({ group: 'vip' });
     await expect(switchGroup(t.ctx, user.id, 'vip')).rejects.toMatchObject({ code: 'group_not_allowed', status: 403 });
-    expect((await switchGroup(t.ctx, user.id, 'vip', { asAdmin: true })).group).toBe('vip');
+    const moved = await t.app.inject({ method: 'PATCH', url: `/api/users/${user.id}`, headers: t.admin, payload: { group: 'vip' } });
+    expect(moved.json()).toMatchObject({ group: 'vip' });
     // Staying in a closed group one is already in is not a switch.
     expect((await switchGroup(t.ctx, user.id, 'vip')).group).toBe('vip');
     await t.app.inject({ method: 'PATCH', url: '/api/me', headers: t.admin, payload: { group: 'default' } });

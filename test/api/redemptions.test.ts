@@ -28,8 +28,8 @@ describe.each(dbKinds)('redemption codes on %s', (kind) => {
     return (res.json() as { codes: string[] }).codes;
   }
 
-  const redeem = (user: TestUser, code: string) =>
-    t.app.inject({ method: 'POST', url: '/api/redeem', headers: user.headers, payload: { code } });
+  const redeem = (user: TestUser, code: string, remoteAddress = '127.0.0.1') =>
+    t.app.inject({ method: 'POST', url: '/api/redeem', headers: user.headers, payload: { code }, remoteAddress });
 
   const quotaOf = async (id: number) => (await t.ctx.db.prisma.user.findUniqueOrThrow({ where: { id } })).quota;
 
@@ -209,7 +209,8 @@ describe.each(dbKinds)('redemption codes on %s', (kind) => {
   it('pays out exactly once when the same code is sent 20 times at once', async () => {
     const [code] = await mint(9000, 1, 'race');
     const racer = await createUser(t, 'racer');
-    const results = await Promise.all(Array.from({ length: 20 }, () => redeem(racer, code!)));
+    // From 20 addresses, so that the guess limit (CODE_LIMITS.perPair) does not answer part of the burst first.
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => redeem(racer, code!, `10.9.0.${i + 1}`)));
     const statuses = results.map((r) => r.statusCode).sort();
     expect(statuses).toEqual([200, ...Array<number>(19).fill(409)]);
     for (const r of results.filter((r) => r.statusCode === 409)) expect(errorOf(r.body).code).toBe('already_redeemed');
@@ -219,10 +220,10 @@ describe.each(dbKinds)('redemption codes on %s', (kind) => {
 
   it('exports redeemCode for the bots, recording their source', async () => {
     const [code] = await mint(300, 1, 'bot');
-    await expect(redeemCode(t.ctx, bob.id, code!, 'telegram')).resolves.toEqual({ quota: 300, balance: 370 });
+    await expect(redeemCode(t.ctx, bob.id, code!, 'telegram', `telegram user ${bob.id}`)).resolves.toEqual({ quota: 300, balance: 370 });
     const log = await t.ctx.db.prisma.usageLog.findFirstOrThrow({ where: { userId: bob.id, source: 'telegram' } });
     expect(log.type).toBe('redeem');
-    const second = redeemCode(t.ctx, alice.id, code!, 'telegram');
+    const second = redeemCode(t.ctx, alice.id, code!, 'telegram', `telegram user ${alice.id}`);
     await expect(second).rejects.toBeInstanceOf(RelayError);
     await expect(second).rejects.toMatchObject({ code: 'already_redeemed', status: 409 });
   });

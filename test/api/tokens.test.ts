@@ -2,6 +2,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { createTestApp, dbKinds, type TestApp } from '../helpers/context.js';
 import { hashSecret, visiblePrefix } from '../../src/auth/secrets.js';
 import { createToken, deleteToken, listTokens } from '../../src/services/tokens.js';
+import { selfActor } from '../../src/services/permissions.js';
 import { dumpDatabase, expectError, makeUser, publishedDuring, startRestartable, type LoggedInUser } from './account-helpers.js';
 
 interface TokenBody {
@@ -143,16 +144,20 @@ describe.each(dbKinds)('tokens API on %s', (kind) => {
     expect(await t.ctx.db.prisma.token.count({ where: { name: 'a' } })).toBe(0);
   });
 
-  it('groups: users may pick selectable groups only; admins any', async () => {
+  it('groups: a token may use only a group its owner may choose (own, selectable; admins any), whoever sets it', async () => {
     const err = expectError(await create(alice.auth, { name: 'vip', group: 'closed' }), 403, 'group_not_allowed');
     expect(err.param).toBe('group');
     const mine = (await create(alice.auth, { name: 'plain' })).json() as TokenBody;
     expectError(await patch(alice.auth, mine.id, { group: 'closed' }), 403, 'group_not_allowed');
-    const byAdmin = await create(t.admin, { name: 'vip', group: 'closed', userId: alice.id });
-    expect(byAdmin.statusCode).toBe(201);
-    expect(byAdmin.json()).toMatchObject({ userId: alice.id, group: 'closed' });
-    expect((await patch(t.admin, mine.id, { group: 'closed' })).json()).toMatchObject({ group: 'closed' });
-    // Already in the closed group: the owner may still rename it, and may move it back to an open one.
+    // Not even an admin gives alice's token a group alice may not choose: relay authentication would not honour it.
+    expect(expectError(await create(t.admin, { name: 'vip', group: 'closed', userId: alice.id }), 403, 'group_not_allowed').message).toMatch(/move the owner into it/);
+    expectError(await patch(t.admin, mine.id, { group: 'closed' }), 403, 'group_not_allowed');
+    // An admin's own token may use any group.
+    expect((await create(t.admin, { name: 'root vip', group: 'closed' })).statusCode).toBe(201);
+    // Once alice is in the closed group, her tokens may use it; she may rename it and move it back to an open one.
+    await t.app.inject({ method: 'PATCH', url: `/api/users/${alice.id}`, headers: t.admin, payload: { group: 'closed' } });
+    expect((await patch(alice.auth, mine.id, { group: 'closed' })).json()).toMatchObject({ group: 'closed' });
+    await t.app.inject({ method: 'PATCH', url: `/api/users/${alice.id}`, headers: t.admin, payload: { group: 'default' } });
     expect((await patch(alice.auth, mine.id, { name: 'renamed' })).statusCode).toBe(200);
     expect((await patch(alice.auth, mine.id, { group: null })).json()).toMatchObject({ group: null });
   });
@@ -256,14 +261,14 @@ describe.each(dbKinds)('tokens API on %s', (kind) => {
   });
 
   it('the services work without HTTP (as the bots call them)', async () => {
-    const { token, key } = await createToken(t.ctx, { userId: bob.id, name: 'from a bot', quota: 5 });
+    const { token, key } = await createToken(t.ctx, selfActor(bob.id), { userId: bob.id, name: 'from a bot', quota: 5 });
     expect(token.keyPrefix).toBe(visiblePrefix(key));
-    const { items } = await listTokens(t.ctx, bob.id);
+    const { items } = await listTokens(t.ctx, selfActor(bob.id));
     expect(items.map((x) => x.id)).toContain(token.id);
-    await expect(deleteToken(t.ctx, alice.id, token.id)).rejects.toMatchObject({ code: 'not_found', status: 404 });
-    await deleteToken(t.ctx, bob.id, token.id);
+    await expect(deleteToken(t.ctx, selfActor(alice.id), token.id)).rejects.toMatchObject({ code: 'not_found', status: 404 });
+    await deleteToken(t.ctx, selfActor(bob.id), token.id);
     expect(await t.ctx.db.prisma.token.count({ where: { id: token.id } })).toBe(0);
-    await expect(createToken(t.ctx, { userId: bob.id, name: 'x', group: 'closed' })).rejects.toMatchObject({
+    await expect(createToken(t.ctx, selfActor(bob.id), { userId: bob.id, name: 'x', group: 'closed' })).rejects.toMatchObject({
       code: 'group_not_allowed',
     });
   });

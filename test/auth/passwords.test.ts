@@ -32,15 +32,15 @@ describe.each(dbKinds)('login with an imported bcrypt password on %s', (kind) =>
 
   it('logs in, re-hashes to scrypt once, and still logs in after', async () => {
     await ctx.db.prisma.user.create({ data: { username: 'oldtimer', passwordHash: goHash } });
-    await expect(login(ctx, { username: 'oldtimer', password: 'wrong-one' })).rejects.toMatchObject({ code: 'invalid_key' });
+    await expect(login(ctx, { username: 'oldtimer', password: 'wrong-one' }, '127.0.0.1')).rejects.toMatchObject({ code: 'invalid_key' });
     expect((await ctx.db.prisma.user.findUniqueOrThrow({ where: { username: 'oldtimer' } })).passwordHash).toBe(goHash);
 
-    await login(ctx, { username: 'oldtimer', password: '123456' });
+    await login(ctx, { username: 'oldtimer', password: '123456' }, '127.0.0.1');
     const stored = (await ctx.db.prisma.user.findUniqueOrThrow({ where: { username: 'oldtimer' } })).passwordHash!;
     expect(stored).toMatch(/^scrypt\$/);
     expect(await verifyPassword('123456', stored)).toBe(true);
 
-    await login(ctx, { username: 'oldtimer', password: '123456' });
+    await login(ctx, { username: 'oldtimer', password: '123456' }, '127.0.0.1');
     expect((await ctx.db.prisma.user.findUniqueOrThrow({ where: { username: 'oldtimer' } })).passwordHash).toBe(stored);
   });
 });

@@ -12,6 +12,7 @@ import { migrate } from '../../src/db/migrate.js';
 import { prepareChannelKeys } from '../../src/db/channel-keys-start.js';
 import { createLocalBus, type InvalidationBus } from '../../src/cache/bus.js';
 import { OptionsStore } from '../../src/services/options.js';
+import { createGuessLimiters } from '../../src/services/auth.js';
 import { bootstrap } from '../../src/bootstrap.js';
 import { buildApp } from '../../src/app.js';
 import type { AppContext } from '../../src/context.js';
@@ -92,6 +93,7 @@ export async function createTestContext(
     options,
     log,
     secrets,
+    guesses: createGuessLimiters(),
     async cleanup() {
       await bus.close();
       await db.close();

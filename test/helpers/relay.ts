@@ -12,7 +12,7 @@ export interface SeededAccount {
 }
 
 export async function seedAccount(
-  t: TestApp,
+  t: Pick<TestApp, 'ctx'>,
   opts: { quota?: number; tokenQuota?: number | null; group?: string; tokenGroup?: string; models?: string[]; allowIps?: string[]; expiresAt?: Date; status?: string } = {},
 ): Promise<SeededAccount> {
   const prisma = t.ctx.db.prisma;

@@ -107,14 +107,15 @@ function suite(variant: Variant, dialect: Dialect, target: DbKind): void {
     expect(groups['group-1']).toMatchObject({ ratio: '0.5', description: '企业' });
 
     const o = t.ctx.options.current;
-    expect(o.modelRatios).toMatchObject({ 'gpt-4o-mini': 0.3, 'gemini-1.5-flash': 0.0375, 'deepseek-chat': 0.135 });
+    // Exact decimal text, as one-api wrote it: never through a binary float.
+    expect(o.modelRatios).toMatchObject({ 'gpt-4o-mini': '0.3', 'gemini-1.5-flash': '0.0375', 'deepseek-chat': '0.135' });
     expect(o.modelRatios).not.toHaveProperty('ERNIE-4.0-8K');
-    expect(o.completionRatios).toMatchObject({ 'gpt-4o-mini': 4 });
-    expect(o.modelPrices).toMatchObject({ 'dall-e-3': 0.04 });
+    expect(o.completionRatios).toMatchObject({ 'gpt-4o-mini': '4' });
+    expect(o.modelPrices).toMatchObject({ 'dall-e-3': '0.04' });
     expect(o).toMatchObject({ topUpLink: 'https://shop.example.com/buy', retryCount: 3, autoDisableChannels: true });
     if (variant === 'new-api') {
-      expect(o.cacheReadRatios).toMatchObject({ 'gpt-4o-mini': 0.5 });
-      expect(o.cacheWriteRatios).toMatchObject({ 'claude-3-5-haiku-20241022': 1.25 });
+      expect(o.cacheReadRatios).toMatchObject({ 'gpt-4o-mini': '0.5' });
+      expect(o.cacheWriteRatios).toMatchObject({ 'claude-3-5-haiku-20241022': '1.25' });
       expect(o.exchangeRate).toBe(7.3);
     }
   });

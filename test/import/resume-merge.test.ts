@@ -56,7 +56,7 @@ describe.each(dbKinds)('an interrupted import into %s', (kind) => {
   it('--round-prices rounds an inexact price up and says so', async () => {
     const run = await runImport(src.url, t.ctx, { ...FLAGS, merge: true, roundPrices: true });
     expect(run.report.format('', false)).toMatch(/ModelRatio ERNIE-4.0-8K 8\.571428571428571 rounded up to 8\.571428572/);
-    expect(t.ctx.options.current.modelRatios['ERNIE-4.0-8K']).toBe(8.571428572);
+    expect(t.ctx.options.current.modelRatios['ERNIE-4.0-8K']).toBe('8.571428572');
   });
 });
 

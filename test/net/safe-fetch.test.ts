@@ -131,28 +131,34 @@ describe('safeFetch: refused before connecting', () => {
     expect(connections).toEqual([]);
   });
 
-  it('refuses a hostname that resolves to a private address, without connecting', async () => {
+  it('refuses a hostname that resolves to a private address, without connecting or saying what it resolved to', async () => {
     const resolve = vi.fn(async () => ['10.1.2.3']);
     const error = await failure('http://internal.test/x.png', { maxBytes: 1024, timeoutMs: 2000, resolve });
     expect(error.code).toBe('image_fetch_refused');
-    expect(error.message).toBe(
-      'refusing to fetch internal.test: 10.1.2.3 is a private address; only public addresses can be fetched',
-    );
+    expect(error.message).toBe('refusing to fetch internal.test: it does not resolve to a public address; only public addresses can be fetched');
     expect(resolve).toHaveBeenCalledWith('internal.test');
     expect(connections).toEqual([]);
   });
 
-  it('refuses a hostname when any of its addresses is disallowed', async () => {
+  it('refuses a hostname when any of its addresses is disallowed, naming none of them', async () => {
     const resolve = async () => ['93.184.216.34', 'fd00::1'];
     const error = await failure('https://mixed.test/x.png', { maxBytes: 1024, timeoutMs: 2000, resolve });
-    expect(error.message).toContain('fd00::1 is a uniqueLocal address');
+    expect(error.message).toBe('refusing to fetch mixed.test: it does not resolve to a public address; only public addresses can be fetched');
     expect(connections).toEqual([]);
+  });
+
+  it('answers a private name and a name that does not exist alike (no map of internal names)', async () => {
+    const internal = await failure('http://db.internal/x.png', options({ resolve: async () => ['10.0.0.5'] }));
+    const missing = await failure('http://db.internal/x.png', options({ resolve: async () => Promise.reject(Object.assign(new Error('ENOTFOUND'), { code: 'ENOTFOUND' })) }));
+    const empty = await failure('http://db.internal/x.png', options({ resolve: async () => [] }));
+    expect(missing).toMatchObject({ code: internal.code, status: internal.status, message: internal.message });
+    expect(empty).toMatchObject({ code: internal.code, message: internal.message });
   });
 
   it('refuses "localhost" through the system resolver', async () => {
     const error = await failure(`http://localhost:${port}/img.png`, { maxBytes: 1024, timeoutMs: 2000 });
     expect(error.code).toBe('image_fetch_refused');
-    expect(error.message).toMatch(/is a loopback address/);
+    expect(error.message).toBe('refusing to fetch localhost: it does not resolve to a public address; only public addresses can be fetched');
     expect(connections).toEqual([]);
   });
 
@@ -173,7 +179,7 @@ describe('safeFetch: redirects are checked hop by hop', () => {
   it.each([
     ['the metadata address', 'http://169.254.169.254/latest/meta-data/', '169.254.169.254 is a linkLocal address'],
     ['IPv6 loopback', () => `http://[::1]:${port}/img.png`, '::1 is a loopback address'],
-    ['a hostname resolving to a private address', 'http://internal.test/x.png', '10.0.0.1 is a private address'],
+    ['a hostname resolving to a private address', 'http://internal.test/x.png', 'internal.test: it does not resolve to a public address'],
     ['a non-http scheme', 'file:///etc/passwd', 'only http and https URLs can be fetched, not file:'],
   ])('refuses a redirect to %s', async (_name, target, reason) => {
     const location = typeof target === 'function' ? target() : target;
@@ -217,13 +223,28 @@ describe('safeFetch: limits and failures', () => {
     expect(error.message).toBe(`image download from 127.0.0.1:${port} failed: HTTP 404`);
   });
 
-  it('reports a name that does not resolve', async () => {
+  it('reports a name that does not resolve like a name that is not public', async () => {
     const resolve = async (): Promise<string[]> => {
       throw Object.assign(new Error('getaddrinfo ENOTFOUND nowhere.test'), { code: 'ENOTFOUND' });
     };
     const error = await failure('http://nowhere.test/x.png', options({ resolve }));
+    expect(error.code).toBe('image_fetch_refused');
+    expect(error.message).toBe('refusing to fetch nowhere.test: it does not resolve to a public address; only public addresses can be fetched');
+  });
+
+  it('reports a network error by its code, without the address it failed at', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const closedPort = (closed.address() as AddressInfo).port;
+    await new Promise((resolve) => closed.close(resolve));
+    const error = await failure(`http://images.test:${closedPort}/x.png`, options({ resolve: async () => ['127.0.0.1'] }));
     expect(error.code).toBe('unsupported_image');
-    expect(error.message).toBe('image host nowhere.test could not be resolved');
+    expect(error.message).toBe(`image download from images.test:${closedPort} failed: ECONNREFUSED`); // not "…127.0.0.1:port"
+  });
+
+  it('does not echo a key from an unparsable URL', async () => {
+    const error = await failure('not a url?key=sk-abcdefghijklmnopqrstu', options());
+    expect(error.message).toBe('"not a url?key=[redacted]" is not a valid URL');
   });
 });
 
@@ -243,7 +264,7 @@ describe('guardedLookup (connect-time check for hosts not resolved beforehand)',
     const { error } = await ask(lookup, 'metadata.test', true);
     expect(error).toBeInstanceOf(RelayError);
     expect((error as RelayError).code).toBe('image_fetch_refused');
-    expect(error?.message).toContain('169.254.169.254 is a linkLocal address');
+    expect(error?.message).toBe('refusing to fetch metadata.test: it does not resolve to a public address; only public addresses can be fetched');
   });
 
   it('serves pinned addresses without resolving again', async () => {

@@ -8,6 +8,7 @@ import { seedAccount, addChannel } from '../helpers/relay.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai-upstream.js';
 import { buildApp, REDACT_PATHS } from '../../src/app.js';
 import { RelayService } from '../../src/relay/service.js';
+import { LOG_SERIALIZERS, redactSecrets, redactUrl } from '../../src/auth/redact.js';
 
 describe('service log', () => {
   const lines: Array<Record<string, unknown>> = [];
@@ -57,5 +58,41 @@ describe('service log', () => {
     const text = JSON.stringify(lines);
     expect(text).not.toContain(account.key);
     expect(text).not.toContain(TEST_ADMIN_KEY);
+  });
+
+  it('redacts keys in logged URLs (?key= on a 404, key-shaped values anywhere) and in the 404 message', async () => {
+    const account = await seedAccount(t, {});
+    const google = 'AIzaSyA1234567890abcdefghijklmnopqrstuv';
+    lines.length = 0;
+    const missing = await t.app.inject({ url: `/v1beta/models/m?key=${account.key}&alt=sse` }); // GET: no such route
+    expect(missing.statusCode).toBe(404);
+    const pasted = await t.app.inject({ url: `/v1/${account.key}/models?api_key=${google}&token=plain-secret-value` });
+    expect(pasted.statusCode).toBe(404);
+    expect(pasted.body).not.toContain(account.key);
+    const management = await t.app.inject({ url: `/api/options?key=${TEST_ADMIN_KEY}`, headers: t.admin });
+    expect(management.statusCode).toBe(400);
+
+    const text = JSON.stringify(lines);
+    expect(lines.length).toBeGreaterThan(2);
+    for (const secret of [account.key, google, 'plain-secret-value', TEST_ADMIN_KEY]) expect(text).not.toContain(secret);
+    const urls = lines.map((l) => (l.req as { url?: string } | undefined)?.url).filter(Boolean);
+    expect(urls).toContain('/v1beta/models/m?key=[redacted]&alt=sse');
+    expect(urls).toContain('/v1/[redacted]/models?api_key=[redacted]&token=[redacted]');
+  });
+});
+
+describe('redaction helpers', () => {
+  it('redactUrl hides credential parameters and key-shaped values; redactSecrets leaves ordinary text alone', () => {
+    expect(redactUrl('/v1beta/models/x:generateContent?alt=sse&key=sk-abcdefghijklmnop')).toBe('/v1beta/models/x:generateContent?alt=sse&key=[redacted]');
+    expect(redactUrl('/x?%6Bey=short&page=2')).toBe('/x?%6Bey=[redacted]&page=2');
+    expect(redactUrl('/x?q=rsm-abcdefghijklmnopqrstuv')).toBe('/x?q=[redacted]');
+    expect(redactSecrets('Authorization: Bearer abcdefgh12345678, then sk-ant-api03-abcdefghijklmn')).toBe('Authorization: Bearer [redacted], then [redacted]');
+    expect(redactSecrets('task-force sk-short page=2')).toBe('task-force sk-short page=2');
+  });
+
+  it('the error serializer scrubs key-shaped text from message and stack', () => {
+    const out = LOG_SERIALIZERS.err(new Error('fetch https://x.test/?key=sk-abcdefghijklmnop failed'));
+    expect(out.message).toBe('fetch https://x.test/?key=[redacted] failed');
+    expect(out.stack).not.toContain('sk-abcdefghijklmnop');
   });
 });

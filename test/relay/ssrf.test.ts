@@ -115,7 +115,7 @@ describe('image URL downloads through the relay refuse internal addresses (SSRF)
     ['IPv6 loopback [::1]', () => `http://[::1]:${internal.port}/secret.png`, /::1 is a loopback address/],
     ['IPv4-mapped IPv6 loopback [::ffff:127.0.0.1]', () => `http://[::ffff:127.0.0.1]:${internal.port}/secret.png`, /is a loopback address/],
     ['loopback written as one decimal number (2130706433)', () => `http://2130706433:${internal.port}/secret.png`, /127\.0\.0\.1 is a loopback address/],
-    ['the name localhost', () => `http://localhost:${internal.port}/secret.png`, /is a loopback address/],
+    ['the name localhost (what it resolves to is not said)', () => `http://localhost:${internal.port}/secret.png`, /localhost: it does not resolve to a public address/],
     ['an allowed server redirecting to 127.0.0.1', () => `http://${ALLOWED_IP}:${redirector.port}/to-loopback`, /127\.0\.0\.1 is a loopback address/],
     ['an allowed server redirecting to [::1]', () => `http://${ALLOWED_IP}:${redirector.port}/to-loopback-v6`, /::1 is a loopback address/],
     ['an allowed server redirecting to 169.254.169.254', () => `http://${ALLOWED_IP}:${redirector.port}/to-metadata`, /169\.254\.169\.254 is a linkLocal address/],

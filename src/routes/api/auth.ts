@@ -1,11 +1,11 @@
-// POST /api/auth/login (public) and POST /api/auth/logout. Failed logins are limited per username + client address:
-// 5 failures in 15 minutes → 429 rate_limited with Retry-After. The limiter is in memory, one per app instance
-// (a custom one rather than @fastify/rate-limit, which counts every request, not failures).
+// POST /api/auth/login (public) and POST /api/auth/logout. Wrong passwords are limited (services/auth.ts
+// PASSWORD_LIMITS) per username + client address, per address and per username → 429 rate_limited with Retry-After.
+// The limiter counts failures, not requests, so it is our own rather than @fastify/rate-limit.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { RelayError } from '../../errors.js';
 import { bearerFrom } from '../../auth/secrets.js';
-import { LoginLimiter, login, logout } from '../../services/auth.js';
+import { login, logout } from '../../services/auth.js';
 import type { AppContext } from '../../context.js';
 import { errorResponses } from './schemas.js';
 
@@ -22,9 +22,8 @@ const LoginResponse = Type.Object({
   expiresAt: Type.String({ format: 'date-time' }),
 });
 
-export const authRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; limiter?: LoginLimiter }> = async (api, opts) => {
+export const authRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (api, opts) => {
   const { ctx } = opts;
-  const limiter = opts.limiter ?? new LoginLimiter();
 
   api.post(
     '/auth/login',
@@ -38,17 +37,8 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; limiter?: 
         response: { 200: LoginResponse, ...errorResponses(400, 401, 403, 429) },
       },
     },
-    async (request, reply) => {
-      const limitKey = LoginLimiter.keyFor(request.body.username, request.ip);
-      const wait = limiter.retryAfter(limitKey);
-      if (wait > 0) {
-        reply.header('retry-after', String(wait));
-        throw new RelayError('rate_limited', `too many failed logins; try again in ${wait} seconds`, 429, { retryAfter: wait });
-      }
-      // Counted before the check, so parallel guesses cannot all slip in under the limit; a success clears it.
-      limiter.fail(limitKey);
-      const result = await login(ctx, request.body);
-      limiter.reset(limitKey);
+    async (request) => {
+      const result = await login(ctx, request.body, request.ip);
       return { key: result.key, expiresAt: result.expiresAt };
     },
   );

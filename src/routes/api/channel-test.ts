@@ -6,7 +6,6 @@ import type { AppContext } from '../../context.js';
 import type { RelayService } from '../../relay/service.js';
 import { testChannel } from '../../relay/channel-test.js';
 import { IdParams, errorResponses } from './schemas.js';
-import { coerceParamsAndQuery } from './coerce.js';
 
 const KeyResult = Type.Object({
   keyId: Type.Union([Type.Integer(), Type.Null()], { description: 'null for a key-less channel' }),
@@ -26,7 +25,6 @@ const TestResult = Type.Object({
 
 export async function channelTestRoutes(api: FastifyInstance, opts: { ctx: AppContext; relay: RelayService }): Promise<void> {
   const { ctx, relay } = opts;
-  coerceParamsAndQuery(api);
   api.post<{ Params: { id: number } }>(
     '/channels/:id/test',
     {

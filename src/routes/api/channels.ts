@@ -3,8 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { coerceParamsAndQuery } from './coerce.js';
-import { IdParams, Page, Pagination, errorResponses } from './schemas.js';
+import { IdParams, Page, Pagination, Query, errorResponses } from './schemas.js';
 import {
   Channel,
   ChannelKeyParams,
@@ -34,7 +33,6 @@ const tags = ['channels'];
 export async function channelRoutes(instance: FastifyInstance, opts: { ctx: AppContext }): Promise<void> {
   const { ctx } = opts;
   const api = instance.withTypeProvider<TypeBoxTypeProvider>();
-  coerceParamsAndQuery(instance);
 
   api.post(
     '/channels',
@@ -57,7 +55,7 @@ export async function channelRoutes(instance: FastifyInstance, opts: { ctx: AppC
       schema: {
         tags,
         summary: 'List channels (keys by id and mask)',
-        querystring: Type.Object({ ...Pagination.properties, ...ChannelQuery.properties }),
+        querystring: Query({ ...Pagination.properties, ...ChannelQuery.properties }),
         response: { 200: Page(Channel), ...errorResponses(400, 401, 403) },
       },
     },

@@ -4,11 +4,10 @@ import { Type } from 'typebox';
 import { accountOf, isAdmin } from '../../plugins/management-auth.js';
 import { GROUP_NAME_PATTERN, createGroup, deleteGroup, listGroups, updateGroup } from '../../services/groups.js';
 import type { AppContext } from '../../context.js';
-import { coerceParamsAndQuery } from './coerce.js';
 import { Group, Page, Pagination, errorResponses } from './schemas.js';
 
-const Ratio = Type.Union([Type.Number({ minimum: 0 }), Type.String({ maxLength: 32 })], {
-  description: 'price multiplier ≥ 0, a number or decimal string with at most 6 decimals ("0.8")',
+const Ratio = Type.Union([Type.Number({ minimum: 0 }), Type.String({ maxLength: 40 })], {
+  description: 'price multiplier from 0 to 1,000,000: a number or decimal string with at most 9 decimal places ("0.8")',
 });
 
 const CreateGroupBody = Type.Object(
@@ -33,8 +32,6 @@ const UpdateGroupBody = Type.Object(
 const NameParams = Type.Object({ name: Type.String({ minLength: 1, maxLength: 64 }) });
 
 export const groupsRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (api, { ctx }) => {
-  coerceParamsAndQuery(api);
-
   api.post(
     '/groups',
     {

@@ -1,5 +1,15 @@
 // The management API. Every route here needs a management key unless its config says `public: true`;
 // admin-only routes say `admin: true`. Each area is its own plugin file.
+//
+// Adding a route:
+//   - Query string: declare `schema.querystring: Query({...})` (routes/api/schemas.ts), or take none. Unknown, repeated
+//     and array-syntax keys are then refused with a 400 naming the key, and integer/number/boolean values arrive
+//     converted (plugins/query-rules.ts, applied to every /api route at registration; a route whose query schema
+//     allows other keys, or a `:param` path without `schema.params`, fails to register). Bound every number and give
+//     every string a maxLength; ids: `Id()`.
+//   - Who may do what to whom: services/permissions.ts (pass the caller, `accountOf(request)`, to the service).
+//   - Secrets a person can guess (passwords, codes): check them through `ctx.guesses` (services/auth.ts).
+//   - Bodies: TypeBox with `additionalProperties: false`; JSON deeper than 64 levels never reaches a handler.
 import type { FastifyInstance } from 'fastify';
 import { installManagementAuth } from '../../plugins/management-auth.js';
 import type { AppContext } from '../../context.js';

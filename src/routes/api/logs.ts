@@ -1,11 +1,9 @@
 // Usage logs and usage statistics. Users see only their own; admins see everyone's and may filter by user.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
-import { RelayError } from '../../errors.js';
 import { accountOf, isAdmin } from '../../plugins/management-auth.js';
-import { coerceParamsAndQuery } from './coerce.js';
-import { Page, Pagination, errorResponses } from './schemas.js';
+import { assertMayRead } from '../../services/permissions.js';
+import { Page, Pagination, Query, errorResponses } from './schemas.js';
 import { LogQuery, StatsQuery, StatsResponse, UsageLog } from './schemas-ops.js';
 import { DEFAULT_STATS_DAYS, listLogs, parseQueryTime, usageStats } from '../../services/logs.js';
 import { pageArgs } from '../../services/service-utils.js';
@@ -19,17 +17,13 @@ const tags = ['logs'];
  */
 function scopedUserId(request: FastifyRequest, asked: number | undefined): number | undefined {
   const account = accountOf(request);
-  if (isAdmin(account)) return asked;
-  if (asked !== undefined && asked !== account.id) {
-    throw new RelayError('forbidden', 'you can only read your own usage', 403, { param: 'userId' });
-  }
-  return account.id;
+  if (asked !== undefined) assertMayRead(account, asked, 'usage');
+  return isAdmin(account) ? asked : account.id;
 }
 
 export async function logRoutes(instance: FastifyInstance, opts: { ctx: AppContext }): Promise<void> {
   const { ctx } = opts;
   const api = instance.withTypeProvider<TypeBoxTypeProvider>();
-  coerceParamsAndQuery(instance);
 
   api.get(
     '/logs',
@@ -37,7 +31,7 @@ export async function logRoutes(instance: FastifyInstance, opts: { ctx: AppConte
       schema: {
         tags,
         summary: 'Usage logs, newest first (users: their own; admins: everyone, filterable)',
-        querystring: Type.Object({ ...Pagination.properties, ...LogQuery.properties }),
+        querystring: Query({ ...Pagination.properties, ...LogQuery.properties }),
         response: { 200: Page(UsageLog), ...errorResponses(400, 401, 403) },
       },
     },

@@ -51,7 +51,7 @@ export const meRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (a
       const { password, currentPassword, group } = request.body;
       if (password !== undefined) {
         const key = bearerFrom(request.headers);
-        await changeOwnPassword(ctx, id, { password, currentPassword }, key ? hashSecret(key) : undefined);
+        await changeOwnPassword(ctx, id, { password, currentPassword }, request.ip, key ? hashSecret(key) : undefined);
       }
       if (group !== undefined) await switchGroup(ctx, id, group);
       return getAccount(ctx, id);

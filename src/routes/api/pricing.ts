@@ -9,7 +9,7 @@ import { formatDecimal, parseDecimal, QUOTA_PER_USD, RATIO_SCALE } from '../../b
 import { usdPerMillion } from '../../billing/pricing.js';
 import type { AppContext } from '../../context.js';
 import type { RelayService } from '../../relay/service.js';
-import { errorResponses } from './schemas.js';
+import { Query, errorResponses } from './schemas.js';
 
 const ModelPriceView = Type.Object({
   model: Type.String(),
@@ -49,7 +49,7 @@ export async function pricingRoutes(instance: FastifyInstance, opts: { ctx: AppC
       schema: {
         tags: ['pricing'],
         summary: 'Model prices for the caller’s group (or ?group=), the groups that have each model, and how to recharge',
-        querystring: Type.Object({ group: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })) }, { additionalProperties: false }),
+        querystring: Query({ group: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })) }),
         response: { 200: PricingView, ...errorResponses(400, 404) },
       },
     },

@@ -1,10 +1,8 @@
 // Redemption codes: admins mint, list and disable them; any logged-in user redeems one for quota.
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { Type } from 'typebox';
 import { accountOf } from '../../plugins/management-auth.js';
-import { coerceParamsAndQuery } from './coerce.js';
-import { IdParams, Page, Pagination, errorResponses } from './schemas.js';
+import { IdParams, Page, Pagination, Query, errorResponses } from './schemas.js';
 import {
   CreateRedemptionsBody,
   CreatedRedemptions,
@@ -23,7 +21,6 @@ const tags = ['redemptions'];
 export async function redemptionRoutes(instance: FastifyInstance, opts: { ctx: AppContext }): Promise<void> {
   const { ctx } = opts;
   const api = instance.withTypeProvider<TypeBoxTypeProvider>();
-  coerceParamsAndQuery(instance);
 
   api.post(
     '/redemptions',
@@ -49,7 +46,7 @@ export async function redemptionRoutes(instance: FastifyInstance, opts: { ctx: A
       schema: {
         tags,
         summary: 'List redemption codes (never the codes themselves), newest first',
-        querystring: Type.Object({ ...Pagination.properties, ...RedemptionQuery.properties }),
+        querystring: Query({ ...Pagination.properties, ...RedemptionQuery.properties }),
         response: { 200: Page(Redemption), ...errorResponses(400, 401, 403) },
       },
     },
@@ -84,6 +81,6 @@ export async function redemptionRoutes(instance: FastifyInstance, opts: { ctx: A
         response: { 200: RedeemResponse, ...errorResponses(400, 401, 403, 409) },
       },
     },
-    async (request) => redeemCode(ctx, accountOf(request).id, request.body.code, 'api'),
+    async (request) => redeemCode(ctx, accountOf(request).id, request.body.code, 'api', request.ip),
   );
 }

@@ -1,6 +1,7 @@
 // TypeBox schemas of the operations resources: redemption codes, usage logs and stats, channels. The shared pieces
 // (error body, pagination, id params) live in schemas.ts.
 import { Type, type Static } from 'typebox';
+import { Id, Query } from './schemas.js';
 
 const DateTime = Type.String({ format: 'date-time' });
 const NullableDateTime = Type.Union([DateTime, Type.Null()]);
@@ -8,7 +9,7 @@ const NullableInt = Type.Union([Type.Integer(), Type.Null()]);
 const Units = Type.Integer({ minimum: 0, description: 'quota units (500,000 = 1 USD)' });
 /** Query-string times: parsed by the route so a bad one is named in a 400. */
 const QueryTime = (what: string) =>
-  Type.String({ description: `${what}: ISO 8601 time (e.g. 2026-01-31T00:00:00Z) or UTC date (2026-01-31)` });
+  Type.String({ maxLength: 40, description: `${what}: ISO 8601 time (e.g. 2026-01-31T00:00:00Z) or UTC date (2026-01-31)` });
 
 /* ---------------------------------------------------------------- redemption codes */
 
@@ -39,7 +40,7 @@ export const CreatedRedemptions = Type.Object({
   codes: Type.Array(Type.String(), { description: 'the codes; shown only now, only their hashes are stored' }),
 });
 
-export const RedemptionQuery = Type.Object({
+export const RedemptionQuery = Query({
   status: Type.Optional(RedemptionStatus),
   name: Type.Optional(Type.String({ minLength: 1, maxLength: 100, description: 'exact batch name' })),
 });
@@ -92,11 +93,11 @@ export const UsageLog = Type.Object({
   requestId: Type.Union([Type.String(), Type.Null()]),
 });
 
-export const LogQuery = Type.Object({
-  userId: Type.Optional(Type.Integer({ minimum: 1, description: "admins: anyone's; users: only their own id" })),
-  tokenId: Type.Optional(Type.Integer({ minimum: 1 })),
+export const LogQuery = Query({
+  userId: Type.Optional(Id({ description: "admins: anyone's; users: only their own id" })),
+  tokenId: Type.Optional(Id()),
   tokenName: Type.Optional(Type.String({ maxLength: 100 })),
-  channelId: Type.Optional(Type.Integer({ minimum: 1 })),
+  channelId: Type.Optional(Id()),
   model: Type.Optional(Type.String({ maxLength: 200 })),
   type: Type.Optional(LogType),
   status: Type.Optional(Type.Enum(['ok', 'error'])),
@@ -107,9 +108,9 @@ export const LogQuery = Type.Object({
 
 export const StatsBy = Type.Enum(['day', 'model', 'token', 'channel', 'source']);
 
-export const StatsQuery = Type.Object({
+export const StatsQuery = Query({
   by: Type.Optional(StatsBy),
-  userId: Type.Optional(Type.Integer({ minimum: 1, description: "admins: one user's usage; users: only their own id" })),
+  userId: Type.Optional(Id({ description: "admins: one user's usage; users: only their own id" })),
   from: Type.Optional(QueryTime('inclusive start; default 30 days before `to`')),
   to: Type.Optional(QueryTime('exclusive end; default now')),
 });
@@ -251,7 +252,7 @@ export const Channel = Type.Object({
   updatedAt: DateTime,
 });
 
-export const ChannelQuery = Type.Object({
+export const ChannelQuery = Query({
   status: Type.Optional(ChannelStatus),
   type: Type.Optional(Type.String({ maxLength: 32 })),
 });

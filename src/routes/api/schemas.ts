@@ -1,7 +1,7 @@
 // Shared TypeBox schemas of the management API: the error body, pagination, and the account resources (users, relay
 // tokens, groups). Routes declare them so requests are validated, responses serialised, and /api/openapi.json
 // documents every route.
-import { Type, type Static, type TSchema } from 'typebox';
+import { Type, type Static, type TObject, type TProperties, type TSchema } from 'typebox';
 
 /** The body of every 4xx/5xx answer (see src/errors.ts toWireError). Extra detail fields are allowed. */
 export const ErrorResponse = Type.Object(
@@ -26,10 +26,20 @@ export function errorResponses<S extends number>(...statuses: S[]): Record<S, ty
   return out;
 }
 
+/**
+ * A route's query string: exactly these parameters, each at most once. Every /api route declares one this way or takes
+ * no query at all (plugins/query-rules.ts refuses to register anything else); give numbers bounds and strings a
+ * maxLength. Combine with spreads: `Query({ ...Pagination.properties, status: Type.Optional(…) })`.
+ */
+export const Query = <P extends TProperties>(properties: P): TObject<P> => Type.Object(properties, { additionalProperties: false });
+
+/** A database id (a PostgreSQL integer): in paths, queries and bodies. */
+export const Id = (options: { description?: string } = {}) => Type.Integer({ minimum: 1, maximum: 2_147_483_647, ...options });
+
 export const PAGE_SIZE_MAX = 200;
 
 /** `?page=1&pageSize=50` (pageSize at most 200). */
-export const Pagination = Type.Object({
+export const Pagination = Query({
   page: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000, default: 1 })),
   pageSize: Type.Optional(Type.Integer({ minimum: 1, maximum: PAGE_SIZE_MAX, default: 50 })),
 });
@@ -40,7 +50,7 @@ export const Page = <T extends TSchema>(item: T) =>
   Type.Object({ items: Type.Array(item), total: Type.Integer({ minimum: 0 }) });
 
 /** A positive database id in a path. */
-export const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2_147_483_647 }) });
+export const IdParams = Type.Object({ id: Id() });
 
 const DateTime = Type.String({ format: 'date-time' });
 const NullableDateTime = Type.Union([DateTime, Type.Null()]);

@@ -1,13 +1,12 @@
-// /api/tokens: relay tokens (sk-…) for /v1. Everyone manages their own; admins manage everyone's (`?userId=` filters,
-// `userId` in the body creates for someone else). Another user's token answers 404, as if it did not exist.
+// /api/tokens: relay tokens (sk-…) for /v1. Everyone manages their own; admins also plain users' (`?userId=` filters,
+// `userId` in the body creates for someone else); root everyone's (services/permissions.ts). A token the caller may
+// not act for answers 404, as if it did not exist.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { RelayError } from '../../errors.js';
-import { accountOf, isAdmin, type Account } from '../../plugins/management-auth.js';
+import { accountOf } from '../../plugins/management-auth.js';
 import { createToken, deleteToken, getToken, listTokens, updateToken } from '../../services/tokens.js';
 import type { AppContext } from '../../context.js';
-import { coerceParamsAndQuery } from './coerce.js';
-import { CreatedToken, IdParams, Page, Pagination, Token, errorResponses } from './schemas.js';
+import { CreatedToken, Id, IdParams, Page, Pagination, Query, Token, errorResponses } from './schemas.js';
 
 const TokenFields = {
   name: Type.String({ minLength: 1, maxLength: 64 }),
@@ -38,7 +37,7 @@ const CreateTokenBody = Type.Object(
     models: Type.Optional(TokenFields.models),
     allowIps: Type.Optional(TokenFields.allowIps),
     group: Type.Optional(TokenFields.group),
-    userId: Type.Optional(Type.Integer({ minimum: 1, description: 'admins only: create the token for this user' })),
+    userId: Type.Optional(Id({ description: 'admins only: create the token for this user' })),
   },
   { additionalProperties: false },
 );
@@ -56,17 +55,12 @@ const UpdateTokenBody = Type.Object(
   { additionalProperties: false },
 );
 
-const ListTokensQuery = Type.Object({
+const ListTokensQuery = Query({
   ...Pagination.properties,
-  userId: Type.Optional(Type.Integer({ minimum: 1, description: 'admins: only this user’s tokens' })),
+  userId: Type.Optional(Id({ description: 'admins: only this user’s tokens' })),
 });
 
-/** Admins act on every token (null scope); everyone else only on their own. */
-const scopeOf = (account: Account): number | null => (isAdmin(account) ? null : account.id);
-
 export const tokensRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (api, { ctx }) => {
-  coerceParamsAndQuery(api);
-
   api.post(
     '/tokens',
     {
@@ -80,10 +74,7 @@ export const tokensRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asyn
     async (request, reply) => {
       const account = accountOf(request);
       const { userId = account.id, ...fields } = request.body;
-      if (userId !== account.id && !isAdmin(account)) {
-        throw new RelayError('forbidden', 'only admins may create tokens for other users', 403, { param: 'userId' });
-      }
-      const { token, key } = await createToken(ctx, { ...fields, userId }, { asAdmin: isAdmin(account) });
+      const { token, key } = await createToken(ctx, account, { ...fields, userId });
       return reply.code(201).send({ ...token, key });
     },
   );
@@ -93,18 +84,14 @@ export const tokensRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asyn
     {
       schema: {
         tags: ['tokens'],
-        summary: 'List relay tokens (own; admins: all, or ?userId=)',
+        summary: 'List relay tokens (own; admins: also plain users’, or ?userId=; root: all)',
         querystring: ListTokensQuery,
         response: { 200: Page(Token), ...errorResponses(400, 401, 403) },
       },
     },
     async (request) => {
-      const account = accountOf(request);
       const { userId, ...page } = request.query;
-      if (!isAdmin(account) && userId !== undefined && userId !== account.id) {
-        throw new RelayError('forbidden', 'you may only list your own tokens', 403, { param: 'userId' });
-      }
-      return listTokens(ctx, isAdmin(account) ? (userId ?? null) : account.id, page);
+      return listTokens(ctx, accountOf(request), { userId }, page);
     },
   );
 
@@ -118,7 +105,7 @@ export const tokensRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asyn
         response: { 200: Token, ...errorResponses(400, 401, 404) },
       },
     },
-    async (request) => getToken(ctx, scopeOf(accountOf(request)), request.params.id),
+    async (request) => getToken(ctx, accountOf(request), request.params.id),
   );
 
   api.patch(
@@ -132,7 +119,7 @@ export const tokensRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asyn
         response: { 200: Token, ...errorResponses(400, 401, 403, 404) },
       },
     },
-    async (request) => updateToken(ctx, scopeOf(accountOf(request)), request.params.id, request.body),
+    async (request) => updateToken(ctx, accountOf(request), request.params.id, request.body),
   );
 
   api.delete(
@@ -146,7 +133,7 @@ export const tokensRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asyn
       },
     },
     async (request, reply) => {
-      await deleteToken(ctx, scopeOf(accountOf(request)), request.params.id);
+      await deleteToken(ctx, accountOf(request), request.params.id);
       return reply.code(204).send(null);
     },
   );

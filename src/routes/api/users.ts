@@ -2,12 +2,11 @@
 // The rules (who may grant admin, root's protection, quota never below 0) live in src/services/users.ts.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { RelayError } from '../../errors.js';
 import { bearerFrom, hashSecret } from '../../auth/secrets.js';
-import { accountOf, isAdmin } from '../../plugins/management-auth.js';
+import { accountOf } from '../../plugins/management-auth.js';
+import { assertMayRead } from '../../services/permissions.js';
 import { USERNAME_PATTERN, createUser, deleteUser, getUser, listUsers, updateUser } from '../../services/users.js';
 import type { AppContext } from '../../context.js';
-import { coerceParamsAndQuery } from './coerce.js';
 import { IdParams, Page, Pagination, User, errorResponses } from './schemas.js';
 
 const Username = Type.String({ pattern: USERNAME_PATTERN, description: '2–64 letters, digits, _ . @ -' });
@@ -52,8 +51,6 @@ const currentKeyHash = (headers: Record<string, string | string[] | undefined>):
 };
 
 export const usersRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (api, { ctx }) => {
-  coerceParamsAndQuery(api);
-
   api.post(
     '/users',
     {
@@ -96,10 +93,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async
       },
     },
     async (request) => {
-      const account = accountOf(request);
-      if (!isAdmin(account) && account.id !== request.params.id) {
-        throw new RelayError('forbidden', 'you may only read your own account');
-      }
+      assertMayRead(accountOf(request), request.params.id, 'account');
       return getUser(ctx, request.params.id);
     },
   );
