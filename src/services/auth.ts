@@ -21,7 +21,14 @@ const decoy = (): Promise<string> => (decoyHash ??= hashPassword(randomString(24
 
 const wrongCredentials = () => new RelayError('invalid_key', 'wrong username or password');
 
-export async function login(ctx: ServiceContext, input: { username: string; password: string }): Promise<LoginResult> {
+/** A management key for scripts ('login', sent as a Bearer header) or a console session ('session', only as a cookie). */
+export type LoginKind = 'login' | 'session';
+
+export async function login(
+  ctx: ServiceContext,
+  input: { username: string; password: string },
+  kind: LoginKind = 'login',
+): Promise<LoginResult> {
   const user = await ctx.db.prisma.user.findUnique({ where: { username: input.username } });
   if (!user || !user.passwordHash) {
     await verifyPassword(input.password, await decoy());
@@ -34,9 +41,9 @@ export async function login(ctx: ServiceContext, input: { username: string; pass
   const now = Date.now();
   const expiresAt = new Date(now + LOGIN_KEY_TTL_MS);
   await ctx.db.prisma.$transaction([
-    // Housekeeping: this user's expired login keys are useless rows.
-    ctx.db.prisma.managementKey.deleteMany({ where: { userId: user.id, kind: 'login', expiresAt: { lte: new Date(now) } } }),
-    ctx.db.prisma.managementKey.create({ data: { userId: user.id, keyHash: hashSecret(key), kind: 'login', expiresAt } }),
+    // Housekeeping: this user's expired login keys and sessions are useless rows.
+    ctx.db.prisma.managementKey.deleteMany({ where: { userId: user.id, kind, expiresAt: { lte: new Date(now) } } }),
+    ctx.db.prisma.managementKey.create({ data: { userId: user.id, keyHash: hashSecret(key), kind, expiresAt } }),
   ]);
   return { key, expiresAt: expiresAt.toISOString(), userId: user.id };
 }

@@ -1,6 +1,7 @@
 // POST /api/auth/login (public) and POST /api/auth/logout. Failed logins are limited per username + client address:
 // 5 failures in 15 minutes → 429 rate_limited with Retry-After. The limiter is in memory, one per app instance
 // (a custom one rather than @fastify/rate-limit, which counts every request, not failures).
+import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { RelayError } from '../../errors.js';
@@ -22,6 +23,29 @@ const LoginResponse = Type.Object({
   expiresAt: Type.String({ format: 'date-time' }),
 });
 
+/**
+ * Runs a password check under the failed-login limit of `limitKey`: refused with 429 (and Retry-After) while over it.
+ * The attempt is counted before the check, so parallel guesses cannot all slip in under the limit; a success clears
+ * it unless `keepCount` (registrations count every attempt).
+ */
+export async function underLoginLimit<T>(
+  limiter: LoginLimiter,
+  limitKey: string,
+  reply: FastifyReply,
+  attempt: () => Promise<T>,
+  opts: { keepCount?: boolean } = {},
+): Promise<T> {
+  const wait = limiter.retryAfter(limitKey);
+  if (wait > 0) {
+    reply.header('retry-after', String(wait));
+    throw new RelayError('rate_limited', `too many attempts; try again in ${wait} seconds`, 429, { retryAfter: wait });
+  }
+  limiter.fail(limitKey);
+  const result = await attempt();
+  if (!opts.keepCount) limiter.reset(limitKey);
+  return result;
+}
+
 export const authRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; limiter?: LoginLimiter }> = async (api, opts) => {
   const { ctx } = opts;
   const limiter = opts.limiter ?? new LoginLimiter();
@@ -40,15 +64,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; limiter?: 
     },
     async (request, reply) => {
       const limitKey = LoginLimiter.keyFor(request.body.username, request.ip);
-      const wait = limiter.retryAfter(limitKey);
-      if (wait > 0) {
-        reply.header('retry-after', String(wait));
-        throw new RelayError('rate_limited', `too many failed logins; try again in ${wait} seconds`, 429, { retryAfter: wait });
-      }
-      // Counted before the check, so parallel guesses cannot all slip in under the limit; a success clears it.
-      limiter.fail(limitKey);
-      const result = await login(ctx, request.body);
-      limiter.reset(limitKey);
+      const result = await underLoginLimit(limiter, limitKey, reply, () => login(ctx, request.body));
       return { key: result.key, expiresAt: result.expiresAt };
     },
   );

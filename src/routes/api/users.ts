@@ -3,7 +3,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { RelayError } from '../../errors.js';
-import { bearerFrom, hashSecret } from '../../auth/secrets.js';
 import { accountOf, isAdmin } from '../../plugins/management-auth.js';
 import { USERNAME_PATTERN, createUser, deleteUser, getUser, listUsers, updateUser } from '../../services/users.js';
 import type { AppContext } from '../../context.js';
@@ -45,12 +44,6 @@ const UpdateUserBody = Type.Object(
   { additionalProperties: false },
 );
 
-/** The caller's own key, kept when they change their own password (their other login keys are revoked). */
-const currentKeyHash = (headers: Record<string, string | string[] | undefined>): string | undefined => {
-  const key = bearerFrom(headers);
-  return key ? hashSecret(key) : undefined;
-};
-
 export const usersRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (api, { ctx }) => {
   coerceParamsAndQuery(api);
 
@@ -77,12 +70,18 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async
       config: { admin: true },
       schema: {
         tags: ['users'],
-        summary: 'List users (admin)',
-        querystring: Pagination,
+        summary: 'List users (admin); ?q= finds usernames containing it',
+        querystring: Type.Object({
+          ...Pagination.properties,
+          q: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'part of a username' })),
+        }),
         response: { 200: Page(User), ...errorResponses(400, 401, 403) },
       },
     },
-    async (request) => listUsers(ctx, request.query),
+    async (request) => {
+      const { q, ...page } = request.query;
+      return listUsers(ctx, page, q);
+    },
   );
 
   api.get(
@@ -117,7 +116,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async
       },
     },
     async (request) =>
-      updateUser(ctx, accountOf(request), request.params.id, request.body, { keepKeyHash: currentKeyHash(request.headers) }),
+      updateUser(ctx, accountOf(request), request.params.id, request.body, { keepKeyHash: request.credentialHash ?? undefined }),
   );
 
   api.delete(
