@@ -37,10 +37,10 @@ async function newContext(locale = 'en-US'): Promise<{ context: BrowserContext; 
   const context = await browser.newContext({ locale, viewport: { width: 1280, height: 860 } });
   context.setDefaultTimeout(10_000);
   // Every CSP violation, with what was refused and where (the console message alone does not say).
-  await context.addInitScript(() => {
-    document.addEventListener('securitypolicyviolation', (e) => {
-      console.error(`Content Security Policy violation: ${e.violatedDirective} ${e.sample} at ${e.sourceFile}:${e.lineNumber} on ${location.pathname}`);
-    });
+  // (Page scripts are strings here: this file is compiled without the DOM's types.)
+  await context.addInitScript({
+    content: `document.addEventListener('securitypolicyviolation', (e) => console.error(
+      'Content Security Policy violation: ' + e.violatedDirective + ' ' + e.sample + ' at ' + e.sourceFile + ':' + e.lineNumber + ' on ' + location.pathname));`,
   });
   const page = await context.newPage();
   page.on('console', (message) => {
@@ -140,7 +140,7 @@ describe('web console end to end (Chromium, SQLite, fake upstream)', () => {
     const cookies = await admin.context.cookies();
     const session = cookies.find((c) => c.name === 'relay_session')!;
     expect(session).toMatchObject({ httpOnly: true, sameSite: 'Strict', path: '/api' });
-    expect(await page.evaluate(() => document.cookie)).not.toContain('relay_session');
+    expect(await page.evaluate<string>('document.cookie')).not.toContain('relay_session');
 
     // A channel pointing at the fake upstream.
     await open(page, 'Channels');
@@ -218,7 +218,7 @@ describe('web console end to end (Chromium, SQLite, fake upstream)', () => {
     await page.getByRole('cell', { name: 'laptop', exact: true }).waitFor();
     await shot(page, '20-tokens');
     // The key is gone from the page and from every store a script could read.
-    const stores = await page.evaluate(() => JSON.stringify([document.body.innerHTML, { ...localStorage }, { ...sessionStorage }, document.cookie]));
+    const stores = await page.evaluate<string>('JSON.stringify([document.body.innerHTML, { ...localStorage }, { ...sessionStorage }, document.cookie])');
     expect(stores).not.toContain(key);
 
     // The relay call, with the openai SDK.
@@ -229,7 +229,7 @@ describe('web console end to end (Chromium, SQLite, fake upstream)', () => {
     await open(page, 'Usage logs');
     await page.getByTestId('logs-table').getByRole('cell', { name: 'gpt-4o-mini', exact: true }).first().waitFor();
     await shot(page, '21-logs');
-    const csv = await page.evaluate(async () => (await fetch('/api/logs/export', { credentials: 'same-origin' })).text());
+    const csv = await page.evaluate<string>(`fetch('/api/logs/export', { credentials: 'same-origin' }).then((r) => r.text())`);
     expect(csv.split('\r\n')[1]).toContain('gpt-4o-mini');
 
     await open(page, 'Dashboard');
@@ -262,7 +262,7 @@ describe('web console end to end (Chromium, SQLite, fake upstream)', () => {
     await shot(page, '26-settings');
     await page.getByText('中文').first().click();
     await page.getByRole('heading', { name: '设置', level: 2 }).waitFor();
-    expect(await page.evaluate(() => document.documentElement.lang)).toBe('zh-CN');
+    expect(await page.evaluate<string>('document.documentElement.lang')).toBe('zh-CN');
     await open(page, '概览');
     await page.getByText('最近调用').waitFor();
     await shot(page, '27-dashboard-zh');
@@ -271,11 +271,11 @@ describe('web console end to end (Chromium, SQLite, fake upstream)', () => {
     await page.setViewportSize({ width: 375, height: 740 });
     await page.reload();
     await page.getByRole('heading', { name: '概览', level: 2 }).waitFor();
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
     await page.getByRole('button', { name: '打开菜单' }).click();
     await page.getByRole('dialog').getByRole('link', { name: '使用日志' }).click();
     await page.getByRole('heading', { name: '使用日志', level: 2 }).waitFor();
-    expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(375);
+    expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
     await shot(page, '28-logs-phone-zh');
 
     // A browser that follows its own language gets Chinese without choosing it.
