@@ -85,6 +85,15 @@ export async function authenticateManagementKey(db: Db, key: string): Promise<Ac
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
+/** host[:port] of a URL, with the scheme's default port left out (as browsers write Origin). */
+function hostOf(url: string): string | undefined {
+  try {
+    return new URL(url).host;
+  } catch {
+    return undefined;
+  }
+}
+
 /**
  * Refuses a state-changing request that could have been forged by another site. Used for every cookie-authenticated
  * mutation and for the sign-in itself (login CSRF).
@@ -97,13 +106,7 @@ export function assertSameSiteRequest(request: FastifyRequest): void {
   if (typeof site === 'string' && site !== 'same-origin' && site !== 'none') throw refuse(`it comes from ${site}`);
   const origin = request.headers.origin;
   if (typeof origin === 'string') {
-    let host: string | undefined;
-    try {
-      host = new URL(origin).host;
-    } catch {
-      host = undefined;
-    }
-    if (host !== request.host) throw refuse('its Origin is another site');
+    if (hostOf(origin) !== hostOf(`${request.protocol}://${request.host}`)) throw refuse('its Origin is another site');
   }
 }
 
