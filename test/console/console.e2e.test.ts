@@ -81,7 +81,14 @@ describe('web console end to end (Chromium, SQLite, fake upstream)', () => {
     mkdirSync(SHOTS, { recursive: true });
     // Build the console from the current sources, exactly as `npm run build:web` does, into a temporary folder.
     consoleDir = mkdtempSync(join(tmpdir(), 'relay-console-'));
-    await build({ configFile: join(process.cwd(), 'web', 'vite.config.ts'), logLevel: 'error', build: { outDir: consoleDir } });
+    // (vitest sets NODE_ENV=test, which would make Vite bundle React's development build.)
+    const nodeEnv = process.env.NODE_ENV;
+    process.env.NODE_ENV = 'production';
+    try {
+      await build({ configFile: join(process.cwd(), 'web', 'vite.config.ts'), mode: 'production', logLevel: 'error', build: { outDir: consoleDir } });
+    } finally {
+      process.env.NODE_ENV = nodeEnv;
+    }
     upstream = await startFakeOpenAI({ keys: ['sk-upstream-e2e'] });
     ctx = await createTestContext('sqlite');
     const relay = new RelayService(ctx);
@@ -135,6 +142,8 @@ describe('web console end to end (Chromium, SQLite, fake upstream)', () => {
     /* ------------------------------------------------------------ the admin */
     const admin = await newContext('en-US');
     let page = admin.page;
+    await page.goto(`${base}/`);
+    await page.getByRole('button', { name: 'Sign in' }).waitFor();
     await shot(page, '00-sign-in');
     await signIn(page, ADMIN);
     const cookies = await admin.context.cookies();
