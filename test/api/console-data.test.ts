@@ -20,7 +20,7 @@ describe.each(dbKinds)('console data on %s', (kind) => {
   });
   afterAll(() => t.close());
 
-  const options = (method: 'PUT' | 'PATCH', payload: unknown) => t.app.inject({ method, url: '/api/options', headers: t.admin, payload });
+  const options = (method: 'PUT' | 'PATCH', payload: Record<string, unknown>) => t.app.inject({ method, url: '/api/options', headers: t.admin, payload });
 
   describe('price maps', () => {
     it('PATCH changes only the models given, null removes one, PUT still replaces', async () => {
