@@ -114,6 +114,9 @@ export interface ChannelHealth {
   /** Relay calls routed to the channel in the last 24 hours, and how many of them failed. */
   requests24h: number;
   errors24h: number;
+  /** The newest failure in those 24 hours: what the upstream (or the relay) said, and when. */
+  lastError: string | null;
+  lastErrorAt: string | null;
 }
 
 export interface Overview {
@@ -146,8 +149,7 @@ export async function adminOverview(ctx: ServiceContext, q: { from: Date; to: Da
   const prisma = ctx.db.prisma;
   const where = Prisma.sql`"createdAt" >= ${q.from} AND "createdAt" < ${q.to} AND ${RELAY_TYPES}`;
   const day = utcDay(ctx.db.kind);
-  const since = new Date((q.now ?? new Date()).getTime() - 86_400_000);
-  const [dayRows, modelRows, userRows, channelRows, channels] = await Promise.all([
+  const [dayRows, modelRows, userRows, channels] = await Promise.all([
     prisma.$queryRaw<DayRow[]>`SELECT ${day} AS "day", COUNT(*) AS "requests", COALESCE(SUM("quota"), 0) AS "quota",
         SUM(CASE WHEN "status" = 'error' THEN 1 ELSE 0 END) AS "errors",
         SUM(CASE WHEN "content" LIKE ${WRITE_OFF_PATTERN} THEN 1 ELSE 0 END) AS "writeOffs"
@@ -156,13 +158,7 @@ export async function adminOverview(ctx: ServiceContext, q: { from: Date; to: Da
       FROM "UsageLog" WHERE ${where} GROUP BY 1 ORDER BY 3 DESC, 2 DESC, 1 LIMIT ${TOP_N}`,
     prisma.$queryRaw<RankRow[]>`SELECT "userId" AS "key", COUNT(*) AS "requests", COALESCE(SUM("quota"), 0) AS "quota"
       FROM "UsageLog" WHERE ${where} GROUP BY 1 ORDER BY 3 DESC, 2 DESC, 1 LIMIT ${TOP_N}`,
-    prisma.$queryRaw<{ key: unknown; requests: unknown; errors: unknown }[]>`SELECT "channelId" AS "key", COUNT(*) AS "requests",
-        SUM(CASE WHEN "status" = 'error' THEN 1 ELSE 0 END) AS "errors"
-      FROM "UsageLog" WHERE "createdAt" >= ${since} AND ${RELAY_TYPES} AND "channelId" IS NOT NULL GROUP BY 1`,
-    prisma.channel.findMany({
-      orderBy: { id: 'asc' },
-      select: { id: true, name: true, type: true, status: true, disabledReason: true, responseTimeMs: true, testedAt: true },
-    }),
+    channelHealth(ctx, q.now),
   ]);
 
   const perDay = new Map(dayRows.map((r) => [String(r.day), r]));
@@ -174,18 +170,46 @@ export async function adminOverview(ctx: ServiceContext, q: { from: Date; to: Da
   const users = await prisma.user.findMany({ where: { id: { in: userIds } }, select: { id: true, username: true } });
   const names = new Map(users.map((u) => [u.id, u.username]));
   const rank = (r: RankRow, label: string) => ({ key: String(r.key ?? ''), label, requests: num(r.requests), quota: num(r.quota) });
-  const traffic = new Map(channelRows.map((r) => [Number(r.key), r]));
   return {
     from: q.from.toISOString(),
     to: q.to.toISOString(),
     days,
     topModels: modelRows.map((r) => rank(r, String(r.key ?? '') || 'none')),
     topUsers: userRows.map((r) => rank(r, names.get(Number(r.key)) ?? `#${String(r.key)}`)),
-    channels: channels.map((c) => ({
-      ...c,
-      testedAt: c.testedAt ? c.testedAt.toISOString() : null,
-      requests24h: num(traffic.get(c.id)?.requests),
-      errors24h: num(traffic.get(c.id)?.errors),
-    })),
+    channels,
   };
+}
+
+/**
+ * Every channel's state with its last 24 hours of relay traffic: calls, failures, and the newest failure's message.
+ * The usage log has no (channelId, createdAt) index on purpose (it would cost every settle), so this reads the day's
+ * rows through the createdAt index and groups them; the newest failure per channel is one more indexed lookup.
+ */
+export async function channelHealth(ctx: ServiceContext, now = new Date()): Promise<ChannelHealth[]> {
+  const prisma = ctx.db.prisma;
+  const since = new Date(now.getTime() - 86_400_000);
+  const [traffic, channels] = await Promise.all([
+    prisma.$queryRaw<{ key: unknown; requests: unknown; errors: unknown; lastErrorId: unknown }[]>`SELECT "channelId" AS "key",
+        COUNT(*) AS "requests", SUM(CASE WHEN "status" = 'error' THEN 1 ELSE 0 END) AS "errors",
+        MAX(CASE WHEN "status" = 'error' THEN "id" END) AS "lastErrorId"
+      FROM "UsageLog" WHERE "createdAt" >= ${since} AND ${RELAY_TYPES} AND "channelId" IS NOT NULL GROUP BY 1`,
+    prisma.channel.findMany({
+      orderBy: { id: 'asc' },
+      select: { id: true, name: true, type: true, status: true, disabledReason: true, responseTimeMs: true, testedAt: true },
+    }),
+  ]);
+  const byChannel = new Map(traffic.map((r) => [Number(r.key), r]));
+  const errorIds = traffic.map((r) => r.lastErrorId).filter((id) => id !== null && id !== undefined).map(Number);
+  const errors = errorIds.length
+    ? await prisma.usageLog.findMany({ where: { id: { in: errorIds } }, select: { channelId: true, content: true, createdAt: true } })
+    : [];
+  const lastErrors = new Map(errors.map((e) => [e.channelId, e]));
+  return channels.map((c) => ({
+    ...c,
+    testedAt: c.testedAt ? c.testedAt.toISOString() : null,
+    requests24h: num(byChannel.get(c.id)?.requests),
+    errors24h: num(byChannel.get(c.id)?.errors),
+    lastError: lastErrors.get(c.id)?.content || null,
+    lastErrorAt: lastErrors.get(c.id)?.createdAt.toISOString() ?? null,
+  }));
 }

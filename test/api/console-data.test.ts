@@ -91,7 +91,7 @@ describe.each(dbKinds)('console data on %s', (kind) => {
           rows.push({ userId: alice.id, model: `model-${m}`, quota: BigInt((m + 1) * 100), promptTokens: 10, completionTokens: 5, createdAt: new Date(today - daysAgo * DAY + 3_600_000), channelId });
         }
       }
-      rows.push({ userId: alice.id, model: 'model-0', type: 'error', status: 'error', quota: 0n, createdAt: new Date(today + 60_000), channelId });
+      rows.push({ userId: alice.id, model: 'model-0', type: 'error', status: 'error', quota: 0n, content: 'upstream 401: invalid key', createdAt: new Date(today + 60_000), channelId });
       rows.push({ userId: alice.id, model: 'model-0', quota: 50n, content: 'cost exceeded the reservation; 12 units could not be charged (balance exhausted)', createdAt: new Date(today + 120_000), channelId });
       // Bob: one big call; a top-up (not a relay call) that must not count.
       rows.push({ userId: bob.id, model: 'model-big', quota: 99_999n, createdAt: new Date(today + 180_000) });
@@ -134,6 +134,10 @@ describe.each(dbKinds)('console data on %s', (kind) => {
       const health = body.channels.find((c: { id: number }) => c.id === channelId);
       expect(health).toMatchObject({ name: 'health-check', status: 'enabled', requests24h: expect.any(Number), errors24h: 1 });
       expect(health.requests24h).toBeGreaterThanOrEqual(10);
+      expect(health.lastError).toBe('upstream 401: invalid key');
+      const alone = await t.app.inject({ url: '/api/channel-health', headers: t.admin });
+      expect(alone.json().items.find((c: { id: number }) => c.id === channelId)).toEqual(health);
+      expectError(await t.app.inject({ url: '/api/channel-health', headers: alice.auth }), 403, 'forbidden');
     });
 
     it('exports the filtered logs as CSV, streamed in batches, newest first, only the caller’s, formulas defused', async () => {
@@ -196,6 +200,7 @@ describe.each(dbKinds)('console data on %s', (kind) => {
       ['/api/admin/overview', 'get'],
       ['/api/logs/export', 'get'],
       ['/api/channel-types', 'get'],
+      ['/api/channel-health', 'get'],
     ] as const) {
       expect(doc.paths[path]?.[method], `${method} ${path}`).toBeDefined();
     }

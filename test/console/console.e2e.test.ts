@@ -35,7 +35,7 @@ const pageErrors: string[] = [];
 
 async function newContext(locale = 'en-US'): Promise<{ context: BrowserContext; page: Page }> {
   const context = await browser.newContext({ locale, viewport: { width: 1280, height: 860 } });
-  context.setDefaultTimeout(10_000);
+  context.setDefaultTimeout(20_000); // generous: CI machines are shared
   // Every CSP violation, with what was refused and where (the console message alone does not say).
   // (Page scripts are strings here: this file is compiled without the DOM's types.)
   await context.addInitScript({

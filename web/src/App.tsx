@@ -2,9 +2,9 @@
 // code, and most users never see them).
 import { lazy, Suspense } from 'react';
 import { Navigate, Route, Routes, useLocation } from 'react-router';
-import { Center, Loader } from '@mantine/core';
 import { SessionProvider, useSession } from './session';
 import { Layout } from './components/Layout';
+import { Loading } from './components/common';
 import { SignIn } from './pages/SignIn';
 import { Dashboard } from './pages/Dashboard';
 import { Tokens } from './pages/Tokens';
@@ -20,12 +20,6 @@ const Users = lazy(() => import('./pages/admin/Users'));
 const Groups = lazy(() => import('./pages/admin/Groups'));
 const Redemptions = lazy(() => import('./pages/admin/Redemptions'));
 const OptionsPage = lazy(() => import('./pages/admin/Options'));
-
-const Loading = () => (
-  <Center h={200}>
-    <Loader aria-label="loading" />
-  </Center>
-);
 
 function Routed() {
   const { account, loading, isAdmin } = useSession();

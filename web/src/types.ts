@@ -77,21 +77,24 @@ export interface UsageSeries {
   total: { requests: number; quota: number; promptTokens: number; completionTokens: number };
 }
 
+export interface ChannelHealth {
+  id: number;
+  name: string;
+  type: string;
+  status: string;
+  disabledReason: string | null;
+  responseTimeMs: number | null;
+  testedAt: string | null;
+  requests24h: number;
+  errors24h: number;
+  lastError: string | null;
+  lastErrorAt: string | null;
+}
 export interface Overview {
   days: { day: string; requests: number; quota: number; errors: number; writeOffs: number }[];
   topModels: Ranked[];
   topUsers: Ranked[];
-  channels: {
-    id: number;
-    name: string;
-    type: string;
-    status: string;
-    disabledReason: string | null;
-    responseTimeMs: number | null;
-    testedAt: string | null;
-    requests24h: number;
-    errors24h: number;
-  }[];
+  channels: ChannelHealth[];
 }
 export interface Ranked {
   key: string;

@@ -1,12 +1,13 @@
 // The console's chart data: GET /api/usage/series (the caller's usage per day and model; admins may ask for one user or
 // everyone) and GET /api/admin/overview (admin: traffic, errors and write-offs per day, top models and users, channel
-// health). Read-only; the queries are in src/services/insights.ts.
+// health), GET /api/channel-health (admin: the channel part alone, for the channel list). Read-only; the queries are
+// in src/services/insights.ts.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { RelayError } from '../../errors.js';
 import { accountOf, isAdmin } from '../../plugins/management-auth.js';
 import { DEFAULT_STATS_DAYS, parseQueryTime } from '../../services/logs.js';
-import { adminOverview, usageSeries } from '../../services/insights.js';
+import { adminOverview, channelHealth, usageSeries } from '../../services/insights.js';
 import type { AppContext } from '../../context.js';
 import type { RelayService } from '../../relay/service.js';
 import { coerceParamsAndQuery } from './coerce.js';
@@ -30,6 +31,20 @@ const UsageSeries = Type.Object({
   total: Type.Object({ requests: Int, quota: Int, promptTokens: Int, completionTokens: Int }),
 });
 
+const ChannelHealth = Type.Object({
+  id: Type.Integer(),
+  name: Type.String(),
+  type: Type.String(),
+  status: Type.String(),
+  disabledReason: Type.Union([Type.String(), Type.Null()]),
+  responseTimeMs: Type.Union([Type.Integer(), Type.Null()]),
+  testedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+  requests24h: Type.Integer({ minimum: 0, description: 'relay calls routed to the channel in the last 24 hours' }),
+  errors24h: Type.Integer({ minimum: 0, description: 'of those, the failed ones' }),
+  lastError: Type.Union([Type.String(), Type.Null()], { description: 'the newest failure of the last 24 hours' }),
+  lastErrorAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
+});
+
 const Ranked = Type.Object({ key: Type.String(), label: Type.String(), requests: Int, quota: Int });
 
 const Overview = Type.Object({
@@ -46,19 +61,7 @@ const Overview = Type.Object({
   ),
   topModels: Type.Array(Ranked),
   topUsers: Type.Array(Ranked, { description: 'key = user id, label = username' }),
-  channels: Type.Array(
-    Type.Object({
-      id: Type.Integer(),
-      name: Type.String(),
-      type: Type.String(),
-      status: Type.String(),
-      disabledReason: Type.Union([Type.String(), Type.Null()]),
-      responseTimeMs: Type.Union([Type.Integer(), Type.Null()]),
-      testedAt: Type.Union([Type.String({ format: 'date-time' }), Type.Null()]),
-      requests24h: Int,
-      errors24h: Int,
-    }),
-  ),
+  channels: Type.Array(ChannelHealth),
 });
 
 function range(query: { from?: string; to?: string }): { from: Date; to: Date } {
@@ -110,5 +113,18 @@ export const insightRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; relay: 
       },
     },
     async (request) => adminOverview(ctx, range(request.query)),
+  );
+  api.get(
+    '/channel-health',
+    {
+      config: { admin: true },
+      schema: {
+        tags: ['channels'],
+        summary: 'Every channel with its last 24 hours of traffic, failures and newest failure message',
+        querystring: Type.Object({}, { additionalProperties: false }),
+        response: { 200: Type.Object({ items: Type.Array(ChannelHealth) }), ...errorResponses(400, 401, 403) },
+      },
+    },
+    async () => ({ items: await channelHealth(ctx) }),
   );
 };

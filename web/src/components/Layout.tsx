@@ -78,6 +78,9 @@ export function Layout({ children, public: isPublic = false }: { children: React
   const [open, setOpen] = useState(false);
   return (
     <>
+      <a className="skip-link" href="#main">
+        {t('common.skip')}
+      </a>
       <header className="shell-header">
         <Burger className="mobile-only" opened={open} onClick={() => setOpen((o) => !o)} aria-label={t('nav.menu')} size="sm" />
         <span className="brand">relay-station</span>
@@ -106,7 +109,7 @@ export function Layout({ children, public: isPublic = false }: { children: React
         <Drawer opened={open} onClose={() => setOpen(false)} title="relay-station" size="75%">
           <Navigation onNavigate={() => setOpen(false)} />
         </Drawer>
-        <main className="shell-main">
+        <main className="shell-main" id="main" tabIndex={-1}>
           <div className="page">{children}</div>
         </main>
       </div>

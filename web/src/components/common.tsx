@@ -37,9 +37,10 @@ export function Pager({ page, pageSize, total, onChange }: { page: number; pageS
 }
 
 export function Loading() {
+  const { t } = useTranslation();
   return (
     <Center h={120}>
-      <Loader size="sm" aria-label="loading" />
+      <Loader size="sm" aria-label={t('common.loading')} />
     </Center>
   );
 }

@@ -17,6 +17,8 @@ export const en = {
     shownOnce: 'This is shown only once. Copy it now and keep it somewhere safe: it cannot be shown again.',
     total: 'Total: {{count}}',
     units: 'units',
+    loading: 'Loading…',
+    skip: 'Skip to content',
   },
   nav: {
     main: 'Main navigation',

@@ -21,6 +21,8 @@ export const zh: Dictionary<typeof en> = {
     shownOnce: '只显示这一次。请立即复制并妥善保存：之后无法再次查看。',
     total: '共 {{count}} 条',
     units: '额度单位',
+    loading: '加载中…',
+    skip: '跳到正文',
   },
   nav: {
     main: '主导航',

@@ -7,7 +7,23 @@ import { useFormat } from '../../format';
 import { useErrorText } from '../../errors';
 import { Async, ConfirmButton, FormError, PageTitle, Pager, StatusBadge } from '../../components/common';
 import { ChannelForm } from './ChannelForm';
-import type { Channel, ChannelTest, ChannelType, Group as GroupT, Page } from '../../types';
+import type { Channel, ChannelHealth, ChannelTest, ChannelType, Group as GroupT, Page } from '../../types';
+
+/** Why a channel is off, or else what went wrong last (within 24 hours), with when. */
+export function ChannelProblem({ channel }: { channel: Pick<ChannelHealth, 'disabledReason' | 'lastError' | 'lastErrorAt'> | undefined }) {
+  const f = useFormat();
+  if (!channel) return null;
+  if (channel.disabledReason) return <Text size="sm">{channel.disabledReason}</Text>;
+  if (!channel.lastError) return null;
+  return (
+    <Text size="sm" c="red">
+      {channel.lastError}{' '}
+      <Text span size="xs" c="dimmed">
+        {f.dateTime(channel.lastErrorAt)}
+      </Text>
+    </Text>
+  );
+}
 
 const PAGE_SIZE = 50;
 
@@ -28,6 +44,8 @@ export default function Channels() {
   });
   const types = useQuery({ queryKey: ['channel-types'], queryFn: () => get<{ items: ChannelType[] }>('/channel-types'), staleTime: Infinity });
   const groups = useQuery({ queryKey: ['groups', 'all'], queryFn: () => get<Page<GroupT>>('/groups', { pageSize: 200 }) });
+  const health = useQuery({ queryKey: ['channels', 'health'], queryFn: ({ signal }) => get<{ items: ChannelHealth[] }>('/channel-health', {}, signal) });
+  const healthOf = (id: number) => health.data?.items.find((h) => h.id === id);
   const refresh = () => client.invalidateQueries({ queryKey: ['channels'] });
 
   async function act(action: () => Promise<unknown>) {
@@ -117,7 +135,7 @@ export default function Channels() {
                           <Table.Td>
                             <StatusBadge status={c.status} />
                             {result && (
-                              <Tooltip label={result.keys.map((k) => `#${k.keyIndex}: ${k.ok ? 'ok' : k.message}`).join('\n') || '—'} multiline>
+                              <Tooltip label={result.keys.map((k) => `#${k.keyIndex}: ${k.ok ? t('status.ok') : k.message}`).join('\n') || '—'} multiline>
                                 <Text size="xs" c={result.ok ? 'green' : 'red'}>
                                   {result.ok ? t('channels.testOk') : t('channels.testFailed')}
                                 </Text>
@@ -126,7 +144,9 @@ export default function Channels() {
                           </Table.Td>
                           <Table.Td>{c.responseTimeMs === null ? '—' : `${f.integer(c.responseTimeMs)} ms`}</Table.Td>
                           <Table.Td className="nowrap">{f.dateTime(c.testedAt)}</Table.Td>
-                          <Table.Td>{c.disabledReason ?? ''}</Table.Td>
+                          <Table.Td>
+                            <ChannelProblem channel={{ ...healthOf(c.id), disabledReason: c.disabledReason, lastError: healthOf(c.id)?.lastError ?? null, lastErrorAt: healthOf(c.id)?.lastErrorAt ?? null }} />
+                          </Table.Td>
                           <Table.Td>
                             <Switch
                               aria-label={t('channels.enabledFor', { name: c.name })}

@@ -8,6 +8,7 @@ import { useSession } from '../../session';
 import { Async, PageTitle, StatusBadge } from '../../components/common';
 import { Chart } from '../../components/Chart';
 import { StatCard } from '../Dashboard';
+import { ChannelProblem } from './Channels';
 import type { Overview as OverviewT, Ranked } from '../../types';
 
 export default function Overview() {
@@ -92,7 +93,9 @@ export default function Overview() {
                         <Table.Td>{c.responseTimeMs === null ? '—' : `${f.integer(c.responseTimeMs)} ms`}</Table.Td>
                         <Table.Td>{f.integer(c.requests24h)}</Table.Td>
                         <Table.Td>{c.requests24h ? f.percent(c.errors24h / c.requests24h) : '—'}</Table.Td>
-                        <Table.Td>{c.disabledReason ?? ''}</Table.Td>
+                        <Table.Td>
+                          <ChannelProblem channel={c} />
+                        </Table.Td>
                       </Table.Tr>
                     ))}
                   </Table.Tbody>
