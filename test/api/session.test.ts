@@ -134,6 +134,10 @@ describe.each(dbKinds)('console session on %s', (kind) => {
     expectError(await t.app.inject({ url: '/api/admin/overview?userId=1', headers: t.admin }), 400, 'invalid_request', 'userId');
     expectError(await t.app.inject({ url: '/api/logs/export?page=2', headers: t.admin }), 400, 'invalid_request', 'page');
     expectError(await t.app.inject({ url: '/api/channel-types?all=1', headers: t.admin }), 400, 'invalid_request', 'all');
+    expectError(await t.app.inject({ url: '/api/channel-health?all=1', headers: t.admin }), 400, 'invalid_request', 'all');
+    expectError(await t.app.inject({ method: 'PATCH', url: '/api/options?merge=1', headers: t.admin, payload: {} }), 400, 'invalid_request', 'merge');
+    expectError(await t.app.inject({ method: 'POST', url: '/api/auth/session?next=/', headers: CONSOLE, payload: { username: 'a', password: 'b' } }), 400, 'invalid_request', 'next');
+    expectError(await t.app.inject({ method: 'DELETE', url: '/api/links/1?x=1', headers: t.admin }), 400, 'invalid_request', 'x');
   });
 });
 

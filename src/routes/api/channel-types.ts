@@ -4,7 +4,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { channelTypeInfos } from '../../providers/registry.js';
 import { typeNeedsKey } from '../../services/channel-types.js';
-import { errorResponses } from './schemas.js';
+import { NoQuery, errorResponses } from './schemas.js';
 
 const ChannelType = Type.Object({
   type: Type.String(),
@@ -21,7 +21,7 @@ export const channelTypeRoutes: FastifyPluginAsyncTypebox = async (api) => {
       schema: {
         tags: ['channels'],
         summary: 'Channel types with their labels and default base URLs (for presets)',
-        querystring: Type.Object({}, { additionalProperties: false }),
+        querystring: NoQuery,
         response: { 200: Type.Object({ items: Type.Array(ChannelType) }), ...errorResponses(400, 401, 403) },
       },
     },

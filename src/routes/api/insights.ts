@@ -11,7 +11,7 @@ import { adminOverview, channelHealth, usageSeries } from '../../services/insigh
 import type { AppContext } from '../../context.js';
 import type { RelayService } from '../../relay/service.js';
 import { coerceParamsAndQuery } from './coerce.js';
-import { errorResponses } from './schemas.js';
+import { NoQuery, errorResponses } from './schemas.js';
 
 const QueryTime = (what: string) =>
   Type.Optional(Type.String({ description: `${what}: ISO 8601 time (e.g. 2026-01-31T00:00:00Z) or UTC date (2026-01-31)` }));
@@ -121,7 +121,7 @@ export const insightRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; relay: 
       schema: {
         tags: ['channels'],
         summary: 'Every channel with its last 24 hours of traffic, failures and newest failure message',
-        querystring: Type.Object({}, { additionalProperties: false }),
+        querystring: NoQuery,
         response: { 200: Type.Object({ items: Type.Array(ChannelHealth) }), ...errorResponses(400, 401, 403) },
       },
     },

@@ -7,7 +7,7 @@ import { Type } from 'typebox';
 import { accountOf } from '../../plugins/management-auth.js';
 import { issueLinkCode, listLinks, unlink } from '../../services/links.js';
 import type { AppContext } from '../../context.js';
-import { IdParams, errorResponses } from './schemas.js';
+import { IdParams, NoQuery, errorResponses } from './schemas.js';
 import { coerceParamsAndQuery } from './coerce.js';
 
 const LinkCode = Type.Object({
@@ -48,7 +48,7 @@ export async function linkRoutes(instance: FastifyInstance, opts: { ctx: AppCont
       schema: {
         tags: ['links'],
         summary: 'The chat accounts linked to the caller',
-        querystring: Type.Object({}, { additionalProperties: false }),
+        querystring: NoQuery,
         response: { 200: Type.Object({ items: Type.Array(LinkedAccount) }), ...errorResponses(400, 401, 403) },
       },
     },
@@ -62,6 +62,7 @@ export async function linkRoutes(instance: FastifyInstance, opts: { ctx: AppCont
         tags: ['links'],
         summary: 'Unlink one of the caller’s chat accounts',
         params: IdParams,
+        querystring: NoQuery,
         response: { 204: Type.Null({ description: 'Unlinked' }), ...errorResponses(400, 401, 403, 404) },
       },
     },

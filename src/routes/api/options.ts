@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { OptionsSchema, RATIO_KEYS } from '../../services/options.js';
-import { errorResponses } from './schemas.js';
+import { NoQuery, errorResponses } from './schemas.js';
 import type { AppContext } from '../../context.js';
 
 const tags = ['options'];
@@ -62,6 +62,7 @@ export async function optionRoutes(instance: FastifyInstance, opts: { ctx: AppCo
       schema: {
         tags,
         summary: 'Change some options; price maps change only the models given (null removes one)',
+        querystring: NoQuery,
         body: OptionsMerge,
         response: { 200: OptionsSchema, ...errorResponses(400, 401, 403) },
       },

@@ -39,6 +39,9 @@ export type PaginationQuery = Static<typeof Pagination>;
 export const Page = <T extends TSchema>(item: T) =>
   Type.Object({ items: Type.Array(item), total: Type.Integer({ minimum: 0 }) });
 
+/** The query string of a route that takes none: any parameter is refused with a 400 naming it. */
+export const NoQuery = Type.Object({}, { additionalProperties: false });
+
 /** A positive database id in a path. */
 export const IdParams = Type.Object({ id: Type.Integer({ minimum: 1, maximum: 2_147_483_647 }) });
 

@@ -20,7 +20,7 @@ import {
 import type { AppContext } from '../../context.js';
 import { underLoginLimit } from './auth.js';
 import { Account } from './me.js';
-import { errorResponses } from './schemas.js';
+import { NoQuery, errorResponses } from './schemas.js';
 
 const Credentials = Type.Object(
   {
@@ -52,7 +52,6 @@ const Site = Type.Object({
   quotaPerUsd: Type.Integer(),
 });
 
-const NoQuery = Type.Object({}, { additionalProperties: false });
 const tags = ['session'];
 
 function setSessionCookie(request: FastifyRequest, reply: FastifyReply, result: LoginResult): void {
@@ -80,6 +79,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; limiter
         tags,
         summary: 'Sign in to the web console: sets the session cookie (httpOnly, SameSite=Strict); needs x-relay-console: 1',
         security: [],
+        querystring: NoQuery,
         body: Credentials,
         response: { 200: Session, ...errorResponses(400, 401, 403, 429) },
       },
@@ -124,6 +124,7 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext; limiter
         tags,
         summary: 'Create an account and sign in (only when the admin option allowRegistration is on)',
         security: [],
+        querystring: NoQuery,
         body: RegisterBody,
         response: { 201: Session, ...errorResponses(400, 403, 409, 429) },
       },
