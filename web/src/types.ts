@@ -108,6 +108,8 @@ export interface ModelPrice {
   groups: string[];
   available: boolean;
   priced: boolean;
+  modelRatio: string | null;
+  completionRatio: string | null;
   inputUsdPer1M: string | null;
   outputUsdPer1M: string | null;
   perRequestUsd: string | null;

@@ -79,3 +79,17 @@ describe('price editor', () => {
     expect(rowPatch('m', before, { ...before, modelRatios: '' })).toEqual({ modelRatios: { m: null } });
   });
 });
+
+describe('price editor with the channels’ models', () => {
+  it('lists offered models with their current price as a placeholder, and overriding one sends only it', async () => {
+    const user = userEvent.setup();
+    const onPatch = vi.fn(async (_patch: PricePatch) => {});
+    renderUi(<PriceEditor maps={maps} effective={{ 'gpt-4o-mini': { modelRatios: '0.075', completionRatios: '4' } }} onPatch={onPatch} />);
+    const ratio = screen.getByLabelText('gpt-4o-mini Ratio') as HTMLInputElement;
+    expect(ratio.value).toBe('');
+    expect(ratio.placeholder).toBe('0.075');
+    await user.type(ratio, '0.05');
+    await user.click(screen.getByRole('button', { name: 'Save gpt-4o-mini' }));
+    await waitFor(() => expect(onPatch).toHaveBeenCalledWith({ modelRatios: { 'gpt-4o-mini': 0.05 } }));
+  });
+});

@@ -7,8 +7,8 @@ import { useTranslation } from 'react-i18next';
 import { get, patch } from '../../api';
 import { useFormErrors } from '../../errors';
 import { Async, FormError, PageTitle } from '../../components/common';
-import { PriceEditor, type PricePatch } from './PriceEditor';
-import type { Options as OptionsT } from '../../types';
+import { PriceEditor, type EffectivePrices, type PricePatch } from './PriceEditor';
+import type { Options as OptionsT, Pricing } from '../../types';
 
 type Key = keyof OptionsT;
 
@@ -59,9 +59,18 @@ export default function Options() {
   const { t } = useTranslation();
   const client = useQueryClient();
   const options = useQuery({ queryKey: ['options'], queryFn: ({ signal }) => get<OptionsT>('/options', {}, signal) });
+  // The offered models' current prices (catalogue or options), as placeholders in the editor.
+  const pricing = useQuery({ queryKey: ['pricing', 'admin'], queryFn: ({ signal }) => get<Pricing>('/pricing', { group: 'default' }, signal) });
+  const effective: EffectivePrices = Object.fromEntries(
+    (pricing.data?.models ?? []).map((m) => [
+      m.model,
+      { modelRatios: m.modelRatio ?? undefined, completionRatios: m.completionRatio ?? undefined, modelPrices: m.perRequestUsd ?? undefined },
+    ]),
+  );
 
   async function patchPrices(body: PricePatch) {
     client.setQueryData(['options'], await patch<OptionsT>('/options', body));
+    void client.invalidateQueries({ queryKey: ['pricing'] });
   }
 
   return (
@@ -72,7 +81,7 @@ export default function Options() {
           <Stack>
             <Card withBorder radius="md">
               <Title order={4} mb="sm">{t('options.prices')}</Title>
-              <PriceEditor maps={o} onPatch={patchPrices} />
+              <PriceEditor maps={o} effective={effective} onPatch={patchPrices} />
             </Card>
             <div className="grid-2">
               <OptionsForm title={t('options.money')} options={o} keys={['topUpLink', 'currency', 'exchangeRate'] as const}>

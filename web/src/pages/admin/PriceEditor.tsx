@@ -32,10 +32,25 @@ export function rowPatch(model: string, before: Row, after: Row): PricePatch {
   return out;
 }
 
-export function PriceEditor({ maps, onPatch }: { maps: PriceMaps; onPatch(patch: PricePatch): Promise<void> }) {
+/** What a model costs when no option overrides it (the built-in catalogue), shown as the empty field's placeholder. */
+export type EffectivePrices = Record<string, Partial<Record<MapKey, string>>>;
+
+export function PriceEditor({
+  maps,
+  effective = {},
+  onPatch,
+}: {
+  maps: PriceMaps;
+  /** Models the channels offer, with their current prices: listed too, so an admin can override them. */
+  effective?: EffectivePrices;
+  onPatch(patch: PricePatch): Promise<void>;
+}) {
   const { t } = useTranslation();
   const errorText = useErrorText();
-  const models = useMemo(() => [...new Set(PRICE_MAPS.flatMap((k) => Object.keys(maps[k])))].sort(), [maps]);
+  const models = useMemo(
+    () => [...new Set([...PRICE_MAPS.flatMap((k) => Object.keys(maps[k])), ...Object.keys(effective)])].sort(),
+    [maps, effective],
+  );
   const [edits, setEdits] = useState<Record<string, Row>>({});
   const [rowErrors, setRowErrors] = useState<Record<string, string>>({});
   const [filter, setFilter] = useState('');
@@ -74,6 +89,7 @@ export function PriceEditor({ maps, onPatch }: { maps: PriceMaps; onPatch(patch:
   function remove(model: string) {
     const patch: PricePatch = {};
     for (const key of PRICE_MAPS) if (maps[key][model] !== undefined) patch[key] = { [model]: null };
+    // A model that only the channels offer has nothing stored to remove.
     if (Object.keys(patch).length === 0) return setAdded((a) => a.filter((m) => m !== model));
     void send(model, patch);
   }
@@ -83,6 +99,7 @@ export function PriceEditor({ maps, onPatch }: { maps: PriceMaps; onPatch(patch:
       size="xs"
       inputMode="decimal"
       aria-label={`${model} ${t(`prices.${key}`)}`}
+      placeholder={effective[model]?.[key] ?? ''}
       value={current(model)[key]}
       onChange={(e) => {
         const value = e.currentTarget.value;
