@@ -202,6 +202,7 @@ describe('web console end to end (Chromium, SQLite, fake upstream)', () => {
     const code = (await page.getByTestId('secret').textContent())!.trim();
     expect(code).toMatch(/^[A-Za-z0-9]{32}$/);
     await page.getByRole('button', { name: 'Done' }).click();
+    await page.getByRole('dialog').waitFor({ state: 'hidden' });
     await page.getByRole('cell', { name: 'welcome', exact: true }).waitFor();
     await shot(page, '13-admin-redemptions');
 
@@ -224,6 +225,7 @@ describe('web console end to end (Chromium, SQLite, fake upstream)', () => {
     const key = (await page.getByTestId('secret').textContent())!.trim();
     expect(key).toMatch(/^sk-[A-Za-z0-9]{48}$/);
     await page.getByRole('button', { name: 'Done' }).click();
+    await page.getByRole('dialog').waitFor({ state: 'hidden' });
     await page.getByRole('cell', { name: 'laptop', exact: true }).waitFor();
     await shot(page, '20-tokens');
     // The key is gone from the page and from every store a script could read.

@@ -88,6 +88,7 @@ export const en = {
     enabled: 'On',
     enabledFor: 'Key {{name}} enabled',
     unlimited: 'Unlimited (spends from your balance)',
+    unlimitedShort: 'Unlimited',
     limitUsd: 'Spending limit (USD)',
     limitHint: 'What this key may still spend; your balance is still the upper bound.',
     models: 'Allowed models',

@@ -92,6 +92,7 @@ export const zh: Dictionary<typeof en> = {
     enabled: '启用',
     enabledFor: '启用密钥 {{name}}',
     unlimited: '不限额（从账户余额扣费）',
+    unlimitedShort: '不限额',
     limitUsd: '消费上限（美元）',
     limitHint: '这个密钥还能花多少；账户余额仍是上限。',
     models: '允许的模型',

@@ -83,7 +83,7 @@ export function Tokens() {
                       <Table.Tr key={token.id}>
                         <Table.Td>{token.name}</Table.Td>
                         <Table.Td className="mono">{token.keyPrefix}</Table.Td>
-                        <Table.Td>{token.quota === null ? t('tokens.unlimited') : f.quotaUsd(token.quota)}</Table.Td>
+                        <Table.Td>{token.quota === null ? t('tokens.unlimitedShort') : f.quotaUsd(token.quota)}</Table.Td>
                         <Table.Td>{f.quotaUsd(token.usedQuota)}</Table.Td>
                         <Table.Td className="nowrap">{token.expiresAt ? f.dateTime(token.expiresAt) : t('tokens.never')}</Table.Td>
                         <Table.Td>
