@@ -64,7 +64,7 @@ export function Chart({
           },
           scales: {
             x: { stacked, ticks: { maxRotation: 0, autoSkip: true } },
-            y: { stacked, beginAtZero: true, ticks: formatValue ? { callback: (v) => formatValue(Number(v)) } : {} },
+            y: { stacked, beginAtZero: true, ticks: formatValue ? { callback: (v) => formatValue(Number(v)) } : { precision: 0 } },
           },
         },
       });

@@ -66,7 +66,7 @@ export const en = {
     group: 'Price group',
     spendByModel: 'Spend by day and model (last 30 days, USD)',
     requestsByDay: 'Requests by day',
-    last30: 'Last 30 days: {{requests}} requests, {{cost}}',
+    last30: 'Last 30 days — requests: {{requests}}, spent: {{cost}}',
     otherModels: 'Other models',
     recent: 'Recent calls',
     noCalls: 'No calls yet. Create an API key and point your client at this relay.',
