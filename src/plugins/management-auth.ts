@@ -61,11 +61,11 @@ export function requireAdmin(request: FastifyRequest): Account {
 
 type Via = 'header' | 'cookie';
 
-async function authenticate(db: Db, secret: string, via: Via): Promise<Account> {
+async function authenticate(db: Db, secret: string, via: Via, keyHash = hashSecret(secret)): Promise<Account> {
   if (secret.startsWith('sk-')) {
     throw new RelayError('relay_token_on_api', 'relay tokens (sk-…) work on /v1 only; use a management key for /api');
   }
-  const row = await db.prisma.managementKey.findUnique({ where: { keyHash: hashSecret(secret) }, include: { user: true } });
+  const row = await db.prisma.managementKey.findUnique({ where: { keyHash }, include: { user: true } });
   const isSession = row?.kind === 'session';
   if (!row || isSession !== (via === 'cookie')) {
     throw via === 'cookie'
@@ -124,17 +124,18 @@ export async function installManagementAuth(api: FastifyInstance, db: Db): Promi
     const session = key ? undefined : sessionFrom(request);
     const secret = key ?? session;
     const via: Via = key ? 'header' : 'cookie';
+    const keyHash = secret ? hashSecret(secret) : null;
     if (config.public) {
       // Public routes still recognise a valid credential (e.g. pricing for the caller's own group) but need none.
-      if (secret && !secret.startsWith('sk-')) {
-        request.account = await authenticate(db, secret, via).catch(() => null);
-        if (request.account) request.credentialHash = hashSecret(secret);
+      if (secret && keyHash && !secret.startsWith('sk-')) {
+        request.account = await authenticate(db, secret, via, keyHash).catch(() => null);
+        if (request.account) request.credentialHash = keyHash;
       }
       return;
     }
-    if (!secret) throw new RelayError('missing_key', 'missing management key: send Authorization: Bearer <key>, or sign in');
-    request.account = await authenticate(db, secret, via);
-    request.credentialHash = hashSecret(secret);
+    if (!secret || !keyHash) throw new RelayError('missing_key', 'missing management key: send Authorization: Bearer <key>, or sign in');
+    request.account = await authenticate(db, secret, via, keyHash);
+    request.credentialHash = keyHash;
     if (via === 'cookie') assertSameSiteRequest(request);
     if (config.admin) requireAdmin(request);
   });

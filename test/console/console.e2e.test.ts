@@ -288,6 +288,14 @@ describe('web console end to end (Chromium, SQLite, fake upstream)', () => {
     await page.getByRole('heading', { name: '使用日志', level: 2 }).waitFor();
     expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
     await shot(page, '28-logs-phone-zh');
+    // Every user page keeps within the phone's width (tables scroll inside their own box).
+    for (const name of ['概览', 'API 密钥', '余额与充值', '模型价格', '聊天账号', '设置']) {
+      await page.getByRole('button', { name: '打开菜单' }).click();
+      await page.getByRole('dialog').getByRole('link', { name, exact: true }).click();
+      await page.getByRole('heading', { name, level: 2 }).waitFor();
+      await page.getByRole('dialog').waitFor({ state: 'hidden' });
+      expect(await page.evaluate<number>('document.documentElement.scrollWidth'), name).toBeLessThanOrEqual(375);
+    }
 
     // A browser that follows its own language gets Chinese without choosing it.
     const zhVisitor = await newContext('zh-CN');
