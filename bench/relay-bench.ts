@@ -75,7 +75,7 @@ async function main(): Promise<void> {
     const relay = startChild(
       'relay',
       './relay-server.js',
-      { UPSTREAM_URL: upstreamUrl, DATABASE_URL: `file:${join(dir, 'relay.db')}`, RELAY_ADMIN_KEY: 'rsm-bench-admin-key-0123456789', LOG_LEVEL: 'info', ...(billing ? {} : { BENCH_NO_BILLING: '1' }) },
+      { UPSTREAM_URL: upstreamUrl, DATABASE_URL: `file:${join(dir, 'relay.db')}`, RELAY_ADMIN_KEY: 'rsm-bench-admin-key-0123456789', RELAY_SECRET_KEY_FILE: join(dir, 'secret.key'), LOG_LEVEL: 'info', ...(billing ? {} : { BENCH_NO_BILLING: '1' }) },
       [...productionNodeFlags(), '--expose-gc', ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])],
     );
     children.push(bare, relay);

@@ -10,6 +10,7 @@ import { loadConfig } from '../src/config.js';
 import { REDACT_PATHS } from '../src/app.js';
 import { startRelayStation } from '../src/main.js';
 import { hashSecret, newRelayKey, visiblePrefix } from '../src/auth/secrets.js';
+import { createChannel } from '../src/services/channels.js';
 import { listenForCommands, report } from './child.js';
 
 /** Enough for millions of bench requests: the bench measures the relay, not refusals. */
@@ -37,18 +38,14 @@ const key = newRelayKey();
 const token = await prisma.token.create({
   data: { userId: user.id, name: 'bench', keyHash: hashSecret(key), keyPrefix: visiblePrefix(key), unlimited: true },
 });
-const channel = await prisma.channel.create({
-  data: {
-    name: 'fake-upstream',
-    type: 'openai',
-    baseUrl: upstreamUrl,
-    keys: JSON.stringify(['sk-upstream']),
-    models: JSON.stringify([BENCH_MODEL]),
-    groups: JSON.stringify(['default']),
-  },
+const channel = await createChannel(station.ctx, {
+  name: 'fake-upstream',
+  type: 'openai',
+  baseUrl: upstreamUrl,
+  keys: ['sk-upstream'],
+  models: [BENCH_MODEL],
 });
 bus.publish('tokens');
-bus.publish('channels');
 await options.update({ modelRatios: { [BENCH_MODEL]: 0.075 }, completionRatios: { [BENCH_MODEL]: 4 } });
 
 report({

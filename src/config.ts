@@ -1,5 +1,6 @@
 // Configuration comes from environment variables only, validated once at start.
 // A bad value stops the process with a message that names the variable (ConfigError).
+import { parseMasterKey } from './auth/secret-box.js';
 
 export interface Config {
   port: number;
@@ -14,6 +15,10 @@ export interface Config {
   bodyLimitBytes: number;
   /** Holds older than this are treated as orphaned (their owner died) and released by the sweeper. */
   holdTtlMs: number;
+  /** RELAY_SECRET_KEY: the master key that encrypts channel keys at rest (src/auth/master-key.ts). */
+  secretKey: Buffer | undefined;
+  /** Where the master key is kept when RELAY_SECRET_KEY is unset (created on the first SQLite start). */
+  secretKeyFile: string;
   /** Trust X-Forwarded-For (behind a reverse proxy) for IP allow-lists and rate limits. */
   trustProxy: boolean;
   telegram: { token: string; apiRoot: string | undefined; webhookUrl: string | undefined; webhookSecret: string | undefined } | undefined;
@@ -87,6 +92,14 @@ export function loadConfig(env: Env = process.env): Config {
   if (adminKey?.startsWith('sk-')) {
     throw new ConfigError('RELAY_ADMIN_KEY', 'must not start with "sk-" (that prefix is reserved for relay tokens)');
   }
+  const secretKeyText = str(env, 'RELAY_SECRET_KEY');
+  const secretKey = secretKeyText === undefined ? undefined : parseMasterKey(secretKeyText);
+  if (secretKeyText !== undefined && !secretKey) {
+    throw new ConfigError(
+      'RELAY_SECRET_KEY',
+      'must be 32 random bytes as base64 (44 characters) or hex (64 characters); generate one with `openssl rand -base64 32`',
+    );
+  }
   const logLevel = str(env, 'LOG_LEVEL') ?? 'info';
   if (!['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'].includes(logLevel)) {
     throw new ConfigError('LOG_LEVEL', `must be one of fatal, error, warn, info, debug, trace, silent`);
@@ -106,6 +119,8 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel,
     bodyLimitBytes: int(env, 'RELAY_BODY_LIMIT', 20 * 1024 * 1024, 1024, 512 * 1024 * 1024),
     holdTtlMs: int(env, 'RELAY_HOLD_TTL_SECONDS', 15 * 60, 60, 7 * 24 * 3600) * 1000,
+    secretKey,
+    secretKeyFile: str(env, 'RELAY_SECRET_KEY_FILE') ?? './data/secret.key',
     trustProxy: bool(env, 'TRUST_PROXY', false),
     telegram: telegramToken
       ? {

@@ -5,6 +5,7 @@ import type { Config } from './config.js';
 import type { Db } from './db/client.js';
 import type { InvalidationBus } from './cache/bus.js';
 import type { OptionsStore } from './services/options.js';
+import type { SecretBox } from './auth/secret-box.js';
 
 export interface AppContext {
   config: Config;
@@ -12,4 +13,6 @@ export interface AppContext {
   bus: InvalidationBus;
   options: OptionsStore;
   log: FastifyBaseLogger;
+  /** Seals and opens secrets stored in the database (channel keys) with the master key kept outside it. */
+  secrets: SecretBox;
 }

@@ -7,6 +7,7 @@ import { Redis } from 'ioredis';
 import type { Config } from './config.js';
 import { openDb, type Db } from './db/client.js';
 import { migrate } from './db/migrate.js';
+import { prepareChannelKeys } from './db/channel-keys-start.js';
 import { createLocalBus, createRedisBus, type InvalidationBus } from './cache/bus.js';
 import { OptionsStore } from './services/options.js';
 import { bootstrap, type BootstrapResult } from './bootstrap.js';
@@ -32,14 +33,19 @@ export function createLogger(config: Config): pino.Logger {
   return pino({ level: config.logLevel, redact: { paths: REDACT_PATHS, censor: '[redacted]' } });
 }
 
-/** Throws MigrationError when the database cannot be migrated (the caller reports it and exits). */
+/**
+ * Throws MigrationError when the database cannot be migrated, SecretKeyError when the master key of the channel keys
+ * is missing or wrong (the caller reports either and exits).
+ */
 export async function startRelayStation(config: Config, log = createLogger(config)): Promise<RelayStation> {
   const db: Db = await openDb(config.databaseUrl);
-  const applied = await migrate(db).catch(async (err: unknown) => {
+  const closeOnError = async (err: unknown): Promise<never> => {
     await db.close();
     throw err;
-  });
+  };
+  const applied = await migrate(db).catch(closeOnError);
   if (applied.length) log.info({ applied }, 'database migrated');
+  const secrets = await prepareChannelKeys(config, db, log).catch(closeOnError);
 
   const redisConnections: Redis[] = [];
   let bus: InvalidationBus = createLocalBus();
@@ -52,7 +58,7 @@ export async function startRelayStation(config: Config, log = createLogger(confi
 
   const options = new OptionsStore(db, bus);
   await options.load();
-  const ctx: AppContext = { config, db, bus, options, log };
+  const ctx: AppContext = { config, db, bus, options, log, secrets };
 
   const boot = await bootstrap(db, config.adminKey);
   const relay = new RelayService(ctx);

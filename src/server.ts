@@ -3,6 +3,7 @@
 import closeWithGrace from 'close-with-grace';
 import { loadConfig, ConfigError, type Config } from './config.js';
 import { MigrationError } from './db/migrate.js';
+import { SecretKeyError } from './auth/master-key.js';
 import { createLogger, startRelayStation } from './main.js';
 
 async function main(): Promise<void> {
@@ -22,7 +23,7 @@ async function main(): Promise<void> {
   try {
     station = await startRelayStation(config, log);
   } catch (err) {
-    log.fatal({ err }, err instanceof MigrationError ? err.message : 'could not start');
+    log.fatal({ err }, err instanceof MigrationError || err instanceof SecretKeyError ? err.message : 'could not start');
     process.exit(1);
   }
 

@@ -326,7 +326,7 @@ export function createRelayBackend(ctx: AppContext, relay: RelayForBots): BotBac
     },
 
     async setChannelEnabled(channelId, enabled) {
-      return toChannelInfo(await updateChannel(ctx, channelId, { status: enabled ? 'enabled' : 'disabled' }));
+      return toChannelInfo(await updateChannel(ctx, channelId, { status: enabled ? 'enabled' : 'disabled' }, { root: false }));
     },
 
     async createRedemptionCodes(adminUserId, input) {

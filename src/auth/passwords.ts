@@ -1,6 +1,8 @@
 // Password hashing with scrypt (node:crypto, async so the event loop keeps serving), in a self-describing format:
-// scrypt$N$r$p$salt$hash (base64). Comparison is constant-time.
+// scrypt$N$r$p$salt$hash (base64). Comparison is constant-time. bcrypt hashes carried over from one-api/new-api
+// (`npm run import`) are verified too, and login replaces them with scrypt (`needsRehash`).
 import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import bcrypt from 'bcryptjs';
 
 const N = 16384;
 const R = 8;
@@ -27,7 +29,16 @@ export async function hashPassword(password: string): Promise<string> {
   return ['scrypt', N, R, P, salt.toString('base64'), hash.toString('base64')].join('$');
 }
 
+/** Go's golang.org/x/crypto/bcrypt output ($2a$10$ + 53 characters), as one-api and new-api store passwords. */
+const BCRYPT = /^\$2[aby]\$\d{2}\$[./A-Za-z0-9]{53}$/;
+
+export const isBcryptHash = (stored: string): boolean => BCRYPT.test(stored);
+
+/** A stored hash that verifies but is not our current format: replace it after the next successful login. */
+export const needsRehash = (stored: string | null): boolean => stored !== null && !stored.startsWith('scrypt$');
+
 export async function verifyPassword(password: string, stored: string | null): Promise<boolean> {
+  if (stored && isBcryptHash(stored)) return bcrypt.compare(password, stored);
   const parts = stored?.split('$');
   if (!parts || parts.length !== 6 || parts[0] !== 'scrypt') return false;
   const [, n, r, p, salt, hash] = parts as [string, string, string, string, string, string];

@@ -71,11 +71,20 @@ function check(applied: AppliedRow[], all: Migration[]): Migration[] {
   return pending;
 }
 
-export async function migrate(db: Db): Promise<string[]> {
-  return db.kind === 'sqlite' ? migrateSqlite(db) : migratePostgres(db);
+/** Applies the pending migrations; `until` (tests of upgrades) stops after the migration of that name. */
+export async function migrate(db: Db, opts: { until?: string } = {}): Promise<string[]> {
+  return db.kind === 'sqlite' ? migrateSqlite(db, opts.until) : migratePostgres(db, opts.until);
 }
 
-function migrateSqlite(db: Extract<Db, { kind: 'sqlite' }>): string[] {
+function migrationsUpTo(provider: 'sqlite' | 'postgresql', until: string | undefined): Migration[] {
+  const all = listMigrations(provider);
+  if (until === undefined) return all;
+  const last = all.findIndex((m) => m.name === until);
+  if (last < 0) throw new MigrationError(`no migration named ${until}`);
+  return all.slice(0, last + 1);
+}
+
+function migrateSqlite(db: Extract<Db, { kind: 'sqlite' }>, until: string | undefined): string[] {
   const s = db.sqlite;
   s.exec(`CREATE TABLE IF NOT EXISTS "_prisma_migrations" (
     "id" TEXT PRIMARY KEY NOT NULL, "checksum" TEXT NOT NULL, "finished_at" DATETIME, "migration_name" TEXT NOT NULL,
@@ -84,7 +93,7 @@ function migrateSqlite(db: Extract<Db, { kind: 'sqlite' }>): string[] {
   // BEGIN IMMEDIATE takes the write lock before reading, so two processes cannot both apply the same migration.
   const run = s.transaction(() => {
     const applied = s.prepare('SELECT migration_name, checksum, finished_at, rolled_back_at FROM "_prisma_migrations"').all() as AppliedRow[];
-    const pending = check(applied, listMigrations('sqlite'));
+    const pending = check(applied, migrationsUpTo('sqlite', until));
     for (const m of pending) {
       s.exec(m.sql);
       s.prepare(
@@ -97,7 +106,7 @@ function migrateSqlite(db: Extract<Db, { kind: 'sqlite' }>): string[] {
   return run.immediate();
 }
 
-async function migratePostgres(db: Extract<Db, { kind: 'postgresql' }>): Promise<string[]> {
+async function migratePostgres(db: Extract<Db, { kind: 'postgresql' }>, until: string | undefined): Promise<string[]> {
   const client = await db.pool.connect();
   try {
     await client.query('SELECT pg_advisory_lock($1)', [PRISMA_ADVISORY_LOCK]);
@@ -108,7 +117,7 @@ async function migratePostgres(db: Extract<Db, { kind: 'postgresql' }>): Promise
     const { rows } = await client.query<AppliedRow>(
       'SELECT migration_name, checksum, finished_at, rolled_back_at FROM "_prisma_migrations"',
     );
-    const pending = check(rows, listMigrations('postgresql'));
+    const pending = check(rows, migrationsUpTo('postgresql', until));
     for (const m of pending) {
       // Each migration and its bookkeeping row commit together; PostgreSQL DDL is transactional.
       await client.query('BEGIN');

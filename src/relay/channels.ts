@@ -1,19 +1,26 @@
 // Channels in memory, indexed by (group, model), and the routing policy over them:
 // highest priority first; weighted random order within a priority; a multi-key channel spreads over its enabled keys.
-// Changes (admin edits, auto-disable) reload the index on every instance via the InvalidationBus.
-import type { Db } from '../db/client.js';
-import type { InvalidationBus } from '../cache/bus.js';
-import { parseChannelRow, type ChannelRecord } from '../services/channels.js';
+// Changes (admin edits, auto-disable) reload the index on every instance via the InvalidationBus. A reload is two
+// queries (channels, their keys) and opens every key once; routing itself never touches the database.
+import type { FastifyBaseLogger } from 'fastify';
 import { Reloadable } from '../cache/reloadable.js';
+import { loadChannels, type ChannelContext, type ChannelRecord } from '../services/channel-repository.js';
 
 export type { ChannelRecord };
 
-/** One upstream attempt: a channel and one of its keys (index into channel.keys; -1 for key-less channels). */
+/** One upstream attempt: a channel and one of its keys. */
 export interface RouteChoice {
   channel: ChannelRecord;
-  keyIndex: number;
+  /** The key's id (a ChannelKey row); null for a key-less channel (local Ollama/vLLM). */
+  keyId: number | null;
   key: string;
   upstreamModel: string;
+}
+
+/** A key the router may send: an enabled key that could be opened, or the key-less channel's empty pseudo-key. */
+export interface UsableKey {
+  id: number | null;
+  secret: string;
 }
 
 export type Random = () => number;
@@ -22,23 +29,33 @@ interface ChannelIndex {
   channels: ChannelRecord[];
   /** group → model → channels serving it (any status), sorted by priority descending */
   byGroup: Map<string, Map<string, ChannelRecord[]>>;
+  /** Every configured key in plaintext, whatever its status (for removing keys from upstream text). */
+  secrets: ReadonlySet<string>;
 }
 
 export class ChannelRouter {
   readonly #state: Reloadable<ChannelIndex>;
 
   constructor(
-    db: Db,
-    bus: InvalidationBus,
+    ctx: ChannelContext & { log: Pick<FastifyBaseLogger, 'error'> },
     private readonly random: Random = Math.random,
   ) {
     this.#state = new Reloadable<ChannelIndex>(
-      { channels: [], byGroup: new Map() },
+      { channels: [], byGroup: new Map(), secrets: new Set() },
       async () => {
-        const channels = (await db.prisma.channel.findMany({ orderBy: { id: 'asc' } })).map(parseChannelRow);
-        return { channels, byGroup: buildIndex(channels) };
+        const unreadable: Array<{ channelId: number; keyId: number }> = [];
+        let problem = '';
+        const channels = await loadChannels(ctx, (err, where) => {
+          unreadable.push(where);
+          problem ||= err.message;
+        });
+        if (unreadable.length) {
+          ctx.log.error({ keys: unreadable }, `channel keys cannot be decrypted: ${problem}; these keys are not used`);
+        }
+        const secrets = new Set(channels.flatMap((c) => c.keys.flatMap((k) => (k.secret ? [k.secret] : []))));
+        return { channels, byGroup: buildIndex(channels), secrets };
       },
-      bus,
+      ctx.bus,
       'channels',
     );
   }
@@ -50,6 +67,11 @@ export class ChannelRouter {
 
   get channels(): readonly ChannelRecord[] {
     return this.#state.current.channels;
+  }
+
+  /** Every configured channel key in plaintext, as of the last reload: what must never appear in text we pass on. */
+  secrets(): ReadonlySet<string> {
+    return this.#state.current.secrets;
   }
 
   get #index(): Map<string, Map<string, ChannelRecord[]>> {
@@ -93,31 +115,40 @@ export class ChannelRouter {
       }
       for (const channel of level.length === 1 ? level : weightedOrder(level, this.random)) {
         const keys = keysOf(channel);
-        const keyIndex = keys[Math.floor(this.random() * keys.length)]!;
-        plan.push({
-          channel,
-          keyIndex,
-          key: keyIndex >= 0 ? channel.keys[keyIndex]! : '',
-          upstreamModel: channel.modelMapping[model] ?? model,
-        });
+        plan.push(choice(channel, keys[Math.floor(this.random() * keys.length)]!, model));
       }
     }
     return plan;
   }
+
+  /** After a key failed: another usable key of the same channel not tried yet in this call, if there is one. */
+  otherKey(failed: RouteChoice, tried: readonly RouteChoice[]): RouteChoice | undefined {
+    const { channel } = failed;
+    const used = new Set(tried.filter((c) => c.channel.id === channel.id).map((c) => c.keyId));
+    const next = keysOf(channel).find((k) => k.id !== null && !used.has(k.id));
+    return next && { ...failed, keyId: next.id, key: next.secret };
+  }
 }
 
+const choice = (channel: ChannelRecord, key: UsableKey, model: string): RouteChoice => ({
+  channel,
+  keyId: key.id,
+  key: key.secret,
+  upstreamModel: channel.modelMapping[model] ?? model,
+});
+
 /** usableKeys, once per loaded record (a record never changes: a reload replaces it). */
-const usableKeysOf = new WeakMap<ChannelRecord, number[]>();
-function keysOf(channel: ChannelRecord): number[] {
+const usableKeysOf = new WeakMap<ChannelRecord, UsableKey[]>();
+function keysOf(channel: ChannelRecord): UsableKey[] {
   let keys = usableKeysOf.get(channel);
   if (!keys) usableKeysOf.set(channel, (keys = usableKeys(channel)));
   return keys;
 }
 
-/** Indexes of keys not disabled; key-less channels (local Ollama/vLLM) have the single pseudo-key -1. */
-export function usableKeys(channel: ChannelRecord): number[] {
-  if (channel.keys.length === 0) return [-1];
-  return channel.keys.map((_, i) => i).filter((i) => !(i in channel.disabledKeys));
+/** Enabled keys that could be opened; a key-less channel (local Ollama/vLLM) has the one pseudo-key `{id: null}`. */
+export function usableKeys(channel: ChannelRecord): UsableKey[] {
+  if (channel.keys.length === 0) return [{ id: null, secret: '' }];
+  return channel.keys.flatMap((k) => (k.status === 'enabled' && k.secret !== null ? [{ id: k.id, secret: k.secret }] : []));
 }
 
 /** Weighted random permutation (Efraimidis–Spirakis: sort by u^(1/w)); weight 0 goes last. */

@@ -9,7 +9,7 @@ import { countText } from '../billing/tokenizer.js';
 import { formatDecimal } from '../billing/decimal.js';
 import type { OptionsStore } from '../services/options.js';
 import type { RelayCall } from './call.js';
-import { usableKeys, type ChannelRouter, type RouteChoice } from './channels.js';
+import type { ChannelRouter, RouteChoice } from './channels.js';
 import type { ResponseSink } from './sink.js';
 import { attempt, AttemptError, StreamFailed, type AttemptDeps } from './attempt.js';
 import { ratiosOf } from './admit.js';
@@ -85,7 +85,7 @@ async function forward(deps: PipelineDeps, call: RelayCall, sink: ResponseSink):
     call.generated = '';
     call.pendingTail = undefined;
     tried.push(choice);
-    if (debug) deps.log.debug({ requestId: call.id, channel: choice.channel.id, key: choice.keyIndex, attempt: call.attempts, model: choice.upstreamModel }, 'route');
+    if (debug) deps.log.debug({ requestId: call.id, channel: choice.channel.id, key: choice.keyId, attempt: call.attempts, model: choice.upstreamModel }, 'route');
     try {
       await attempt(deps, call, choice, sink);
       return;
@@ -97,8 +97,8 @@ async function forward(deps: PipelineDeps, call: RelayCall, sink: ResponseSink):
           await deps.disableChannel(choice, err.disableReason).catch((e) => deps.log.error({ err: e }, 'could not disable channel'));
         }
         // A bad key says nothing about the channel's other keys: try one of them next.
-        const other = usableKeys(choice.channel).find((k) => !tried.some((c) => c.channel.id === choice.channel.id && c.keyIndex === k));
-        if (other !== undefined && other >= 0) queue.unshift({ ...choice, keyIndex: other, key: choice.channel.keys[other]! });
+        const other = deps.channels.otherKey(choice, tried);
+        if (other) queue.unshift(other);
       }
       if (!err.retriable || call.committed) throw err;
       last = err;

@@ -11,8 +11,8 @@ import { adapterFor } from '../providers/registry.js';
 import type { ChatCompletionChunk, ChatRequest } from '../providers/types.js';
 import { TokenAuth } from './token-auth.js';
 import { GroupDirectory } from './groups.js';
-import { ChannelRouter, usableKeys, type RouteChoice } from './channels.js';
-import { parseChannelRow } from '../services/channels.js';
+import { ChannelRouter, type RouteChoice } from './channels.js';
+import { disableKey } from '../services/channel-repository.js';
 import { ContentFilter } from './content-filter.js';
 import { Forwarder } from './forward.js';
 import { inlineImages } from './inline-images.js';
@@ -27,11 +27,13 @@ import { SseReader } from './sse.js';
 import type { InboundFormat } from './inbound/types.js';
 import type { ChatCallInput, ChatCallResult } from './chat.js';
 
+/** One per incident: a key the relay disabled, or a key-less channel; `channelDisabled` when the whole channel went. */
 export interface ChannelDisabledEvent {
   channelId: number;
   channelName: string;
-  keyIndex: number;
-  /** The whole channel is now disabled (not just one of its keys). */
+  /** The disabled key's id; null when a key-less channel was disabled. */
+  keyId: number | null;
+  /** The whole channel is now disabled (not just one of its keys): exactly one event says so per incident. */
   channelDisabled: boolean;
   reason: string;
 }
@@ -77,7 +79,7 @@ export class RelayService {
   ) {
     this.tokens = new TokenAuth(ctx.db, ctx.bus);
     this.groups = new GroupDirectory(ctx.db, ctx.bus);
-    this.channels = new ChannelRouter(ctx.db, ctx.bus);
+    this.channels = new ChannelRouter(ctx);
     this.pricing = new Pricing(ctx.options);
     this.ledger = createLedger(ctx.db, ctx.bus);
     this.filter = new ContentFilter(ctx.options);
@@ -162,24 +164,16 @@ export class RelayService {
     return { text, model: input.model, usage: outcome.usage, quota: outcome.charged };
   }
 
-  /** Disable the failing key (when others remain) or the whole channel, persist it, tell every instance and the admins. */
+  /**
+   * The upstream says the key is invalid or out of credit: disable it (the channel too when it was its last usable key),
+   * tell every instance and the admins. Concurrent failures of one channel are decided in the repository, one by one.
+   */
   async disableChannel(choice: RouteChoice, reason: string): Promise<void> {
-    const { channel, keyIndex } = choice;
-    const row = await this.ctx.db.prisma.channel.findUnique({ where: { id: channel.id } });
-    if (!row || row.status !== 'enabled') return;
-    const current = parseChannelRow(row);
-    const disabledKeys = { ...current.disabledKeys };
-    if (keyIndex >= 0) disabledKeys[keyIndex] = reason;
-    const channelDisabled = keyIndex < 0 || usableKeys({ ...current, disabledKeys }).length === 0;
-    await this.ctx.db.prisma.channel.update({
-      where: { id: channel.id },
-      data: channelDisabled
-        ? { status: 'auto_disabled', disabledReason: reason, disabledAt: new Date(), disabledKeys: JSON.stringify(disabledKeys) }
-        : { disabledKeys: JSON.stringify(disabledKeys) },
-    });
-    this.ctx.bus.publish('channels');
-    this.ctx.log.warn({ channel: channel.id, keyIndex, channelDisabled, reason }, 'channel auto-disabled');
-    this.events.emit('channel-disabled', { channelId: channel.id, channelName: channel.name, keyIndex, channelDisabled, reason });
+    const { channel, keyId } = choice;
+    const { keyDisabled, channelDisabled } = await disableKey(this.ctx, channel.id, keyId, reason);
+    if (!keyDisabled && !channelDisabled) return; // already done by another call or instance, or the key is gone
+    this.ctx.log.warn({ channel: channel.id, keyId, channelDisabled, reason }, channelDisabled ? 'channel auto-disabled' : 'channel key auto-disabled');
+    this.events.emit('channel-disabled', { channelId: channel.id, channelName: channel.name, keyId, channelDisabled, reason });
   }
 
   /**
@@ -211,7 +205,7 @@ export class RelayService {
         try {
           await this.channels.ensureLoaded();
           for (const channel of this.channels.channels.filter(needsRetest)) {
-            const result = await testChannel(this.ctx.db, this.ctx.bus, this.forwarder, channel.id);
+            const result = await testChannel(this.ctx, this.forwarder, channel.id);
             this.ctx.log.info({ channel: channel.id, ok: result?.ok }, 'channel re-test');
           }
         } catch (err) {

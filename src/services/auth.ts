@@ -2,7 +2,7 @@
 // valid for 7 days (only its hash is stored). Failed attempts are counted per username + client address by
 // LoginLimiter, so a password cannot be guessed at network speed.
 import { RelayError } from '../errors.js';
-import { hashPassword, verifyPassword } from '../auth/passwords.js';
+import { hashPassword, needsRehash, verifyPassword } from '../auth/passwords.js';
 import { hashSecret, newManagementKey, randomString } from '../auth/secrets.js';
 import type { ServiceContext } from './service-utils.js';
 
@@ -36,6 +36,11 @@ export async function login(
   }
   if (!(await verifyPassword(input.password, user.passwordHash))) throw wrongCredentials();
   if (user.status !== 'enabled') throw new RelayError('account_disabled', 'this account is disabled');
+  if (needsRehash(user.passwordHash)) {
+    // An imported bcrypt hash: now that the password is known, store it as scrypt (unless it changed meanwhile).
+    const passwordHash = await hashPassword(input.password);
+    await ctx.db.prisma.user.updateMany({ where: { id: user.id, passwordHash: user.passwordHash }, data: { passwordHash } });
+  }
 
   const key = newManagementKey();
   const now = Date.now();

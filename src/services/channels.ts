@@ -1,47 +1,37 @@
-// Channels: the upstream endpoints the relay routes to. Admins manage them here; their keys are stored as given (the
-// relay must send them upstream) but are never shown again in full: every answer masks them, and a masked value
-// sent back on update keeps the stored key it stands for.
+// Channels: the upstream endpoints the relay routes to. Admins manage them here: this module validates what they send
+// and shapes what they see; services/channel-repository.ts stores it. Keys go in (sealed at rest) and never come out:
+// every answer shows a key as `{id, mask, status, …}`, and keys are edited by id.
 import { RelayError } from '../errors.js';
-import type { Channel, Prisma } from '../generated/sqlite/client.js';
-import type { ChannelConfig } from '../providers/types.js';
-import { channelTypeKnown, defaultBaseUrl, knownChannelTypes, typeNeedsKey } from './channel-types.js';
-import { iso, parseStringList, type PageResult, type ServiceContext } from './service-utils.js';
+import { channelTypeKnown, defaultBaseUrl, knownChannelTypes } from './channel-types.js';
+import { iso, type PageResult } from './service-utils.js';
+import * as repo from './channel-repository.js';
+import {
+  looksMasked,
+  statusOf,
+  type ChannelContext,
+  type ChannelData,
+  type ChannelRow,
+  type ChannelStatus,
+  type KeyStatus,
+} from './channel-repository.js';
 
-export type ChannelStatus = 'enabled' | 'disabled' | 'auto_disabled';
+export type { ChannelStatus, ChannelContext };
+export { maskKey } from './channel-repository.js';
 
-/** A channel as the relay's router uses it: full keys, parsed JSON columns. */
-export interface ChannelRecord {
+/** One key as the management API shows it: never the key itself. */
+export interface ChannelKeyView {
   id: number;
-  name: string;
-  type: string;
-  baseUrl: string;
-  keys: string[];
-  /** key index → why that key was disabled */
-  disabledKeys: Record<number, string>;
-  models: string[];
-  modelMapping: Record<string, string>;
-  groups: string[];
-  priority: number;
-  weight: number;
-  status: ChannelStatus;
+  mask: string;
+  status: KeyStatus;
   disabledReason: string | null;
-  config: ChannelConfig;
+  disabledAt: string | null;
+  createdAt: string;
 }
 
-/** A channel as the management API shows it: keys masked. */
-export interface ChannelView {
+/** A channel as the management API shows it. */
+export interface ChannelView extends ChannelData {
   id: number;
-  name: string;
-  type: string;
-  baseUrl: string;
-  keys: string[];
-  disabledKeys: Record<string, string>;
-  models: string[];
-  modelMapping: Record<string, string>;
-  groups: string[];
-  priority: number;
-  weight: number;
-  config: ChannelConfig;
+  keys: ChannelKeyView[];
   status: ChannelStatus;
   disabledReason: string | null;
   disabledAt: string | null;
@@ -52,17 +42,9 @@ export interface ChannelView {
 }
 
 /** What an admin may set. On create `name`, `type` and `models` are required; on update everything is optional. */
-export interface ChannelInput {
-  name?: string;
-  type?: string;
-  baseUrl?: string;
+export interface ChannelInput extends Partial<ChannelData> {
+  /** Full keys. On create: the channel's keys; on update: they replace every stored key. */
   keys?: string[];
-  models?: string[];
-  modelMapping?: Record<string, string>;
-  groups?: string[];
-  priority?: number;
-  weight?: number;
-  config?: ChannelConfig;
   status?: 'enabled' | 'disabled';
 }
 
@@ -71,88 +53,25 @@ export interface ChannelFilter {
   type?: string;
 }
 
-const MASK = '…';
-
-/** Enough of a key to tell keys apart, never enough to use one: "sk-ab…wxyz". Short keys show less, or nothing. */
-export function maskKey(key: string): string {
-  if (key.length >= 16) return `${key.slice(0, 5)}${MASK}${key.slice(-4)}`;
-  if (key.length >= 8) return `${key.slice(0, 2)}${MASK}${key.slice(-2)}`;
-  return MASK;
+/** Who changes a channel: only the root may point stored keys at another upstream without sending them again. */
+export interface ChannelEditor {
+  root: boolean;
 }
 
-/* ---------------------------------------------------------------- JSON columns */
-
-function parseJson(text: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
-}
-
-const isPlainObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
-
-// A corrupt column reads as empty rather than taking the router (or the listing) down.
-function stringMap(text: string): Record<string, string> {
-  const value = parseJson(text);
-  if (!isPlainObject(value)) return {};
-  return Object.fromEntries(Object.entries(value).filter((e): e is [string, string] => typeof e[1] === 'string'));
-}
-
-function indexMap(text: string): Record<number, string> {
-  const out: Record<number, string> = {};
-  for (const [key, reason] of Object.entries(stringMap(text))) {
-    if (/^\d+$/.test(key)) out[Number(key)] = reason;
-  }
-  return out;
-}
-
-function configOf(text: string): ChannelConfig {
-  const value = parseJson(text);
-  return isPlainObject(value) ? value : {};
-}
-
-const statusOf = (status: string): ChannelStatus =>
-  status === 'disabled' || status === 'auto_disabled' ? status : 'enabled';
-
-/** The row as the relay's router wants it (full keys). */
-export function parseChannelRow(row: Channel): ChannelRecord {
+function toView(row: ChannelRow): ChannelView {
   return {
     id: row.id,
-    name: row.name,
-    type: row.type,
-    baseUrl: row.baseUrl,
-    keys: parseStringList(row.keys),
-    disabledKeys: indexMap(row.disabledKeys),
-    models: parseStringList(row.models),
-    modelMapping: stringMap(row.modelMapping),
-    groups: parseStringList(row.groups),
-    priority: row.priority,
-    weight: row.weight,
+    ...repo.dataOf(row),
+    keys: row.keys.map((k) => ({
+      id: k.id,
+      mask: k.mask,
+      status: statusOf(k.status),
+      disabledReason: k.disabledReason,
+      disabledAt: iso(k.disabledAt),
+      createdAt: k.createdAt.toISOString(),
+    })),
     status: statusOf(row.status),
     disabledReason: row.disabledReason,
-    config: configOf(row.config),
-  };
-}
-
-function toView(row: Channel): ChannelView {
-  const record = parseChannelRow(row);
-  return {
-    id: record.id,
-    name: record.name,
-    type: record.type,
-    baseUrl: record.baseUrl,
-    keys: record.keys.map(maskKey),
-    disabledKeys: Object.fromEntries(Object.entries(record.disabledKeys)),
-    models: record.models,
-    modelMapping: record.modelMapping,
-    groups: record.groups,
-    priority: record.priority,
-    weight: record.weight,
-    config: record.config,
-    status: record.status,
-    disabledReason: record.disabledReason,
     disabledAt: iso(row.disabledAt),
     testedAt: iso(row.testedAt),
     responseTimeMs: row.responseTimeMs,
@@ -202,21 +121,19 @@ function baseUrlFor(type: string, given: string | undefined): string {
   return fallback;
 }
 
-function checkNewKeys(keys: string[]): string[] {
+function checkKeys(keys: string[]): string[] {
   return keys.map((key, i) => {
     const trimmed = key.trim();
     if (!trimmed) throw invalid(`keys.${i}`, `keys[${i}] must not be blank`);
-    if (trimmed.includes(MASK)) {
-      throw invalid(`keys.${i}`, `keys[${i}] is a masked key that matches no stored key; send the full key`);
+    if (looksMasked(trimmed)) {
+      throw invalid(
+        `keys.${i}`,
+        `keys[${i}] is a masked key; send full keys. To keep the stored keys, leave "keys" out and edit them by id ` +
+          '(POST /api/channels/:id/keys, PATCH or DELETE /api/channels/:id/keys/:keyId)',
+      );
     }
     return trimmed;
   });
-}
-
-function checkKeyCount(type: string, keys: string[]): void {
-  if (keys.length === 0 && typeNeedsKey(type)) {
-    throw invalid('keys', `channels of type "${type}" need at least one key`);
-  }
 }
 
 function checkModels(models: string[]): string[] {
@@ -240,7 +157,7 @@ function checkMapping(mapping: Record<string, string>): Record<string, string> {
   return out;
 }
 
-async function checkGroups(ctx: ServiceContext, groups: string[]): Promise<string[]> {
+async function checkGroups(ctx: ChannelContext, groups: string[]): Promise<string[]> {
   const wanted = [...new Set(groups.map((g) => g.trim()))];
   if (wanted.length === 0) throw invalid('groups', 'a channel needs at least one group');
   const found = await ctx.db.prisma.group.findMany({ where: { name: { in: wanted } }, select: { name: true } });
@@ -250,132 +167,110 @@ async function checkGroups(ctx: ServiceContext, groups: string[]): Promise<strin
   return wanted;
 }
 
-/**
- * The keys after an update. A sent value equal to the mask of the stored key at the same index keeps that key (the
- * usual "edit the form and send it back"); a masked value matching exactly one other stored key keeps that one (keys
- * reordered or removed). Disabled-key reasons follow the keys they belong to; new keys start enabled.
- */
-export function mergeKeys(
-  sent: string[],
-  stored: string[],
-  storedDisabled: Record<number, string>,
-): { keys: string[]; disabledKeys: Record<number, string> } {
-  const keys: string[] = [];
-  const disabledKeys: Record<number, string> = {};
-  sent.forEach((value, i) => {
-    const trimmed = value.trim();
-    let from = -1;
-    const atIndex = stored[i];
-    if (atIndex !== undefined && maskKey(atIndex) === trimmed) from = i;
-    else if (trimmed.includes(MASK)) {
-      const matches = stored.flatMap((key, j) => (maskKey(key) === trimmed ? [j] : []));
-      if (matches.length !== 1) {
-        throw invalid(`keys.${i}`, `keys[${i}] is a masked key that matches no single stored key; send the full key`);
-      }
-      from = matches[0]!;
-    }
-    if (from < 0) {
-      keys.push(checkNewKeys([trimmed])[0]!);
-      return;
-    }
-    keys.push(stored[from]!);
-    const reason = storedDisabled[from];
-    if (reason !== undefined) disabledKeys[keys.length - 1] = reason;
-  });
-  return { keys, disabledKeys };
-}
-
 /* ---------------------------------------------------------------- operations */
 
-async function findRow(ctx: ServiceContext, id: number): Promise<Channel> {
-  const row = await ctx.db.prisma.channel.findUnique({ where: { id } });
-  if (!row) throw new RelayError('not_found', `channel ${id} does not exist`);
-  return row;
-}
-
-/** Enabling by hand also forgives the keys the relay disabled: the admin says the channel works again. */
-function statusChange(status: 'enabled' | 'disabled'): { status: string; disabledReason: string | null; disabledAt: Date | null; disabledKeys?: string } {
-  return status === 'enabled'
-    ? { status, disabledReason: null, disabledAt: null, disabledKeys: '{}' }
-    : { status, disabledReason: 'disabled by an admin', disabledAt: new Date() };
-}
-
 export async function createChannel(
-  ctx: ServiceContext,
+  ctx: ChannelContext,
   input: ChannelInput & { name: string; type: string; models: string[] },
 ): Promise<ChannelView> {
   const type = checkType(input.type);
-  const keys = checkNewKeys(input.keys ?? []);
-  checkKeyCount(type, keys);
-  const row = await ctx.db.prisma.channel.create({
-    data: {
-      name: checkName(input.name),
-      type,
-      baseUrl: baseUrlFor(type, input.baseUrl),
-      keys: JSON.stringify(keys),
-      models: JSON.stringify(checkModels(input.models)),
-      modelMapping: JSON.stringify(checkMapping(input.modelMapping ?? {})),
-      groups: JSON.stringify(await checkGroups(ctx, input.groups ?? ['default'])),
-      priority: input.priority ?? 0,
-      weight: input.weight ?? 1,
-      config: JSON.stringify(input.config ?? {}),
-      ...(input.status ? statusChange(input.status) : {}),
-    },
-  });
-  ctx.bus.publish('channels');
-  return toView(row);
+  const data: ChannelData = {
+    name: checkName(input.name),
+    type,
+    baseUrl: baseUrlFor(type, input.baseUrl),
+    models: checkModels(input.models),
+    modelMapping: checkMapping(input.modelMapping ?? {}),
+    groups: await checkGroups(ctx, input.groups ?? ['default']),
+    priority: input.priority ?? 0,
+    weight: input.weight ?? 1,
+    config: input.config ?? {},
+  };
+  return toView(await repo.insertChannel(ctx, data, checkKeys(input.keys ?? []), input.status));
 }
 
 export async function listChannels(
-  ctx: ServiceContext,
+  ctx: ChannelContext,
   filter: ChannelFilter,
   page: { skip: number; take: number },
 ): Promise<PageResult<ChannelView>> {
-  const where = { status: filter.status, type: filter.type };
-  const [rows, total] = await Promise.all([
-    ctx.db.prisma.channel.findMany({ where, orderBy: { id: 'asc' }, skip: page.skip, take: page.take }),
-    ctx.db.prisma.channel.count({ where }),
-  ]);
-  return { items: rows.map(toView), total };
+  const { items, total } = await repo.listChannelRows(ctx, { status: filter.status, type: filter.type }, page);
+  return { items: items.map(toView), total };
 }
 
-export async function getChannel(ctx: ServiceContext, id: number): Promise<ChannelView> {
-  return toView(await findRow(ctx, id));
+export async function getChannel(ctx: ChannelContext, id: number): Promise<ChannelView> {
+  const row = await repo.findChannelRow(ctx, id);
+  if (!row) throw new RelayError('not_found', `channel ${id} does not exist`);
+  return toView(row);
+}
+
+/**
+ * Stored keys go only where they were meant to: a new `baseUrl` or `type` would send them to another upstream (an
+ * admin could point a channel at their own server and press "test" to receive them), so it needs the keys sent again,
+ * or the root.
+ */
+function guardRedirect(current: ChannelRow, next: { type?: string; baseUrl?: string }, keysSent: boolean, by: ChannelEditor): void {
+  if (by.root || keysSent || current.keys.length === 0) return;
+  const changed = [
+    next.type !== undefined && next.type !== current.type ? 'type' : undefined,
+    next.baseUrl !== undefined && next.baseUrl !== current.baseUrl ? 'baseUrl' : undefined,
+  ].filter((f) => f !== undefined);
+  if (changed.length === 0) return;
+  throw new RelayError(
+    'forbidden',
+    `changing ${changed.join(' and ')} would send this channel's stored keys to another upstream: send the keys again in ` +
+      '"keys" with the same request (they replace the stored ones), or ask the root to make the change',
+    undefined,
+    { param: changed[0] },
+  );
 }
 
 /** Writes only the fields sent, so an update does not undo a concurrent auto-disable of something else. */
-export async function updateChannel(ctx: ServiceContext, id: number, patch: ChannelInput): Promise<ChannelView> {
-  const current = parseChannelRow(await findRow(ctx, id));
-  const type = patch.type === undefined ? current.type : checkType(patch.type);
-  const data: Prisma.ChannelUpdateManyMutationInput = {};
+export async function updateChannel(ctx: ChannelContext, id: number, patch: ChannelInput, by: ChannelEditor): Promise<ChannelView> {
+  const data: Partial<ChannelData> = {};
   if (patch.name !== undefined) data.name = checkName(patch.name);
-  if (patch.type !== undefined) data.type = type;
+  if (patch.type !== undefined) data.type = checkType(patch.type);
   if (patch.baseUrl !== undefined) data.baseUrl = checkBaseUrl(patch.baseUrl);
-  let keys = current.keys;
-  if (patch.keys !== undefined) {
-    const merged = mergeKeys(patch.keys, current.keys, current.disabledKeys);
-    keys = merged.keys;
-    data.keys = JSON.stringify(merged.keys);
-    data.disabledKeys = JSON.stringify(merged.disabledKeys);
-  }
-  checkKeyCount(type, keys);
-  if (patch.models !== undefined) data.models = JSON.stringify(checkModels(patch.models));
-  if (patch.modelMapping !== undefined) data.modelMapping = JSON.stringify(checkMapping(patch.modelMapping));
-  if (patch.groups !== undefined) data.groups = JSON.stringify(await checkGroups(ctx, patch.groups));
+  if (patch.models !== undefined) data.models = checkModels(patch.models);
+  if (patch.modelMapping !== undefined) data.modelMapping = checkMapping(patch.modelMapping);
+  if (patch.groups !== undefined) data.groups = await checkGroups(ctx, patch.groups);
   if (patch.priority !== undefined) data.priority = patch.priority;
   if (patch.weight !== undefined) data.weight = patch.weight;
-  if (patch.config !== undefined) data.config = JSON.stringify(patch.config);
-  if (patch.status !== undefined) Object.assign(data, statusChange(patch.status));
-
-  // updateMany + re-read: a channel deleted meanwhile is a 404, not a Prisma "record not found" 500.
-  const updated = await ctx.db.prisma.channel.updateMany({ where: { id }, data });
-  if (updated.count === 0) throw new RelayError('not_found', `channel ${id} does not exist`);
-  ctx.bus.publish('channels');
-  return toView(await findRow(ctx, id));
+  if (patch.config !== undefined) data.config = patch.config;
+  const keys = patch.keys === undefined ? undefined : checkKeys(patch.keys);
+  const row = await repo.updateChannel(ctx, id, {
+    data,
+    status: patch.status,
+    keys,
+    check: (current) => guardRedirect(current, data, keys !== undefined, by),
+  });
+  return toView(row);
 }
 
-export async function deleteChannel(ctx: ServiceContext, id: number): Promise<void> {
-  const deleted = await ctx.db.prisma.channel.deleteMany({ where: { id } });
-  if (deleted.count === 0) throw new RelayError('not_found', `channel ${id} does not exist`);
-  ctx.bus.publish('channels');
+export async function deleteChannel(ctx: ChannelContext, id: number): Promise<void> {
+  await repo.deleteChannel(ctx, id);
+}
+
+/* ---------------------------------------------------------------- keys by id */
+
+export async function addChannelKeys(ctx: ChannelContext, id: number, keys: string[]): Promise<ChannelView> {
+  const checked = checkKeys(keys);
+  if (checked.length === 0) throw invalid('keys', 'send at least one key to add');
+  return toView(await repo.addKeys(ctx, id, checked));
+}
+
+export async function replaceChannelKeys(ctx: ChannelContext, id: number, keys: string[]): Promise<ChannelView> {
+  return toView(await repo.updateChannel(ctx, id, { keys: checkKeys(keys) }));
+}
+
+export async function removeChannelKey(ctx: ChannelContext, id: number, keyId: number): Promise<ChannelView> {
+  return toView(await repo.removeKey(ctx, id, keyId));
+}
+
+export async function setChannelKeyStatus(
+  ctx: ChannelContext,
+  id: number,
+  keyId: number,
+  status: 'enabled' | 'disabled',
+): Promise<ChannelView> {
+  return toView(await repo.setKeyStatus(ctx, id, keyId, status));
 }

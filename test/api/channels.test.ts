@@ -1,15 +1,26 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { createTestApp, dbKinds, type TestApp } from '../helpers/context.js';
-import { maskKey, mergeKeys, parseChannelRow } from '../../src/services/channels.js';
+import { maskKey } from '../../src/services/channels.js';
+import { KEY_PURPOSE, loadChannel } from '../../src/services/channel-repository.js';
+import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai-upstream.js';
 import { createUser, errorOf, type TestUser } from './ops-helpers.js';
 
 const KEY_A = 'sk-abcdefghijklmnopqrstuvwxyz0123456789AAAA';
 const KEY_B = 'sk-bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbBBBB';
 const KEY_C = 'sk-cccccccccccccccccccccccccccccccccccccCCC';
 
+interface KeyBody {
+  id: number;
+  mask: string;
+  status: string;
+  disabledReason: string | null;
+  disabledAt: string | null;
+  createdAt: string;
+}
+
 interface ChannelBody {
   id: number;
-  keys: string[];
+  keys: KeyBody[];
   status: string;
   disabledReason: string | null;
   disabledAt: string | null;
@@ -32,10 +43,12 @@ const main = {
 describe.each(dbKinds)('channels on %s', (kind) => {
   let t: TestApp;
   let user: TestUser;
+  let admin: TestUser;
 
   beforeAll(async () => {
     t = await createTestApp(kind);
     user = await createUser(t, 'carl');
+    admin = await createUser(t, 'ada', { role: 'admin' });
     await t.ctx.db.prisma.group.create({ data: { name: 'vip', ratio: '2' } });
   });
   afterAll(async () => t?.close());
@@ -44,8 +57,11 @@ describe.each(dbKinds)('channels on %s', (kind) => {
     t.app.inject({ method: 'POST', url: '/api/channels', headers: t.admin, payload: payload as object });
   const patch = (id: number, payload: unknown) =>
     t.app.inject({ method: 'PATCH', url: `/api/channels/${id}`, headers: t.admin, payload: payload as object });
-  const storedKeys = async (id: number) =>
-    parseChannelRow(await t.ctx.db.prisma.channel.findUniqueOrThrow({ where: { id } })).keys;
+  const storedKeys = async (id: number) => (await loadChannel(t.ctx, id))!.keys.map((k) => k.secret);
+  const masks = (body: unknown) => (body as ChannelBody).keys.map((k) => k.mask);
+  const statuses = (body: unknown) => (body as ChannelBody).keys.map((k) => k.status);
+
+  const getChannelBody = async (id: number) => (await t.app.inject({ url: `/api/channels/${id}`, headers: t.admin })).json() as ChannelBody;
 
   it('masks keys', () => {
     expect(maskKey(KEY_A)).toBe('sk-ab…AAAA');
@@ -69,8 +85,10 @@ describe.each(dbKinds)('channels on %s', (kind) => {
       name: 'main',
       type: 'openai',
       baseUrl: 'https://api.openai.com',
-      keys: ['sk-ab…AAAA', 'sk-bb…BBBB'],
-      disabledKeys: {},
+      keys: [
+        { id: expect.any(Number), mask: 'sk-ab…AAAA', status: 'enabled', disabledReason: null, disabledAt: null, createdAt: expect.any(String) },
+        { id: expect.any(Number), mask: 'sk-bb…BBBB', status: 'enabled', disabledReason: null, disabledAt: null, createdAt: expect.any(String) },
+      ],
       models: ['gpt-4o-mini', 'gpt-4o'],
       modelMapping: { 'gpt-4o-mini': 'gpt-4o-mini-2024-07-18' },
       groups: ['default'],
@@ -85,28 +103,19 @@ describe.each(dbKinds)('channels on %s', (kind) => {
     });
     expect(published).toBe(1);
 
-    const row = await t.ctx.db.prisma.channel.findUniqueOrThrow({ where: { id } });
-    expect(parseChannelRow(row)).toEqual({
-      id,
-      name: 'main',
-      type: 'openai',
-      baseUrl: 'https://api.openai.com',
-      keys: [KEY_A, KEY_B],
-      disabledKeys: {},
-      models: ['gpt-4o-mini', 'gpt-4o'],
-      modelMapping: { 'gpt-4o-mini': 'gpt-4o-mini-2024-07-18' },
-      groups: ['default'],
-      priority: 5,
-      weight: 3,
-      status: 'enabled',
-      disabledReason: null,
-      config: { firstByteTimeoutMs: 30000, headers: { 'X-Title': 'relay' } },
-    });
+    // At rest the keys are sealed (AES-256-GCM under the master key), never plaintext; the router opens them.
+    const rows = await t.ctx.db.prisma.channelKey.findMany({ where: { channelId: id }, orderBy: { position: 'asc' } });
+    expect(rows.map((r) => r.secret.startsWith(`v1:${t.ctx.secrets.keyId}:`))).toEqual([true, true]);
+    expect(JSON.stringify(rows)).not.toContain(KEY_A.slice(3));
+    expect(rows.map((r) => t.ctx.secrets.open(KEY_PURPOSE, r.secret))).toEqual([KEY_A, KEY_B]);
+    expect(await storedKeys(id)).toEqual([KEY_A, KEY_B]);
+    const stored = await t.ctx.db.prisma.channel.findUniqueOrThrow({ where: { id } });
+    expect([stored.legacyKeys, stored.legacyDisabledKeys]).toEqual(['[]', '{}']);
 
     const one = await t.app.inject({ url: `/api/channels/${id}`, headers: t.admin });
     expect(one.statusCode).toBe(200);
     expect(one.body).not.toContain(KEY_A);
-    expect((one.json() as ChannelBody).keys).toEqual(['sk-ab…AAAA', 'sk-bb…BBBB']);
+    expect(masks(one.json())).toEqual(['sk-ab…AAAA', 'sk-bb…BBBB']);
   });
 
   it('fills defaults: base URL by type, group default, priority 0, weight 1; key-less self-hosted types', async () => {
@@ -119,7 +128,7 @@ describe.each(dbKinds)('channels on %s', (kind) => {
       weight: 1,
       modelMapping: {},
       config: {},
-      keys: ['sk-cc…cCCC'],
+      keys: [expect.objectContaining({ mask: 'sk-cc…cCCC', status: 'enabled' })],
     });
     const ollama = await create({ name: 'local', type: 'ollama', models: ['llama3'], groups: ['vip', 'default'] });
     expect(ollama.statusCode).toBe(201);
@@ -136,6 +145,7 @@ describe.each(dbKinds)('channels on %s', (kind) => {
       [{ ...main, keys: undefined }, 'keys', 'at least one key'],
       [{ ...main, keys: ['  '] }, 'keys.0', 'blank'],
       [{ ...main, keys: ['sk-ab…AAAA'] }, 'keys.0', 'masked'],
+      [{ ...main, keys: [KEY_A, KEY_B, KEY_A] }, 'keys.2', 'sent twice'],
       [{ ...main, models: [] }, 'models', ''],
       [{ ...main, models: ['gpt-4o', ''] }, 'models.1', ''],
       [{ ...main, models: undefined }, 'models', 'required'],
@@ -181,43 +191,139 @@ describe.each(dbKinds)('channels on %s', (kind) => {
     expect(errorOf(bad.body).param).toBe('status');
   });
 
-  it('keeps stored keys when their masks are sent back, adds new ones, follows disabled keys', async () => {
+  it('edits keys by id: add, disable and enable one, remove one, replace all; masked values are refused', async () => {
     const created = (await create({ ...main, name: 'keys', keys: [KEY_A, KEY_B] }).then((r) => r.json())) as ChannelBody;
-    await t.ctx.db.prisma.channel.update({ where: { id: created.id }, data: { disabledKeys: '{"1":"invalid key"}' } });
+    const [a, b] = created.keys.map((k) => k.id) as [number, number];
+    const keysUrl = `/api/channels/${created.id}/keys`;
+    const call = (method: 'POST' | 'PUT' | 'PATCH' | 'DELETE', url: string, payload?: object) =>
+      t.app.inject({ method, url, headers: t.admin, ...(payload ? { payload } : {}) });
 
-    // The admin's form sends back both masks unchanged and appends a new key.
-    const res = await patch(created.id, { keys: [...created.keys, KEY_C] });
-    expect(res.statusCode).toBe(200);
-    expect(res.body).not.toContain(KEY_C);
-    expect(res.json()).toMatchObject({ keys: ['sk-ab…AAAA', 'sk-bb…BBBB', 'sk-cc…cCCC'], disabledKeys: { '1': 'invalid key' } });
+    const added = await call('POST', keysUrl, { keys: [KEY_C] });
+    expect(added.statusCode).toBe(201);
+    expect(added.body).not.toContain(KEY_C);
+    expect(masks(added.json())).toEqual(['sk-ab…AAAA', 'sk-bb…BBBB', 'sk-cc…cCCC']);
     expect(await storedKeys(created.id)).toEqual([KEY_A, KEY_B, KEY_C]);
+    const c = (added.json() as ChannelBody).keys[2]!.id;
 
-    // Removing the first key: the remaining masks move to new positions and still resolve, reasons follow.
-    const removed = await patch(created.id, { keys: ['sk-bb…BBBB', 'sk-cc…cCCC'] });
-    expect(removed.json()).toMatchObject({ keys: ['sk-bb…BBBB', 'sk-cc…cCCC'], disabledKeys: { '0': 'invalid key' } });
+    const twice = await call('POST', keysUrl, { keys: [KEY_B] });
+    expect(twice.statusCode).toBe(400);
+    expect(errorOf(twice.body)).toMatchObject({ param: 'keys.0', message: `keys[0] is already key ${b} of this channel` });
+
+    const off = await call('PATCH', `${keysUrl}/${b}`, { status: 'disabled' });
+    expect(off.statusCode).toBe(200);
+    expect((off.json() as ChannelBody).keys[1]).toMatchObject({ id: b, status: 'disabled', disabledReason: 'disabled by an admin' });
+    expect((off.json() as ChannelBody).keys[1]!.disabledAt).toMatch(/^\d{4}-/);
+    const on = await call('PATCH', `${keysUrl}/${b}`, { status: 'enabled' });
+    expect((on.json() as ChannelBody).keys[1]).toMatchObject({ id: b, status: 'enabled', disabledReason: null, disabledAt: null });
+
+    const removed = await call('DELETE', `${keysUrl}/${a}`);
+    expect(removed.statusCode).toBe(200);
+    expect((removed.json() as ChannelBody).keys.map((k) => k.id)).toEqual([b, c]);
     expect(await storedKeys(created.id)).toEqual([KEY_B, KEY_C]);
+    expect(await t.ctx.db.prisma.channelKey.count({ where: { id: a } })).toBe(0);
 
-    const replaced = await patch(created.id, { keys: [KEY_A] });
-    expect(replaced.json()).toMatchObject({ keys: ['sk-ab…AAAA'], disabledKeys: {} });
+    // Replacing: PUT …/keys, or `keys` on PATCH (the old API), both with full keys only.
+    const replaced = await call('PUT', keysUrl, { keys: [KEY_A] });
+    expect(replaced.statusCode).toBe(200);
+    expect(masks(replaced.json())).toEqual(['sk-ab…AAAA']);
     expect(await storedKeys(created.id)).toEqual([KEY_A]);
+    const patched = await patch(created.id, { keys: [KEY_C, KEY_B] });
+    expect(masks(patched.json())).toEqual(['sk-cc…cCCC', 'sk-bb…BBBB']);
+    expect(await storedKeys(created.id)).toEqual([KEY_C, KEY_B]);
 
-    const bogus = await patch(created.id, { keys: ['sk-zz…ZZZZ'] });
-    expect(bogus.statusCode).toBe(400);
-    expect(errorOf(bogus.body).param).toBe('keys.0');
+    const masked = await patch(created.id, { keys: ['sk-cc…cCCC', KEY_A] });
+    expect(masked.statusCode).toBe(400);
+    expect(errorOf(masked.body).param).toBe('keys.0');
+    expect(errorOf(masked.body).message).toContain('masked key; send full keys');
     const none = await patch(created.id, { keys: [] });
     expect(none.statusCode).toBe(400);
     expect(errorOf(none.body).param).toBe('keys');
-    expect(await storedKeys(created.id)).toEqual([KEY_A]);
+    expect(await storedKeys(created.id)).toEqual([KEY_C, KEY_B]);
+
+    // The last key of a type that needs one stays; unknown keys and channels are 404; bad ids and bodies 400.
+    const [k1, k2] = (patched.json() as ChannelBody).keys.map((k) => k.id) as [number, number];
+    expect((await call('DELETE', `${keysUrl}/${k1}`)).statusCode).toBe(200);
+    const last = await call('DELETE', `${keysUrl}/${k2}`);
+    expect(last.statusCode).toBe(400);
+    expect(errorOf(last.body).message).toContain('last key');
+    expect(await storedKeys(created.id)).toEqual([KEY_B]);
+    for (const [method, url, payload] of [
+      ['DELETE', `${keysUrl}/${k1}`, undefined],
+      ['PATCH', `${keysUrl}/${k1}`, { status: 'enabled' }],
+      ['POST', '/api/channels/999999/keys', { keys: [KEY_A] }],
+      ['PUT', '/api/channels/999999/keys', { keys: [KEY_A] }],
+    ] as const) {
+      const res = await call(method, url, payload);
+      expect(res.statusCode, `${method} ${url}`).toBe(404);
+      expect(errorOf(res.body).code).toBe('not_found');
+    }
+    for (const [method, url, payload, param] of [
+      ['PATCH', `${keysUrl}/${k2}`, { status: 'auto_disabled' }, 'status'],
+      ['PATCH', `${keysUrl}/first`, { status: 'enabled' }, 'keyId'],
+      ['POST', keysUrl, { keys: [] }, 'keys'],
+      ['POST', keysUrl, { keys: ['  '] }, 'keys.0'],
+      ['PUT', keysUrl, { keys: [KEY_A], extra: 1 }, ''],
+    ] as const) {
+      const res = await call(method, url, payload);
+      expect(res.statusCode, `${method} ${url} ${JSON.stringify(payload)}`).toBe(400);
+      if (param) expect(errorOf(res.body).param).toBe(param);
+    }
   });
 
-  it('merges keys by index first, then by a unique mask', () => {
-    expect(mergeKeys(['sk-ab…AAAA', 'new-key-123'], [KEY_A, KEY_B], { 0: 'gone', 1: 'bad' })).toEqual({
-      keys: [KEY_A, 'new-key-123'],
-      disabledKeys: { 0: 'gone' },
-    });
-    // Two stored keys with the same mask: a moved mask is ambiguous and refused.
-    const twin = 'sk-ab-other-middle-AAAA';
-    expect(() => mergeKeys(['x', 'sk-ab…AAAA', 'y'], [KEY_A, 'z', twin], {})).toThrow(/matches no single stored key/);
+  it('an admin cannot send stored keys to another upstream: a new baseUrl or type needs the keys again, or the root', async () => {
+    const thief: FakeOpenAI = await startFakeOpenAI();
+    const upstream: FakeOpenAI = await startFakeOpenAI({ keys: [KEY_A, KEY_B] });
+    try {
+      const created = (await create({ ...main, name: 'guarded', baseUrl: upstream.url }).then((r) => r.json())) as ChannelBody;
+      const asAdmin = (payload: object) =>
+        t.app.inject({ method: 'PATCH', url: `/api/channels/${created.id}`, headers: admin.headers, payload });
+
+      for (const [payload, param] of [
+        [{ baseUrl: thief.url }, 'baseUrl'],
+        [{ type: 'deepseek' }, 'type'],
+        [{ baseUrl: thief.url, type: 'custom', name: 'innocent' }, 'type'],
+      ] as const) {
+        const res = await asAdmin(payload);
+        expect(res.statusCode, JSON.stringify(payload)).toBe(403);
+        const error = errorOf(res.body);
+        expect(error).toMatchObject({ code: 'forbidden', param });
+        expect(error.message).toContain('send the keys again in "keys"');
+        expect(error.message).toContain('ask the root');
+      }
+      // Nothing changed, and testing the channel still goes to the real upstream, not to the admin's server.
+      expect(await getChannelBody(created.id)).toMatchObject({ name: 'guarded', type: 'openai', baseUrl: upstream.url });
+      const tested = await t.app.inject({ method: 'POST', url: `/api/channels/${created.id}/test`, headers: admin.headers });
+      expect(tested.json()).toMatchObject({ ok: true, keys: [{ mask: 'sk-ab…AAAA', ok: true }, { mask: 'sk-bb…BBBB', ok: true }] });
+      expect(upstream.requests.map((r) => r.headers.authorization).sort()).toEqual([`Bearer ${KEY_A}`, `Bearer ${KEY_B}`]);
+      expect(thief.requests).toHaveLength(0);
+
+      // The same values sent back (a form saving everything) are not a change; other fields stay editable.
+      const same = await asAdmin({ baseUrl: `${upstream.url}/`, type: 'openai', weight: 7 });
+      expect(same.statusCode).toBe(200);
+      expect(same.json()).toMatchObject({ weight: 7 });
+
+      // With the keys sent again the admin may point the channel elsewhere: those keys replace the stored ones.
+      const withKeys = await asAdmin({ baseUrl: thief.url, keys: [KEY_C] });
+      expect(withKeys.statusCode).toBe(200);
+      expect(withKeys.json()).toMatchObject({ baseUrl: thief.url });
+      expect(await storedKeys(created.id)).toEqual([KEY_C]);
+      await t.app.inject({ method: 'POST', url: `/api/channels/${created.id}/test`, headers: admin.headers });
+      expect(thief.requests.map((r) => r.headers.authorization)).toEqual([`Bearer ${KEY_C}`]); // only what the admin sent
+
+      // The root may move stored keys.
+      const byRoot = await patch(created.id, { baseUrl: upstream.url, type: 'openrouter' });
+      expect(byRoot.statusCode).toBe(200);
+      expect(byRoot.json()).toMatchObject({ baseUrl: upstream.url, type: 'openrouter' });
+      expect(await storedKeys(created.id)).toEqual([KEY_C]);
+
+      // A key-less channel has no stored key to redirect.
+      const local = (await create({ name: 'local2', type: 'ollama', models: ['llama3'] }).then((r) => r.json())) as ChannelBody;
+      const moved = await t.app.inject({ method: 'PATCH', url: `/api/channels/${local.id}`, headers: admin.headers, payload: { baseUrl: 'http://10.0.0.5:11434' } });
+      expect(moved.statusCode).toBe(200);
+    } finally {
+      await thief.close();
+      await upstream.close();
+    }
   });
 
   it('updates fields, validates them, and enabling clears the disable reason', async () => {
@@ -240,8 +346,8 @@ describe.each(dbKinds)('channels on %s', (kind) => {
       priority: -2,
       modelMapping: {},
       config: { apiVersion: '2024-10-21' },
-      keys: ['sk-ab…AAAA', 'sk-bb…BBBB'],
     });
+    expect(masks(res.json())).toEqual(['sk-ab…AAAA', 'sk-bb…BBBB']);
     expect(await storedKeys(created.id)).toEqual([KEY_A, KEY_B]);
 
     const cases: Array<[Record<string, unknown>, string]> = [

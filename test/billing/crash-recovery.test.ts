@@ -7,7 +7,7 @@ import { describe, it, expect, afterAll, beforeAll } from 'vitest';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { productionNodeFlags, repoRoot } from '../../bench/child.js';
-import { createTestContext, createTestDatabase, TEST_ADMIN_KEY } from '../helpers/context.js';
+import { createTestContext, createTestDatabase, TEST_ADMIN_KEY, TEST_SECRET_KEY } from '../helpers/context.js';
 import { seedAccount, addChannel, eventually } from '../helpers/relay.js';
 import { startFakeOpenAI } from '../fakes/openai-upstream.js';
 import type { TestApp } from '../helpers/context.js';
@@ -15,7 +15,7 @@ import type { TestApp } from '../helpers/context.js';
 function startServer(databaseUrl: string): Promise<{ child: ChildProcess; url: string }> {
   const child = spawn(process.execPath, [...productionNodeFlags(), 'dist/src/server.js'], {
     cwd: repoRoot,
-    env: { ...process.env, DATABASE_URL: databaseUrl, RELAY_ADMIN_KEY: TEST_ADMIN_KEY, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' },
+    env: { ...process.env, DATABASE_URL: databaseUrl, RELAY_ADMIN_KEY: TEST_ADMIN_KEY, RELAY_SECRET_KEY: TEST_SECRET_KEY, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   return new Promise((resolve, reject) => {

@@ -163,8 +163,8 @@ describe.each(dbKinds)('bot core over the relay backend on %s', (kind) => {
     registry.register(transport);
     const stop = connectChannelAlerts(t.relay, createNotifier(backend, registry, log), log);
     const before = transport.messages.length;
-    t.relay.events.emit('channel-disabled', { channelId, channelName: 'fake-openai', keyIndex: 0, channelDisabled: false, reason: 'one key failed' });
-    t.relay.events.emit('channel-disabled', { channelId, channelName: 'fake-openai', keyIndex: -1, channelDisabled: true, reason: 'invalid api key' });
+    t.relay.events.emit('channel-disabled', { channelId, channelName: 'fake-openai', keyId: 1, channelDisabled: false, reason: 'one key failed' });
+    t.relay.events.emit('channel-disabled', { channelId, channelName: 'fake-openai', keyId: null, channelDisabled: true, reason: 'invalid api key' });
     const deadline = Date.now() + 2000;
     while (transport.messages.length === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
     stop();

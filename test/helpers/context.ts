@@ -9,6 +9,7 @@ import pino from 'pino';
 import { loadConfig, type Config } from '../../src/config.js';
 import { openDb } from '../../src/db/client.js';
 import { migrate } from '../../src/db/migrate.js';
+import { prepareChannelKeys } from '../../src/db/channel-keys-start.js';
 import { createLocalBus, type InvalidationBus } from '../../src/cache/bus.js';
 import { OptionsStore } from '../../src/services/options.js';
 import { bootstrap } from '../../src/bootstrap.js';
@@ -23,6 +24,8 @@ export type DbKind = 'sqlite' | 'postgresql';
 /** Where the test databases are created. The machine's PostgreSQL: trust auth, user postgres, database test. */
 export const PG_ADMIN_URL = process.env.TEST_PG_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';
 export const TEST_ADMIN_KEY = 'rsm-test-admin-key-0123456789abcdef';
+/** The master key of the channel keys in tests (never a key file in the working directory). */
+export const TEST_SECRET_KEY = Buffer.alloc(32, 7).toString('base64');
 
 /** Every data suite runs on both databases (.ci/run starts PostgreSQL where it is down). */
 export const dbKinds: DbKind[] = ['sqlite', 'postgresql'];
@@ -67,20 +70,28 @@ export async function createTestContext(
   database?: TestDatabase,
 ): Promise<TestContext> {
   const testDb = database ?? (await createTestDatabase(kind));
-  const config: Config = loadConfig({ RELAY_ADMIN_KEY: TEST_ADMIN_KEY, LOG_LEVEL: 'silent', ...env, DATABASE_URL: testDb.url });
+  const config: Config = loadConfig({
+    RELAY_ADMIN_KEY: TEST_ADMIN_KEY,
+    RELAY_SECRET_KEY: TEST_SECRET_KEY,
+    LOG_LEVEL: 'silent',
+    ...env,
+    DATABASE_URL: testDb.url,
+  });
+  const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   const db = await openDb(config.databaseUrl);
   await migrate(db);
+  const secrets = await prepareChannelKeys(config, db, log);
   await bootstrap(db, config.adminKey);
   const bus = createLocalBus();
   const options = new OptionsStore(db, bus);
   await options.load();
-  const log = pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' });
   return {
     config,
     db,
     bus,
     options,
     log,
+    secrets,
     async cleanup() {
       await bus.close();
       await db.close();

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { hashSecret, newRelayKey, visiblePrefix } from '../../src/auth/secrets.js';
 import type { TestApp } from './context.js';
+import { insertChannel } from '../../src/services/channel-repository.js';
 
 export interface SeededAccount {
   userId: number;
@@ -52,23 +53,27 @@ export interface ChannelSeed {
   status?: string;
 }
 
+/** A channel through the repository, as an admin would add it (keys sealed); `status` may be any stored status. */
 export async function addChannel(t: TestApp, c: ChannelSeed): Promise<number> {
-  const row = await t.ctx.db.prisma.channel.create({
-    data: {
+  const row = await insertChannel(
+    t.ctx,
+    {
       name: c.name ?? `ch-${randomUUID().slice(0, 6)}`,
       type: c.type ?? 'openai',
       baseUrl: c.baseUrl,
-      keys: JSON.stringify(c.keys ?? ['sk-upstream']),
-      models: JSON.stringify(c.models ?? ['gpt-4o-mini']),
-      modelMapping: JSON.stringify(c.modelMapping ?? {}),
-      groups: JSON.stringify(c.groups ?? ['default']),
+      models: c.models ?? ['gpt-4o-mini'],
+      modelMapping: c.modelMapping ?? {},
+      groups: c.groups ?? ['default'],
       priority: c.priority ?? 0,
       weight: c.weight ?? 1,
-      config: JSON.stringify(c.config ?? {}),
-      status: c.status ?? 'enabled',
+      config: c.config ?? {},
     },
-  });
-  t.ctx.bus.publish('channels');
+    c.keys ?? ['sk-upstream'],
+  );
+  if (c.status && c.status !== 'enabled') {
+    await t.ctx.db.prisma.channel.update({ where: { id: row.id }, data: { status: c.status } });
+    t.ctx.bus.publish('channels');
+  }
   return row.id;
 }
 

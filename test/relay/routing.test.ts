@@ -28,8 +28,11 @@ describe('routing and failover', () => {
       body: JSON.stringify({ model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }], max_tokens: 50, ...body }),
     });
 
+  /** What upstream a accepts: a test may "fix the upstream account" by adding a key. */
+  const aKeys = ['sk-a'];
+
   beforeAll(async () => {
-    a = await startFakeOpenAI({ keys: ['sk-a'] });
+    a = await startFakeOpenAI({ keys: aKeys });
     b = await startFakeOpenAI({ keys: ['sk-b', 'sk-b2'] });
     t = await createTestApp('sqlite');
     await t.ctx.options.update({ modelRatios: { 'gpt-4o-mini': 1 }, completionRatios: { 'gpt-4o-mini': 1 } });
@@ -153,21 +156,25 @@ describe('routing and failover', () => {
     let res = await t.app.inject({ method: 'POST', url: `/api/channels/${bad}/test`, headers: t.admin });
     expect(res.json()).toMatchObject({ ok: false, channelStatus: 'auto_disabled' });
     // The upstream account is fixed: the test passes and the channel comes back.
-    await t.ctx.db.prisma.channel.update({ where: { id: bad }, data: { keys: JSON.stringify(['sk-a']) } });
-    res = await t.app.inject({ method: 'POST', url: `/api/channels/${bad}/test`, headers: t.admin });
-    expect(res.statusCode).toBe(200);
-    expect(res.json()).toMatchObject({ ok: true, channelStatus: 'enabled' });
-    a.requests.length = 0;
-    expect((await chat()).status).toBe(200);
-    expect(a.requests).toHaveLength(1);
+    aKeys.push('sk-revoked');
+    try {
+      res = await t.app.inject({ method: 'POST', url: `/api/channels/${bad}/test`, headers: t.admin });
+      expect(res.statusCode).toBe(200);
+      expect(res.json()).toMatchObject({ ok: true, channelStatus: 'enabled' });
+      a.requests.length = 0;
+      expect((await chat()).status).toBe(200);
+      expect(a.requests).toHaveLength(1);
+    } finally {
+      aKeys.pop();
+    }
   });
 
   it('disables only the bad key of a multi-key channel', async () => {
     const id = await addChannel(t, { name: 'multi', baseUrl: b.url, keys: ['sk-b', 'sk-gone'] });
     for (let i = 0; i < 12; i++) expect((await chat()).status).toBe(200);
-    const row = await t.ctx.db.prisma.channel.findUniqueOrThrow({ where: { id } });
+    const row = await t.ctx.db.prisma.channel.findUniqueOrThrow({ where: { id }, include: { keys: { orderBy: { position: 'asc' } } } });
     expect(row.status).toBe('enabled');
-    expect(Object.keys(JSON.parse(row.disabledKeys) as object)).toEqual(['1']);
+    expect(row.keys.map((k) => k.status)).toEqual(['enabled', 'auto_disabled']);
   });
 
   it('a client abort cancels the upstream request, and what streamed is billed', async () => {

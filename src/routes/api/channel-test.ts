@@ -9,7 +9,8 @@ import { IdParams, errorResponses } from './schemas.js';
 import { coerceParamsAndQuery } from './coerce.js';
 
 const KeyResult = Type.Object({
-  keyIndex: Type.Integer(),
+  keyId: Type.Union([Type.Integer(), Type.Null()], { description: 'null for a key-less channel' }),
+  mask: Type.String(),
   ok: Type.Boolean(),
   status: Type.Union([Type.Integer(), Type.Null()]),
   responseTimeMs: Type.Integer(),
@@ -32,13 +33,13 @@ export async function channelTestRoutes(api: FastifyInstance, opts: { ctx: AppCo
       config: { admin: true },
       schema: {
         tags: ['channels'],
-        summary: 'Test a channel (every key); re-enables it when it was auto-disabled and passes',
+        summary: 'Test a channel (every key); keys the relay disabled that pass, and an auto-disabled channel, are enabled again',
         params: IdParams,
         response: { 200: TestResult, ...errorResponses(400, 401, 403, 404) },
       },
     },
     async (request) => {
-      const result = await testChannel(ctx.db, ctx.bus, relay.forwarder, request.params.id);
+      const result = await testChannel(ctx, relay.forwarder, request.params.id);
       if (!result) throw new RelayError('not_found', `channel ${request.params.id} not found`);
       return result;
     },

@@ -1,11 +1,31 @@
-// Channel management (admins only). Keys go in; only masked keys ever come out.
+// Channel management (admins only). Keys go in (stored encrypted); only their id, mask and status come out, and they
+// are edited by id under /channels/:id/keys.
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { coerceParamsAndQuery } from './coerce.js';
 import { IdParams, Page, Pagination, errorResponses } from './schemas.js';
-import { Channel, ChannelQuery, CreateChannelBody, UpdateChannelBody } from './schemas-ops.js';
-import { createChannel, deleteChannel, getChannel, listChannels, updateChannel } from '../../services/channels.js';
+import {
+  Channel,
+  ChannelKeyParams,
+  ChannelKeysBody,
+  ChannelKeyStatusBody,
+  ChannelQuery,
+  CreateChannelBody,
+  UpdateChannelBody,
+} from './schemas-ops.js';
+import {
+  addChannelKeys,
+  createChannel,
+  deleteChannel,
+  getChannel,
+  listChannels,
+  removeChannelKey,
+  replaceChannelKeys,
+  setChannelKeyStatus,
+  updateChannel,
+} from '../../services/channels.js';
+import { accountOf } from '../../plugins/management-auth.js';
 import { pageArgs } from '../../services/service-utils.js';
 import type { AppContext } from '../../context.js';
 
@@ -36,7 +56,7 @@ export async function channelRoutes(instance: FastifyInstance, opts: { ctx: AppC
       config: { admin: true },
       schema: {
         tags,
-        summary: 'List channels (keys masked)',
+        summary: 'List channels (keys by id and mask)',
         querystring: Type.Object({ ...Pagination.properties, ...ChannelQuery.properties }),
         response: { 200: Page(Channel), ...errorResponses(400, 401, 403) },
       },
@@ -53,7 +73,7 @@ export async function channelRoutes(instance: FastifyInstance, opts: { ctx: AppC
       config: { admin: true },
       schema: {
         tags,
-        summary: 'One channel (keys masked)',
+        summary: 'One channel (keys by id and mask)',
         params: IdParams,
         response: { 200: Channel, ...errorResponses(400, 401, 403, 404) },
       },
@@ -67,13 +87,73 @@ export async function channelRoutes(instance: FastifyInstance, opts: { ctx: AppC
       config: { admin: true },
       schema: {
         tags,
-        summary: 'Change a channel; `keys` replaces the list, masked values keep the stored keys they stand for',
+        summary: 'Change a channel; `keys` replaces every key. A new baseUrl or type needs the keys sent again (or the root)',
         params: IdParams,
         body: UpdateChannelBody,
         response: { 200: Channel, ...errorResponses(400, 401, 403, 404) },
       },
     },
-    async (request) => updateChannel(ctx, request.params.id, request.body),
+    async (request) =>
+      updateChannel(ctx, request.params.id, request.body, { root: accountOf(request).role === 'root' }),
+  );
+
+  api.post(
+    '/channels/:id/keys',
+    {
+      config: { admin: true },
+      schema: {
+        tags,
+        summary: 'Add keys to a channel (they start enabled)',
+        params: IdParams,
+        body: ChannelKeysBody,
+        response: { 201: Channel, ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request, reply) => reply.status(201).send(await addChannelKeys(ctx, request.params.id, request.body.keys)),
+  );
+
+  api.put(
+    '/channels/:id/keys',
+    {
+      config: { admin: true },
+      schema: {
+        tags,
+        summary: "Replace every key of a channel",
+        params: IdParams,
+        body: ChannelKeysBody,
+        response: { 200: Channel, ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => replaceChannelKeys(ctx, request.params.id, request.body.keys),
+  );
+
+  api.patch(
+    '/channels/:id/keys/:keyId',
+    {
+      config: { admin: true },
+      schema: {
+        tags,
+        summary: 'Enable or disable one key',
+        params: ChannelKeyParams,
+        body: ChannelKeyStatusBody,
+        response: { 200: Channel, ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => setChannelKeyStatus(ctx, request.params.id, request.params.keyId, request.body.status),
+  );
+
+  api.delete(
+    '/channels/:id/keys/:keyId',
+    {
+      config: { admin: true },
+      schema: {
+        tags,
+        summary: 'Remove one key (not the last key of a type that needs one)',
+        params: ChannelKeyParams,
+        response: { 200: Channel, ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => removeChannelKey(ctx, request.params.id, request.params.keyId),
   );
 
   api.delete(

@@ -156,7 +156,7 @@ const channelFields = {
   baseUrl: Type.String({ minLength: 1, maxLength: 2000, description: 'http(s) URL; defaults per type where one exists' }),
   keys: Type.Array(Type.String({ minLength: 1, maxLength: 4000 }), {
     maxItems: 1000,
-    description: 'upstream keys; never returned in full. PATCH: a masked value sent back keeps that stored key',
+    description: 'full upstream keys, stored encrypted and never returned. PATCH: they replace every stored key',
   }),
   models: Type.Array(ModelName, { minItems: 1, maxItems: 5000 }),
   modelMapping: Type.Record(Type.String(), Type.String(), {
@@ -206,13 +206,36 @@ export type UpdateChannelInput = Static<typeof UpdateChannelBody>;
 
 export const ChannelStatus = Type.Enum(['enabled', 'disabled', 'auto_disabled']);
 
+export const ChannelKey = Type.Object({
+  id: Type.Integer({ description: 'edit the key by this id' }),
+  mask: Type.String({ description: 'enough to tell keys apart, e.g. "sk-ab…wxyz"; the key itself is never returned' }),
+  status: Type.Enum(['enabled', 'disabled', 'auto_disabled'], {
+    description: 'disabled: by an admin; auto_disabled: by the relay (the upstream refused it), a passing test re-enables it',
+  }),
+  disabledReason: Type.Union([Type.String(), Type.Null()]),
+  disabledAt: NullableDateTime,
+  createdAt: DateTime,
+});
+
+/** Keys to add (POST …/keys) or to replace every key with (PUT …/keys). */
+export const ChannelKeysBody = Type.Object({ keys: channelFields.keys }, { additionalProperties: false });
+
+export const ChannelKeyStatusBody = Type.Object(
+  { status: Type.Enum(['enabled', 'disabled'], { description: 'enabled also clears the disable reason' }) },
+  { additionalProperties: false },
+);
+
+export const ChannelKeyParams = Type.Object({
+  id: Type.Integer({ minimum: 1, maximum: 2_147_483_647 }),
+  keyId: Type.Integer({ minimum: 1, maximum: 2_147_483_647 }),
+});
+
 export const Channel = Type.Object({
   id: Type.Integer(),
   name: Type.String(),
   type: Type.String(),
   baseUrl: Type.String(),
-  keys: Type.Array(Type.String(), { description: 'masked, e.g. "sk-ab…wxyz"' }),
-  disabledKeys: Type.Record(Type.String(), Type.String(), { description: '{keyIndex: why it was disabled}' }),
+  keys: Type.Array(ChannelKey, { description: 'in order; the keys themselves are never returned' }),
   models: Type.Array(Type.String()),
   modelMapping: Type.Record(Type.String(), Type.String()),
   groups: Type.Array(Type.String()),

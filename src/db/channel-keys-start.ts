@@ -1,0 +1,45 @@
+// Channel keys at start, right after the migrations: choose the master key, move keys an older version kept in
+// plaintext into sealed rows (once), and make sure every stored key opens with this master key before serving.
+import type { Config } from '../config.js';
+import type { Db } from './client.js';
+import { loadSecretBox, type MasterKeyLog } from '../auth/master-key.js';
+import type { SecretBox } from '../auth/secret-box.js';
+import { assertKeysReadable, moveLegacyKeys, storedKeysSealedWith } from '../services/channel-repository.js';
+
+export async function prepareChannelKeys(
+  config: Pick<Config, 'secretKey' | 'secretKeyFile'>,
+  db: Db,
+  log: MasterKeyLog & { error(obj: object, msg: string): void },
+): Promise<SecretBox> {
+  const secrets = await loadSecretBox(config, { kind: db.kind, sealedWith: () => storedKeysSealedWith(db) }, log);
+  const moved = await wipingFreedSpace(db, () => moveLegacyKeys(db, secrets));
+  if (moved.keys || moved.channels) {
+    log.info(moved, 'channel keys moved from the old plaintext columns into ChannelKey, encrypted');
+  }
+  await assertKeysReadable({ db, secrets }, (err, where) =>
+    log.error(where, `a channel key cannot be decrypted (${err.message}); the relay will not use it`),
+  );
+  return secrets;
+}
+
+/**
+ * The plaintext must not survive in the database files: on SQLite the move runs with secure_delete (freed space is
+ * zeroed) and the WAL is checkpointed and truncated after it; on PostgreSQL the small Channel table is rewritten
+ * (VACUUM FULL), so no dead row version keeps the old values. Backups taken earlier still hold them.
+ */
+async function wipingFreedSpace<T extends { channels: number }>(db: Db, move: () => Promise<T>): Promise<T> {
+  if (db.kind === 'postgresql') {
+    const moved = await move();
+    if (moved.channels) await db.pool.query('VACUUM FULL "Channel"');
+    return moved;
+  }
+  // Prisma writes through its own connection: secure_delete is a per-connection setting.
+  await db.prisma.$queryRawUnsafe('PRAGMA secure_delete = ON');
+  try {
+    const moved = await move();
+    if (moved.channels) db.sqlite.pragma('wal_checkpoint(TRUNCATE)');
+    return moved;
+  } finally {
+    await db.prisma.$queryRawUnsafe('PRAGMA secure_delete = OFF');
+  }
+}
