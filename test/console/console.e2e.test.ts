@@ -23,6 +23,7 @@ const SHOTS = join(process.cwd(), 'test-results', 'console');
 const ADMIN = { username: 'ops', password: 'correct horse battery' };
 const ALICE = { username: 'alice', password: 'alice-password-1' };
 const BOT = 'relay_station_bot';
+const root = { authorization: `Bearer ${TEST_ADMIN_KEY}`, 'content-type': 'application/json' };
 
 let consoleDir: string;
 let ctx: TestContext;
@@ -96,7 +97,6 @@ describe('web console end to end (Chromium, SQLite, fake upstream)', () => {
     app.addHook('onClose', () => relay.close());
     await app.listen({ port: 0, host: '127.0.0.1' });
     base = `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`;
-    const root = { authorization: `Bearer ${TEST_ADMIN_KEY}`, 'content-type': 'application/json' };
     // The operator's first admin account, and the Telegram bot's name for the deep link.
     expect((await fetch(`${base}/api/users`, { method: 'POST', headers: root, body: JSON.stringify({ ...ADMIN, role: 'admin' }) })).status).toBe(201);
     expect((await fetch(`${base}/api/options`, { method: 'PATCH', headers: root, body: JSON.stringify({ telegramBotUsername: BOT }) })).status).toBe(200);
@@ -164,6 +164,25 @@ describe('web console end to end (Chromium, SQLite, fake upstream)', () => {
     await page.getByRole('cell', { name: /^fake-openai/ }).waitFor();
     await page.getByRole('button', { name: 'Test', exact: true }).click();
     await page.getByText('test passed').waitFor();
+    // A second key, added from the edit form, then switched off there (at once, through its own route).
+    await page.getByRole('button', { name: 'Edit', exact: true }).click();
+    let editForm = page.getByRole('form', { name: 'Channel' });
+    await editForm.getByLabel('Add keys').fill('sk-upstream-spare');
+    await editForm.getByRole('button', { name: 'Save' }).click();
+    await page.getByRole('dialog').waitFor({ state: 'hidden' });
+    const storedKeys = async () => {
+      const list = (await (await fetch(`${base}/api/channels`, { headers: root })).json()) as { items: { keys: { mask: string; status: string }[] }[] };
+      return list.items[0]!.keys;
+    };
+    expect((await storedKeys()).map((k) => k.status)).toEqual(['enabled', 'enabled']);
+    await page.getByRole('button', { name: 'Edit', exact: true }).click();
+    editForm = page.getByRole('form', { name: 'Channel' });
+    const spare = (await storedKeys())[1]!.mask;
+    await editForm.getByLabel(`Key ${spare} enabled`).click({ force: true });
+    await expect.poll(async () => (await storedKeys()).map((k) => k.status)).toEqual(['enabled', 'disabled']);
+    expect(JSON.stringify(await storedKeys())).not.toContain('sk-upstream-spare');
+    await page.keyboard.press('Escape');
+    await page.getByRole('dialog').waitFor({ state: 'hidden' });
     await shot(page, '10-admin-channels');
 
     // A group; a wrong ratio first shows the field's error.

@@ -73,7 +73,7 @@ export const get = <T,>(path: string, query?: Query, signal?: AbortSignal) => ap
 export const post = <T,>(path: string, body?: unknown) => api<T>('POST', path, { body: body ?? {} });
 export const patch = <T,>(path: string, body: unknown) => api<T>('PATCH', path, { body });
 export const put = <T,>(path: string, body: unknown) => api<T>('PUT', path, { body });
-export const del = (path: string) => api<void>('DELETE', path);
+export const del = <T = void,>(path: string) => api<T>('DELETE', path);
 
 /** A download URL for a GET route (the browser sends the cookie; CSV export). */
 export const downloadUrl = (path: string, query?: Query) => `/api${path}${queryString(query)}`;

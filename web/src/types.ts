@@ -122,13 +122,19 @@ export interface Pricing {
   models: ModelPrice[];
 }
 
+export interface ChannelKey {
+  id: number;
+  /** Enough to tell keys apart ("sk-ab…wxyz"); the key itself is never returned. */
+  mask: string;
+  status: 'enabled' | 'disabled' | 'auto_disabled';
+  disabledReason: string | null;
+}
 export interface Channel {
   id: number;
   name: string;
   type: string;
   baseUrl: string;
-  keys: string[];
-  disabledKeys: Record<string, string>;
+  keys: ChannelKey[];
   models: string[];
   modelMapping: Record<string, string>;
   groups: string[];
@@ -149,7 +155,7 @@ export interface ChannelTest {
   ok: boolean;
   channelStatus: string;
   responseTimeMs: number | null;
-  keys: { keyIndex: number; ok: boolean; status: number | null; message: string }[];
+  keys: { keyId: number | null; mask: string; ok: boolean; status: number | null; message: string }[];
 }
 
 export interface Redemption {

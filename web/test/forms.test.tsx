@@ -88,6 +88,43 @@ describe('channel form', () => {
   });
 });
 
+describe('channel keys', () => {
+  const channel = {
+    id: 7,
+    name: 'main',
+    type: 'openai',
+    baseUrl: 'https://api.openai.com',
+    keys: [
+      { id: 1, mask: 'sk-ab…wxyz', status: 'enabled' as const, disabledReason: null },
+      { id: 2, mask: 'sk-cd…0000', status: 'auto_disabled' as const, disabledReason: 'upstream 401: invalid key' },
+    ],
+    models: ['gpt-4o-mini'],
+    modelMapping: {},
+    groups: ['default'],
+    priority: 0,
+    weight: 1,
+    status: 'enabled' as const,
+    disabledReason: null,
+    testedAt: null,
+    responseTimeMs: null,
+  };
+
+  it('lists stored keys masked with their state, and saving sends the new keys apart from the channel', async () => {
+    const user = userEvent.setup();
+    const onSubmit = vi.fn(async (_body: Record<string, unknown>, _added: string[]) => {});
+    renderUi(<ChannelForm channel={channel} types={[{ type: 'openai', label: 'OpenAI', defaultBaseUrl: 'https://api.openai.com', needsKey: true }]} groups={['default']} onSubmit={onSubmit} onCancel={() => {}} />);
+    expect(screen.getByText('sk-ab…wxyz')).toBeTruthy();
+    expect(screen.getByText('Auto-disabled')).toBeTruthy();
+    expect((screen.getByLabelText('Key sk-cd…0000 enabled') as HTMLInputElement).checked).toBe(false);
+    await user.type(screen.getByLabelText('Add keys'), ' sk-new-1 {Enter}{Enter}sk-new-2');
+    await user.click(screen.getByRole('button', { name: 'Save' }));
+    await waitFor(() => expect(onSubmit).toHaveBeenCalledTimes(1));
+    const [body, added] = onSubmit.mock.calls[0]!;
+    expect(body).not.toHaveProperty('keys'); // a channel PATCH with keys would replace every stored key
+    expect(added).toEqual(['sk-new-1', 'sk-new-2']);
+  });
+});
+
 describe('validation rules', () => {
   it('match the API’s', () => {
     expect(v.decimal('0.123456789')).toBeUndefined();

@@ -1,76 +1,118 @@
-// The key list of a channel form, in one component so that the channel-key model can change in one place.
-// The API shows stored keys masked ("sk-ab…wxyz"); sending a masked value back keeps that stored key, leaving it out
-// removes it, and new keys are added in full. Disabled keys show why.
-import { ActionIcon, Badge, Group, Stack, Text, Textarea, Tooltip } from '@mantine/core';
+// A channel's upstream keys, in one component (the key API may grow; only this file knows it). Stored keys are shown
+// masked with their state; each can be enabled, disabled or removed at once through its own route
+// (PATCH/DELETE /api/channels/:id/keys/:keyId). New keys are typed in full, one per line, and sent with the form:
+// with the channel when it is created, or added (POST /api/channels/:id/keys) when it is saved; they are never shown
+// again. The channel's own PATCH never carries keys, because there they would replace every stored key.
+import { useState } from 'react';
+import { ActionIcon, Badge, Group, Stack, Switch, Text, Textarea, Tooltip } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
+import { del, patch } from '../api';
+import { useErrorText } from '../errors';
+import type { Channel, ChannelKey } from '../types';
 
-export interface KeyListValue {
-  /** Masked stored keys that stay. */
-  kept: string[];
-  /** Keys typed in, one per line. */
-  added: string;
-}
-
-/** The `keys` field for the API: kept masked keys plus the new ones. */
-export const keysForApi = (value: KeyListValue): string[] => [
-  ...value.kept,
-  ...value.added
+/** The new keys typed into the box. */
+export const newKeys = (text: string): string[] =>
+  text
     .split('\n')
     .map((k) => k.trim())
-    .filter(Boolean),
-];
+    .filter(Boolean);
+
+const KEY_COLORS: Record<ChannelKey['status'], string> = { enabled: 'green', disabled: 'gray', auto_disabled: 'red' };
+
+function StoredKey({ channelId, item, onChannel, onError }: { channelId: number; item: ChannelKey; onChannel(c: Channel): void; onError(e: unknown): void }) {
+  const { t } = useTranslation();
+  const [busy, setBusy] = useState(false);
+  const act = async (action: () => Promise<Channel>) => {
+    setBusy(true);
+    try {
+      onChannel(await action());
+    } catch (err) {
+      onError(err);
+    } finally {
+      setBusy(false);
+    }
+  };
+  const badge = (
+    <Badge color={KEY_COLORS[item.status]} variant="light">
+      {t(`status.${item.status}`)}
+    </Badge>
+  );
+  return (
+    <Group gap="xs" wrap="nowrap">
+      <Text size="sm" className="mono">
+        {item.mask}
+      </Text>
+      {item.disabledReason ? <Tooltip label={item.disabledReason}>{badge}</Tooltip> : badge}
+      <Switch
+        size="xs"
+        disabled={busy}
+        aria-label={t('channels.keyEnabled', { key: item.mask })}
+        checked={item.status === 'enabled'}
+        onChange={(e) => {
+          const status = e.currentTarget.checked ? 'enabled' : 'disabled';
+          void act(() => patch<Channel>(`/channels/${channelId}/keys/${item.id}`, { status }));
+        }}
+      />
+      <ActionIcon
+        variant="subtle"
+        color="red"
+        disabled={busy}
+        aria-label={t('channels.removeKey', { key: item.mask })}
+        onClick={() => void act(() => del<Channel>(`/channels/${channelId}/keys/${item.id}`))}
+      >
+        ×
+      </ActionIcon>
+    </Group>
+  );
+}
 
 export function ChannelKeys({
-  value,
-  onChange,
-  disabledKeys = {},
-  stored = [],
+  channel,
+  added,
+  onAddedChange,
+  onChannel,
   error,
 }: {
-  value: KeyListValue;
-  onChange(value: KeyListValue): void;
-  disabledKeys?: Record<string, string>;
-  /** The channel's masked keys as loaded (indexes match disabledKeys). */
-  stored?: string[];
+  /** The stored channel when editing (its keys are listed); undefined when creating. */
+  channel?: Channel;
+  added: string;
+  onAddedChange(text: string): void;
+  /** The channel as a key route answered it. */
+  onChannel(channel: Channel): void;
   error?: string;
 }) {
   const { t } = useTranslation();
+  const errorText = useErrorText();
+  const [keyError, setKeyError] = useState<string>();
   return (
     <Stack gap={4}>
       <Text size="sm" fw={500}>
         {t('channels.keys')}
       </Text>
-      {stored.map((masked, index) =>
-        value.kept.includes(masked) ? (
-          <Group key={`${masked}-${index}`} gap="xs" wrap="nowrap">
-            <Text size="sm" className="mono">
-              {masked}
-            </Text>
-            {disabledKeys[String(index)] && (
-              <Tooltip label={disabledKeys[String(index)]}>
-                <Badge color="red" variant="light">
-                  {t('status.disabled')}
-                </Badge>
-              </Tooltip>
-            )}
-            <ActionIcon
-              variant="subtle"
-              color="red"
-              aria-label={t('channels.removeKey', { key: masked })}
-              onClick={() => onChange({ ...value, kept: value.kept.filter((k) => k !== masked) })}
-            >
-              ×
-            </ActionIcon>
-          </Group>
-        ) : null,
+      {channel?.keys.map((item) => (
+        <StoredKey
+          key={item.id}
+          channelId={channel.id}
+          item={item}
+          onChannel={(c) => {
+            setKeyError(undefined);
+            onChannel(c);
+          }}
+          onError={(err) => setKeyError(errorText(err))}
+        />
+      ))}
+      {keyError && (
+        <Text size="sm" c="red" role="alert">
+          {keyError}
+        </Text>
       )}
       <Textarea
         label={t('channels.addKeys')}
         description={t('channels.addKeysHint')}
         autosize
         minRows={2}
-        value={value.added}
-        onChange={(e) => onChange({ ...value, added: e.currentTarget.value })}
+        value={added}
+        onChange={(e) => onAddedChange(e.currentTarget.value)}
         error={error}
         spellCheck={false}
         autoComplete="off"

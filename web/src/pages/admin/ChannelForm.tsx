@@ -1,11 +1,12 @@
 // Create or edit a channel. The type presets come from the relay's own registry (/api/channel-types): choosing a type
-// fills its default base URL. Keys are handled by ChannelKeys (masked stored keys, new keys in full).
+// fills its default base URL. Keys are handled by ChannelKeys (stored keys masked and changed one by one; new keys
+// typed in full and handed to onSubmit separately, since a channel PATCH with keys would replace all of them).
 import { useState, type FormEvent } from 'react';
 import { Button, Group, MultiSelect, NumberInput, Select, Stack, TagsInput, Textarea, TextInput } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { useFormErrors } from '../../errors';
 import { FormError } from '../../components/common';
-import { ChannelKeys, keysForApi, type KeyListValue } from '../../components/ChannelKeys';
+import { ChannelKeys, newKeys } from '../../components/ChannelKeys';
 import * as v from '../../validation';
 import type { Channel, ChannelType } from '../../types';
 
@@ -34,14 +35,16 @@ export function ChannelForm({
   channel?: Channel;
   types: ChannelType[];
   groups: string[];
-  onSubmit(body: Record<string, unknown>): Promise<void>;
+  /** `body` never has keys; `addedKeys` are the new ones (the channel's keys on create, added to them on edit). */
+  onSubmit(body: Record<string, unknown>, addedKeys: string[]): Promise<void>;
   onCancel(): void;
 }) {
   const { t } = useTranslation();
   const [name, setName] = useState(channel?.name ?? '');
   const [type, setType] = useState<string | null>(channel?.type ?? 'openai');
   const [baseUrl, setBaseUrl] = useState(channel?.baseUrl ?? types.find((x) => x.type === 'openai')?.defaultBaseUrl ?? '');
-  const [keys, setKeys] = useState<KeyListValue>({ kept: channel?.keys ?? [], added: '' });
+  const [stored, setStored] = useState<Channel | undefined>(channel);
+  const [added, setAdded] = useState('');
   const [models, setModels] = useState<string[]>(channel?.models ?? []);
   const [mapping, setMapping] = useState(mappingToText(channel?.modelMapping ?? {}));
   const [channelGroups, setChannelGroups] = useState<string[]>(channel?.groups ?? ['default']);
@@ -67,7 +70,7 @@ export function ChannelForm({
       name: v.required(name),
       type: type ? undefined : 'validation.required',
       baseUrl: v.httpUrl(baseUrl, { optional: true }),
-      keys: needsKey && keysForApi(keys).length === 0 ? 'validation.keyRequired' : undefined,
+      keys: needsKey && newKeys(added).length === 0 && !stored?.keys.length ? 'validation.keyRequired' : undefined,
       models: models.length ? undefined : 'validation.required',
       modelMapping: modelMapping ? undefined : 'validation.mapping',
       groups: channelGroups.length ? undefined : 'validation.required',
@@ -81,17 +84,17 @@ export function ChannelForm({
     }
     setBusy(true);
     try {
-      await onSubmit({
+      const body = {
         name: name.trim(),
         type,
         ...(baseUrl.trim() ? { baseUrl: baseUrl.trim() } : {}),
-        keys: keysForApi(keys),
         models,
         modelMapping,
         groups: channelGroups,
         priority: Number(priority),
         weight: Number(weight),
-      });
+      };
+      await onSubmit(body, newKeys(added));
     } catch (err) {
       errors.fromServer(err);
     } finally {
@@ -114,7 +117,7 @@ export function ChannelForm({
           allowDeselect={false}
         />
         <TextInput label={t('channels.baseUrl')} value={baseUrl} onChange={(e) => setBaseUrl(e.currentTarget.value)} error={errors.fieldErrors.baseUrl} />
-        <ChannelKeys value={keys} onChange={setKeys} stored={channel?.keys} disabledKeys={channel?.disabledKeys} error={errors.fieldErrors.keys} />
+        <ChannelKeys channel={stored} added={added} onAddedChange={setAdded} onChannel={setStored} error={errors.fieldErrors.keys} />
         <TagsInput label={t('channels.models')} description={t('channels.modelsHint')} value={models} onChange={setModels} error={errors.fieldErrors.models} />
         <Textarea
           label={t('channels.mapping')}

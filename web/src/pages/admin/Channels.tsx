@@ -78,9 +78,13 @@ export default function Channels() {
     await refresh();
   }
 
-  async function save(body: Record<string, unknown>) {
-    if (editing === 'new') await post('/channels', body);
-    else if (editing) await patch(`/channels/${editing.id}`, body);
+  async function save(body: Record<string, unknown>, addedKeys: string[]) {
+    if (editing === 'new') {
+      await post('/channels', { ...body, keys: addedKeys });
+    } else if (editing) {
+      await patch(`/channels/${editing.id}`, body);
+      if (addedKeys.length) await post(`/channels/${editing.id}/keys`, { keys: addedKeys });
+    }
     setEditing(null);
     await refresh();
   }
@@ -135,7 +139,7 @@ export default function Channels() {
                           <Table.Td>
                             <StatusBadge status={c.status} />
                             {result && (
-                              <Tooltip label={result.keys.map((k) => `#${k.keyIndex}: ${k.ok ? t('status.ok') : k.message}`).join('\n') || '—'} multiline>
+                              <Tooltip label={result.keys.map((k) => `${k.mask}: ${k.ok ? t('status.ok') : k.message}`).join('\n') || '—'} multiline>
                                 <Text size="xs" c={result.ok ? 'green' : 'red'}>
                                   {result.ok ? t('channels.testOk') : t('channels.testFailed')}
                                 </Text>
@@ -178,7 +182,15 @@ export default function Channels() {
           )
         }
       </Async>
-      <Modal opened={editing !== null} onClose={() => setEditing(null)} title={editing === 'new' ? t('channels.create') : t('channels.edit')} size="lg">
+      <Modal
+        opened={editing !== null}
+        onClose={() => {
+          setEditing(null);
+          void refresh(); // key changes take effect at once, even when the form is not saved
+        }}
+        title={editing === 'new' ? t('channels.create') : t('channels.edit')}
+        size="lg"
+      >
         {editing !== null && types.data && (
           <ChannelForm
             channel={editing === 'new' ? undefined : editing}
