@@ -1,9 +1,10 @@
-// The HTTP application: plugins, error handling, then the two route trees (/api management, /v1 relay).
+// The HTTP application: plugins, error handling, the two route trees (/api management, /v1 relay) and the web console at /.
 // Building it does no I/O beyond what the context already opened, so tests build it and use inject() or listen(0).
 import Fastify, { type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import { installErrorHandlers } from './plugins/error-handler.js';
+import { installErrorHandlers, type NotFoundFallback } from './plugins/error-handler.js';
+import { registerConsole } from './plugins/console.js';
 import { installJsonBodyParser } from './plugins/json-body.js';
 import { installQueryRules } from './plugins/query-rules.js';
 import { LOG_SERIALIZERS } from './auth/redact.js';
@@ -18,6 +19,8 @@ export interface BuildOptions {
   relay?: RelayService;
   /** pino options; false in tests that do not care about logs. */
   logger?: boolean | Record<string, unknown>;
+  /** Where the built web console is (default: dist/web of this package). */
+  consoleDir?: string;
 }
 
 /** Headers that carry secrets; pino replaces them before anything is written. */
@@ -41,7 +44,9 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  installErrorHandlers(app);
+  // The console registers its SPA fallback after the routes exist; the 404 handler asks it first.
+  let fallback: NotFoundFallback = () => false;
+  installErrorHandlers(app, () => fallback);
   installJsonBodyParser(app);
   installQueryRules(app);
 
@@ -70,5 +75,6 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   if (!opts.relay) app.addHook('onClose', () => relay.close());
   await app.register(apiRoutes, { prefix: '/api', ctx, relay });
   await app.register(relayRoutes, { relay });
+  fallback = (await registerConsole(app, opts.consoleDir)).fallback;
   return app;
 }

@@ -37,7 +37,7 @@ async function main(): Promise<void> {
   if (boot.createdRootKey) {
     // Printed to stdout once, outside the structured log, so it does not end up in log aggregation by accident.
     process.stdout.write(
-      `\n  relay-station is ready at ${address}\n` +
+      `\n  relay-station is ready at ${address} (web console: ${address}/)\n` +
         `  Admin (root) management key — shown only this once, store it now:\n\n    ${boot.createdRootKey}\n\n` +
         (boot.createdRootPassword ? `  Root login: username "root", password "${boot.createdRootPassword}"\n\n` : ''),
     );

@@ -47,7 +47,10 @@ export function toRelayError(err: FastifyError | RelayError | Error): RelayError
   return undefined;
 }
 
-export function installErrorHandlers(app: FastifyInstance): void {
+/** Answers a request no route matched (the web console's SPA fallback) or returns false to let it be a 404. */
+export type NotFoundFallback = (request: FastifyRequest, reply: FastifyReply) => boolean;
+
+export function installErrorHandlers(app: FastifyInstance, notFoundFallback?: () => NotFoundFallback): void {
   app.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const format = request.routeOptions.config?.errorFormat ?? 'openai';
     const relayErr = toRelayError(err);
@@ -62,6 +65,7 @@ export function installErrorHandlers(app: FastifyInstance): void {
   });
 
   app.setNotFoundHandler((request, reply) => {
+    if (notFoundFallback?.()(request, reply)) return reply;
     const err = new RelayError('not_found', `no route ${request.method} ${redactSecrets(request.url.split('?')[0]!)}`);
     return reply.status(404).send(toWireError(err));
   });

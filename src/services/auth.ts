@@ -21,8 +21,16 @@ const decoy = (): Promise<string> => (decoyHash ??= hashPassword(randomString(24
 
 const wrongCredentials = () => new RelayError('invalid_key', 'wrong username or password');
 
+/** A management key for scripts ('login', sent as a Bearer header) or a console session ('session', only as a cookie). */
+export type LoginKind = 'login' | 'session';
+
 /** `client` is the caller's address, for the guess limits (PASSWORD_LIMITS). */
-export async function login(ctx: GuessingContext, input: { username: string; password: string }, client: string): Promise<LoginResult> {
+export async function login(
+  ctx: GuessingContext,
+  input: { username: string; password: string },
+  client: string,
+  kind: LoginKind = 'login',
+): Promise<LoginResult> {
   const user = await ctx.guesses.passwords.attempt(
     { account: input.username, client },
     async () => {
@@ -47,9 +55,9 @@ export async function login(ctx: GuessingContext, input: { username: string; pas
   const now = Date.now();
   const expiresAt = new Date(now + LOGIN_KEY_TTL_MS);
   await ctx.db.prisma.$transaction([
-    // Housekeeping: this user's expired login keys are useless rows.
-    ctx.db.prisma.managementKey.deleteMany({ where: { userId: user.id, kind: 'login', expiresAt: { lte: new Date(now) } } }),
-    ctx.db.prisma.managementKey.create({ data: { userId: user.id, keyHash: hashSecret(key), kind: 'login', expiresAt } }),
+    // Housekeeping: this user's expired login keys and sessions are useless rows.
+    ctx.db.prisma.managementKey.deleteMany({ where: { userId: user.id, kind, expiresAt: { lte: new Date(now) } } }),
+    ctx.db.prisma.managementKey.create({ data: { userId: user.id, keyHash: hashSecret(key), kind, expiresAt } }),
   ]);
   return { key, expiresAt: expiresAt.toISOString(), userId: user.id };
 }
@@ -145,11 +153,17 @@ export class GuessLimiter {
 export interface GuessLimiters {
   passwords: GuessLimiter;
   codes: GuessLimiter;
+  /** Self-registrations per client address: every attempt counts, successes too (no minting accounts at speed). */
+  registrations: FailureWindow;
 }
+
+/** Registrations one address may attempt per window (the console's optional self-registration). */
+export const REGISTRATIONS_PER_CLIENT = 5;
 
 export const createGuessLimiters = (): GuessLimiters => ({
   passwords: new GuessLimiter(PASSWORD_LIMITS),
   codes: new GuessLimiter(CODE_LIMITS),
+  registrations: new FailureWindow(REGISTRATIONS_PER_CLIENT, FIFTEEN_MINUTES),
 });
 
 /** Failures per key in a sliding window, bounded in memory so a flood of made-up keys cannot grow it without limit. */

@@ -51,3 +51,22 @@ async function claim(ctx: ServiceContext, platform: string, platformUserId: stri
     throw err;
   }
 }
+
+export interface LinkView {
+  id: number;
+  platform: string;
+  platformUserId: string;
+  createdAt: string;
+}
+
+/** The chat identities linked to `userId`, oldest first. */
+export async function listLinks(ctx: ServiceContext, userId: number): Promise<LinkView[]> {
+  const rows = await ctx.db.prisma.platformLink.findMany({ where: { userId }, orderBy: { id: 'asc' } });
+  return rows.map((r) => ({ id: r.id, platform: r.platform, platformUserId: r.platformUserId, createdAt: r.createdAt.toISOString() }));
+}
+
+/** Unlinks one of `userId`'s identities; someone else's link answers not_found, as if it did not exist. */
+export async function unlink(ctx: ServiceContext, userId: number, linkId: number): Promise<void> {
+  const done = await ctx.db.prisma.platformLink.deleteMany({ where: { id: linkId, userId } });
+  if (done.count === 0) throw new RelayError('not_found', `linked account ${linkId} not found`);
+}

@@ -78,15 +78,20 @@ export function toLogView(row: UsageLog): LogView {
   };
 }
 
-const NEWEST_FIRST = [{ createdAt: 'desc' }, { id: 'desc' }] as const;
+export const NEWEST_FIRST = [{ createdAt: 'desc' }, { id: 'desc' }] as const;
+
+/** The Prisma where-clause of a log filter. */
+export function logWhere(filter: LogFilter) {
+  const { from, to, ...exact } = filter;
+  return { ...exact, createdAt: { gte: from, lt: to } };
+}
 
 export async function listLogs(
   ctx: ServiceContext,
   filter: LogFilter,
   page: { skip: number; take: number },
 ): Promise<PageResult<LogView>> {
-  const { from, to, ...exact } = filter;
-  const where = { ...exact, createdAt: { gte: from, lt: to } };
+  const where = logWhere(filter);
   const [rows, total] = await Promise.all([
     ctx.db.prisma.usageLog.findMany({ where, orderBy: [...NEWEST_FIRST], skip: page.skip, take: page.take }),
     ctx.db.prisma.usageLog.count({ where }),
@@ -141,11 +146,15 @@ export const MAX_STATS_DAYS = 366;
 /** Other groupings list at most this many keys, largest first (the totals still cover everything). */
 const MAX_STATS_KEYS = 1000;
 
-/** The day bucket (UTC) differs by dialect; everything else in the statistics query is portable SQL. */
+/** The UTC day (YYYY-MM-DD) of a usage log row: the one expression that differs by dialect. */
+export function utcDay(kind: 'sqlite' | 'postgresql'): Prisma.Sql {
+  return kind === 'sqlite' ? Prisma.sql`strftime('%Y-%m-%d', "createdAt")` : Prisma.sql`to_char("createdAt", 'YYYY-MM-DD')`;
+}
+
 function groupExpression(by: StatsBy, kind: 'sqlite' | 'postgresql'): Prisma.Sql {
   switch (by) {
     case 'day':
-      return kind === 'sqlite' ? Prisma.sql`strftime('%Y-%m-%d', "createdAt")` : Prisma.sql`to_char("createdAt", 'YYYY-MM-DD')`;
+      return utcDay(kind);
     case 'model':
       return Prisma.sql`"model"`;
     case 'token':
@@ -168,8 +177,18 @@ interface RawGroup extends RawTotals {
   tokenName: unknown;
 }
 
+/** A statistics time range: `from` before `to`, and at most MAX_STATS_DAYS when every day is listed. */
+export function checkRange(from: Date, to: Date, byDay: boolean): void {
+  if (!(from.getTime() < to.getTime())) {
+    throw new RelayError('invalid_request', '`from` must be before `to`', 400, { param: 'from' });
+  }
+  if (byDay && to.getTime() - from.getTime() > MAX_STATS_DAYS * DAY_MS) {
+    throw new RelayError('invalid_request', `a daily series covers at most ${MAX_STATS_DAYS} days`, 400, { param: 'from' });
+  }
+}
+
 /** COUNT/SUM come back as bigint, numeric text or number depending on the driver; all are exact below 2^53. */
-const num = (value: unknown): number => (value === null || value === undefined ? 0 : Number(value));
+export const num = (value: unknown): number => (value === null || value === undefined ? 0 : Number(value));
 
 function totalsOf(row: RawTotals | undefined): StatsTotals {
   return {
@@ -186,12 +205,7 @@ function totalsOf(row: RawTotals | undefined): StatsTotals {
  */
 export async function usageStats(ctx: ServiceContext, query: StatsQuery): Promise<StatsResult> {
   const { by, userId, from, to } = query;
-  if (!(from.getTime() < to.getTime())) {
-    throw new RelayError('invalid_request', '`from` must be before `to`', 400, { param: 'from' });
-  }
-  if (by === 'day' && to.getTime() - from.getTime() > MAX_STATS_DAYS * DAY_MS) {
-    throw new RelayError('invalid_request', `by=day covers at most ${MAX_STATS_DAYS} days`, 400, { param: 'from' });
-  }
+  checkRange(from, to, by === 'day');
   const conditions = [
     Prisma.sql`"createdAt" >= ${from}`,
     Prisma.sql`"createdAt" < ${to}`,
@@ -228,16 +242,20 @@ async function withChannelNames(ctx: ServiceContext, items: StatsItem[]): Promis
   return items.map((item) => ({ ...item, label: names.get(item.key) ?? item.label }));
 }
 
-/** Every UTC day touched by [from, to), in order, with zeros where nothing happened. */
+/** Every UTC day (YYYY-MM-DD) touched by [from, to), in order. */
+export function daysOf(from: Date, to: Date): string[] {
+  const out: string[] = [];
+  const first = Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), from.getUTCDate());
+  for (let t = first; t < to.getTime(); t += DAY_MS) out.push(new Date(t).toISOString().slice(0, 10));
+  return out;
+}
+
+/** Every UTC day of [from, to), in order, with zeros where nothing happened. */
 function fillDays(items: StatsItem[], from: Date, to: Date): StatsItem[] {
   const byDay = new Map(items.map((item) => [item.key, item]));
-  const out: StatsItem[] = [];
-  const first = Date.UTC(from.getUTCFullYear(), from.getUTCMonth(), from.getUTCDate());
-  for (let t = first; t < to.getTime(); t += DAY_MS) {
-    const key = new Date(t).toISOString().slice(0, 10);
-    out.push(byDay.get(key) ?? { key, label: key, requests: 0, quota: 0, promptTokens: 0, completionTokens: 0 });
-  }
-  return out;
+  return daysOf(from, to).map(
+    (key) => byDay.get(key) ?? { key, label: key, requests: 0, quota: 0, promptTokens: 0, completionTokens: 0 },
+  );
 }
 
 /** Parses a query-string time: full ISO 8601 with a zone, or a bare date (UTC midnight). 400 names the field. */

@@ -46,6 +46,10 @@ export const OptionsSchema = Type.Object(
     botTitleModel: Type.String(),
     botAutoTitle: Type.Boolean(),
     botHistoryMessages: Type.Integer({ minimum: 1, maximum: 200 }),
+    /** Web console: anyone may create an account from the sign-in page (limited per client address). */
+    allowRegistration: Type.Boolean(),
+    /** The Telegram bot's username (without @), for the console's t.me deep link when linking a chat account. */
+    telegramBotUsername: Type.String({ maxLength: 64, pattern: '^[A-Za-z0-9_]*$' }),
   },
   { additionalProperties: false },
 );
@@ -75,9 +79,18 @@ export const DEFAULT_OPTIONS: Options = {
   botTitleModel: 'gpt-4o-mini',
   botAutoTitle: false,
   botHistoryMessages: 20,
+  allowRegistration: false,
+  telegramBotUsername: '',
 };
 
 const PatchSchema = Type.Partial(OptionsSchema);
+
+export const RATIO_KEYS = ['modelRatios', 'completionRatios', 'modelPrices', 'cacheReadRatios', 'cacheWriteRatios'] as const;
+type RatioKey = (typeof RATIO_KEYS)[number];
+const isRatioKey = (key: string): key is RatioKey => (RATIO_KEYS as readonly string[]).includes(key);
+
+/** A merge into a price map: each model's new value, or null to remove the model's entry. */
+export type RatioMapChanges = Record<string, number | string | null>;
 
 export class OptionsStore {
   #current: Options = { ...DEFAULT_OPTIONS };
@@ -122,37 +135,104 @@ export class OptionsStore {
     return next;
   }
 
-  /** Validates the whole patch first (400 naming the field), then writes every key in one transaction. */
+  /** Sets the given options, replacing each (PUT). Validates the whole patch first (400 naming the field), then
+   * writes every key in one transaction. */
   async update(patch: unknown): Promise<Options> {
-    if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) {
-      throw new RelayError('invalid_request', 'options must be a JSON object of {key: value}');
-    }
-    for (const key of Object.keys(patch)) {
-      if (!(key in DEFAULT_OPTIONS)) {
-        throw new RelayError('invalid_request', `unknown option "${key}"`, 400, { param: key });
-      }
-    }
-    const first = Value.Errors(PatchSchema, patch)[0];
-    if (first) {
-      const param = first.instancePath.replace(/^\//, '').replace(/\//g, '.');
-      throw new RelayError('invalid_request', `option ${param || '(root)'} ${first.message}`, 400, { param });
-    }
-    const entries = Object.entries(withExactRatios(patch as Partial<Options>));
-    await this.db.prisma.$transaction(
-      entries.map(([key, value]) =>
-        this.db.prisma.option.upsert({
-          where: { key },
-          create: { key, value: JSON.stringify(value) },
-          update: { value: JSON.stringify(value) },
-        }),
-      ),
-    );
+    const values = validatePatch(patch);
+    await this.db.prisma.$transaction(this.#setStatements(values));
     this.bus.publish('options');
     return this.load();
   }
+
+  /**
+   * Like update, except that the price maps (modelRatios, completionRatios, modelPrices, cache ratios) are merged
+   * into what is stored: each model given is set, `null` removes a model's entry, the others stay (PATCH). The merge
+   * is one statement in the database, so two admins editing different models at once both keep their change.
+   */
+  async merge(patch: unknown): Promise<Options> {
+    const body = checkObject(patch);
+    const maps: [RatioKey, RatioMapChanges][] = [];
+    const rest: Record<string, unknown> = {};
+    for (const [key, value] of Object.entries(body)) {
+      if (isRatioKey(key)) maps.push([key, validateChanges(key, value)]);
+      else rest[key] = value;
+    }
+    const values = validatePatch(rest);
+    await this.db.prisma.$transaction([
+      ...this.#setStatements(values),
+      ...maps.map(([key, changes]) => this.#mergeStatement(key, changes)),
+    ]);
+    this.bus.publish('options');
+    return this.load();
+  }
+
+  #setStatements(values: Record<string, unknown>) {
+    return Object.entries(values).map(([key, value]) =>
+      this.db.prisma.option.upsert({
+        where: { key },
+        create: { key, value: JSON.stringify(value) },
+        update: { value: JSON.stringify(value) },
+      }),
+    );
+  }
+
+  /** SQLite's json_patch is RFC 7396 (null removes a member); PostgreSQL: jsonb concatenation minus removed keys. */
+  #mergeStatement(key: RatioKey, changes: RatioMapChanges) {
+    const set = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== null));
+    const removed = Object.keys(changes).filter((model) => changes[model] === null);
+    const prisma = this.db.prisma;
+    if (this.db.kind === 'sqlite') {
+      const patchText = JSON.stringify(changes);
+      return prisma.$executeRaw`INSERT INTO "Option" ("key", "value") VALUES (${key}, json_patch('{}', ${patchText}))
+        ON CONFLICT ("key") DO UPDATE SET "value" = json_patch(
+          CASE WHEN json_valid("Option"."value") THEN "Option"."value" ELSE '{}' END, ${patchText})`;
+    }
+    const setText = JSON.stringify(set);
+    return prisma.$executeRaw`INSERT INTO "Option" ("key", "value") VALUES (${key}, ${setText}::jsonb::text)
+      ON CONFLICT ("key") DO UPDATE SET "value" = ((("Option"."value")::jsonb || ${setText}::jsonb) - ${removed}::text[])::text`;
+  }
 }
 
-const RATIO_KEYS = ['modelRatios', 'completionRatios', 'modelPrices', 'cacheReadRatios', 'cacheWriteRatios'] as const;
+function checkObject(patch: unknown): Record<string, unknown> {
+  if (typeof patch !== 'object' || patch === null || Array.isArray(patch)) {
+    throw new RelayError('invalid_request', 'options must be a JSON object of {key: value}');
+  }
+  for (const key of Object.keys(patch)) {
+    if (!(key in DEFAULT_OPTIONS)) {
+      throw new RelayError('invalid_request', `unknown option "${key}"`, 400, { param: key });
+    }
+  }
+  return patch as Record<string, unknown>;
+}
+
+function validatePatch(patch: unknown): Partial<Options> {
+  const body = checkObject(patch);
+  const first = Value.Errors(PatchSchema, body)[0];
+  if (first) {
+    const param = first.instancePath.replace(/^\//, '').replace(/\//g, '.');
+    throw new RelayError('invalid_request', `option ${param || '(root)'} ${first.message}`, 400, { param });
+  }
+  return withExactRatios(body as Partial<Options>);
+}
+
+const MapChangesSchema = Type.Record(Type.String({ minLength: 1, maxLength: 200 }), Type.Union([Type.Number({ minimum: 0 }), Type.String({ maxLength: 40 }), Type.Null()]));
+
+/** A price-map merge: {model: ratio (services/ratios.ts: a number or decimal string, at most 9 decimals) | null}; 400 names `key.model`. */
+function validateChanges(key: RatioKey, value: unknown): RatioMapChanges {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new RelayError('invalid_request', `option ${key} must be an object of {model: number | null}`, 400, { param: key });
+  }
+  for (const [model, entry] of Object.entries(value)) {
+    const param = `${key}.${model}`;
+    if (entry === null) continue;
+    if (!Value.Check(MapChangesSchema, { [model]: entry })) {
+      throw new RelayError('invalid_request', `option ${param} must be a number or decimal string ≥ 0, or null to remove it`, 400, { param });
+    }
+    const canonical = normalizeRatio(entry, param, `option ${param}`);
+    if (typeof entry === 'string') (value as Record<string, unknown>)[model] = canonical;
+  }
+  return value as RatioMapChanges;
+}
 
 /**
  * Ratios and prices follow services/ratios.ts, as group ratios do: refused here (400 naming `map.model`) rather than

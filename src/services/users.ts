@@ -86,10 +86,12 @@ export async function getUser(ctx: ServiceContext, id: number): Promise<UserView
   return toUserView(await userRow(ctx, id));
 }
 
-export async function listUsers(ctx: ServiceContext, page: PageQuery = {}): Promise<PageResult<UserView>> {
+/** A page of users by id; `search` keeps those whose username contains it. */
+export async function listUsers(ctx: ServiceContext, page: PageQuery = {}, search?: string): Promise<PageResult<UserView>> {
+  const where = search ? { username: { contains: search } } : {};
   const [rows, total] = await Promise.all([
-    ctx.db.prisma.user.findMany({ orderBy: { id: 'asc' }, ...pageArgs(page) }),
-    ctx.db.prisma.user.count(),
+    ctx.db.prisma.user.findMany({ where, orderBy: { id: 'asc' }, ...pageArgs(page) }),
+    ctx.db.prisma.user.count({ where }),
   ]);
   return { items: rows.map(toUserView), total };
 }
@@ -201,7 +203,7 @@ export async function updateUser(
       }
       if (passwordHash !== undefined) {
         await tx.managementKey.deleteMany({
-          where: { userId: id, kind: 'login', ...(opts.keepKeyHash ? { NOT: { keyHash: opts.keepKeyHash } } : {}) },
+          where: { userId: id, kind: { in: ['login', 'session'] }, ...(opts.keepKeyHash ? { NOT: { keyHash: opts.keepKeyHash } } : {}) },
         });
       }
     });
@@ -304,7 +306,7 @@ export async function changeOwnPassword(
   await ctx.db.prisma.$transaction([
     ctx.db.prisma.user.update({ where: { id: userId }, data: { passwordHash } }),
     ctx.db.prisma.managementKey.deleteMany({
-      where: { userId, kind: 'login', ...(keepKeyHash ? { NOT: { keyHash: keepKeyHash } } : {}) },
+      where: { userId, kind: { in: ['login', 'session'] }, ...(keepKeyHash ? { NOT: { keyHash: keepKeyHash } } : {}) },
     }),
   ]);
   published(ctx);

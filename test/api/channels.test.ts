@@ -422,7 +422,7 @@ describe.each(dbKinds)('channels on %s', (kind) => {
     const doc = (await t.app.inject({ url: '/api/openapi.json' })).json() as { paths: Record<string, Record<string, unknown>> };
     expect(Object.keys(doc.paths['/api/channels'] ?? {}).sort()).toEqual(['get', 'post']);
     expect(Object.keys(doc.paths['/api/channels/{id}'] ?? {}).sort()).toEqual(['delete', 'get', 'patch']);
-    expect(Object.keys(doc.paths['/api/options'] ?? {}).sort()).toEqual(['get', 'put']);
+    expect(Object.keys(doc.paths['/api/options'] ?? {}).sort()).toEqual(['get', 'patch', 'put']);
     expect(Object.keys(doc.paths['/api/logs'] ?? {})).toEqual(['get']);
     expect(Object.keys(doc.paths['/api/stats'] ?? {})).toEqual(['get']);
   });

@@ -230,7 +230,7 @@ describe.each(dbKinds)('users API on %s', (kind) => {
     const byId = doc.paths['/api/users/{id}'];
     expect(users?.post?.requestBody?.content['application/json']?.schema.required).toEqual(['username', 'password']);
     expect(Object.keys(users?.post?.responses ?? {}).sort()).toEqual(['201', '400', '401', '403', '409']);
-    expect(users?.get?.parameters?.map((p) => `${p.in}:${p.name}`).sort()).toEqual(['query:page', 'query:pageSize']);
+    expect(users?.get?.parameters?.map((p) => `${p.in}:${p.name}`).sort()).toEqual(['query:page', 'query:pageSize', 'query:q']);
     expect(Object.keys(users?.get?.responses['200']?.content?.['application/json']?.schema.properties ?? {})).toEqual(['items', 'total']);
     expect(byId?.patch?.requestBody?.content['application/json']?.schema.properties).toHaveProperty('addQuota');
     expect(byId?.get?.parameters?.map((p) => `${p.in}:${p.name}`)).toEqual(['path:id']);

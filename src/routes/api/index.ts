@@ -26,12 +26,18 @@ import { channelRoutes } from './channels.js';
 import { channelTestRoutes } from './channel-test.js';
 import { pricingRoutes } from './pricing.js';
 import { linkRoutes } from './links.js';
+import { sessionRoutes } from './session.js';
+import { insightRoutes } from './insights.js';
+import { logExportRoutes } from './logs-export.js';
+import { channelTypeRoutes } from './channel-types.js';
 
 export async function apiRoutes(api: FastifyInstance, opts: { ctx: AppContext; relay: RelayService }): Promise<void> {
   const { ctx } = opts;
-  installManagementAuth(api, ctx.db);
+  await installManagementAuth(api, ctx.db);
 
+  // Password checks (key logins, console sign-ins) and registrations share the limiters in ctx.guesses.
   await api.register(authRoutes, { ctx });
+  await api.register(sessionRoutes, { ctx });
   await api.register(usersRoutes, { ctx });
   await api.register(meRoutes, { ctx });
   await api.register(tokensRoutes, { ctx });
@@ -43,5 +49,8 @@ export async function apiRoutes(api: FastifyInstance, opts: { ctx: AppContext; r
   await api.register(channelTestRoutes, { ctx, relay: opts.relay });
   await api.register(pricingRoutes, { ctx, relay: opts.relay });
   await api.register(linkRoutes, { ctx });
+  await api.register(insightRoutes, { ctx, relay: opts.relay });
+  await api.register(logExportRoutes, { ctx });
+  await api.register(channelTypeRoutes);
   api.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => api.swagger());
 }

@@ -1,11 +1,13 @@
 // Usage logs and usage statistics. Users see only their own; admins see everyone's and may filter by user.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import { Type, type Static } from 'typebox';
+import { RelayError } from '../../errors.js';
 import { accountOf, isAdmin } from '../../plugins/management-auth.js';
 import { assertMayRead } from '../../services/permissions.js';
 import { Page, Pagination, Query, errorResponses } from './schemas.js';
 import { LogQuery, StatsQuery, StatsResponse, UsageLog } from './schemas-ops.js';
-import { DEFAULT_STATS_DAYS, listLogs, parseQueryTime, usageStats } from '../../services/logs.js';
+import { DEFAULT_STATS_DAYS, listLogs, parseQueryTime, usageStats, type LogFilter } from '../../services/logs.js';
 import { pageArgs } from '../../services/service-utils.js';
 import type { AppContext } from '../../context.js';
 
@@ -19,6 +21,12 @@ function scopedUserId(request: FastifyRequest, asked: number | undefined): numbe
   const account = accountOf(request);
   if (asked !== undefined) assertMayRead(account, asked, 'usage');
   return isAdmin(account) ? asked : account.id;
+}
+
+/** The list's filters from its query string, scoped to what the caller may read (shared with the CSV export). */
+export function logFilter(request: FastifyRequest, query: Static<typeof LogQuery>): LogFilter {
+  const { from, to, userId, ...exact } = query;
+  return { ...exact, userId: scopedUserId(request, userId), from: parseQueryTime(from, 'from'), to: parseQueryTime(to, 'to') };
 }
 
 export async function logRoutes(instance: FastifyInstance, opts: { ctx: AppContext }): Promise<void> {
@@ -36,14 +44,8 @@ export async function logRoutes(instance: FastifyInstance, opts: { ctx: AppConte
       },
     },
     async (request) => {
-      const { page, pageSize, from, to, userId, ...exact } = request.query;
-      const filter = {
-        ...exact,
-        userId: scopedUserId(request, userId),
-        from: parseQueryTime(from, 'from'),
-        to: parseQueryTime(to, 'to'),
-      };
-      return listLogs(ctx, filter, pageArgs({ page, pageSize }));
+      const { page, pageSize, ...query } = request.query;
+      return listLogs(ctx, logFilter(request, query), pageArgs({ page, pageSize }));
     },
   );
 

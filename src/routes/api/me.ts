@@ -2,13 +2,12 @@
 // password (the current one is required when set) and their group (only into groups open to users).
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { bearerFrom, hashSecret } from '../../auth/secrets.js';
 import { accountOf } from '../../plugins/management-auth.js';
 import { changeOwnPassword, getAccount, switchGroup } from '../../services/users.js';
 import type { AppContext } from '../../context.js';
 import { User, errorResponses } from './schemas.js';
 
-const Account = Type.Object({
+export const Account = Type.Object({
   ...User.properties,
   quotaUsd: Type.Number({ description: 'remaining quota in USD (500,000 units = 1 USD)' }),
   usedQuotaUsd: Type.Number({ description: 'quota used so far, in USD' }),
@@ -50,8 +49,7 @@ export const meRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (a
       const { id } = accountOf(request);
       const { password, currentPassword, group } = request.body;
       if (password !== undefined) {
-        const key = bearerFrom(request.headers);
-        await changeOwnPassword(ctx, id, { password, currentPassword }, request.ip, key ? hashSecret(key) : undefined);
+        await changeOwnPassword(ctx, id, { password, currentPassword }, request.ip, request.credentialHash ?? undefined);
       }
       if (group !== undefined) await switchGroup(ctx, id, group);
       return getAccount(ctx, id);

@@ -1,10 +1,10 @@
-// Admin settings. The body schema documents every option; unknown keys pass the schema on purpose so that
+// Admin settings (PUT replaces the given options; PATCH merges price maps). The body schema documents every option; unknown keys pass the schema on purpose so that
 // OptionsStore.update can answer with a 400 that names the unknown key (a schema refusal could not name it).
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { OptionsSchema } from '../../services/options.js';
-import { errorResponses } from './schemas.js';
+import { OptionsSchema, RATIO_KEYS } from '../../services/options.js';
+import { NoQuery, errorResponses } from './schemas.js';
 import type { AppContext } from '../../context.js';
 
 const tags = ['options'];
@@ -13,6 +13,21 @@ const OptionsPatch = Type.Partial(Type.Object(OptionsSchema.properties), {
   additionalProperties: true,
   description: 'any subset of the options; unknown keys and wrong types are refused with a 400 naming the key',
 });
+
+const MapChanges = Type.Record(Type.String(), Type.Union([Type.Number({ minimum: 0 }), Type.Null()]), {
+  description: 'merged into the stored map: {model: value} sets that model, {model: null} removes it, others stay',
+});
+
+const OptionsMerge = Type.Partial(
+  Type.Object({
+    ...OptionsSchema.properties,
+    ...Object.fromEntries(RATIO_KEYS.map((key) => [key, MapChanges])),
+  }),
+  {
+    additionalProperties: true,
+    description: 'any subset of the options; price maps are merged, everything else is replaced',
+  },
+);
 
 export async function optionRoutes(instance: FastifyInstance, opts: { ctx: AppContext }): Promise<void> {
   const { ctx } = opts;
@@ -39,5 +54,19 @@ export async function optionRoutes(instance: FastifyInstance, opts: { ctx: AppCo
       },
     },
     async (request) => ctx.options.update(request.body),
+  );
+  api.patch(
+    '/options',
+    {
+      config: { admin: true },
+      schema: {
+        tags,
+        summary: 'Change some options; price maps change only the models given (null removes one)',
+        querystring: NoQuery,
+        body: OptionsMerge,
+        response: { 200: OptionsSchema, ...errorResponses(400, 401, 403) },
+      },
+    },
+    async (request) => ctx.options.merge(request.body),
   );
 }

@@ -49,6 +49,9 @@ export type PaginationQuery = Static<typeof Pagination>;
 export const Page = <T extends TSchema>(item: T) =>
   Type.Object({ items: Type.Array(item), total: Type.Integer({ minimum: 0 }) });
 
+/** The query string of a route that takes none: any parameter is refused with a 400 naming it. */
+export { NoQuery } from '../../plugins/query-rules.js';
+
 /** A positive database id in a path. */
 export const IdParams = Type.Object({ id: Id() });
 

@@ -2,12 +2,12 @@
 // The rules (who may grant admin, root's protection, quota never below 0) live in src/services/users.ts.
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { bearerFrom, hashSecret } from '../../auth/secrets.js';
-import { accountOf } from '../../plugins/management-auth.js';
+import { RelayError } from '../../errors.js';
+import { accountOf, isAdmin } from '../../plugins/management-auth.js';
 import { assertMayRead } from '../../services/permissions.js';
 import { USERNAME_PATTERN, createUser, deleteUser, getUser, listUsers, updateUser } from '../../services/users.js';
 import type { AppContext } from '../../context.js';
-import { IdParams, Page, Pagination, User, errorResponses } from './schemas.js';
+import { IdParams, Page, Pagination, Query, User, errorResponses } from './schemas.js';
 
 const Username = Type.String({ pattern: USERNAME_PATTERN, description: '2–64 letters, digits, _ . @ -' });
 const Password = Type.String({ minLength: 8, maxLength: 128, description: '8–128 characters, no surrounding spaces' });
@@ -44,12 +44,6 @@ const UpdateUserBody = Type.Object(
   { additionalProperties: false },
 );
 
-/** The caller's own key, kept when they change their own password (their other login keys are revoked). */
-const currentKeyHash = (headers: Record<string, string | string[] | undefined>): string | undefined => {
-  const key = bearerFrom(headers);
-  return key ? hashSecret(key) : undefined;
-};
-
 export const usersRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (api, { ctx }) => {
   api.post(
     '/users',
@@ -74,12 +68,18 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async
       config: { admin: true },
       schema: {
         tags: ['users'],
-        summary: 'List users (admin)',
-        querystring: Pagination,
+        summary: 'List users (admin); ?q= finds usernames containing it',
+        querystring: Query({
+          ...Pagination.properties,
+          q: Type.Optional(Type.String({ minLength: 1, maxLength: 64, description: 'part of a username' })),
+        }),
         response: { 200: Page(User), ...errorResponses(400, 401, 403) },
       },
     },
-    async (request) => listUsers(ctx, request.query),
+    async (request) => {
+      const { q, ...page } = request.query;
+      return listUsers(ctx, page, q);
+    },
   );
 
   api.get(
@@ -111,7 +111,7 @@ export const usersRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async
       },
     },
     async (request) =>
-      updateUser(ctx, accountOf(request), request.params.id, request.body, { keepKeyHash: currentKeyHash(request.headers) }),
+      updateUser(ctx, accountOf(request), request.params.id, request.body, { keepKeyHash: request.credentialHash ?? undefined }),
   );
 
   api.delete(
