@@ -1,13 +1,14 @@
 // Admission: everything checked before any upstream call, each refusal with its own code and a message that says what
 // to do. Order: model access (token list, group) → content filter → price → estimate → reserve.
 import { RelayError } from '../errors.js';
-import { computeQuota, quotaToUsd, type PriceRatios } from '../billing/decimal.js';
-import type { ModelPrice, Pricing } from '../billing/pricing.js';
+import { quotaToUsd } from '../billing/decimal.js';
+import { reservationOf } from '../billing/cost.js';
+import type { Pricing } from '../billing/pricing.js';
 import type { Ledger } from '../billing/ledger.js';
 import type { OptionsStore } from '../services/options.js';
 import type { RelayCall } from './call.js';
 import type { ChannelRouter } from './channels.js';
-import type { GroupDirectory, GroupInfo } from './groups.js';
+import type { GroupDirectory } from './groups.js';
 import type { ContentFilter } from './content-filter.js';
 import { estimatePromptTokens, completionAllowance } from './estimate.js';
 
@@ -18,17 +19,6 @@ export interface AdmitDeps {
   ledger: Ledger;
   filter: ContentFilter;
   options: OptionsStore;
-}
-
-export function ratiosOf(price: ModelPrice, group: GroupInfo): PriceRatios {
-  return {
-    group: group.ratio,
-    model: price.modelRatio,
-    completion: price.completionRatio,
-    cacheRead: price.cacheReadRatio,
-    cacheWrite: price.cacheWriteRatio,
-    perRequestUsd: price.perRequestUsd,
-  };
 }
 
 /** Token model list and group availability. Shared with GET /v1/models/:id. */
@@ -69,7 +59,7 @@ export async function admit(deps: AdmitDeps, call: RelayCall): Promise<void> {
   const prompt = await estimatePromptTokens(call);
   const completion = completionAllowance(call, deps.options.current.defaultCompletionEstimate);
   call.estimate = { prompt, completion };
-  const amount = computeQuota(ratiosOf(price, group), { prompt, completion, cacheRead: 0, cacheWrite: 0 }) * (price.perRequestUsd !== undefined ? call.units : 1);
+  const amount = reservationOf(price, group.ratio, call.estimate, call.units);
 
   const token = call.payer.token;
   const outcome = await deps.ledger.reserve({

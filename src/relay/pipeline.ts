@@ -3,16 +3,15 @@
 // reservation is settled or refunded exactly once, here, and the usage log row is written in the same transaction.
 import type { FastifyBaseLogger } from 'fastify';
 import { RelayError } from '../errors.js';
-import { computeQuota } from '../billing/decimal.js';
 import type { Ledger, UsageLogEntry } from '../billing/ledger.js';
-import { countText } from '../billing/tokenizer.js';
+import { costOf } from '../billing/cost.js';
+import { billedUsage } from '../billing/billed-usage.js';
 import { formatDecimal } from '../billing/decimal.js';
 import type { OptionsStore } from '../services/options.js';
 import type { RelayCall } from './call.js';
 import { usableKeys, type ChannelRouter, type RouteChoice } from './channels.js';
 import type { ResponseSink } from './sink.js';
 import { attempt, AttemptError, StreamFailed, type AttemptDeps } from './attempt.js';
-import { ratiosOf } from './admit.js';
 import { inStreamError } from './error-formats.js';
 import type { Usage } from '../providers/types.js';
 
@@ -107,48 +106,19 @@ async function forward(deps: PipelineDeps, call: RelayCall, sink: ResponseSink):
   throw last!;
 }
 
-/**
- * What to bill: the upstream's usage, else a local count of what was generated (prompt from the estimate). A stream that
- * failed part-way may carry only partial usage (Anthropic's message_start says output_tokens 1; Gemini's early events
- * count only the prompt): bill at least what was counted going out.
- */
-function billedUsage(call: RelayCall, failed: boolean): Usage {
-  // The upstream's own count of a call that completed is final: no local tokenizing on that (the usual) path.
-  if (call.usage && !failed) return call.usage;
-  const counted = call.generated ? countText(call.generated, call.model) : 0;
-  if (call.usage) return { ...call.usage, completionTokens: Math.max(call.usage.completionTokens, counted) };
-  const reachedUpstream = call.committed || counted > 0;
-  return { promptTokens: reachedUpstream ? (call.estimate?.prompt ?? 0) : 0, completionTokens: counted, cacheReadTokens: 0, cacheWriteTokens: 0 };
-}
-
 async function settle(deps: PipelineDeps, call: RelayCall, error: RelayError | undefined): Promise<{ charged: number; usage: Usage }> {
-  const billable = !error || call.committed || call.usage !== undefined;
-  const usage = billable ? billedUsage(call, error !== undefined) : zeroUsage;
-  if (call.reserved === undefined) return { charged: 0, usage }; // never admitted: nothing held
-  let cost = 0;
+  const billed = billedUsage(call, error !== undefined);
+  if (call.reserved === undefined || !call.price || !call.group) return { charged: 0, usage: billed.usage }; // never admitted: nothing held
   try {
-    if (billable && call.price && call.group) {
-      if (call.price.perRequestUsd !== undefined && !error) cost = computeQuota(ratiosOf(call.price, call.group), zero) * call.units;
-      else if (call.price.perRequestUsd === undefined) {
-        cost = computeQuota(ratiosOf(call.price, call.group), {
-          prompt: usage.promptTokens,
-          completion: usage.completionTokens,
-          cacheRead: usage.cacheReadTokens,
-          cacheWrite: usage.cacheWriteTokens,
-        });
-      }
-    }
-    const result = await deps.ledger.settle(call.id, cost, logEntry(call, usage, error));
-    return { charged: result.charged, usage };
+    const cost = costOf(call.price, call.group.ratio, billed);
+    const result = await deps.ledger.settle(call.id, cost, logEntry(call, billed.usage, error));
+    return { charged: result.charged, usage: billed.usage };
   } catch (err) {
     // The hold stays in the table; the sweeper releases it later. Never lose the error.
     deps.log.error({ err, requestId: call.id }, 'settle failed; the reservation will be released by the sweeper');
-    return { charged: 0, usage };
+    return { charged: 0, usage: billed.usage };
   }
 }
-
-const zero = { prompt: 0, completion: 0, cacheRead: 0, cacheWrite: 0 };
-const zeroUsage: Usage = { promptTokens: 0, completionTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 };
 
 function logEntry(call: RelayCall, usage: Usage, error: RelayError | undefined): UsageLogEntry {
   const now = Date.now();
