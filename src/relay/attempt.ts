@@ -403,22 +403,12 @@ export class StreamFailed extends Error {
 /** Pass-through: every event is forwarded as it came (OpenAI's usage chunk is dropped unless the client asked). */
 function nativeMode(adapter: ProviderAdapter, call: RelayCall): StreamMode {
   const meter = adapter.native.createStreamMeter();
-  const openai = adapter.nativeFormat === 'openai';
-  let ended = false;
   return {
     onEvent(ev) {
-      if (openai && ev.data === '[DONE]') {
-        ended = true;
-        return { out: encodeSse(ev), delta: '', ended: true, terminal: true };
-      }
-      if (isNativeError(adapter.nativeFormat, ev)) {
-        return { out: encodeSse(ev), delta: '', ended: false, upstreamError: adapter.parseError(200, ev.data) };
-      }
-      const delta = meter.push(ev);
-      const terminal = adapter.nativeFormat === 'anthropic' && isNativeEnd('anthropic', ev);
-      if (!openai) ended ||= isNativeEnd(adapter.nativeFormat, ev);
-      const usageOnly = openai && !call.clientWantsUsage && ev.data.includes('"choices":[]') && ev.data.includes('"usage"');
-      return { out: usageOnly ? '' : encodeSse(ev), delta, ended, terminal };
+      const event = meter.push(ev);
+      if (event.error) return { out: encodeSse(ev), delta: '', ended: false, upstreamError: event.error };
+      const out = event.usageOnly && !call.clientWantsUsage ? '' : encodeSse(ev);
+      return { out, delta: event.delta, ended: event.ended, terminal: event.closing };
     },
     finish: () => ({ out: '', usage: meter.usage() }),
   };
@@ -433,16 +423,6 @@ class NativeErrorEvent extends UpstreamStreamError {
   ) {
     super(info);
   }
-}
-
-function isNativeError(format: 'anthropic' | 'gemini' | 'openai', ev: SseEvent): boolean {
-  if (format === 'anthropic') return ev.event === 'error' || ev.data.startsWith('{"type":"error"');
-  return ev.data.startsWith('{"error"');
-}
-
-function isNativeEnd(format: 'anthropic' | 'gemini' | 'openai', ev: SseEvent): boolean {
-  if (format === 'anthropic') return ev.event === 'message_stop' || ev.data.includes('"type":"message_stop"');
-  return /"finishReason"\s*:/.test(ev.data);
 }
 
 /** Translation: upstream events → canonical chunks → the client's format. */
