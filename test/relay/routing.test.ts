@@ -5,6 +5,20 @@ import { createServer } from 'node:net';
 import { createTestApp, type TestApp } from '../helpers/context.js';
 import { addChannel, balances, eventually, listen, seedAccount, type SeededAccount } from '../helpers/relay.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai-upstream.js';
+import type { ResponseSink } from '../../src/relay/sink.js';
+
+/** A sink for calls run in-process: it keeps nothing. */
+class DiscardingSink implements ResponseSink {
+  readonly signal = new AbortController().signal;
+  started = false;
+  json(): void {}
+  start(): void {
+    this.started = true;
+  }
+  async write(): Promise<void> {}
+  end(): void {}
+  fail(): void {}
+}
 
 async function closedPort(): Promise<number> {
   const srv = createServer();
@@ -160,6 +174,24 @@ describe('routing and failover', () => {
     a.requests.length = 0;
     expect((await chat()).status).toBe(200);
     expect(a.requests).toHaveLength(1);
+  });
+
+  it('records every attempt on the call: channel, key, outcome, status and time', async () => {
+    const bad = await addChannel(t, { name: 'bad', baseUrl: a.url, keys: ['sk-revoked'], priority: 10 });
+    const busy = await addChannel(t, { name: 'busy', baseUrl: b.url, keys: ['sk-b'], priority: 5, config: { firstByteTimeoutMs: 300 } });
+    const good = await addChannel(t, { name: 'good', baseUrl: a.url, keys: ['sk-a'], priority: 0 });
+    b.setScript(() => ({ kind: 'hang' }));
+    const outcome = await t.relay.execute(
+      { endpoint: '/v1/chat/completions', kind: 'chat', format: 'openai', payer: { userId: account.userId, token: null, group: 'default', source: 'api' }, model: 'gpt-4o-mini', stream: false, body: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }], max_tokens: 5 } },
+      new DiscardingSink(),
+    );
+    expect(outcome.status).toBe('ok');
+    expect(outcome.attempts).toEqual([
+      { channelId: bad, keyIndex: 0, outcome: 'retry', code: 'upstream_error', status: 502, upstreamStatus: 401, ms: expect.any(Number) },
+      { channelId: busy, keyIndex: 0, outcome: 'retry', code: 'upstream_timeout', status: 504, ms: expect.any(Number) },
+      { channelId: good, keyIndex: 0, outcome: 'done', code: 'ok', status: 200, ms: expect.any(Number) },
+    ]);
+    expect(outcome.attempts[1]!.ms).toBeGreaterThanOrEqual(250);
   });
 
   it('disables only the bad key of a multi-key channel', async () => {
