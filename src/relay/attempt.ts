@@ -22,7 +22,7 @@ import type { ResponseSink } from './sink.js';
 import type { ContentFilter } from './content-filter.js';
 import { DEFAULT_TOTAL_TIMEOUT_MS, classify, readBytes, readText, UpstreamUnreachable, type Forwarder, type UpstreamResponse } from './forward.js';
 import { SseReader, encodeSse } from './sse.js';
-import type { StreamEncoder } from './inbound/types.js';
+import { encodeCompletion, streamEncoderFor } from './encoders.js';
 import { EXTRA_PATHS, extraUsage, isOpenAIOnly } from './extra-endpoints.js';
 
 /** Largest non-stream upstream answer we buffer (a big embeddings batch is tens of MB). */
@@ -271,7 +271,7 @@ async function deliverWhole(a: Attempt, res: UpstreamResponse): Promise<AttemptR
     const completion = adapter.parseChatResponse(json, streamContext(call));
     usage = adapter.usageOf(completion.usage);
     generated = completion.choices.map((c) => (typeof c.message.content === 'string' ? c.message.content : '')).join('');
-    out = JSON.stringify(call.format === 'openai' ? completion : call.inbound!.fromChatCompletion(completion, call.model));
+    out = encodeCompletion(call, completion);
   }
   call.usage = usage;
   call.generated = generated;
@@ -428,7 +428,7 @@ function nativeMode(a: Attempt): StreamMode {
 function translatedMode(a: Attempt): StreamMode {
   const { call } = a;
   const translator = a.adapter.createChatStream(streamContext(call));
-  const encoder: StreamEncoder | undefined = call.format === 'openai' ? undefined : call.inbound!.createStreamEncoder(call.model);
+  const encoder = streamEncoderFor(call);
   let finished = false;
   const encode = (chunks: ChatCompletionChunk[]): StreamStep => {
     let out = '';
@@ -439,8 +439,7 @@ function translatedMode(a: Attempt): StreamMode {
         if (typeof choice.delta.content === 'string') delta += choice.delta.content;
         if (choice.finish_reason) ended = true;
       }
-      if (encoder) out += encoder.encode(c);
-      else if (c.choices.length > 0 || call.clientWantsUsage) out += `data: ${JSON.stringify(c)}\n\n`;
+      out += encoder.encode(c);
     }
     return { out, delta, ended };
   };
@@ -460,7 +459,7 @@ function translatedMode(a: Attempt): StreamMode {
       finished = true;
       const { chunks, usage } = translator.finish();
       const { out } = encode(chunks);
-      return { out: out + (encoder ? encoder.finish(usage) : 'data: [DONE]\n\n'), usage };
+      return { out: out + encoder.finish(usage), usage };
     },
   };
 }

@@ -9,7 +9,8 @@ import type { RouteChoice } from './channels.js';
 import type { CallSource } from './chat.js';
 import type { ErrorCode } from '../errors.js';
 
-export type ClientFormat = 'openai' | 'anthropic' | 'gemini';
+/** What the client reads: a wire format, or (in-process callers: the bots) the answer's text itself. */
+export type ClientFormat = 'openai' | 'anthropic' | 'gemini' | 'text';
 export type CallKind = 'chat' | 'completions' | 'embeddings' | OpenAIOnlyKind;
 /** Endpoints relayed as is to OpenAI-format channels only. */
 export type OpenAIOnlyKind = 'images' | 'speech' | 'transcriptions' | 'moderations' | 'rerank';

@@ -50,7 +50,8 @@ export async function runCall(deps: PipelineDeps, call: RelayCall, sink: Respons
   // (or an error) sees it settled.
   if (error) {
     const told = result.outcome === 'failed' && result.told === true;
-    if (!sink.signal.aborted) sink.fail(error, (e) => (told ? '' : inStreamError(e, call.format)));
+    const format = call.format;
+    if (!sink.signal.aborted) sink.fail(error, (e) => (told || format === 'text' ? '' : inStreamError(e, format)));
   } else if (call.pendingBody !== undefined) sink.json(200, call.pendingBody.body, call.pendingBody.contentType);
   else {
     if (call.pendingTail && !sink.started) sink.start();
