@@ -6,7 +6,7 @@ import ipaddr from 'ipaddr.js';
 import type { Db } from '../db/client.js';
 import type { InvalidationBus } from '../cache/bus.js';
 import { RelayError } from '../errors.js';
-import { bearerFrom, hashSecret } from '../auth/secrets.js';
+import { hashSecret } from '../auth/secrets.js';
 import { parseStringList } from '../services/service-utils.js';
 
 export interface RelayToken {
@@ -100,9 +100,8 @@ export class TokenAuth {
     bus.subscribe('groups', clear);
   }
 
-  /** The caller's token, or a 401/403 saying exactly what is wrong with it. */
-  async authenticate(headers: Record<string, string | string[] | undefined>, ip: string): Promise<RelayToken> {
-    const key = bearerFrom(headers);
+  /** The caller's token (the key as sent, see keyFrom), or a 401/403 saying exactly what is wrong with it. */
+  async authenticate(key: string | undefined, ip: string): Promise<RelayToken> {
     if (!key) throw new RelayError('missing_key', 'missing API key: send Authorization: Bearer sk-…');
     if (!key.startsWith('sk-')) {
       throw new RelayError('invalid_key', 'invalid API key: relay tokens start with "sk-" (management keys do not work on /v1)');
