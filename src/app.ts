@@ -8,6 +8,9 @@ import { apiRoutes } from './routes/api/index.js';
 import { relayRoutes } from './routes/v1/index.js';
 import { RelayService } from './relay/service.js';
 import type { AppContext } from './context.js';
+import { query, sqlGet } from './db/sql.js';
+
+const SELECT_ONE = query('SELECT 1 AS "one"', (r) => r.int('one'));
 
 export interface BuildOptions {
   /** The relay (shared with the bots); built here when not given. */
@@ -49,8 +52,7 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
 
   app.get('/healthz', { schema: { hide: true } }, async (_request, reply) => {
     try {
-      if (ctx.db.kind === 'sqlite') ctx.db.sqlite.prepare('SELECT 1').get();
-      else await ctx.db.pool.query('SELECT 1');
+      await sqlGet(ctx.db.sql, SELECT_ONE);
       return { status: 'ok', database: ctx.db.kind };
     } catch (err) {
       return reply.status(503).send({ status: 'unavailable', database: ctx.db.kind, error: (err as Error).message });

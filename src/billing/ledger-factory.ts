@@ -6,5 +6,5 @@ import { createPgLedger } from './ledger-pg.js';
 
 /** `bus`: balance changes made elsewhere (top-ups, redemptions) reach the SQLite ledger's balance cache through it. */
 export function createLedger(db: Db, bus?: InvalidationBus): Ledger {
-  return db.kind === 'sqlite' ? createSqliteLedger(db.sqlite, bus) : createPgLedger(db.pool);
+  return db.kind === 'sqlite' ? createSqliteLedger(db.sql, bus) : createPgLedger(db.sql);
 }

@@ -4,7 +4,6 @@
 import { RelayError } from '../errors.js';
 import { hashPassword, passwordProblem, verifyPassword } from '../auth/passwords.js';
 import type { Account, Role } from '../plugins/management-auth.js';
-import type { UserView } from '../routes/api/schemas.js';
 import { QUOTA_PER_USD } from '../billing/decimal.js';
 import { requireGroup } from './groups.js';
 import {
@@ -23,6 +22,21 @@ const USERNAME = new RegExp(USERNAME_PATTERN);
 export type Caller = Pick<Account, 'id' | 'role'>;
 
 export const isAdminRole = (role: string): boolean => role === 'admin' || role === 'root';
+
+/** A user as the API and the bots show it (the route schema User in src/routes/api/schemas.ts documents it). */
+export interface UserView {
+  id: number;
+  username: string;
+  role: Role;
+  group: string;
+  /** Remaining quota units (500,000 = 1 USD). */
+  quota: number;
+  usedQuota: number;
+  requestCount: number;
+  status: 'enabled' | 'disabled';
+  /** ISO 8601. */
+  createdAt: string;
+}
 
 export interface UserRow {
   id: number;
