@@ -24,7 +24,8 @@ import type {
   TokenInfo,
   UserSummary,
 } from './backend.js';
-import { UNITS_PER_USD } from './commands.js';
+import { QUOTA_PER_USD } from '../../src/billing/decimal.js';
+import { DEFAULT_OPTIONS, type Options } from '../../src/services/options.js';
 import type { Platform } from './types.js';
 
 interface MemoryUser extends AccountInfo {
@@ -42,17 +43,11 @@ interface MemoryConversation extends Conversation {
   active: boolean;
 }
 
-export interface MemoryOptions {
-  botRegistration: boolean;
-  botNewUserQuota: number;
-  botChatModel: string;
-  botTitleModel: string;
-  botAutoTitle: boolean;
-  botHistoryMessages: number;
-  topUpLink: string;
-  exchangeRate: number;
-  currency: string;
-}
+/** The admin options the bots read, with the relay's own defaults. */
+export type MemoryOptions = Pick<
+  Options,
+  'botRegistration' | 'botNewUserQuota' | 'botChatModel' | 'botTitleModel' | 'botAutoTitle' | 'botHistoryMessages' | 'topUpLink' | 'exchangeRate' | 'currency'
+>;
 
 /** What the scripted model answers: the pieces stream one by one (with `delayMs` between them). */
 export interface ScriptedAnswer {
@@ -65,20 +60,10 @@ export interface ScriptedAnswer {
 export type AnswerScript = (input: ChatCallInput) => ScriptedAnswer | Promise<ScriptedAnswer>;
 
 /** Per 1M tokens, after ratio 1 (1 unit per token = 2 USD per 1M tokens). */
-const USD_PER_MILLION_AT_RATIO_1 = 1_000_000 / UNITS_PER_USD;
+const USD_PER_MILLION_AT_RATIO_1 = 1_000_000 / QUOTA_PER_USD;
 
 export class MemoryBackend implements BotBackend {
-  options: MemoryOptions = {
-    botRegistration: false,
-    botNewUserQuota: 0,
-    botChatModel: 'gpt-4o-mini',
-    botTitleModel: 'gpt-4o-mini',
-    botAutoTitle: false,
-    botHistoryMessages: 20,
-    topUpLink: '',
-    exchangeRate: 7,
-    currency: 'CNY',
-  };
+  options: MemoryOptions = { ...DEFAULT_OPTIONS };
   readonly users = new Map<number, MemoryUser>();
   readonly links = new Map<string, number>();
   readonly tokens = new Map<number, TokenInfo & { userId: number }>();

@@ -13,7 +13,7 @@ import { recentLogs } from '../../src/services/logs.js';
 import { createRedemptions, redeemCode } from '../../src/services/redemptions.js';
 import { isUniqueViolation } from '../../src/services/service-utils.js';
 import { createToken, deleteToken, listTokens } from '../../src/services/tokens.js';
-import { createUser, switchGroup, usernameProblem } from '../../src/services/users.js';
+import { createUser, switchGroup, usernameProblem, type UserRow } from '../../src/services/users.js';
 import type {
   AccountInfo,
   BotBackend,
@@ -35,21 +35,12 @@ import type { Platform } from './types.js';
 /** The parts of the relay the bots use. */
 export type RelayForBots = Pick<RelayService, 'chat' | 'pricing' | 'channels' | 'groups'>;
 
-type UserRow = {
-  id: number;
-  username: string;
-  role: string;
-  group: string;
-  quota: bigint;
-  usedQuota: bigint;
-  requestCount: number;
-  status: string;
-  lowQuotaNotice: bigint | null;
-};
+/** An account as the bots read it: the services' user row and the bot's own threshold. */
+type AccountRow = UserRow & { lowQuotaNotice: bigint | null };
 
 const toBotUser = (u: { id: number; username: string; role: string }): BotUser => ({ id: u.id, username: u.username, role: u.role as Role });
 
-const toAccount = (u: UserRow): AccountInfo => ({
+const toAccount = (u: AccountRow): AccountInfo => ({
   id: u.id,
   username: u.username,
   role: u.role as Role,
@@ -77,7 +68,7 @@ const scaledToNumber = (value: bigint): number => Number(formatDecimal(value));
 export function createRelayBackend(ctx: AppContext, relay: RelayForBots): BotBackend {
   const prisma = ctx.db.prisma;
 
-  async function userRow(id: number): Promise<UserRow> {
+  async function userRow(id: number): Promise<AccountRow> {
     const row = await prisma.user.findUnique({ where: { id } });
     if (!row) throw new RelayError('not_found', 'this relay account no longer exists');
     return row;

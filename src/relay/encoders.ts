@@ -4,6 +4,7 @@
 import type { ChatCompletion, ChatCompletionChunk } from '../providers/types.js';
 import type { RelayCall } from './call.js';
 import type { StreamEncoder } from './inbound/types.js';
+import { encodeSse } from './sse.js';
 
 export function streamEncoderFor(call: RelayCall): StreamEncoder {
   switch (call.format) {
@@ -33,11 +34,11 @@ export function encodeCompletion(call: RelayCall, completion: ChatCompletion): s
 /** OpenAI SSE; the final usage-only chunk (choices: []) only for a client that asked for it. Stateless: shared. */
 function openAIEncoder(withUsage: boolean): StreamEncoder {
   return {
-    encode: (chunk) => (chunk.choices.length > 0 || withUsage ? `data: ${JSON.stringify(chunk)}\n\n` : ''),
-    finish: () => 'data: [DONE]\n\n',
-    error: () => '', // (unused: the pipeline writes in-stream errors)
+    encode: (chunk) => (chunk.choices.length > 0 || withUsage ? encodeSse({ data: JSON.stringify(chunk) }) : ''),
+    finish: () => DONE,
   };
 }
+const DONE = encodeSse({ data: '[DONE]' });
 const OPENAI = openAIEncoder(false);
 const OPENAI_WITH_USAGE = openAIEncoder(true);
 
@@ -48,5 +49,4 @@ const TEXT: StreamEncoder = {
     return typeof content === 'string' ? content : '';
   },
   finish: () => '',
-  error: () => '',
 };

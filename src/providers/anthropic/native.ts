@@ -4,7 +4,7 @@ import type { NativeStreamEvent, NativeStreamMeter, ProviderAdapter, SseEvent, U
 import { PLAIN_EVENT } from '../types.js';
 import { parseAnthropicError } from './errors.js';
 import { messagesRequest } from './http.js';
-import { isRecord, stringOr } from './json.js';
+import { isRecord, stringOr } from '../json.js';
 import { AnthropicUsageTracker, billingUsageOf, toOpenAIUsage } from './usage.js';
 
 function parseData(event: SseEvent): Record<string, unknown> | undefined {

@@ -13,7 +13,7 @@ import type {
   Usage,
 } from '../types.js';
 import { PLAIN_EVENT, UpstreamStreamError } from '../types.js';
-import { countOf, isRecord, stringOf, tryParseJson } from '../openai/json.js';
+import { countOf, isRecord, stringOf, tryParseJson } from '../json.js';
 import { openaiUsageOf } from '../openai/usage.js';
 import { geminiErrorInfo } from './errors.js';
 import { finishReasonOf, openaiUsageFromGemini, summarizeParts } from './response.js';

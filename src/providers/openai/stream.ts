@@ -13,7 +13,7 @@ import type {
 } from '../types.js';
 import { PLAIN_EVENT, UpstreamStreamError } from '../types.js';
 import { errorFieldsOf, infoOf } from './errors.js';
-import { isRecord, tryParseJson } from './json.js';
+import { isRecord, tryParseJson } from '../json.js';
 import { choicesText } from './text.js';
 import { openaiUsageOf, usageFieldOf } from './usage.js';
 
