@@ -4,8 +4,8 @@
 // admin identities) this file queries Prisma directly.
 import type { AppContext } from '../../src/context.js';
 import { RelayError } from '../../src/errors.js';
-import { formatDecimal, parseDecimal, RATIO_SCALE } from '../../src/billing/decimal.js';
-import { usdPerMillion } from '../../src/billing/pricing.js';
+import { parseDecimal } from '../../src/billing/decimal.js';
+import { usdPerMillion, usdPerRequest } from '../../src/billing/pricing.js';
 import type { RelayService } from '../../src/relay/service.js';
 import { listChannels, updateChannel } from '../../src/services/channels.js';
 import { listGroups as listGroupRows } from '../../src/services/groups.js';
@@ -61,9 +61,6 @@ const toChannelInfo = (c: { id: number; name: string; type: string; status: stri
   priority: c.priority,
   responseTimeMs: c.responseTimeMs,
 });
-
-/** Scaled (10^-9) USD → a JS number for display. */
-const scaledToNumber = (value: bigint): number => Number(formatDecimal(value));
 
 export function createRelayBackend(ctx: AppContext, relay: RelayForBots): BotBackend {
   const prisma = ctx.db.prisma;
@@ -237,8 +234,7 @@ export function createRelayBackend(ctx: AppContext, relay: RelayForBots): BotBac
       const groupRatio = group?.ratio ?? parseDecimal('1');
       const base = { model, group: user.group, groupRatio: group?.ratioText ?? '1' };
       if (price.perRequestUsd !== undefined) {
-        const perCall = (price.perRequestUsd * groupRatio) / RATIO_SCALE;
-        return { ...base, inputUsdPerMillion: null, outputUsdPerMillion: null, perCallUsd: scaledToNumber(perCall) };
+        return { ...base, inputUsdPerMillion: null, outputUsdPerMillion: null, perCallUsd: Number(usdPerRequest(price.perRequestUsd, groupRatio)) };
       }
       return {
         ...base,

@@ -69,22 +69,26 @@ export async function admit(deps: AdmitDeps, call: RelayCall): Promise<void> {
     tokenLimited: token?.limited ?? false,
     amount,
   });
-  if (!outcome.ok) {
-    const need = `this request needs up to ${amount} units ($${quotaToUsd(amount)})`;
-    if (outcome.short === 'token') {
-      throw new RelayError(
-        'token_quota_exhausted',
-        `token quota exhausted: ${need} but this API key has ${outcome.available} left (short by ${amount - outcome.available}); raise the key's quota limit or use another key`,
-        undefined,
-        { needed: amount, available: outcome.available },
-      );
-    }
-    throw new RelayError(
-      'account_quota_exhausted',
-      `account quota exhausted: ${need} but the account has ${outcome.available} left (short by ${amount - outcome.available}); recharge with a redemption code`,
+  if (!outcome.ok) throw quotaShortError(outcome.short, amount, outcome.available);
+  call.reserved = amount;
+}
+
+/** The 402 for a reservation a balance cannot cover: which quota, what the call needs, what is left, what to do. */
+export function quotaShortError(short: 'token' | 'account', needed: number, available: number): RelayError {
+  const need = `this request needs up to ${needed} units ($${quotaToUsd(needed)})`;
+  const details = { needed, available };
+  if (short === 'token') {
+    return new RelayError(
+      'token_quota_exhausted',
+      `token quota exhausted: ${need} but this API key has ${available} left (short by ${needed - available}); raise the key's quota limit or use another key`,
       undefined,
-      { needed: amount, available: outcome.available },
+      details,
     );
   }
-  call.reserved = amount;
+  return new RelayError(
+    'account_quota_exhausted',
+    `account quota exhausted: ${need} but the account has ${available} left (short by ${needed - available}); recharge with a redemption code`,
+    undefined,
+    details,
+  );
 }

@@ -5,7 +5,7 @@
 import { createRequire } from 'node:module';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createBotCore, type ChatTransport, type SentMessage } from '../../bots/core/index.js';
-import { MemoryBackend } from '../../bots/core/memory-backend.js';
+import { MemoryBackend } from './memory-backend.js';
 import { qqAdapter } from '../../bots/qq/adapters.js';
 import { startQqBots, type RunningBots } from '../../bots/qq/index.js';
 import { installCoreBridge, sendInSession } from '../../bots/qq/bridge.js';

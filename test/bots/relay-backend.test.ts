@@ -1,6 +1,7 @@
 // The bot core over the REAL relay backend (services, pricing, ledger, in-process chat pipeline) on both databases,
-// with a fake OpenAI upstream: linking via POST /api/links/code, account commands, a billed streamed chat with an
-// auto-title entry, admin commands, and channel alerts from the relay's events.
+// with a fake OpenAI upstream: the shared command suite (core-suite.ts), and what only the real backend shows: linking
+// via POST /api/links/code, a key that works on /v1, billing and usage rows of a chat with its auto-title, admin
+// commands on real channels, and channel alerts from the relay's events.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBotCore, type BotCore } from '../../bots/core/core.js';
 import { connectChannelAlerts, createRelayBackend } from '../../bots/core/relay-backend.js';
@@ -11,7 +12,13 @@ import { createTestApp, dbKinds, type TestApp } from '../helpers/context.js';
 import { addChannel } from '../helpers/relay.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai-upstream.js';
 import { createFakeTransport, type RecordedMessage, type RecordingTransport } from './fake-transport.js';
-import { createMemoryLogger } from './core-suite.js';
+import { createMemoryLogger, runCoreSuite } from './core-suite.js';
+import { relayWorlds } from './worlds.js';
+
+// The shared command suite, as over the memory double in core.test.ts, here over the real backend on both databases.
+for (const kind of dbKinds) {
+  runCoreSuite(() => createFakeTransport({ platform: 'telegram', maxMessageLength: 4096, canEdit: true, minEditIntervalMs: 15, botUsername: 'relay_bot' }), relayWorlds(kind));
+}
 
 describe.each(dbKinds)('bot core over the relay backend on %s', (kind) => {
   let t: TestApp;
@@ -102,17 +109,6 @@ describe.each(dbKinds)('bot core over the relay backend on %s', (kind) => {
     expect(await t.ctx.db.prisma.token.count({ where: { userId } })).toBe(0);
   });
 
-  it('switches into selectable groups only, and prices with the group ratio', async () => {
-    expect(await one('/groups')).toBe('Your group: default\n\n▶ default · ratio 1 · Everyone starts here\n• vip · ratio 0.5\n\nSwitch with /group <name>.');
-    expect(await one('/group staff')).toBe('Group "staff" cannot be chosen; ask an admin. See /groups for the groups you can switch to.');
-    expect(await one('/models')).toBe('Models you can use (1):\n• gpt-4o-mini\n\nPrices: /price <model>');
-    expect(await one('/price gpt-4o-mini')).toBe('gpt-4o-mini in group default (ratio 1):\nInput: $0.15 per 1M tokens\nOutput: $0.60 per 1M tokens');
-    expect(await one('/price claude-x')).toBe('claude-x is not available in your group (default). See /models for the models you can use.');
-    expect(await one('/group vip')).toBe("You're now in group vip (price ratio 0.5).");
-    expect(await one('/price gpt-4o-mini')).toMatch(/^gpt-4o-mini in group vip \(ratio 0\.5\):\nInput: \$0\.075 per 1M tokens\nOutput: \$0\.30 per 1M tokens$/);
-    await one('/group default');
-  });
-
   it('chats through the relay: streamed, billed, logged, titled as its own entry', async () => {
     upstream.setScript((req) => ({ kind: 'stream', chunks: req.body?.max_tokens === 30 ? ['Relay ', 'chat'] : ['Hello', ' from', ' upstream'], usage: { prompt: 12, completion: 5 } }));
     await one('/title on');
@@ -137,14 +133,6 @@ describe.each(dbKinds)('bot core over the relay backend on %s', (kind) => {
       ['assistant', 'Hello from upstream'],
     ]);
     expect(await one('/logs 2')).toMatch(/^Your last 2 entries:\n.* · gpt-4o-mini · 12\+5 tokens · /);
-  });
-
-  it('trims the stored history to botHistoryMessages', async () => {
-    await t.ctx.options.update({ botHistoryMessages: 2 });
-    await say('second question');
-    const conversation = await t.ctx.db.prisma.conversation.findFirstOrThrow({ where: { userId, active: true }, include: { messages: { orderBy: { id: 'asc' } } } });
-    expect(conversation.messages.map((m) => m.content)).toEqual(['second question', 'Hello from upstream']);
-    await t.ctx.options.update({ botHistoryMessages: 20 });
   });
 
   it('serves admin commands to admins only', async () => {
@@ -172,15 +160,5 @@ describe.each(dbKinds)('bot core over the relay backend on %s', (kind) => {
     expect(alerts).toHaveLength(1);
     expect(alerts[0]).toMatchObject({ chatId: ROOT, direct: true });
     expect(alerts[0]!.text).toContain('Reason: invalid api key');
-  });
-
-  it('registers new chat users only when the admin allows it', async () => {
-    expect(await one('/register', '5100')).toBe('Registration from the chat is turned off; ask an administrator for a link code.');
-    await t.ctx.options.update({ botRegistration: true, botNewUserQuota: 1234 });
-    const answer = await one('/register', '5100');
-    expect(answer).toMatch(/^Welcome! Your account "telegram_5100" is ready/);
-    const user = await backend.resolveLink('telegram', '5100');
-    expect((await backend.getAccount(user!.id)).quota).toBe(1234);
-    await t.ctx.options.update({ botRegistration: false });
   });
 });
