@@ -110,7 +110,8 @@ const DELETE_LEGACY_HOLD = command('DELETE FROM "QuotaHold" WHERE "requestId" = 
 const REFUND_USER = command('UPDATE "User" SET "quota" = "quota" + ? WHERE "id" = ?');
 const REFUND_TOKEN = command('UPDATE "Token" SET "remainQuota" = "remainQuota" + ? WHERE "id" = ?');
 
-export function createSqliteLedger(sql: SqliteSql, bus?: InvalidationBus): Ledger {
+/** `now`: the clock the balance cache ages by (tests pass their own). */
+export function createSqliteLedger(sql: SqliteSql, bus?: InvalidationBus, now: () => number = Date.now): Ledger {
   const holds = new Holds();
   const userBalances = new BalanceCache();
   const tokenBalances = new BalanceCache();
@@ -174,7 +175,7 @@ export function createSqliteLedger(sql: SqliteSql, bus?: InvalidationBus): Ledge
 
   /** After the commit: the balances just written are the freshest there are. */
   const remember = (written: ReturnType<typeof writeBatch>) => {
-    const at = Date.now();
+    const at = now();
     for (const [id, u] of written.users) userBalances.set(id, u.balance - u.charged, at);
     for (const [id, t] of written.tokens) if (t.read) tokenBalances.set(id, t.balance - t.limited, at);
     return written.results;
@@ -215,20 +216,20 @@ export function createSqliteLedger(sql: SqliteSql, bus?: InvalidationBus): Ledge
   return {
     async reserve(h): Promise<ReserveOutcome> {
       const limited = h.tokenId !== null && h.tokenLimited;
-      const now = Date.now();
-      let userBalance = userBalances.get(h.userId, now);
-      let tokenBalance = limited ? tokenBalances.get(h.tokenId!, now) : undefined;
+      const at = now();
+      let userBalance = userBalances.get(h.userId, at);
+      let tokenBalance = limited ? tokenBalances.get(h.tokenId!, at) : undefined;
       if (userBalance === undefined || (limited && tokenBalance === undefined)) {
         const row = sql.get(BALANCES, limited ? h.tokenId : null, h.userId);
         userBalance = row?.user ?? 0;
-        userBalances.set(h.userId, userBalance, now);
-        if (limited) tokenBalances.set(h.tokenId!, (tokenBalance = row?.token ?? 0), now);
+        userBalances.set(h.userId, userBalance, at);
+        if (limited) tokenBalances.set(h.tokenId!, (tokenBalance = row?.token ?? 0), at);
       }
       const token = limited ? tokenBalance! - holds.tokenHeld(h.tokenId!) : Infinity;
       const user = userBalance - holds.userHeld(h.userId);
       if (token < h.amount) return { ok: false, short: 'token', available: Math.max(0, token), needed: h.amount };
       if (user < h.amount) return { ok: false, short: 'account', available: Math.max(0, user), needed: h.amount };
-      holds.add({ ...h, createdAt: now });
+      holds.add({ ...h, createdAt: at });
       return { ok: true };
     },
     settle(requestId, cost, log) {

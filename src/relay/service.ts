@@ -11,7 +11,7 @@ import { adapterFor } from '../providers/registry.js';
 import type { ChatRequest } from '../providers/types.js';
 import { TokenAuth } from './token-auth.js';
 import { GroupDirectory } from './groups.js';
-import { ChannelRouter, usableKeys, type RouteChoice } from './channels.js';
+import { ChannelRouter, usableKeys, type Random, type RouteChoice } from './channels.js';
 import { parseChannelRow } from '../services/channels.js';
 import { ContentFilter } from './content-filter.js';
 import { Forwarder } from './forward.js';
@@ -71,11 +71,11 @@ export class RelayService {
 
   constructor(
     private readonly ctx: AppContext,
-    opts: { imageAddressPolicy?: AddressPolicy } = {},
+    opts: { imageAddressPolicy?: AddressPolicy; /** The router's random source (tests make routing deterministic). */ random?: Random } = {},
   ) {
     this.tokens = new TokenAuth(ctx.db, ctx.bus);
     this.groups = new GroupDirectory(ctx.db, ctx.bus);
-    this.channels = new ChannelRouter(ctx.db, ctx.bus);
+    this.channels = new ChannelRouter(ctx.db, ctx.bus, opts.random);
     this.pricing = new Pricing(ctx.options);
     this.ledger = createLedger(ctx.db, ctx.bus);
     this.filter = new ContentFilter(ctx.options);

@@ -2,7 +2,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { createTestApp, dbKinds, type TestApp } from '../helpers/context.js';
 import { hashSecret, visiblePrefix } from '../../src/auth/secrets.js';
 import { createToken, deleteToken, listTokens } from '../../src/services/tokens.js';
-import { dumpDatabase, expectError, makeUser, publishedDuring, startRestartable, type LoggedInUser } from './account-helpers.js';
+import { dumpDatabase, expectError, makeUser, publishedDuring, restarted, type LoggedInUser } from './account-helpers.js';
 
 interface TokenBody {
   id: number;
@@ -284,24 +284,23 @@ describe.each(dbKinds)('tokens API on %s', (kind) => {
   });
 
   it('keeps tokens across a restart (the key still identifies the stored hash)', async () => {
-    let app = await startRestartable(kind);
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/tokens',
+      headers: t.admin,
+      payload: { name: 'durable', quota: 123, allowIps: ['10.0.0.0/8'] },
+    });
+    expect(res.statusCode).toBe(201);
+    const created = res.json() as TokenBody;
+    const next = await restarted(t, kind);
     try {
-      const res = await app.app.inject({
-        method: 'POST',
-        url: '/api/tokens',
-        headers: app.admin,
-        payload: { name: 'durable', quota: 123, allowIps: ['10.0.0.0/8'] },
-      });
-      expect(res.statusCode).toBe(201);
-      const created = res.json() as TokenBody;
-      app = await app.restart();
-      const read = await app.app.inject({ url: `/api/tokens/${created.id}`, headers: app.admin });
+      const read = await next.app.inject({ url: `/api/tokens/${created.id}`, headers: next.admin });
       const { key, ...stored } = created;
       expect(read.json()).toEqual(stored);
-      const row = await app.ctx.db.prisma.token.findUniqueOrThrow({ where: { id: created.id } });
+      const row = await next.ctx.db.prisma.token.findUniqueOrThrow({ where: { id: created.id } });
       expect(row.keyHash).toBe(hashSecret(key!));
     } finally {
-      await app.destroy();
+      await next.close();
     }
   });
 });
