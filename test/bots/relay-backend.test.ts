@@ -1,7 +1,7 @@
 // The bot core over the REAL relay backend (services, pricing, ledger, in-process chat pipeline) on both databases,
-// with a fake OpenAI upstream: the shared command suite (core-suite.ts), and what only the real backend shows: linking
-// via POST /api/links/code, a key that works on /v1, billing and usage rows of a chat with its auto-title, admin
-// commands on real channels, and channel alerts from the relay's events.
+// with a fake OpenAI upstream: what only the real backend shows (linking via POST /api/links/code, a key stored as
+// its hash, billing and usage rows of a chat with its auto-title, admin commands on real channels, channel alerts from
+// the relay's events). The shared command suite runs over this backend in core-relay.*.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBotCore, type BotCore } from '../../bots/core/core.js';
 import { connectChannelAlerts, createRelayBackend } from '../../bots/core/relay-backend.js';
@@ -12,13 +12,7 @@ import { createTestApp, dbKinds, type TestApp } from '../helpers/context.js';
 import { addChannel } from '../helpers/relay.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai-upstream.js';
 import { createFakeTransport, type RecordedMessage, type RecordingTransport } from './fake-transport.js';
-import { createMemoryLogger, runCoreSuite } from './core-suite.js';
-import { relayWorlds } from './worlds.js';
-
-// The shared command suite, as over the memory double in core.test.ts, here over the real backend on both databases.
-for (const kind of dbKinds) {
-  runCoreSuite(() => createFakeTransport({ platform: 'telegram', maxMessageLength: 4096, canEdit: true, minEditIntervalMs: 15, botUsername: 'relay_bot' }), relayWorlds(kind));
-}
+import { createMemoryLogger } from './core-suite.js';
 
 describe.each(dbKinds)('bot core over the relay backend on %s', (kind) => {
   let t: TestApp;
