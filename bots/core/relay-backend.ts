@@ -5,7 +5,7 @@
 import type { AppContext } from '../../src/context.js';
 import { RelayError } from '../../src/errors.js';
 import { parseDecimal } from '../../src/billing/decimal.js';
-import { usdPerMillion, usdPerRequest } from '../../src/billing/pricing.js';
+import { usdPerMillion, usdPerRequest, type ModelPrice as ModelPriceRatios } from '../../src/billing/pricing.js';
 import type { RelayService } from '../../src/relay/service.js';
 import { listChannels, updateChannel } from '../../src/services/channels.js';
 import { listGroups as listGroupRows } from '../../src/services/groups.js';
@@ -26,6 +26,7 @@ import type {
   Role,
   StoredMessage,
   TokenInfo,
+  ModelPrice,
 } from './backend.js';
 import type { BotLogger } from './errors.js';
 import type { Notifier } from './notifications.js';
@@ -229,19 +230,8 @@ export function createRelayBackend(ctx: AppContext, relay: RelayForBots): BotBac
       if (!relay.channels.modelsOf(user.group).includes(model)) {
         throw new RelayError('model_not_found', `${model} is not available in your group (${user.group})`);
       }
-      const price = relay.pricing.resolve(model);
       const group = await relay.groups.get(user.group);
-      const groupRatio = group?.ratio ?? parseDecimal('1');
-      const base = { model, group: user.group, groupRatio: group?.ratioText ?? '1' };
-      if (price.perRequestUsd !== undefined) {
-        return { ...base, inputUsdPerMillion: null, outputUsdPerMillion: null, perCallUsd: Number(usdPerRequest(price.perRequestUsd, groupRatio)) };
-      }
-      return {
-        ...base,
-        inputUsdPerMillion: Number(usdPerMillion(price.modelRatio, groupRatio)),
-        outputUsdPerMillion: Number(usdPerMillion(price.modelRatio, groupRatio, price.completionRatio)),
-        perCallUsd: null,
-      };
+      return priceInGroup(relay.pricing.resolve(model), user.group, group?.ratioText ?? '1');
     },
 
     chat: (input) => relay.chat(input),
@@ -334,6 +324,21 @@ export function createRelayBackend(ctx: AppContext, relay: RelayForBots): BotBac
     },
   };
   return backend;
+}
+
+/** A model's price as the bots show it: USD per 1M tokens (or per call) after the group's ratio. */
+export function priceInGroup(price: ModelPriceRatios, group: string, groupRatio: string): ModelPrice {
+  const ratio = parseDecimal(groupRatio);
+  const base = { model: price.model, group, groupRatio };
+  if (price.perRequestUsd !== undefined) {
+    return { ...base, inputUsdPerMillion: null, outputUsdPerMillion: null, perCallUsd: Number(usdPerRequest(price.perRequestUsd, ratio)) };
+  }
+  return {
+    ...base,
+    inputUsdPerMillion: Number(usdPerMillion(price.modelRatio, ratio)),
+    outputUsdPerMillion: Number(usdPerMillion(price.modelRatio, ratio, price.completionRatio)),
+    perCallUsd: null,
+  };
 }
 
 /**

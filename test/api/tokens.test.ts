@@ -3,21 +3,9 @@ import { createTestApp, dbKinds, type TestApp } from '../helpers/context.js';
 import { hashSecret, visiblePrefix } from '../../src/auth/secrets.js';
 import { createToken, deleteToken, listTokens } from '../../src/services/tokens.js';
 import { dumpDatabase, expectError, makeUser, publishedDuring, restarted, type LoggedInUser } from './account-helpers.js';
+import type { TokenView } from '../../src/services/tokens.js';
 
-interface TokenBody {
-  id: number;
-  userId: number;
-  name: string;
-  keyPrefix: string;
-  quota: number | null;
-  usedQuota: number;
-  expiresAt: string | null;
-  models: string[];
-  allowIps: string[];
-  group: string | null;
-  status: string;
-  createdAt: string;
-  lastUsedAt: string | null;
+interface TokenBody extends TokenView {
   key?: string;
 }
 

@@ -6,7 +6,8 @@
 import { RelayError } from '../../src/errors.js';
 import { parseDecimal } from '../../src/billing/decimal.js';
 import { costOf, reservationOf } from '../../src/billing/cost.js';
-import { Pricing, usdPerMillion, usdPerRequest } from '../../src/billing/pricing.js';
+import { Pricing } from '../../src/billing/pricing.js';
+import { priceInGroup } from '../../bots/core/relay-backend.js';
 import { countChatPrompt } from '../../src/billing/tokenizer.js';
 import { quotaShortError } from '../../src/relay/admit.js';
 import { usernameProblem } from '../../src/services/users.js';
@@ -252,18 +253,7 @@ export class MemoryBackend implements BotBackend {
     const user = this.#user(userId);
     const group = this.groups.get(user.group);
     if (!group?.models.includes(model)) throw new RelayError('model_not_found', `${model} is not available in your group (${user.group})`);
-    const price = this.pricing.resolve(model);
-    const ratio = parseDecimal(group.ratio);
-    const base = { model, group: group.name, groupRatio: group.ratio };
-    if (price.perRequestUsd !== undefined) {
-      return { ...base, inputUsdPerMillion: null, outputUsdPerMillion: null, perCallUsd: Number(usdPerRequest(price.perRequestUsd, ratio)) };
-    }
-    return {
-      ...base,
-      inputUsdPerMillion: Number(usdPerMillion(price.modelRatio, ratio)),
-      outputUsdPerMillion: Number(usdPerMillion(price.modelRatio, ratio, price.completionRatio)),
-      perCallUsd: null,
-    };
+    return priceInGroup(this.pricing.resolve(model), group.name, group.ratio);
   }
 
   /** Admission, a scripted answer, and the charge, by the relay's own price, cost function and refusals. */
