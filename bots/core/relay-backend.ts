@@ -4,8 +4,6 @@
 // admin identities) this file queries Prisma directly.
 import type { AppContext } from '../../src/context.js';
 import { RelayError } from '../../src/errors.js';
-import { parseDecimal } from '../../src/billing/decimal.js';
-import { usdPerMillion, usdPerRequest, type ModelPrice as ModelPriceRatios } from '../../src/billing/pricing.js';
 import type { RelayService } from '../../src/relay/service.js';
 import { listChannels, updateChannel } from '../../src/services/channels.js';
 import { listGroups as listGroupRows } from '../../src/services/groups.js';
@@ -26,12 +24,12 @@ import type {
   Role,
   StoredMessage,
   TokenInfo,
-  ModelPrice,
 } from './backend.js';
 import type { BotLogger } from './errors.js';
 import type { Notifier } from './notifications.js';
 import { claimLinkCode } from '../../src/services/links.js';
 import type { Platform } from './types.js';
+import { priceInGroup } from './price.js';
 
 /** The parts of the relay the bots use. */
 export type RelayForBots = Pick<RelayService, 'chat' | 'pricing' | 'channels' | 'groups'>;
@@ -324,21 +322,6 @@ export function createRelayBackend(ctx: AppContext, relay: RelayForBots): BotBac
     },
   };
   return backend;
-}
-
-/** A model's price as the bots show it: USD per 1M tokens (or per call) after the group's ratio. */
-export function priceInGroup(price: ModelPriceRatios, group: string, groupRatio: string): ModelPrice {
-  const ratio = parseDecimal(groupRatio);
-  const base = { model: price.model, group, groupRatio };
-  if (price.perRequestUsd !== undefined) {
-    return { ...base, inputUsdPerMillion: null, outputUsdPerMillion: null, perCallUsd: Number(usdPerRequest(price.perRequestUsd, ratio)) };
-  }
-  return {
-    ...base,
-    inputUsdPerMillion: Number(usdPerMillion(price.modelRatio, ratio)),
-    outputUsdPerMillion: Number(usdPerMillion(price.modelRatio, ratio, price.completionRatio)),
-    perCallUsd: null,
-  };
 }
 
 /**

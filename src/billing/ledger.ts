@@ -8,6 +8,8 @@
 //
 // Two implementations with the same behaviour: ledger-sqlite.ts (synchronous, in-process atomic) and ledger-pg.ts (row
 // locks; safe across many instances), both on the hot path's SQL layer (src/db/sql.ts). The row they log: usage-log.ts.
+import { RelayError } from '../errors.js';
+import { quotaToUsd } from './decimal.js';
 import type { UsageLogEntry } from './usage-log.js';
 
 export type { UsageLogEntry };
@@ -40,4 +42,24 @@ export interface Ledger {
   settle(requestId: string, cost: number, log: UsageLogEntry): Promise<SettleResult>;
   /** Release holds older than `olderThanMs` (0 = all). Returns how many were released. Each gets an error log row. */
   sweep(olderThanMs: number): Promise<number>;
+}
+
+/** The 402 for a reservation a balance cannot cover: which quota, what the call needs, what is left, what to do. */
+export function quotaShortError(short: 'token' | 'account', needed: number, available: number): RelayError {
+  const need = `this request needs up to ${needed} units ($${quotaToUsd(needed)})`;
+  const details = { needed, available };
+  if (short === 'token') {
+    return new RelayError(
+      'token_quota_exhausted',
+      `token quota exhausted: ${need} but this API key has ${available} left (short by ${needed - available}); raise the key's quota limit or use another key`,
+      undefined,
+      details,
+    );
+  }
+  return new RelayError(
+    'account_quota_exhausted',
+    `account quota exhausted: ${need} but the account has ${available} left (short by ${needed - available}); recharge with a redemption code`,
+    undefined,
+    details,
+  );
 }

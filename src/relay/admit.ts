@@ -1,10 +1,9 @@
 // Admission: everything checked before any upstream call, each refusal with its own code and a message that says what
 // to do. Order: model access (token list, group) → content filter → price → estimate → reserve.
 import { RelayError } from '../errors.js';
-import { quotaToUsd } from '../billing/decimal.js';
 import { reservationOf } from '../billing/cost.js';
 import type { Pricing } from '../billing/pricing.js';
-import type { Ledger } from '../billing/ledger.js';
+import { quotaShortError, type Ledger } from '../billing/ledger.js';
 import type { OptionsStore } from '../services/options.js';
 import type { RelayCall } from './call.js';
 import type { ChannelRouter } from './channels.js';
@@ -71,24 +70,4 @@ export async function admit(deps: AdmitDeps, call: RelayCall): Promise<void> {
   });
   if (!outcome.ok) throw quotaShortError(outcome.short, amount, outcome.available);
   call.reserved = amount;
-}
-
-/** The 402 for a reservation a balance cannot cover: which quota, what the call needs, what is left, what to do. */
-export function quotaShortError(short: 'token' | 'account', needed: number, available: number): RelayError {
-  const need = `this request needs up to ${needed} units ($${quotaToUsd(needed)})`;
-  const details = { needed, available };
-  if (short === 'token') {
-    return new RelayError(
-      'token_quota_exhausted',
-      `token quota exhausted: ${need} but this API key has ${available} left (short by ${needed - available}); raise the key's quota limit or use another key`,
-      undefined,
-      details,
-    );
-  }
-  return new RelayError(
-    'account_quota_exhausted',
-    `account quota exhausted: ${need} but the account has ${available} left (short by ${needed - available}); recharge with a redemption code`,
-    undefined,
-    details,
-  );
 }

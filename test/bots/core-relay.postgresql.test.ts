@@ -2,6 +2,6 @@
 // the memory double (core.test.ts). One file per database, so the two run side by side.
 import { runCoreSuite } from './core-suite.js';
 import { createFakeTransport } from './fake-transport.js';
-import { relayWorlds } from './worlds.js';
+import { relayWorlds } from './relay-world.js';
 
 runCoreSuite(() => createFakeTransport({ platform: 'telegram', maxMessageLength: 4096, canEdit: true, minEditIntervalMs: 15, botUsername: 'relay_bot' }), relayWorlds('postgresql'));

@@ -2,7 +2,7 @@
 // in-memory double or the real relay backend (worlds.ts), with one set of expectations, so the double cannot drift
 // from the rules it stands in for:
 //   runCoreSuite(() => createFakeTransport({ platform: 'discord', maxMessageLength: 2000, canEdit: true, ... }))
-//   runCoreSuite(() => createFakeTransport({ platform: 'telegram', … }), relayWorlds('postgresql'))
+//   runCoreSuite(() => createFakeTransport({ platform: 'telegram', … }), relayWorlds('postgresql'))   // relay-world.ts
 // It drives the core with IncomingMessages and reads the chat as the user sees it.
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { createBotCore, type BotCore } from '../../bots/core/core.js';

@@ -7,9 +7,9 @@ import { RelayError } from '../../src/errors.js';
 import { parseDecimal } from '../../src/billing/decimal.js';
 import { costOf, reservationOf } from '../../src/billing/cost.js';
 import { Pricing } from '../../src/billing/pricing.js';
-import { priceInGroup } from '../../bots/core/relay-backend.js';
+import { priceInGroup } from '../../bots/core/price.js';
 import { countChatPrompt } from '../../src/billing/tokenizer.js';
-import { quotaShortError } from '../../src/relay/admit.js';
+import { quotaShortError } from '../../src/billing/ledger.js';
 import { usernameProblem } from '../../src/services/users.js';
 import type { ChatCallInput, ChatCallResult } from '../../src/relay/chat.js';
 import type {
