@@ -13,6 +13,9 @@ import { apiRoutes } from './routes/api/index.js';
 import { relayRoutes } from './routes/v1/index.js';
 import { RelayService } from './relay/service.js';
 import type { AppContext } from './context.js';
+import { query, sqlGet } from './db/sql.js';
+
+const SELECT_ONE = query('SELECT 1 AS "one"', (r) => r.int('one'));
 
 export interface BuildOptions {
   /** The relay (shared with the bots); built here when not given. */
@@ -61,8 +64,7 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
 
   app.get('/healthz', { schema: { hide: true } }, async (request, reply) => {
     try {
-      if (ctx.db.kind === 'sqlite') ctx.db.sqlite.prepare('SELECT 1').get();
-      else await ctx.db.pool.query('SELECT 1');
+      await sqlGet(ctx.db.sql, SELECT_ONE);
       return { status: 'ok', database: ctx.db.kind };
     } catch (err) {
       // The reason goes to the log only: a public endpoint must not say where the database lives or who logs in to it.

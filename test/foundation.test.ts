@@ -19,12 +19,14 @@ describe.each(dbKinds)('foundation on %s', (kind) => {
 
   it('answers 503 when the database fails, without the error (it can name hosts and users)', async () => {
     const leak = new Error('connect ECONNREFUSED 10.9.8.7:5432 (user relay_admin)');
+    // The database layer fails the way a dead server does (SQLite throws at once; pg rejects).
+    const sql = t.ctx.db.sql;
     const restore =
-      t.ctx.db.kind === 'sqlite'
-        ? vi.spyOn(t.ctx.db.sqlite, 'prepare').mockImplementation(() => {
+      sql.kind === 'sqlite'
+        ? vi.spyOn(sql, 'get').mockImplementation(() => {
             throw leak;
           })
-        : vi.spyOn(t.ctx.db.pool, 'query').mockImplementation(() => Promise.reject(leak));
+        : vi.spyOn(sql, 'get').mockImplementation(() => Promise.reject(leak));
     const res = await t.app.inject({ url: '/healthz' });
     restore.mockRestore();
     expect(res.statusCode).toBe(503);

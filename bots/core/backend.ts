@@ -1,6 +1,7 @@
 // Everything the bot commands need from the relay, as one typed interface over plain data. The core never touches the
-// database or the HTTP API: relay-backend.ts implements this over the relay's services, memory-backend.ts in memory
-// for tests. Every user-scoped call takes the relay user id (resolved once per message from the platform identity).
+// database or the HTTP API: relay-backend.ts implements this over the relay's services (and test/bots/memory-backend.ts
+// in memory, for tests). Every user-scoped call takes the relay user id (resolved once per message from the platform
+// identity).
 // Failures the user can act on are thrown as RelayError with a presentable message; the core words them.
 import type { ChatFunction } from '../../src/relay/chat.js';
 import type { Platform } from './types.js';

@@ -1,5 +1,6 @@
 // Parsing, done once per message: "/cmd args", "/cmd@botname args", and the argument shapes commands share
 // (quota amounts, durations like 30d, comma lists). Pure functions, no I/O.
+import { QUOTA_PER_USD } from '../../src/billing/decimal.js';
 
 export interface ParsedCommand {
   /** Lower-case command name without the slash. */
@@ -32,12 +33,10 @@ export function isAddressedTo(command: ParsedCommand, botUsername: string | unde
   return command.mention.toLowerCase() === botUsername.toLowerCase();
 }
 
-export const UNITS_PER_USD = 500_000;
-
 /** "2500000" → units; "$5" or "5usd" → dollars in units. Null when it is not an amount. */
 export function parseQuota(arg: string): number | null {
   const usd = /^\$(\d+(?:\.\d{1,6})?)$/.exec(arg) ?? /^(\d+(?:\.\d{1,6})?)usd$/i.exec(arg);
-  if (usd) return Math.round(Number(usd[1]) * UNITS_PER_USD);
+  if (usd) return Math.round(Number(usd[1]) * QUOTA_PER_USD);
   if (/^\d{1,15}$/.test(arg)) return Number(arg);
   return null;
 }
@@ -108,5 +107,5 @@ export function formatUsd(usd: number): string {
 
 /** 1250000 → "1,250,000 units ($2.50)". */
 export function formatUnits(units: number): string {
-  return `${formatNumber(units)} ${units === 1 ? 'unit' : 'units'} (${formatUsd(units / UNITS_PER_USD)})`;
+  return `${formatNumber(units)} ${units === 1 ? 'unit' : 'units'} (${formatUsd(units / QUOTA_PER_USD)})`;
 }

@@ -4,7 +4,7 @@ export type * from './backend.js';
 export { createBotCore, type BotCore, type BotCoreOptions } from './core.js';
 export { BotContext } from './context.js';
 export { BotError, describeError, type BotLogger } from './errors.js';
-export { parseCommand, formatUnits, UNITS_PER_USD } from './commands.js';
+export { parseCommand, formatUnits } from './commands.js';
 export { StreamedReply, splitMessage } from './chat-stream.js';
 export { TransportRegistry, createNotifier, lowBalanceWarning, type Notifier, type ChannelDisabledNotice } from './notifications.js';
 export type { CommandInfo, Middleware } from './router.js';

@@ -4,8 +4,6 @@
 // admin identities) this file queries Prisma directly.
 import type { AppContext } from '../../src/context.js';
 import { RelayError } from '../../src/errors.js';
-import { formatDecimal, parseDecimal, RATIO_SCALE } from '../../src/billing/decimal.js';
-import { usdPerMillion } from '../../src/billing/pricing.js';
 import type { RelayService } from '../../src/relay/service.js';
 import { listChannels, updateChannel } from '../../src/services/channels.js';
 import { listGroups as listGroupRows } from '../../src/services/groups.js';
@@ -13,7 +11,7 @@ import { recentLogs } from '../../src/services/logs.js';
 import { createRedemptions, redeemCode } from '../../src/services/redemptions.js';
 import { isUniqueViolation } from '../../src/services/service-utils.js';
 import { createToken, deleteToken, listTokens } from '../../src/services/tokens.js';
-import { createUser, switchGroup, usernameProblem } from '../../src/services/users.js';
+import { createUser, switchGroup, usernameProblem, type UserRow } from '../../src/services/users.js';
 import { isAdminRole, selfActor } from '../../src/services/permissions.js';
 import type {
   AccountInfo,
@@ -32,25 +30,17 @@ import type { BotLogger } from './errors.js';
 import type { Notifier } from './notifications.js';
 import { claimLinkCode } from '../../src/services/links.js';
 import type { Platform } from './types.js';
+import { priceInGroup } from './price.js';
 
 /** The parts of the relay the bots use. */
 export type RelayForBots = Pick<RelayService, 'chat' | 'pricing' | 'channels' | 'groups'>;
 
-type UserRow = {
-  id: number;
-  username: string;
-  role: string;
-  group: string;
-  quota: bigint;
-  usedQuota: bigint;
-  requestCount: number;
-  status: string;
-  lowQuotaNotice: bigint | null;
-};
+/** An account as the bots read it: the services' user row and the bot's own threshold. */
+type AccountRow = UserRow & { lowQuotaNotice: bigint | null };
 
 const toBotUser = (u: { id: number; username: string; role: string }): BotUser => ({ id: u.id, username: u.username, role: u.role as Role });
 
-const toAccount = (u: UserRow): AccountInfo => ({
+const toAccount = (u: AccountRow): AccountInfo => ({
   id: u.id,
   username: u.username,
   role: u.role as Role,
@@ -72,13 +62,10 @@ const toChannelInfo = (c: { id: number; name: string; type: string; status: stri
   responseTimeMs: c.responseTimeMs,
 });
 
-/** Scaled (10^-9) USD → a JS number for display. */
-const scaledToNumber = (value: bigint): number => Number(formatDecimal(value));
-
 export function createRelayBackend(ctx: AppContext, relay: RelayForBots): BotBackend {
   const prisma = ctx.db.prisma;
 
-  async function userRow(id: number): Promise<UserRow> {
+  async function userRow(id: number): Promise<AccountRow> {
     const row = await prisma.user.findUnique({ where: { id } });
     if (!row) throw new RelayError('not_found', 'this relay account no longer exists');
     return row;
@@ -243,20 +230,8 @@ export function createRelayBackend(ctx: AppContext, relay: RelayForBots): BotBac
       if (!relay.channels.modelsOf(user.group).includes(model)) {
         throw new RelayError('model_not_found', `${model} is not available in your group (${user.group})`);
       }
-      const price = relay.pricing.resolve(model);
       const group = await relay.groups.get(user.group);
-      const groupRatio = group?.ratio ?? parseDecimal('1');
-      const base = { model, group: user.group, groupRatio: group?.ratioText ?? '1' };
-      if (price.perRequestUsd !== undefined) {
-        const perCall = (price.perRequestUsd * groupRatio) / RATIO_SCALE;
-        return { ...base, inputUsdPerMillion: null, outputUsdPerMillion: null, perCallUsd: scaledToNumber(perCall) };
-      }
-      return {
-        ...base,
-        inputUsdPerMillion: Number(usdPerMillion(price.modelRatio, groupRatio)),
-        outputUsdPerMillion: Number(usdPerMillion(price.modelRatio, groupRatio, price.completionRatio)),
-        perCallUsd: null,
-      };
+      return priceInGroup(relay.pricing.resolve(model), user.group, group?.ratioText ?? '1');
     },
 
     chat: (input) => relay.chat(input),

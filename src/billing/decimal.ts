@@ -1,6 +1,7 @@
 // Exact decimal arithmetic for prices. Ratios are decimal strings ("0.1", "1.33", "2.5e-3" is refused) held as
 // integers scaled by 10^9, and every quota is computed in BigInt and rounded up once, at the end. So ratio 0.1 × 30
-// tokens is exactly 3 units, never 4 from a binary-float error.
+// tokens is exactly 3 units, never 4 from a binary-float error. What a call costs is decided in cost.ts, on top of this.
+import type { Usage } from '../providers/types.js';
 
 export const RATIO_SCALE = 1_000_000_000n; // 9 decimal places
 const SCALE_DIGITS = 9;
@@ -65,13 +66,6 @@ export function ceilDiv(a: bigint, b: bigint): bigint {
   return (a + b - 1n) / b;
 }
 
-export interface TokenCounts {
-  prompt: number;
-  completion: number;
-  cacheRead: number;
-  cacheWrite: number;
-}
-
 export interface PriceRatios {
   group: Scaled;
   model: Scaled;
@@ -93,20 +87,20 @@ function checkCount(name: string, n: number): void {
   if (!Number.isSafeInteger(n) || n < 0) throw new DecimalError(`token count ${name}=${n} is not a non-negative integer`);
 }
 
-export function computeQuota(ratios: PriceRatios, tokens: TokenCounts): number {
-  checkCount('prompt', tokens.prompt);
-  checkCount('completion', tokens.completion);
-  checkCount('cacheRead', tokens.cacheRead);
-  checkCount('cacheWrite', tokens.cacheWrite);
+export function computeQuota(ratios: PriceRatios, tokens: Usage): number {
+  checkCount('prompt', tokens.promptTokens);
+  checkCount('completion', tokens.completionTokens);
+  checkCount('cacheRead', tokens.cacheReadTokens);
+  checkCount('cacheWrite', tokens.cacheWriteTokens);
   let scaledTotal: bigint; // scaled by RATIO_SCALE^3
   if (ratios.perRequestUsd !== undefined) {
     scaledTotal = ratios.group * ratios.perRequestUsd * BigInt(QUOTA_PER_USD) * RATIO_SCALE;
   } else {
     const weighted =
-      BigInt(tokens.prompt) * RATIO_SCALE +
-      BigInt(tokens.completion) * ratios.completion +
-      BigInt(tokens.cacheRead) * ratios.cacheRead +
-      BigInt(tokens.cacheWrite) * ratios.cacheWrite;
+      BigInt(tokens.promptTokens) * RATIO_SCALE +
+      BigInt(tokens.completionTokens) * ratios.completion +
+      BigInt(tokens.cacheReadTokens) * ratios.cacheRead +
+      BigInt(tokens.cacheWriteTokens) * ratios.cacheWrite;
     scaledTotal = ratios.group * ratios.model * weighted;
   }
   const quota = ceilDiv(scaledTotal, SCALE_CUBED);

@@ -15,13 +15,10 @@
 // Settles are group-committed: those claimed during one event-loop turn are written by one transaction that reads each
 // balance once, charges the calls in order, updates each user and token row once with the sums and inserts one log row
 // per call. Under load that divides the commit and the balance updates by the batch size; alone, a settle commits at once.
-import type Database from 'better-sqlite3';
-import type { HoldRequest, Ledger, ReserveOutcome, SettleResult, UsageLogEntry } from './ledger.js';
-import { shortfallNote, sweptLog } from './ledger.js';
+import type { HoldRequest, Ledger, ReserveOutcome, SettleResult } from './ledger.js';
+import { contentWithShortfall, INSERT_USAGE_LOG, sweptLog, usageLogValues, type UsageLogEntry } from './usage-log.js';
 import type { InvalidationBus } from '../cache/bus.js';
-
-/** Prisma's SQLite adapter stores DateTime as ISO-8601 text with an explicit offset; we write the same. */
-const sqliteNow = (ms = Date.now()): string => new Date(ms).toISOString().replace('Z', '+00:00');
+import { command, query, type SqliteSql } from '../db/sql.js';
 
 /** The longest a cached balance is trusted without a re-read (an invalidation that never came, say). */
 export const BALANCE_TTL_MS = 1000;
@@ -93,29 +90,28 @@ class BalanceCache {
   }
 }
 
-export function createSqliteLedger(db: Database.Database, bus?: InvalidationBus): Ledger {
-  const s = {
-    // Both balances in one read. The token row is joined only when it has a limit of its own (else its id is null).
-    balances: db.prepare(
-      'SELECT u."quota" AS user, t."remainQuota" AS token FROM "User" u LEFT JOIN "Token" t ON t."id" = ? WHERE u."id" = ?',
-    ),
-    tokenBalance: db.prepare('SELECT "remainQuota" AS q FROM "Token" WHERE "id" = ?'),
-    userSettle: db.prepare(
-      'UPDATE "User" SET "quota" = "quota" - ?, "usedQuota" = "usedQuota" + ?, "requestCount" = "requestCount" + ? WHERE "id" = ?',
-    ),
-    tokenSettle: db.prepare(
-      'UPDATE "Token" SET "remainQuota" = "remainQuota" - ?, "usedQuota" = "usedQuota" + ?, "lastUsedAt" = ? WHERE "id" = ?',
-    ),
-    insertLog: db.prepare(`INSERT INTO "UsageLog" ("createdAt", "requestId", "type", "source", "userId", "tokenId",
-      "tokenName", "channelId", "endpoint", "model", "upstreamModel", "promptTokens", "completionTokens", "cacheReadTokens",
-      "cacheWriteTokens", "groupRatio", "modelRatio", "completionRatio", "quota", "stream", "latencyMs", "ttftMs", "status",
-      "content", "group") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`),
-    // Rows a version that kept holds in the table may have left behind.
-    legacyHolds: db.prepare('SELECT "requestId", "userId", "tokenId", "amount", "tokenAmount" FROM "QuotaHold"'),
-    deleteLegacyHold: db.prepare('DELETE FROM "QuotaHold" WHERE "requestId" = ?'),
-    refundUser: db.prepare('UPDATE "User" SET "quota" = "quota" + ? WHERE "id" = ?'),
-    refundToken: db.prepare('UPDATE "Token" SET "remainQuota" = "remainQuota" + ? WHERE "id" = ?'),
-  };
+// Both balances in one read. The token row is joined only when it has a limit of its own (else its id is null).
+const BALANCES = query(
+  'SELECT u."quota" AS "user", t."remainQuota" AS "token" FROM "User" u LEFT JOIN "Token" t ON t."id" = ? WHERE u."id" = ?',
+  (r) => ({ user: r.int('user'), token: r.intOrNull('token') }),
+);
+const TOKEN_BALANCE = query('SELECT "remainQuota" FROM "Token" WHERE "id" = ?', (r) => r.int('remainQuota'));
+const USER_SETTLE = command('UPDATE "User" SET "quota" = "quota" - ?, "usedQuota" = "usedQuota" + ?, "requestCount" = "requestCount" + ? WHERE "id" = ?');
+const TOKEN_SETTLE = command('UPDATE "Token" SET "remainQuota" = "remainQuota" - ?, "usedQuota" = "usedQuota" + ?, "lastUsedAt" = {now} WHERE "id" = ?');
+// Rows a version that kept holds in the table may have left behind.
+const LEGACY_HOLDS = query('SELECT "requestId", "userId", "tokenId", "amount", "tokenAmount" FROM "QuotaHold"', (r) => ({
+  requestId: r.string('requestId'),
+  userId: r.int('userId'),
+  tokenId: r.intOrNull('tokenId'),
+  amount: r.int('amount'),
+  tokenAmount: r.int('tokenAmount'),
+}));
+const DELETE_LEGACY_HOLD = command('DELETE FROM "QuotaHold" WHERE "requestId" = ?');
+const REFUND_USER = command('UPDATE "User" SET "quota" = "quota" + ? WHERE "id" = ?');
+const REFUND_TOKEN = command('UPDATE "Token" SET "remainQuota" = "remainQuota" + ? WHERE "id" = ?');
+
+/** `now`: the clock the balance cache ages by (tests pass their own). */
+export function createSqliteLedger(sql: SqliteSql, bus?: InvalidationBus, now: () => number = Date.now): Ledger {
   const holds = new Holds();
   const userBalances = new BalanceCache();
   const tokenBalances = new BalanceCache();
@@ -125,12 +121,8 @@ export function createSqliteLedger(db: Database.Database, bus?: InvalidationBus)
   };
   bus?.subscribe('users', forgetBalances);
   bus?.subscribe('tokens', forgetBalances);
-  const insertLog = (log: UsageLogEntry, userId: number, tokenId: number | null, quota: number, content: string, now: string) =>
-    s.insertLog.run(
-      now, log.requestId, log.type, log.source, userId, tokenId, log.tokenName, log.channelId, log.endpoint, log.model,
-      log.upstreamModel, log.promptTokens, log.completionTokens, log.cacheReadTokens, log.cacheWriteTokens, log.groupRatio,
-      log.modelRatio, log.completionRatio, quota, log.stream ? 1 : 0, log.latencyMs, log.ttftMs, log.status, content, log.group,
-    );
+  const insertLog = (log: UsageLogEntry, userId: number, tokenId: number | null, quota: number, content: string) =>
+    sql.run(INSERT_USAGE_LOG, ...usageLogValues({ ...log, userId, tokenId, quota, content }));
 
   /**
    * Writes a batch of settles in one transaction. Each user's and token's room (balance minus everything held, the
@@ -138,15 +130,14 @@ export function createSqliteLedger(db: Database.Database, bus?: InvalidationBus)
    * and never taking more than the room left: normally the hold covers the cost; an overage (or an admin lowering the
    * balance meanwhile) is taken only as far as the balance allows, and the rest recorded as a shortfall.
    */
-  const writeBatch = db.transaction((batch: PendingSettle[]) => {
-    const now = sqliteNow();
+  const writeBatch = sql.transaction((batch: PendingSettle[]) => {
     const users = new Map<number, { balance: number; room: number; charged: number; calls: number }>();
     const tokens = new Map<number, { balance: number; room: number; read: boolean; limited: number; charged: number }>();
     const results = batch.map(({ hold, cost, log }) => {
       let user = users.get(hold.userId);
       if (!user) {
-        const row = s.balances.get(null, hold.userId) as { user: number } | undefined;
-        user = { balance: row?.user ?? 0, room: (row?.user ?? 0) - holds.userHeld(hold.userId), charged: 0, calls: 0 };
+        const balance = sql.get(BALANCES, null, hold.userId)?.user ?? 0;
+        user = { balance, room: balance - holds.userHeld(hold.userId), charged: 0, calls: 0 };
         users.set(hold.userId, user);
       }
       let token = hold.tokenId === null ? undefined : tokens.get(hold.tokenId);
@@ -154,8 +145,7 @@ export function createSqliteLedger(db: Database.Database, bus?: InvalidationBus)
         if (!token) tokens.set(hold.tokenId, (token = { balance: 0, room: Infinity, read: false, limited: 0, charged: 0 }));
         // An unlimited token only records what was spent through it: its balance is read only for a limited one.
         if (hold.tokenLimited && !token.read) {
-          const row = s.tokenBalance.get(hold.tokenId) as { q: number } | undefined;
-          token.balance = row?.q ?? 0;
+          token.balance = sql.get(TOKEN_BALANCE, hold.tokenId) ?? 0;
           token.room = token.balance - holds.tokenHeld(hold.tokenId);
           token.read = true;
         }
@@ -175,18 +165,17 @@ export function createSqliteLedger(db: Database.Database, bus?: InvalidationBus)
         }
       }
       const shortfall = cost - charged;
-      const note = shortfallNote(shortfall);
-      insertLog(log, hold.userId, hold.tokenId, charged, note ? (log.content ? `${log.content}; ${note}` : note) : log.content, now);
+      insertLog(log, hold.userId, hold.tokenId, charged, contentWithShortfall(log.content, shortfall));
       return { settled: true, charged, shortfall };
     });
-    for (const [id, u] of users) s.userSettle.run(u.charged, u.charged, u.calls, id);
-    for (const [id, t] of tokens) s.tokenSettle.run(t.limited, t.charged, now, id);
+    for (const [id, u] of users) sql.run(USER_SETTLE, u.charged, u.charged, u.calls, id);
+    for (const [id, t] of tokens) sql.run(TOKEN_SETTLE, t.limited, t.charged, id);
     return { results, users, tokens };
   });
 
   /** After the commit: the balances just written are the freshest there are. */
   const remember = (written: ReturnType<typeof writeBatch>) => {
-    const at = Date.now();
+    const at = now();
     for (const [id, u] of written.users) userBalances.set(id, u.balance - u.charged, at);
     for (const [id, t] of written.tokens) if (t.read) tokenBalances.set(id, t.balance - t.limited, at);
     return written.results;
@@ -198,13 +187,13 @@ export function createSqliteLedger(db: Database.Database, bus?: InvalidationBus)
     queue = [];
     let results: SettleResult[] | undefined;
     try {
-      results = remember(writeBatch.immediate(batch));
+      results = remember(writeBatch(batch));
     } catch (error) {
       // One bad call must not cost the others their charge: write them one by one and fail only the one that fails.
       if (batch.length > 1) {
         for (const p of batch) {
           try {
-            const [result] = remember(writeBatch.immediate([p]));
+            const [result] = remember(writeBatch([p]));
             holds.release(p.hold);
             p.resolve(result!);
           } catch (err) {
@@ -227,20 +216,20 @@ export function createSqliteLedger(db: Database.Database, bus?: InvalidationBus)
   return {
     async reserve(h): Promise<ReserveOutcome> {
       const limited = h.tokenId !== null && h.tokenLimited;
-      const now = Date.now();
-      let userBalance = userBalances.get(h.userId, now);
-      let tokenBalance = limited ? tokenBalances.get(h.tokenId!, now) : undefined;
+      const at = now();
+      let userBalance = userBalances.get(h.userId, at);
+      let tokenBalance = limited ? tokenBalances.get(h.tokenId!, at) : undefined;
       if (userBalance === undefined || (limited && tokenBalance === undefined)) {
-        const row = s.balances.get(limited ? h.tokenId : null, h.userId) as { user: number; token: number | null } | undefined;
+        const row = sql.get(BALANCES, limited ? h.tokenId : null, h.userId);
         userBalance = row?.user ?? 0;
-        userBalances.set(h.userId, userBalance, now);
-        if (limited) tokenBalances.set(h.tokenId!, (tokenBalance = row?.token ?? 0), now);
+        userBalances.set(h.userId, userBalance, at);
+        if (limited) tokenBalances.set(h.tokenId!, (tokenBalance = row?.token ?? 0), at);
       }
       const token = limited ? tokenBalance! - holds.tokenHeld(h.tokenId!) : Infinity;
       const user = userBalance - holds.userHeld(h.userId);
       if (token < h.amount) return { ok: false, short: 'token', available: Math.max(0, token), needed: h.amount };
       if (user < h.amount) return { ok: false, short: 'account', available: Math.max(0, user), needed: h.amount };
-      holds.add({ ...h, createdAt: now });
+      holds.add({ ...h, createdAt: at });
       return { ok: true };
     },
     settle(requestId, cost, log) {
@@ -257,14 +246,14 @@ export function createSqliteLedger(db: Database.Database, bus?: InvalidationBus)
     async sweep(olderThanMs) {
       // In-memory holds of calls still running are not orphans; only rows left in the table by an older version are.
       let released = 0;
-      for (const row of s.legacyHolds.all() as Array<{ requestId: string; userId: number; tokenId: number | null; amount: number; tokenAmount: number }>) {
-        db.transaction(() => {
-          s.deleteLegacyHold.run(row.requestId);
-          s.refundUser.run(row.amount, row.userId);
-          if (row.tokenId !== null && row.tokenAmount > 0) s.refundToken.run(row.tokenAmount, row.tokenId);
+      for (const row of sql.all(LEGACY_HOLDS)) {
+        sql.transaction(() => {
+          sql.run(DELETE_LEGACY_HOLD, row.requestId);
+          sql.run(REFUND_USER, row.amount, row.userId);
+          if (row.tokenId !== null && row.tokenAmount > 0) sql.run(REFUND_TOKEN, row.tokenAmount, row.tokenId);
           const log = sweptLog(row.requestId);
-          insertLog(log, row.userId, row.tokenId, 0, log.content, sqliteNow());
-        }).immediate();
+          insertLog(log, row.userId, row.tokenId, 0, log.content);
+        })();
         released++;
       }
       void olderThanMs;

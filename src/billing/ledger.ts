@@ -6,8 +6,13 @@
 //               return the unused part or take the overage (never below zero), add to used quota, write the usage log.
 //   sweep()     releases holds whose request died with its process (see docs/billing.md).
 //
-// Two implementations with the same behaviour: ledger-sqlite.ts (better-sqlite3, synchronous, in-process atomic) and
-// ledger-pg.ts (node-postgres, row locks; safe across many instances).
+// Two implementations with the same behaviour: ledger-sqlite.ts (synchronous, in-process atomic) and ledger-pg.ts (row
+// locks; safe across many instances), both on the hot path's SQL layer (src/db/sql.ts). The row they log: usage-log.ts.
+import { RelayError } from '../errors.js';
+import { quotaToUsd } from './decimal.js';
+import type { UsageLogEntry } from './usage-log.js';
+
+export type { UsageLogEntry };
 
 export interface HoldRequest {
   requestId: string;
@@ -22,33 +27,6 @@ export interface HoldRequest {
 export type ReserveOutcome =
   | { ok: true }
   | { ok: false; short: 'token' | 'account'; available: number; needed: number };
-
-/** One row of UsageLog, as the pipeline knows it. `quota` is filled in by settle with what was actually charged. */
-export interface UsageLogEntry {
-  requestId: string;
-  type: 'consume' | 'error';
-  source: string;
-  userId: number;
-  tokenId: number | null;
-  tokenName: string;
-  channelId: number | null;
-  endpoint: string;
-  model: string;
-  upstreamModel: string;
-  promptTokens: number;
-  completionTokens: number;
-  cacheReadTokens: number;
-  cacheWriteTokens: number;
-  groupRatio: string;
-  modelRatio: string;
-  completionRatio: string;
-  stream: boolean;
-  latencyMs: number;
-  ttftMs: number | null;
-  status: 'ok' | 'error';
-  content: string;
-  group: string;
-}
 
 export interface SettleResult {
   /** false when the hold was already settled or released (the call was a no-op). */
@@ -66,35 +44,22 @@ export interface Ledger {
   sweep(olderThanMs: number): Promise<number>;
 }
 
-export function shortfallNote(shortfall: number): string {
-  return shortfall > 0 ? `cost exceeded the reservation; ${shortfall} units could not be charged (balance exhausted)` : '';
-}
-
-/** The log row for a hold released by the sweeper: what we know is only that the request never settled. */
-export function sweptLog(requestId: string): UsageLogEntry {
-  return {
-    requestId,
-    type: 'error',
-    source: 'api',
-    userId: 0, // settle takes the owner from the hold
-    tokenId: null,
-    tokenName: '',
-    channelId: null,
-    endpoint: '',
-    model: '',
-    upstreamModel: '',
-    promptTokens: 0,
-    completionTokens: 0,
-    cacheReadTokens: 0,
-    cacheWriteTokens: 0,
-    groupRatio: '',
-    modelRatio: '',
-    completionRatio: '',
-    stream: false,
-    latencyMs: 0,
-    ttftMs: null,
-    status: 'error',
-    content: 'reservation released: the request did not finish (process stopped or crashed)',
-    group: '',
-  };
+/** The 402 for a reservation a balance cannot cover: which quota, what the call needs, what is left, what to do. */
+export function quotaShortError(short: 'token' | 'account', needed: number, available: number): RelayError {
+  const need = `this request needs up to ${needed} units ($${quotaToUsd(needed)})`;
+  const details = { needed, available };
+  if (short === 'token') {
+    return new RelayError(
+      'token_quota_exhausted',
+      `token quota exhausted: ${need} but this API key has ${available} left (short by ${needed - available}); raise the key's quota limit or use another key`,
+      undefined,
+      details,
+    );
+  }
+  return new RelayError(
+    'account_quota_exhausted',
+    `account quota exhausted: ${need} but the account has ${available} left (short by ${needed - available}); recharge with a redemption code`,
+    undefined,
+    details,
+  );
 }

@@ -5,7 +5,7 @@
 // no silent free calls. Resolutions are cached and dropped whenever options change.
 import type { OptionsStore, Options } from '../services/options.js';
 import { RelayError } from '../errors.js';
-import { parseDecimal, formatDecimal, type Scaled } from './decimal.js';
+import { parseDecimal, formatDecimal, RATIO_SCALE, type Scaled } from './decimal.js';
 import {
   DEFAULT_MODEL_RATIOS,
   DEFAULT_COMPLETION_RATIOS,
@@ -49,7 +49,7 @@ export function lookup(map: DecimalMap, model: string, family = true): string | 
 export class Pricing {
   #cache = new Map<string, ModelPrice | null>();
 
-  constructor(private readonly options: OptionsStore) {
+  constructor(private readonly options: Pick<OptionsStore, 'current' | 'onChange'>) {
     options.onChange(() => this.#cache.clear());
   }
 
@@ -110,6 +110,11 @@ function compute(o: Readonly<Options>, model: string): ModelPrice | null {
     ...(perRequest !== undefined ? { perRequestUsd: parseDecimal(perRequest) } : {}),
     source,
   };
+}
+
+/** Display helper: USD per call of a per-request model in a group. */
+export function usdPerRequest(perRequestUsd: Scaled, groupRatio: Scaled): string {
+  return formatDecimal((perRequestUsd * groupRatio) / RATIO_SCALE);
 }
 
 /** Display helpers: USD per 1M tokens for a ratio (ratio 1 = 0.002 USD / 1K tokens = 2 USD / 1M). */

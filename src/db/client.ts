@@ -6,17 +6,19 @@ import { dirname, resolve } from 'node:path';
 import type Database from 'better-sqlite3';
 import type pg from 'pg';
 import type { PrismaClient as SqlitePrismaClient } from '../generated/sqlite/client.js';
+import { PgSql, SqliteSql } from './sql.js';
 
 export type Prisma = SqlitePrismaClient;
 export type { Prisma as PrismaNamespace } from '../generated/sqlite/client.js';
 
 /**
- * The hot path (auth cache misses, reserve, settle) talks to the database through the raw driver: Prisma costs
- * 5–10× more per query, which the relay's latency budget cannot afford. Management routes use Prisma.
+ * The hot path (auth cache misses, reserve, settle, the usage log) talks to the database through `sql`, the typed
+ * layer over the raw driver (src/db/sql.ts): Prisma costs 5–10× more per query, which the relay's latency budget
+ * cannot afford. Management routes use Prisma. The raw handles are for the migration runner and test tooling.
  */
 export type Db =
-  | { kind: 'sqlite'; prisma: Prisma; sqlite: Database.Database; close(): Promise<void> }
-  | { kind: 'postgresql'; prisma: Prisma; pool: pg.Pool; close(): Promise<void> };
+  | { kind: 'sqlite'; prisma: Prisma; sql: SqliteSql; sqlite: Database.Database; close(): Promise<void> }
+  | { kind: 'postgresql'; prisma: Prisma; sql: PgSql; pool: pg.Pool; close(): Promise<void> };
 
 export function sqlitePath(databaseUrl: string): string {
   return resolve(databaseUrl.replace(/^file:/, ''));
@@ -41,6 +43,7 @@ export async function openDb(databaseUrl: string): Promise<Db> {
     return {
       kind: 'sqlite',
       prisma,
+      sql: new SqliteSql(sqlite),
       sqlite,
       async close() {
         await prisma.$disconnect();
@@ -60,6 +63,7 @@ export async function openDb(databaseUrl: string): Promise<Db> {
   return {
     kind: 'postgresql',
     prisma,
+    sql: new PgSql(pool),
     pool,
     async close() {
       await prisma.$disconnect();

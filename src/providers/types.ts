@@ -203,14 +203,29 @@ export class UpstreamStreamError extends Error {
   }
 }
 
-/** Counts what a native pass-through stream carried, without changing a byte of it. */
+/** What one event of a native pass-through stream is, as the adapter's own parsing of it says. */
+export interface NativeStreamEvent {
+  /** The text it generated ('' if none), for local counting when the upstream reports no usage. */
+  readonly delta: string;
+  /** It completes the stream ([DONE], message_stop, a Gemini finishReason): a stream without one was cut short. */
+  readonly ended: boolean;
+  /** It only closes the stream ([DONE], message_stop): the relay holds it back until the call is settled. */
+  readonly closing: boolean;
+  /** The upstream's own error, reported inside the stream. */
+  readonly error?: UpstreamErrorInfo;
+  /** It carries nothing but usage (OpenAI's include_usage chunk): passed on only to a client that asked for it. */
+  readonly usageOnly: boolean;
+}
+
+/** An event that is none of the above (a keep-alive, a ping, a block start, data that does not parse). */
+export const PLAIN_EVENT: NativeStreamEvent = Object.freeze({ delta: '', ended: false, closing: false, usageOnly: false });
+
+/** Reads a native pass-through stream event by event, without changing a byte of it. */
 export interface NativeStreamMeter {
-  /** Meters one event; returns the text it generated ('' if none), so nobody re-reads the growing whole. */
-  push(event: SseEvent): string;
+  /** What the event is; never throws (a meter only watches the stream it meters). */
+  push(event: SseEvent): NativeStreamEvent;
   /** Usage as reported by the upstream so far (undefined if it reported none). */
   usage(): Usage | undefined;
-  /** Generated text so far, for local token counting when the upstream reports no usage. */
-  text(): string;
 }
 
 export interface ProviderAdapter {

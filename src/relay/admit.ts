@@ -1,13 +1,13 @@
 // Admission: everything checked before any upstream call, each refusal with its own code and a message that says what
 // to do. Order: model access (token list, group) → content filter → price → estimate → reserve.
 import { RelayError } from '../errors.js';
-import { computeQuota, quotaToUsd, type PriceRatios } from '../billing/decimal.js';
-import type { ModelPrice, Pricing } from '../billing/pricing.js';
-import type { Ledger } from '../billing/ledger.js';
+import { reservationOf } from '../billing/cost.js';
+import type { Pricing } from '../billing/pricing.js';
+import { quotaShortError, type Ledger } from '../billing/ledger.js';
 import type { OptionsStore } from '../services/options.js';
 import type { RelayCall } from './call.js';
 import type { ChannelRouter } from './channels.js';
-import type { GroupDirectory, GroupInfo } from './groups.js';
+import type { GroupDirectory } from './groups.js';
 import type { ContentFilter } from './content-filter.js';
 import { estimatePromptTokens, completionAllowance } from './estimate.js';
 
@@ -18,17 +18,6 @@ export interface AdmitDeps {
   ledger: Ledger;
   filter: ContentFilter;
   options: OptionsStore;
-}
-
-export function ratiosOf(price: ModelPrice, group: GroupInfo): PriceRatios {
-  return {
-    group: group.ratio,
-    model: price.modelRatio,
-    completion: price.completionRatio,
-    cacheRead: price.cacheReadRatio,
-    cacheWrite: price.cacheWriteRatio,
-    perRequestUsd: price.perRequestUsd,
-  };
 }
 
 /** Token model list and group availability. Shared with GET /v1/models/:id. */
@@ -69,7 +58,7 @@ export async function admit(deps: AdmitDeps, call: RelayCall): Promise<void> {
   const prompt = await estimatePromptTokens(call);
   const completion = completionAllowance(call, deps.options.current.defaultCompletionEstimate);
   call.estimate = { prompt, completion };
-  const amount = computeQuota(ratiosOf(price, group), { prompt, completion, cacheRead: 0, cacheWrite: 0 }) * (price.perRequestUsd !== undefined ? call.units : 1);
+  const amount = reservationOf(price, group.ratio, call.estimate, call.units);
 
   const token = call.payer.token;
   const outcome = await deps.ledger.reserve({
@@ -79,22 +68,6 @@ export async function admit(deps: AdmitDeps, call: RelayCall): Promise<void> {
     tokenLimited: token?.limited ?? false,
     amount,
   });
-  if (!outcome.ok) {
-    const need = `this request needs up to ${amount} units ($${quotaToUsd(amount)})`;
-    if (outcome.short === 'token') {
-      throw new RelayError(
-        'token_quota_exhausted',
-        `token quota exhausted: ${need} but this API key has ${outcome.available} left (short by ${amount - outcome.available}); raise the key's quota limit or use another key`,
-        undefined,
-        { needed: amount, available: outcome.available },
-      );
-    }
-    throw new RelayError(
-      'account_quota_exhausted',
-      `account quota exhausted: ${need} but the account has ${outcome.available} left (short by ${amount - outcome.available}); recharge with a redemption code`,
-      undefined,
-      { needed: amount, available: outcome.available },
-    );
-  }
+  if (!outcome.ok) throw quotaShortError(outcome.short, amount, outcome.available);
   call.reserved = amount;
 }

@@ -1,7 +1,7 @@
 // One upstream attempt: build the provider request, send it, and deliver the answer to the sink — as is when the client
 // speaks the channel's own format (native pass-through), translated through the canonical format otherwise — while
-// metering what was generated. A failure before any byte reached the client is an AttemptError that says whether the
-// next channel may be tried; after that, the stream is failed in place and billed for what it carried.
+// metering what was generated. It returns how it ended (done | retry | failed, with the key to disable and why); the
+// pipeline decides what comes next (docs/lifecycle.md §6). Only a bug throws out of here.
 import { RelayError } from '../errors.js';
 import type {
   ChatCompletionChunk,
@@ -22,7 +22,7 @@ import type { ResponseSink } from './sink.js';
 import type { ContentFilter } from './content-filter.js';
 import { DEFAULT_TOTAL_TIMEOUT_MS, classify, readBytes, readText, UpstreamUnreachable, type Forwarder, type UpstreamResponse } from './forward.js';
 import { SseReader, encodeSse } from './sse.js';
-import type { StreamEncoder } from './inbound/types.js';
+import { encodeCompletion, streamEncoderFor } from './encoders.js';
 import { EXTRA_PATHS, extraUsage, isOpenAIOnly } from './extra-endpoints.js';
 
 /** Largest non-stream upstream answer we buffer (a big embeddings batch is tens of MB). */
@@ -41,46 +41,38 @@ export interface AttemptDeps {
   inlineImages(req: ChatRequest, signal: AbortSignal): Promise<ChatRequest>;
 }
 
-export class AttemptError extends Error {
-  override name = 'AttemptError';
-  constructor(
-    readonly error: RelayError,
-    /** Another channel may be tried (nothing reached the client, and the failure is the upstream's). */
-    readonly retriable: boolean,
-    /** The upstream says this key is invalid or out of credit: disable it. */
-    readonly disableReason?: string,
-  ) {
-    super(error.message);
-  }
+/**
+ * How an attempt ended.
+ * - `done`: the answer is delivered (a non-stream body or a stream's closing events wait on the call for settle).
+ * - `retry`: nothing reached the client and the failure is the upstream's: another channel or key may serve the call.
+ * - `failed`: the call ends with `error` (before the first byte: as the answer; after it: as an in-stream event, unless
+ *   the client already read the upstream's own error event: `told`).
+ * `disable`: the upstream said this key is invalid or out of credit; the reason to record.
+ */
+export type AttemptResult =
+  | { readonly outcome: 'done' }
+  | { readonly outcome: 'retry'; readonly error: RelayError; readonly disable?: string }
+  | { readonly outcome: 'failed'; readonly error: RelayError; readonly disable?: string; readonly told?: boolean };
+
+/** An attempt that did not deliver. */
+export type AttemptFailure = Exclude<AttemptResult, { outcome: 'done' }>;
+
+const DONE: AttemptResult = Object.freeze({ outcome: 'done' });
+const retry = (error: RelayError, disable?: string): AttemptFailure => (disable ? { outcome: 'retry', error, disable } : { outcome: 'retry', error });
+const failed = (error: RelayError, told = false): AttemptFailure => ({ outcome: 'failed', error, told });
+export const clientGone = (): RelayError => new RelayError('invalid_request', 'client closed the connection', 499);
+
+/** Everything one attempt works with. */
+interface Attempt {
+  readonly deps: AttemptDeps;
+  readonly call: RelayCall;
+  readonly choice: RouteChoice;
+  readonly adapter: ProviderAdapter;
+  /** The client speaks the channel's own format: bodies and events pass through as they are. */
+  readonly native: boolean;
+  readonly sink: ResponseSink;
+  readonly clock: AttemptClock;
 }
-
-export async function attempt(deps: AttemptDeps, call: RelayCall, choice: RouteChoice, sink: ResponseSink): Promise<void> {
-  const adapter = deps.adapterFor(choice.channel.type);
-  if (!adapter) {
-    throw new AttemptError(new RelayError('no_channel', `channel ${choice.channel.id} has unknown type ${choice.channel.type}`), true);
-  }
-  const target: UpstreamTarget = { baseUrl: choice.channel.baseUrl, key: choice.key, model: choice.upstreamModel, config: choice.channel.config };
-  const native = call.format === adapter.nativeFormat;
-  const upstream = await buildRequest(deps, adapter, call, target, native, sink.signal);
-
-  const left = call.startedAt + deps.maxCallMs - Date.now();
-  if (left <= 0) throw new AttemptError(new RelayError('upstream_timeout', 'the call ran out of time before this attempt'), false);
-  // The attempt's time limit without an AbortController of its own (the client's signal is the only one undici gets):
-  // before the response head, undici's headers timeout is cut to the time left; after it, a timer destroys the body.
-  const budgetMs = Math.min(choice.channel.config.totalTimeoutMs ?? DEFAULT_TOTAL_TIMEOUT_MS, left);
-  const clock: AttemptClock = { budgetMs, body: undefined, timedOut: false };
-  const timer = setTimeout(() => {
-    clock.timedOut = true;
-    clock.body?.destroy(attemptTimedOut(budgetMs));
-  }, budgetMs);
-  try {
-    await send(deps, adapter, call, choice, upstream, native, clock, sink);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-const attemptTimedOut = (budgetMs: number) => new UpstreamUnreachable('timeout', `upstream timed out (the attempt's ${budgetMs} ms ran out)`);
 
 /** One attempt's time limit, and the body its timer cuts off when it runs out. */
 interface AttemptClock {
@@ -89,89 +81,81 @@ interface AttemptClock {
   timedOut: boolean;
 }
 
-async function send(
-  deps: AttemptDeps,
-  adapter: ProviderAdapter,
-  call: RelayCall,
-  choice: RouteChoice,
-  upstream: UpstreamRequest,
-  native: boolean,
-  clock: AttemptClock,
-  sink: ResponseSink,
-): Promise<void> {
-  let res: UpstreamResponse;
-  try {
-    res = await deps.forwarder.send(upstream, choice.channel.config, sink.signal, clock.budgetMs);
-  } catch (err) {
-    throw unreachable(classify(err, sink.signal), sink);
-  }
-  if (clock.timedOut) {
-    res.body.destroy();
-    throw unreachable(attemptTimedOut(clock.budgetMs), sink);
-  }
-  clock.body = res.body;
+export async function attempt(deps: AttemptDeps, call: RelayCall, choice: RouteChoice, sink: ResponseSink): Promise<AttemptResult> {
+  const adapter = deps.adapterFor(choice.channel.type);
+  if (!adapter) return retry(new RelayError('no_channel', `channel ${choice.channel.id} has unknown type ${choice.channel.type}`));
+  const unsupported = unsupportedBy(adapter, call);
+  if (unsupported) return retry(new RelayError('no_channel', `channel type ${adapter.type} does not support ${unsupported}`));
 
-  if (res.status >= 300) {
-    const info = adapter.parseError(res.status, await readText(res, 256 * 1024).catch(() => ''));
-    throw upstreamFailure(adapter, res.status, info);
+  const clock: AttemptClock = { budgetMs: 0, body: undefined, timedOut: false };
+  const a: Attempt = { deps, call, choice, adapter, native: call.format === adapter.nativeFormat, sink, clock };
+  let upstream: UpstreamRequest;
+  try {
+    upstream = await buildRequest(a);
+  } catch (err) {
+    if (err instanceof RelayError) return failed(err); // the adapter refused the request (invalid_request, unsupported_image, …)
+    throw err;
   }
 
-  const ctx: StreamContext = { id: `chatcmpl-${call.id}`, created: Math.floor(call.startedAt / 1000), model: call.model };
+  const left = call.startedAt + deps.maxCallMs - Date.now();
+  if (left <= 0) return failed(new RelayError('upstream_timeout', 'the call ran out of time before this attempt'));
+  // The attempt's time limit without an AbortController of its own (the client's signal is the only one undici gets):
+  // before the response head, undici's headers timeout is cut to the time left; after it, a timer destroys the body.
+  clock.budgetMs = Math.min(choice.channel.config.totalTimeoutMs ?? DEFAULT_TOTAL_TIMEOUT_MS, left);
+  const timer = setTimeout(() => {
+    clock.timedOut = true;
+    clock.body?.destroy(attemptTimedOut(clock.budgetMs));
+  }, clock.budgetMs);
   try {
-    if (!call.stream) await deliverWhole(deps, adapter, call, res, native, ctx, sink);
-    else await deliverStream(deps, adapter, call, res, native, ctx, sink);
-  } catch (err) {
-    res.body.destroy();
-    throw err instanceof StreamFailed ? err : toFailure(err, adapter, sink);
+    return await exchange(a, upstream);
+  } finally {
+    clearTimeout(timer);
   }
 }
 
-/** Any error during delivery → what it means for this attempt (retriable or not) or for the call. */
-function toFailure(err: unknown, adapter: ProviderAdapter, sink: ResponseSink): AttemptError | RelayError {
-  if (err instanceof AttemptError || err instanceof RelayError) return err;
-  if (err instanceof UpstreamStreamError) return upstreamFailure(adapter, 200, err.info);
-  return unreachable(classify(err, sink.signal), sink);
+const attemptTimedOut = (budgetMs: number) => new UpstreamUnreachable('timeout', `upstream timed out (the attempt's ${budgetMs} ms ran out)`);
+
+/** What this channel type cannot serve for this call, if anything (then the next channel is tried). */
+function unsupportedBy(adapter: ProviderAdapter, call: RelayCall): string | undefined {
+  switch (call.kind) {
+    case 'chat':
+      return undefined;
+    case 'completions':
+      return adapter.nativeFormat === 'openai' ? undefined : '/v1/completions';
+    case 'embeddings':
+      return adapter.buildEmbeddingsRequest ? undefined : '/v1/embeddings';
+    default:
+      return adapter.nativeFormat === 'openai' ? undefined : `/v1${EXTRA_PATHS[call.kind]}`;
+  }
 }
 
-async function buildRequest(
-  deps: AttemptDeps,
-  adapter: ProviderAdapter,
-  call: RelayCall,
-  target: UpstreamTarget,
-  native: boolean,
-  signal: AbortSignal,
-): Promise<UpstreamRequest> {
-  const unsupported = (what: string) =>
-    new AttemptError(new RelayError('no_channel', `channel type ${adapter.type} does not support ${what}`), true);
+async function buildRequest(a: Attempt): Promise<UpstreamRequest> {
+  const { call, adapter, choice } = a;
+  const target: UpstreamTarget = { baseUrl: choice.channel.baseUrl, key: choice.key, model: choice.upstreamModel, config: choice.channel.config };
   // We always ask OpenAI-format upstreams for usage in streams; the client's own choice decides what it sees.
   const withUsage = (body: Record<string, unknown>) =>
     call.stream ? { ...body, stream_options: { ...(body.stream_options as object | undefined), include_usage: true } } : body;
 
   switch (call.kind) {
     case 'chat': {
-      if (native) {
+      if (a.native) {
         const req = adapter.native.buildRequest(call.format === 'openai' ? withUsage(call.body) : call.body, target, call.stream);
         return { ...req, headers: { ...req.headers, ...call.forwardHeaders } };
       }
       let chat = call.chat!;
-      if (adapter.requiresInlineImages) chat = await deps.inlineImages(chat, signal);
+      if (adapter.requiresInlineImages) chat = await a.deps.inlineImages(chat, a.sink.signal);
       return adapter.buildChatRequest({ ...chat, stream: call.stream, ...(call.stream ? { stream_options: { include_usage: true } } : {}) }, target);
     }
     case 'completions': {
-      if (adapter.nativeFormat !== 'openai') throw unsupported('/v1/completions');
       const req = adapter.native.buildRequest(withUsage(call.body), target, call.stream);
       return { ...req, url: req.url.replace(/\/chat\/completions(?=\?|$)/, '/completions') };
     }
-    case 'embeddings': {
-      if (!adapter.buildEmbeddingsRequest) throw unsupported('/v1/embeddings');
-      return adapter.buildEmbeddingsRequest(call.body, target);
-    }
+    case 'embeddings':
+      return adapter.buildEmbeddingsRequest!(call.body, target);
     default: {
-      const path = EXTRA_PATHS[call.kind];
-      if (adapter.nativeFormat !== 'openai') throw unsupported(`/v1${path}`);
       // The chat request gives the channel's URL layout and auth headers; only the path and body differ.
       const base = adapter.native.buildRequest({ model: target.model }, target, false);
-      const url = base.url.replace(/\/chat\/completions(?=\?|$)/, path);
+      const url = base.url.replace(/\/chat\/completions(?=\?|$)/, EXTRA_PATHS[call.kind]);
       if (call.form) {
         // The npm undici that sends it only knows its own FormData class (not Node's built-in one).
         const form = new UndiciFormData();
@@ -187,55 +171,89 @@ async function buildRequest(
   }
 }
 
-function unreachable(err: UpstreamUnreachable, sink: ResponseSink): AttemptError | RelayError {
-  if (err.kind === 'aborted' && sink.signal.aborted) {
-    return new RelayError('invalid_request', 'client closed the connection', 499);
+/** Sends the request and delivers the answer. */
+async function exchange(a: Attempt, upstream: UpstreamRequest): Promise<AttemptResult> {
+  const { clock, sink } = a;
+  let res: UpstreamResponse;
+  try {
+    res = await a.deps.forwarder.send(upstream, a.choice.channel.config, sink.signal, clock.budgetMs);
+  } catch (err) {
+    return unreachable(a, classify(err, sink.signal));
   }
-  if (err.kind === 'timeout' || err.kind === 'aborted') {
-    return new AttemptError(new RelayError('upstream_timeout', `upstream timed out: ${err.message}`), true);
+  if (clock.timedOut) {
+    res.body.destroy();
+    return unreachable(a, attemptTimedOut(clock.budgetMs));
   }
-  return new AttemptError(new RelayError('upstream_error', `upstream unreachable: ${err.message}`, 502), true);
+  clock.body = res.body;
+
+  if (res.status >= 300) {
+    const info = a.adapter.parseError(res.status, await readText(res, 256 * 1024).catch(() => ''));
+    return upstreamFailure(a, res.status, info);
+  }
+  let result: AttemptResult;
+  try {
+    result = a.call.stream ? await deliverStream(a, res) : await deliverWhole(a, res);
+  } catch (err) {
+    result = deliveryFailure(a, err);
+  }
+  if (result !== DONE) res.body.destroy();
+  return result;
+}
+
+/**
+ * The one place where a throw from delivering an answer becomes a result: the body could not be read (connection
+ * lost, timed out, client gone), an adapter refused the answer (RelayError) or found an error object in a 200
+ * (UpstreamStreamError); anything else an adapter threw on a strange answer counts as a failed upstream.
+ */
+function deliveryFailure(a: Attempt, err: unknown): AttemptFailure {
+  if (err instanceof RelayError) return failed(err);
+  if (err instanceof UpstreamStreamError) return upstreamFailure(a, 200, err.info);
+  return unreachable(a, classify(err, a.sink.signal));
+}
+
+/** "We could not reach them" (or the client left). */
+function unreachable(a: Attempt, err: UpstreamUnreachable): AttemptFailure {
+  if (err.kind === 'aborted' && a.sink.signal.aborted) return failed(clientGone());
+  if (err.kind === 'timeout' || err.kind === 'aborted') return retry(new RelayError('upstream_timeout', `upstream timed out: ${err.message}`));
+  return retry(new RelayError('upstream_error', `upstream unreachable: ${err.message}`, 502));
 }
 
 /** "They said no": pass their message on, marked as upstream, with a sensible status. */
-function upstreamFailure(adapter: ProviderAdapter, status: number, info: UpstreamErrorInfo): AttemptError {
+function upstreamFailure(a: Attempt, status: number, info: UpstreamErrorInfo): AttemptFailure {
   const details = { upstream_status: status, ...(info.code ? { upstream_code: info.code } : {}) };
-  const message = `upstream error (${adapter.type}): ${info.message}`;
+  const message = `upstream error (${a.adapter.type}): ${info.message}`;
   switch (info.kind) {
     case 'bad_request': {
       const clientStatus = status >= 400 && status < 500 && status !== 401 && status !== 403 ? status : 400;
-      return new AttemptError(new RelayError('upstream_error', message, clientStatus, details), false);
+      return failed(new RelayError('upstream_error', message, clientStatus, details));
     }
     case 'rate_limited':
-      return new AttemptError(new RelayError('upstream_error', message, 429, details), true);
+      return retry(new RelayError('upstream_error', message, 429, details));
     case 'invalid_key':
     case 'no_credit':
-      return new AttemptError(new RelayError('upstream_error', message, 502, details), true, `${info.kind}: ${info.message}`);
+      return retry(new RelayError('upstream_error', message, 502, details), `${info.kind}: ${info.message}`);
     case 'overloaded':
-      return new AttemptError(new RelayError('upstream_error', message, status === 503 ? 503 : 502, details), true);
-    default:
-      return new AttemptError(new RelayError('upstream_error', message, 502, details), status >= 500);
+      return retry(new RelayError('upstream_error', message, status === 503 ? 503 : 502, details));
+    default: {
+      const error = new RelayError('upstream_error', message, 502, details);
+      return status >= 500 ? retry(error) : failed(error);
+    }
   }
 }
 
+const filtered = (word: string) => new RelayError('content_filtered', `the completion was filtered: it contains the prohibited word "${word}"`);
+
 /* ---------------------------------------------------------------- non-stream ---------------------------------- */
 
-async function deliverWhole(
-  deps: AttemptDeps,
-  adapter: ProviderAdapter,
-  call: RelayCall,
-  res: UpstreamResponse,
-  native: boolean,
-  ctx: StreamContext,
-  sink: ResponseSink,
-): Promise<void> {
-  if (isOpenAIOnly(call.kind)) return deliverExtra(call, res);
+async function deliverWhole(a: Attempt, res: UpstreamResponse): Promise<AttemptResult> {
+  const { call, adapter } = a;
+  if (isOpenAIOnly(call.kind)) return deliverExtra(a, res);
   const text = await readText(res, MAX_RESPONSE_BYTES);
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch {
-    throw new AttemptError(new RelayError('upstream_error', `upstream (${adapter.type}) returned a body that is not JSON`, 502), true);
+    return retry(new RelayError('upstream_error', `upstream (${adapter.type}) returned a body that is not JSON`, 502));
   }
   let out: string;
   let usage: Usage | undefined;
@@ -245,31 +263,31 @@ async function deliverWhole(
     usage = adapter.usageOf(body.usage);
     generated = (body.choices ?? []).map((c) => c.text ?? '').join('');
     out = text;
-  } else if (native) {
+  } else if (a.native) {
     usage = adapter.native.usageOfResponse(json);
     generated = adapter.native.textOfResponse(json);
     out = text; // byte-faithful
   } else {
-    const completion = adapter.parseChatResponse(json, ctx);
+    const completion = adapter.parseChatResponse(json, streamContext(call));
     usage = adapter.usageOf(completion.usage);
     generated = completion.choices.map((c) => (typeof c.message.content === 'string' ? c.message.content : '')).join('');
-    out = JSON.stringify(call.format === 'openai' ? completion : call.inbound!.fromChatCompletion(completion, call.model));
+    out = encodeCompletion(call, completion);
   }
   call.usage = usage;
   call.generated = generated;
-  if (deps.filter.checksCompletions) {
-    const word = deps.filter.find(generated);
-    if (word) throw new RelayError('content_filtered', `the completion was filtered: it contains the prohibited word "${word}"`);
-  }
+  const word = a.deps.filter.checksCompletions ? a.deps.filter.find(generated) : null;
+  if (word) return failed(filtered(word));
   // The answer is complete: no retry from here. The pipeline sends it once the charge is recorded, so a client that
   // reads its balance right after the answer sees the charge.
   call.committed = true;
   call.firstByteAt = Date.now();
   call.pendingBody = { body: out, contentType: 'application/json; charset=utf-8' };
+  return DONE;
 }
 
 /** Images, speech, transcriptions, moderations, rerank: the upstream's bytes and content type, as they came. */
-async function deliverExtra(call: RelayCall, res: UpstreamResponse): Promise<void> {
+async function deliverExtra(a: Attempt, res: UpstreamResponse): Promise<AttemptResult> {
+  const { call } = a;
   const bytes = await readBytes(res, MAX_RESPONSE_BYTES);
   const contentType = String(res.headers['content-type'] ?? 'application/json');
   let json: Record<string, unknown> | undefined;
@@ -286,66 +304,42 @@ async function deliverExtra(call: RelayCall, res: UpstreamResponse): Promise<voi
   call.committed = true;
   call.firstByteAt = Date.now();
   call.pendingBody = { body: bytes, contentType };
+  return DONE;
+}
+
+function streamContext(call: RelayCall): StreamContext {
+  return { id: `chatcmpl-${call.id}`, created: Math.floor(call.startedAt / 1000), model: call.model };
 }
 
 /* ---------------------------------------------------------------- stream -------------------------------------- */
 
-/** Per-mode handling of one upstream event: returns the text to send (possibly empty) and the text it generated. */
+/** What one upstream event means, per mode. */
+interface StreamStep {
+  /** Text to send the client for it (possibly empty). */
+  out: string;
+  /** Text it generated (metered, and checked by the completion filter). */
+  delta: string;
+  /** It completes the stream. */
+  ended: boolean;
+  /** It closes the stream ([DONE], message_stop): held back until the call is settled. */
+  closing?: boolean;
+  /** The upstream reported an error in the stream; `out` is the event as a native client reads it ('' otherwise). */
+  upstreamError?: UpstreamErrorInfo;
+}
+
 interface StreamMode {
-  /** `terminal`: the event closes the stream ([DONE], message_stop); it is held back until the call is settled. */
-  onEvent(ev: SseEvent): { out: string; delta: string; ended: boolean; terminal?: boolean; upstreamError?: UpstreamErrorInfo };
+  onEvent(ev: SseEvent): StreamStep;
+  /** The stream's closing text (translated streams) and the usage metered. */
   finish(): { out: string; usage: Usage | undefined };
 }
 
-async function deliverStream(
-  deps: AttemptDeps,
-  adapter: ProviderAdapter,
-  call: RelayCall,
-  res: UpstreamResponse,
-  native: boolean,
-  ctx: StreamContext,
-  sink: ResponseSink,
-): Promise<void> {
-  const mode = native || call.kind !== 'chat' ? nativeMode(adapter, call) : translatedMode(adapter, call, ctx);
-  const watch = deps.filter.checksCompletions ? deps.filter.watcher() : null;
+async function deliverStream(a: Attempt, res: UpstreamResponse): Promise<AttemptResult> {
+  const { call, sink, adapter } = a;
+  const mode = a.native || call.kind !== 'chat' ? nativeMode(a) : translatedMode(a);
+  const watch = a.deps.filter.checksCompletions ? a.deps.filter.watcher() : null;
   const reader = new SseReader();
   let ended = false;
 
-  // Everything one upstream chunk produced goes to the client in one write (one syscall), as a plain proxy would. An
-  // error part-way through the chunk still lets what came before it go out first (unless it is filtered text).
-  const handle = async (events: SseEvent[]) => {
-    let out = '';
-    let failure: unknown;
-    for (const ev of events) {
-      try {
-        out += onEvent(ev, out === '');
-      } catch (err) {
-        failure = err;
-        if (err instanceof NativeErrorEvent) out += err.passThrough;
-        break;
-      }
-    }
-    if (out && !(failure instanceof RelayError && failure.code === 'content_filtered')) await send(out);
-    if (failure) throw failure;
-  };
-  /** One upstream event: the text to send for it (terminal events are held until settle). */
-  const onEvent = (ev: SseEvent, nothingPending: boolean): string => {
-    const step = mode.onEvent(ev);
-    if (step.upstreamError) {
-      // Before any byte went out, an error event is like an error status: another channel may be tried.
-      if (!call.committed && nothingPending) throw new UpstreamStreamError(step.upstreamError);
-      throw new NativeErrorEvent(step.upstreamError, step.out);
-    }
-    ended ||= step.ended;
-    if (step.delta) {
-      call.generated += step.delta;
-      const word = watch?.(step.delta);
-      if (word) throw new RelayError('content_filtered', `the completion was filtered: it contains the prohibited word "${word}"`);
-    }
-    if (!step.terminal) return step.out;
-    call.pendingTail = (call.pendingTail ?? '') + step.out;
-    return '';
-  };
   const send = async (text: string) => {
     if (!call.committed) {
       call.committed = true;
@@ -355,126 +349,117 @@ async function deliverStream(
     await sink.write(text);
   };
 
+  // Everything one upstream chunk produced goes to the client in one write (one syscall), as a plain proxy would. An
+  // event that stops the stream still lets what came before it in the chunk go out first (unless it is filtered text).
+  // Returns how the stream stopped early, if it did.
+  const handle = async (events: SseEvent[]): Promise<AttemptResult | undefined> => {
+    let out = '';
+    let stop: AttemptResult | undefined;
+    for (const ev of events) {
+      const step = mode.onEvent(ev);
+      if (step.upstreamError) {
+        const failure = upstreamFailure(a, 200, step.upstreamError);
+        // Before anything went out, an error event is like an error status: another channel may be tried.
+        if (!call.committed && out === '') return failure;
+        out += step.out; // a native client reads the upstream's own event
+        stop = failed(failure.error, step.out !== '');
+        break;
+      }
+      ended ||= step.ended;
+      if (step.delta) {
+        call.generated += step.delta;
+        const word = watch?.(step.delta);
+        if (word) return failed(filtered(word)); // nothing of this chunk goes out
+      }
+      if (step.closing) call.pendingTail = (call.pendingTail ?? '') + step.out;
+      else out += step.out;
+    }
+    if (out) await send(out);
+    return stop;
+  };
+
+  let stop: AttemptResult | undefined;
   try {
-    for await (const chunk of res.body) await handle(reader.push(chunk as Buffer));
-    await handle(reader.end());
+    for await (const chunk of res.body) if ((stop = await handle(reader.push(chunk as Buffer)))) break;
+    stop ??= await handle(reader.end());
   } catch (err) {
-    // Meter what we have; once bytes reached the client the error goes in-stream and the pipeline bills what streamed.
-    call.usage = mode.finish().usage;
-    const failure = toFailure(err, adapter, sink);
-    if (!call.committed) throw failure;
-    // A lost connection after bytes went out is a stream cut short, and the client should read it as such; an error the
-    // upstream itself reported keeps its own words.
-    const relayErr =
-      failure instanceof AttemptError && !(err instanceof UpstreamStreamError)
-        ? new RelayError(failure.error.code, `upstream (${adapter.type}) closed the stream before it finished: ${failure.error.message}`, failure.error.status)
-        : failure instanceof AttemptError
-          ? failure.error
-          : failure;
-    throw new StreamFailed(relayErr, err instanceof NativeErrorEvent);
+    // The client went away (a write failed), or the upstream connection failed or timed out.
+    stop = err instanceof RelayError ? failed(err) : streamLost(a, err);
+  }
+  if (stop) {
+    call.usage = mode.finish().usage; // what streamed is billed
+    return stop;
   }
   const { out, usage } = mode.finish();
   call.usage = usage;
   if (!call.committed && !ended && !out) {
-    throw new AttemptError(new RelayError('upstream_error', `upstream (${adapter.type}) closed the stream without sending anything`, 502), true);
+    return retry(new RelayError('upstream_error', `upstream (${adapter.type}) closed the stream without sending anything`, 502));
   }
   // What finish() adds (the closing chunks) goes out with the held tail, after settle.
   if (out) call.pendingTail = out + (call.pendingTail ?? '');
-  if (!ended) {
-    throw new StreamFailed(new RelayError('upstream_error', `upstream (${adapter.type}) closed the stream before it finished`, 502));
-  }
-  // The pipeline ends the stream after settling (see deliverWhole).
+  if (!ended) return failed(new RelayError('upstream_error', `upstream (${adapter.type}) closed the stream before it finished`, 502));
+  return DONE; // the pipeline ends the stream after settling (see deliverWhole)
 }
 
-/**
- * A stream that failed after bytes reached the client: the pipeline bills it, then ends it with the error as an in-stream
- * event (unless the upstream's own error event was already passed through: `told`).
- */
-export class StreamFailed extends Error {
-  override name = 'StreamFailed';
-  constructor(
-    readonly error: RelayError,
-    readonly told = false,
-  ) {
-    super(error.message);
-  }
+/** The connection failed mid-stream: before the first byte like any unreachable upstream; after it, a stream cut short. */
+function streamLost(a: Attempt, err: unknown): AttemptFailure {
+  const result = unreachable(a, classify(err, a.sink.signal));
+  if (!a.call.committed || result.outcome !== 'retry') return result;
+  const { code, message, status } = result.error;
+  return failed(new RelayError(code, `upstream (${a.adapter.type}) closed the stream before it finished: ${message}`, status));
 }
 
 /** Pass-through: every event is forwarded as it came (OpenAI's usage chunk is dropped unless the client asked). */
-function nativeMode(adapter: ProviderAdapter, call: RelayCall): StreamMode {
-  const meter = adapter.native.createStreamMeter();
-  const openai = adapter.nativeFormat === 'openai';
-  let ended = false;
+function nativeMode(a: Attempt): StreamMode {
+  const meter = a.adapter.native.createStreamMeter();
+  const { call } = a;
   return {
     onEvent(ev) {
-      if (openai && ev.data === '[DONE]') {
-        ended = true;
-        return { out: encodeSse(ev), delta: '', ended: true, terminal: true };
-      }
-      if (isNativeError(adapter.nativeFormat, ev)) {
-        return { out: encodeSse(ev), delta: '', ended: false, upstreamError: adapter.parseError(200, ev.data) };
-      }
-      const delta = meter.push(ev);
-      const terminal = adapter.nativeFormat === 'anthropic' && isNativeEnd('anthropic', ev);
-      if (!openai) ended ||= isNativeEnd(adapter.nativeFormat, ev);
-      const usageOnly = openai && !call.clientWantsUsage && ev.data.includes('"choices":[]') && ev.data.includes('"usage"');
-      return { out: usageOnly ? '' : encodeSse(ev), delta, ended, terminal };
+      const event = meter.push(ev);
+      if (event.error) return { out: encodeSse(ev), delta: '', ended: false, upstreamError: event.error };
+      const out = event.usageOnly && !call.clientWantsUsage ? '' : encodeSse(ev);
+      return { out, delta: event.delta, ended: event.ended, closing: event.closing };
     },
     finish: () => ({ out: '', usage: meter.usage() }),
   };
 }
 
-/** The upstream's own in-stream error event (passed through to a native client as it came). */
-class NativeErrorEvent extends UpstreamStreamError {
-  constructor(
-    info: UpstreamErrorInfo,
-    /** The event as the client will read it. */
-    readonly passThrough: string,
-  ) {
-    super(info);
-  }
-}
-
-function isNativeError(format: 'anthropic' | 'gemini' | 'openai', ev: SseEvent): boolean {
-  if (format === 'anthropic') return ev.event === 'error' || ev.data.startsWith('{"type":"error"');
-  return ev.data.startsWith('{"error"');
-}
-
-function isNativeEnd(format: 'anthropic' | 'gemini' | 'openai', ev: SseEvent): boolean {
-  if (format === 'anthropic') return ev.event === 'message_stop' || ev.data.includes('"type":"message_stop"');
-  return /"finishReason"\s*:/.test(ev.data);
-}
-
 /** Translation: upstream events → canonical chunks → the client's format. */
-function translatedMode(adapter: ProviderAdapter, call: RelayCall, ctx: StreamContext): StreamMode {
-  const translator = adapter.createChatStream(ctx);
-  const encoder: StreamEncoder | undefined = call.format === 'openai' ? undefined : call.inbound!.createStreamEncoder(call.model);
+function translatedMode(a: Attempt): StreamMode {
+  const { call } = a;
+  const translator = a.adapter.createChatStream(streamContext(call));
+  const encoder = streamEncoderFor(call);
   let finished = false;
-  const encode = (chunks: ChatCompletionChunk[]): { out: string; delta: string; end: boolean } => {
+  const encode = (chunks: ChatCompletionChunk[]): StreamStep => {
     let out = '';
     let delta = '';
-    let end = false;
+    let ended = false;
     for (const c of chunks) {
       for (const choice of c.choices) {
         if (typeof choice.delta.content === 'string') delta += choice.delta.content;
-        if (choice.finish_reason) end = true;
+        if (choice.finish_reason) ended = true;
       }
-      if (encoder) out += encoder.encode(c);
-      else if (c.choices.length > 0 || call.clientWantsUsage) out += `data: ${JSON.stringify(c)}\n\n`;
+      out += encoder.encode(c);
     }
-    return { out, delta, end };
+    return { out, delta, ended };
   };
   return {
     onEvent(ev) {
-      const { out, delta, end } = encode(translator.push(ev));
-      return { out, delta, ended: end };
+      let chunks: ChatCompletionChunk[];
+      try {
+        chunks = translator.push(ev);
+      } catch (err) {
+        if (err instanceof UpstreamStreamError) return { out: '', delta: '', ended: false, upstreamError: err.info };
+        throw err;
+      }
+      return encode(chunks);
     },
     finish() {
       if (finished) return { out: '', usage: undefined };
       finished = true;
       const { chunks, usage } = translator.finish();
       const { out } = encode(chunks);
-      return { out: out + (encoder ? encoder.finish(usage) : 'data: [DONE]\n\n'), usage };
+      return { out: out + encoder.finish(usage), usage };
     },
   };
 }

@@ -7,8 +7,10 @@ import type { ModelPrice } from '../billing/pricing.js';
 import type { GroupInfo } from './groups.js';
 import type { RouteChoice } from './channels.js';
 import type { CallSource } from './chat.js';
+import type { ErrorCode } from '../errors.js';
 
-export type ClientFormat = 'openai' | 'anthropic' | 'gemini';
+/** What the client reads: a wire format, or (in-process callers: the bots) the answer's text itself. */
+export type ClientFormat = 'openai' | 'anthropic' | 'gemini' | 'text';
 export type CallKind = 'chat' | 'completions' | 'embeddings' | OpenAIOnlyKind;
 /** Endpoints relayed as is to OpenAI-format channels only. */
 export type OpenAIOnlyKind = 'images' | 'speech' | 'transcriptions' | 'moderations' | 'rerank';
@@ -51,7 +53,8 @@ export interface RelayCall {
 
   // forward
   route?: RouteChoice;
-  attempts: number;
+  /** Every upstream attempt so far, in order. */
+  readonly attempts: AttemptRecord[];
   /** Bytes reached the client: nothing may be retried from here on. */
   committed: boolean;
   firstByteAt?: number;
@@ -68,11 +71,26 @@ export interface RelayCall {
   usage?: Usage;
 }
 
+/** One upstream attempt, as the usage log, a circuit breaker and metrics need it. */
+export interface AttemptRecord {
+  channelId: number;
+  /** The ChannelKey row's id (null: a key-less channel). */
+  keyId: number | null;
+  outcome: 'done' | 'retry' | 'failed';
+  /** 'ok', or the error the attempt ended with (upstream_error, upstream_timeout, no_channel, …). */
+  code: ErrorCode | 'ok';
+  /** The HTTP status that outcome means for the client. */
+  status: number;
+  /** The upstream's own HTTP status, when it answered with an error. */
+  upstreamStatus?: number;
+  ms: number;
+}
+
 /** Completes `init` (a fresh object the caller hands over) into the call's state, without copying it. */
 export function newCall(init: Omit<RelayCall, 'attempts' | 'committed' | 'generated' | 'units'>): RelayCall {
   const n = init.body.n;
   const call = init as RelayCall;
-  call.attempts = 0;
+  (call as { attempts: AttemptRecord[] }).attempts = [];
   call.committed = false;
   call.generated = '';
   call.units = init.kind === 'images' && typeof n === 'number' && Number.isSafeInteger(n) && n > 0 ? n : 1;

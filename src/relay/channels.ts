@@ -122,10 +122,8 @@ export class ChannelRouter {
   }
 
   /** After a key failed: another usable key of the same channel not tried yet in this call, if there is one. */
-  otherKey(failed: RouteChoice, tried: readonly RouteChoice[]): RouteChoice | undefined {
-    const { channel } = failed;
-    const used = new Set(tried.filter((c) => c.channel.id === channel.id).map((c) => c.keyId));
-    const next = keysOf(channel).find((k) => k.id !== null && !used.has(k.id));
+  otherKey(failed: RouteChoice, tried: ReadonlySet<number | null>): RouteChoice | undefined {
+    const next = keysOf(failed.channel).find((k) => k.id !== null && !tried.has(k.id));
     return next && { ...failed, keyId: next.id, key: next.secret };
   }
 }

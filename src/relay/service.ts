@@ -8,10 +8,10 @@ import { Pricing } from '../billing/pricing.js';
 import { createLedger } from '../billing/ledger-factory.js';
 import type { Ledger } from '../billing/ledger.js';
 import { adapterFor } from '../providers/registry.js';
-import type { ChatCompletionChunk, ChatRequest } from '../providers/types.js';
+import type { ChatRequest } from '../providers/types.js';
 import { TokenAuth } from './token-auth.js';
 import { GroupDirectory } from './groups.js';
-import { ChannelRouter, type RouteChoice } from './channels.js';
+import { ChannelRouter, type Random, type RouteChoice } from './channels.js';
 import { disableKey } from '../services/channel-repository.js';
 import { ContentFilter } from './content-filter.js';
 import { Forwarder } from './forward.js';
@@ -21,9 +21,7 @@ import type { AddressPolicy } from '../net/safe-fetch.js';
 import { admit, type AdmitDeps } from './admit.js';
 import { runCall, type CallOutcome, type PipelineDeps } from './pipeline.js';
 import { newCall, type CallKind, type ClientFormat, type Payer, type RelayCall } from './call.js';
-import type { ResponseSink } from './sink.js';
-import { CollectingSink } from './sink.js';
-import { SseReader } from './sse.js';
+import { TextSink, type ResponseSink } from './sink.js';
 import type { InboundFormat } from './inbound/types.js';
 import type { ChatCallInput, ChatCallResult } from './chat.js';
 
@@ -75,11 +73,11 @@ export class RelayService {
 
   constructor(
     private readonly ctx: AppContext,
-    opts: { imageAddressPolicy?: AddressPolicy } = {},
+    opts: { imageAddressPolicy?: AddressPolicy; /** The router's random source (tests make routing deterministic). */ random?: Random } = {},
   ) {
     this.tokens = new TokenAuth(ctx.db, ctx.bus);
     this.groups = new GroupDirectory(ctx.db, ctx.bus);
-    this.channels = new ChannelRouter(ctx);
+    this.channels = new ChannelRouter(ctx, opts.random);
     this.pricing = new Pricing(ctx.options);
     this.ledger = createLedger(ctx.db, ctx.bus);
     this.filter = new ContentFilter(ctx.options);
@@ -121,7 +119,7 @@ export class RelayService {
     return runCall(this.#deps, call, sink);
   }
 
-  /** The bots' chat: the same pipeline, billed to the account (no token), streamed through onDelta. */
+  /** The bots' chat: the same pipeline, billed to the account (no token), its text streamed through onDelta. */
   async chat(input: ChatCallInput): Promise<ChatCallResult> {
     const user = await this.ctx.db.prisma.user.findUnique({ where: { id: input.userId } });
     if (!user) throw new RelayError('invalid_key', 'this chat account no longer exists');
@@ -132,25 +130,12 @@ export class RelayService {
       stream: true,
       ...(input.maxTokens ? { max_tokens: input.maxTokens } : {}),
     };
-    let text = '';
-    const reader = new SseReader();
-    const onSse = (raw: string) => {
-      for (const ev of reader.push(Buffer.from(raw))) {
-        if (ev.data === '[DONE]') continue;
-        const chunk = JSON.parse(ev.data) as ChatCompletionChunk & { error?: { message: string } };
-        const delta = chunk.choices?.[0]?.delta?.content;
-        if (delta) {
-          text += delta;
-          input.onDelta?.(delta);
-        }
-      }
-    };
-    const sink = new CollectingSink(input.signal ?? new AbortController().signal, onSse);
+    const sink = new TextSink(input.signal ?? new AbortController().signal, input.onDelta);
     const outcome = await this.execute(
       {
         endpoint: input.purpose === 'title' ? 'bot:title' : 'bot:chat',
         kind: 'chat',
-        format: 'openai',
+        format: 'text',
         payer: { userId: user.id, token: null, group: user.group, source: input.source },
         model: input.model,
         stream: true,
@@ -161,7 +146,7 @@ export class RelayService {
       sink,
     );
     if (outcome.error) throw outcome.error;
-    return { text, model: input.model, usage: outcome.usage, quota: outcome.charged };
+    return { text: sink.text, model: input.model, usage: outcome.usage, quota: outcome.charged };
   }
 
   /**

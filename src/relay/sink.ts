@@ -1,5 +1,5 @@
 // Where an answer goes. The pipeline writes through a ResponseSink and never touches fastify directly:
-// HttpSink writes to the client's socket (with backpressure); the bots use a CollectingSink.
+// HttpSink writes to the client's socket (with backpressure); the bots' in-process chat uses a TextSink.
 import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { RelayError } from '../errors.js';
@@ -85,46 +85,40 @@ export class HttpSink implements ResponseSink {
   }
 }
 
-/** Collects a streamed answer as text (bots). */
-export class CollectingSink implements ResponseSink {
+/**
+ * The bots' in-process chat (client format 'text'): the pipeline writes the answer's text itself, each piece as it is
+ * generated, with no SSE or JSON to parse back; a failure is kept as the RelayError it is.
+ */
+export class TextSink implements ResponseSink {
   #started = false;
-  #status = 0;
-  #body = '';
-  stream = '';
+  /** The answer so far. */
+  text = '';
   error: RelayError | undefined;
 
   constructor(
     readonly signal: AbortSignal,
-    private readonly onText?: (text: string) => void,
+    private readonly onDelta?: (text: string) => void,
   ) {}
 
   get started(): boolean {
     return this.#started;
   }
-  get status(): number {
-    return this.#status;
-  }
-  get body(): string {
-    return this.#body;
-  }
 
-  json(status: number, body: string | Buffer): void {
-    this.#status = status;
-    this.#body = body.toString();
+  json(_status: number, body: string | Buffer): void {
+    this.text = body.toString();
   }
   start(): void {
     this.#started = true;
-    this.#status = 200;
   }
   async write(text: string): Promise<void> {
-    this.stream += text;
-    this.onText?.(text);
+    this.#append(text);
   }
   end(text?: string): void {
-    if (text) {
-      this.stream += text;
-      this.onText?.(text);
-    }
+    if (text) this.#append(text);
+  }
+  #append(text: string): void {
+    this.text += text;
+    this.onDelta?.(text);
   }
   fail(err: RelayError): void {
     this.error = err;

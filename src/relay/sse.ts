@@ -1,4 +1,5 @@
-// SSE framing, in one place: upstream bytes → events (eventsource-parser), and events → bytes for the client.
+// SSE framing, in one place: upstream bytes → events (eventsource-parser), and events → bytes for the client (every
+// SSE text the relay writes comes from encodeSse).
 import { createParser } from 'eventsource-parser';
 import type { SseEvent } from '../providers/types.js';
 
@@ -32,9 +33,10 @@ export class SseReader {
   }
 }
 
-export function encodeSse(ev: SseEvent): string {
-  const data = ev.data.includes('\n') ? ev.data.split('\n').map((l) => `data: ${l}`).join('\n') : `data: ${ev.data}`;
-  return ev.event ? `event: ${ev.event}\n${data}\n\n` : `${data}\n\n`;
+/** One event as SSE text. `eol`: Gemini's API ends its lines with CRLF, and the relay writes Gemini streams the same way. */
+export function encodeSse(ev: SseEvent, eol: '\n' | '\r\n' = '\n'): string {
+  const data = ev.data.includes('\n') ? ev.data.split('\n').map((l) => `data: ${l}`).join(eol) : `data: ${ev.data}`;
+  return ev.event ? `event: ${ev.event}${eol}${data}${eol}${eol}` : `${data}${eol}${eol}`;
 }
 
 export const SSE_HEADERS = {

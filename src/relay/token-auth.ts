@@ -1,14 +1,16 @@
 // Relay-token authentication on the hot path. A token is looked up once (one indexed join) and cached by its key hash;
 // any change to tokens, users or groups (this instance or another, via the InvalidationBus) drops the cache, and a short
 // TTL bounds staleness if an invalidation is ever lost. Unknown keys are cached negatively for a few seconds so a flood of
-// bad keys cannot turn into a flood of queries. Balances are NOT cached: the ledger checks them atomically.
+// bad keys cannot turn into a flood of queries. A token carries no balance: balances are the ledger's, which checks them
+// at every reservation (the SQLite ledger from a balance cache of its own, see docs/billing.md#reservation).
 import ipaddr from 'ipaddr.js';
 import type { Db } from '../db/client.js';
 import type { InvalidationBus } from '../cache/bus.js';
 import { RelayError } from '../errors.js';
-import { bearerFrom, hashSecret } from '../auth/secrets.js';
+import { hashSecret } from '../auth/secrets.js';
 import { parseStringList } from '../services/service-utils.js';
 import { mayUseGroup } from '../services/permissions.js';
+import { query, sqlGet, type Row, type Sql } from '../db/sql.js';
 
 export interface RelayToken {
   id: number;
@@ -28,28 +30,14 @@ export interface RelayToken {
 
 type IpMatcher = (ip: string) => boolean;
 
-interface Row {
-  id: number;
-  userId: number;
-  name: string;
-  unlimited: number | boolean;
-  expiresAt: string | Date | null;
-  models: string;
-  allowIps: string;
-  tokenGroup: string | null;
-  /** null when the token has no group (or it no longer exists). */
-  tokenGroupSelectable: number | boolean | null;
-  status: string;
-  userGroup: string;
-  userRole: string;
-  userStatus: string;
-}
-
-const QUERY = `SELECT t."id", t."userId", t."name", t."unlimited", t."expiresAt", t."models", t."allowIps",
-  t."group" AS "tokenGroup", g."userSelectable" AS "tokenGroupSelectable", t."status",
-  u."group" AS "userGroup", u."role" AS "userRole", u."status" AS "userStatus"
-  FROM "Token" t JOIN "User" u ON u."id" = t."userId" LEFT JOIN "Group" g ON g."name" = t."group"
-  WHERE t."keyHash" = `;
+const FIND_TOKEN = query(
+  `SELECT t."id", t."userId", t."name", t."unlimited", t."expiresAt", t."models", t."allowIps", t."group" AS "tokenGroup",
+     g."userSelectable" AS "tokenGroupSelectable", t."status", u."group" AS "userGroup", u."role" AS "userRole",
+     u."status" AS "userStatus"
+   FROM "Token" t JOIN "User" u ON u."id" = t."userId" LEFT JOIN "Group" g ON g."name" = t."group"
+   WHERE t."keyHash" = ?`,
+  toToken,
+);
 
 const TTL_MS = 60_000;
 const NEGATIVE_TTL_MS = 5_000;
@@ -67,24 +55,24 @@ export function compileIpMatcher(entries: string[]): IpMatcher | null {
 }
 
 function toToken(row: Row): RelayToken {
-  const models = parseStringList(row.models);
+  const models = parseStringList(row.string('models'));
   let allowIps: IpMatcher | null = null;
   try {
-    allowIps = compileIpMatcher(parseStringList(row.allowIps));
+    allowIps = compileIpMatcher(parseStringList(row.string('allowIps')));
   } catch {
     allowIps = () => false; // an unparsable allow-list admits nobody rather than everybody
   }
   return {
-    id: row.id,
-    userId: row.userId,
-    name: row.name,
-    limited: !row.unlimited,
-    expiresAt: row.expiresAt === null ? null : new Date(row.expiresAt).getTime(),
+    id: row.int('id'),
+    userId: row.int('userId'),
+    name: row.string('name'),
+    limited: !row.bool('unlimited'),
+    expiresAt: row.timeOrNull('expiresAt'),
     models: models.length ? new Set(models) : null,
     allowIps,
-    group: tokenGroupApplies(row) ? row.tokenGroup! : row.userGroup,
-    status: row.status,
-    userStatus: row.userStatus,
+    group: tokenGroupIfApplies(row) ?? row.string('userGroup'),
+    status: row.string('status'),
+    userStatus: row.string('userStatus'),
   };
 }
 
@@ -94,32 +82,28 @@ function toToken(row: Row): RelayToken {
  * override back if the owner regains it. Judged here rather than by rewriting tokens when rights change, because
  * every such change already drops this cache.
  */
-function tokenGroupApplies(row: Row): boolean {
-  if (!row.tokenGroup || row.tokenGroupSelectable === null) return false;
-  return mayUseGroup({ role: row.userRole, group: row.userGroup }, { name: row.tokenGroup, userSelectable: Boolean(row.tokenGroupSelectable) });
+function tokenGroupIfApplies(row: Row): string | undefined {
+  const tokenGroup = row.stringOrNull('tokenGroup');
+  const selectable = row.boolOrNull('tokenGroupSelectable'); // null: no such group (any more)
+  if (!tokenGroup || selectable === null) return undefined;
+  const owner = { role: row.string('userRole'), group: row.string('userGroup') };
+  return mayUseGroup(owner, { name: tokenGroup, userSelectable: selectable }) ? tokenGroup : undefined;
 }
 
 export class TokenAuth {
   #cache = new Map<string, { token: RelayToken | null; until: number }>();
-  readonly #lookup: (hash: string) => Promise<Row | undefined>;
+  readonly #sql: Sql;
 
   constructor(db: Db, bus: InvalidationBus) {
-    if (db.kind === 'sqlite') {
-      const stmt = db.sqlite.prepare(`${QUERY}?`);
-      this.#lookup = async (hash) => stmt.get(hash) as Row | undefined;
-    } else {
-      const pool = db.pool;
-      this.#lookup = async (hash) => (await pool.query<Row>(`${QUERY}$1`, [hash])).rows[0];
-    }
+    this.#sql = db.sql;
     const clear = () => this.#cache.clear();
     bus.subscribe('tokens', clear);
     bus.subscribe('users', clear);
     bus.subscribe('groups', clear);
   }
 
-  /** The caller's token, or a 401/403 saying exactly what is wrong with it. */
-  async authenticate(headers: Record<string, string | string[] | undefined>, ip: string): Promise<RelayToken> {
-    const key = bearerFrom(headers);
+  /** The caller's token (the key as sent, see keyFrom), or a 401/403 saying exactly what is wrong with it. */
+  async authenticate(key: string | undefined, ip: string): Promise<RelayToken> {
     if (!key) throw new RelayError('missing_key', 'missing API key: send Authorization: Bearer sk-…');
     if (!key.startsWith('sk-')) {
       throw new RelayError('invalid_key', 'invalid API key: relay tokens start with "sk-" (management keys do not work on /v1)');
@@ -139,8 +123,7 @@ export class TokenAuth {
     const now = Date.now();
     const hit = this.#cache.get(hash);
     if (hit && hit.until > now) return hit.token;
-    const row = await this.#lookup(hash);
-    const token = row ? toToken(row) : null;
+    const token = (await sqlGet(this.#sql, FIND_TOKEN, hash)) ?? null;
     if (this.#cache.size >= MAX_ENTRIES) this.#cache.clear();
     this.#cache.set(hash, { token, until: now + (token ? TTL_MS : NEGATIVE_TTL_MS) });
     return token;

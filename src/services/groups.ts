@@ -1,13 +1,21 @@
 // Groups: a price multiplier (ratio) every member's usage is charged with, and whether users may pick it themselves.
 // Ratios are exact decimal strings (services/ratios.ts) so billing never meets a binary float.
 import { RelayError } from '../errors.js';
-import type { GroupView } from '../routes/api/schemas.js';
 import { normalizeRatio } from './ratios.js';
 import { isUniqueViolation, pageArgs, type PageQuery, type PageResult, type ServiceContext } from './service-utils.js';
 
 export const DEFAULT_GROUP = 'default';
 export const GROUP_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$';
 const GROUP_NAME = new RegExp(GROUP_NAME_PATTERN);
+
+/** A group as the API and the bots show it (the route schema Group documents it). */
+export interface GroupView {
+  name: string;
+  /** Exact decimal string ("0.8"). */
+  ratio: string;
+  description: string;
+  userSelectable: boolean;
+}
 
 export interface GroupRow {
   name: string;

@@ -3,7 +3,7 @@
 // queries on the usage log bounded by a createdAt range, so they use its (createdAt) and (userId, createdAt) indexes
 // on both databases; nothing is loaded row by row.
 import { Prisma } from '../generated/sqlite/client.js';
-import { shortfallNote } from '../billing/ledger.js';
+import { shortfallNote } from '../billing/usage-log.js';
 import { checkRange, daysOf, num, utcDay } from './logs.js';
 import type { ServiceContext } from './service-utils.js';
 

@@ -4,7 +4,6 @@
 // and their own; a user: their own). A token's group must be one its owner may use (mayUseGroup).
 import { RelayError } from '../errors.js';
 import { hashSecret, newRelayKey, visiblePrefix } from '../auth/secrets.js';
-import type { TokenView } from '../routes/api/schemas.js';
 import { isIpOrCidr } from '../net/ip.js';
 import { requireGroup } from './groups.js';
 import { assertMayActFor, mayActFor, mayUseGroup, type Actor } from './permissions.js';
@@ -13,6 +12,25 @@ import { iso, pageArgs, parseStringList, units, type PageQuery, type PageResult,
 const NAME_MAX = 64;
 const MODELS_MAX = 1000;
 const ALLOW_IPS_MAX = 100;
+
+/** A relay token as the API and the bots show it, never with its key (the route schema Token documents it). */
+export interface TokenView {
+  id: number;
+  userId: number;
+  name: string;
+  keyPrefix: string;
+  /** Remaining units of this token's own limit; null = unlimited. */
+  quota: number | null;
+  usedQuota: number;
+  /** ISO 8601; null = never. */
+  expiresAt: string | null;
+  models: string[];
+  allowIps: string[];
+  group: string | null;
+  status: 'enabled' | 'disabled';
+  createdAt: string;
+  lastUsedAt: string | null;
+}
 
 export interface TokenRow {
   id: number;

@@ -12,7 +12,6 @@ import {
   type Actor,
   type Role,
 } from './permissions.js';
-import type { UserView } from '../routes/api/schemas.js';
 import { QUOTA_PER_USD } from '../billing/decimal.js';
 import { requireGroup } from './groups.js';
 import {
@@ -29,6 +28,21 @@ import {
 
 export const USERNAME_PATTERN = '^[A-Za-z0-9_.@-]{2,64}$';
 const USERNAME = new RegExp(USERNAME_PATTERN);
+
+/** A user as the API and the bots show it (the route schema User in src/routes/api/schemas.ts documents it). */
+export interface UserView {
+  id: number;
+  username: string;
+  role: Role;
+  group: string;
+  /** Remaining quota units (500,000 = 1 USD). */
+  quota: number;
+  usedQuota: number;
+  requestCount: number;
+  status: 'enabled' | 'disabled';
+  /** ISO 8601. */
+  createdAt: string;
+}
 
 export interface UserRow {
   id: number;

@@ -1,9 +1,9 @@
 // Helpers for the account API tests: make a user and log in as them, read error bodies, scan the database for a
-// secret, and reopen an app on the same database (restart).
+// secret, and open a second app on the same database (a restart).
 import { expect } from 'vitest';
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify';
 import { buildApp } from '../../src/app.js';
-import { createTestContext, createTestDatabase, type DbKind, type TestApp, type TestContext } from '../helpers/context.js';
+import { createTestContext, type DbKind, type TestApp, type TestContext } from '../helpers/context.js';
 import type { Db } from '../../src/db/client.js';
 
 export interface LoggedInUser {
@@ -70,42 +70,30 @@ export async function dumpDatabase(db: Db): Promise<string> {
   return parts.join('\n');
 }
 
-export interface Restartable {
+export interface Restarted {
   app: FastifyInstance;
   ctx: TestContext;
   admin: { authorization: string };
-  /** Close this app and its context, keeping the database; returns a fresh app on the same database. */
-  restart(): Promise<Restartable>;
-  /** Close and drop the database. */
-  destroy(): Promise<void>;
+  close(): Promise<void>;
 }
 
-/** An app whose database outlives it, so a test can close it, start another, and read the data back. */
-export async function startRestartable(kind: DbKind): Promise<Restartable> {
-  const database = await createTestDatabase(kind);
-  const start = async (): Promise<Restartable> => {
-    const ctx = await createTestContext(kind, {}, database);
-    const app = await buildApp(ctx);
-    await app.ready();
-    const close = async () => {
+/**
+ * The same database as `t`, opened by a freshly started app: its own connections, bus, options, caches and relay,
+ * nothing shared in memory with `t` (what a restarted process sees). Closing it leaves the database to `t`.
+ */
+export async function restarted(t: TestApp, kind: DbKind): Promise<Restarted> {
+  const ctx = await createTestContext(kind, {}, { url: t.ctx.config.databaseUrl, drop: async () => {} });
+  const app = await buildApp(ctx);
+  await app.ready();
+  return {
+    app,
+    ctx,
+    admin: { authorization: `Bearer ${ctx.config.adminKey}` },
+    async close() {
       await app.close();
       await ctx.cleanup();
-    };
-    return {
-      app,
-      ctx,
-      admin: { authorization: `Bearer ${ctx.config.adminKey}` },
-      async restart() {
-        await close();
-        return start();
-      },
-      async destroy() {
-        await close();
-        await database.drop();
-      },
-    };
+    },
   };
-  return start();
 }
 
 /** Which topics the bus published while `fn` ran. */

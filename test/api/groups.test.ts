@@ -2,7 +2,7 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { createTestApp, dbKinds, type TestApp } from '../helpers/context.js';
 import { normalizeRatio } from '../../src/services/ratios.js';
 import { switchGroup } from '../../src/services/users.js';
-import { expectError, makeUser, publishedDuring, startRestartable, type LoggedInUser } from './account-helpers.js';
+import { expectError, makeUser, publishedDuring, restarted, type LoggedInUser } from './account-helpers.js';
 
 interface GroupBody {
   name: string;
@@ -171,20 +171,19 @@ describe.each(dbKinds)('groups API on %s', (kind) => {
   });
 
   it('keeps groups across a restart', async () => {
-    let app = await startRestartable(kind);
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/groups',
+      headers: t.admin,
+      payload: { name: 'durable', ratio: '0.333333', userSelectable: false },
+    });
+    expect(res.statusCode).toBe(201);
+    const next = await restarted(t, kind);
     try {
-      const res = await app.app.inject({
-        method: 'POST',
-        url: '/api/groups',
-        headers: app.admin,
-        payload: { name: 'durable', ratio: '0.333333', userSelectable: false },
-      });
-      expect(res.statusCode).toBe(201);
-      app = await app.restart();
-      const list = (await app.app.inject({ url: '/api/groups', headers: app.admin })).json() as { items: GroupBody[] };
+      const list = (await next.app.inject({ url: '/api/groups', headers: next.admin })).json() as { items: GroupBody[] };
       expect(list.items).toContainEqual({ name: 'durable', ratio: '0.333333', description: '', userSelectable: false });
     } finally {
-      await app.destroy();
+      await next.close();
     }
   });
 });

@@ -3,22 +3,10 @@ import { createTestApp, dbKinds, type TestApp } from '../helpers/context.js';
 import { hashSecret, visiblePrefix } from '../../src/auth/secrets.js';
 import { createToken, deleteToken, listTokens } from '../../src/services/tokens.js';
 import { selfActor } from '../../src/services/permissions.js';
-import { dumpDatabase, expectError, makeUser, publishedDuring, startRestartable, type LoggedInUser } from './account-helpers.js';
+import { dumpDatabase, expectError, makeUser, publishedDuring, restarted, type LoggedInUser } from './account-helpers.js';
+import type { TokenView } from '../../src/services/tokens.js';
 
-interface TokenBody {
-  id: number;
-  userId: number;
-  name: string;
-  keyPrefix: string;
-  quota: number | null;
-  usedQuota: number;
-  expiresAt: string | null;
-  models: string[];
-  allowIps: string[];
-  group: string | null;
-  status: string;
-  createdAt: string;
-  lastUsedAt: string | null;
+interface TokenBody extends TokenView {
   key?: string;
 }
 
@@ -289,24 +277,23 @@ describe.each(dbKinds)('tokens API on %s', (kind) => {
   });
 
   it('keeps tokens across a restart (the key still identifies the stored hash)', async () => {
-    let app = await startRestartable(kind);
+    const res = await t.app.inject({
+      method: 'POST',
+      url: '/api/tokens',
+      headers: t.admin,
+      payload: { name: 'durable', quota: 123, allowIps: ['10.0.0.0/8'] },
+    });
+    expect(res.statusCode).toBe(201);
+    const created = res.json() as TokenBody;
+    const next = await restarted(t, kind);
     try {
-      const res = await app.app.inject({
-        method: 'POST',
-        url: '/api/tokens',
-        headers: app.admin,
-        payload: { name: 'durable', quota: 123, allowIps: ['10.0.0.0/8'] },
-      });
-      expect(res.statusCode).toBe(201);
-      const created = res.json() as TokenBody;
-      app = await app.restart();
-      const read = await app.app.inject({ url: `/api/tokens/${created.id}`, headers: app.admin });
+      const read = await next.app.inject({ url: `/api/tokens/${created.id}`, headers: next.admin });
       const { key, ...stored } = created;
       expect(read.json()).toEqual(stored);
-      const row = await app.ctx.db.prisma.token.findUniqueOrThrow({ where: { id: created.id } });
+      const row = await next.ctx.db.prisma.token.findUniqueOrThrow({ where: { id: created.id } });
       expect(row.keyHash).toBe(hashSecret(key!));
     } finally {
-      await app.destroy();
+      await next.close();
     }
   });
 });

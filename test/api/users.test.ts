@@ -1,6 +1,6 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { createTestApp, dbKinds, type TestApp } from '../helpers/context.js';
-import { expectError, makeUser, publishedDuring, startRestartable, type LoggedInUser } from './account-helpers.js';
+import { expectError, makeUser, publishedDuring, restarted, type LoggedInUser } from './account-helpers.js';
 
 interface UserBody {
   id: number;
@@ -240,25 +240,24 @@ describe.each(dbKinds)('users API on %s', (kind) => {
   });
 
   it('keeps users and login keys across a restart', async () => {
-    let app = await startRestartable(kind);
+    const created = await t.app.inject({
+      method: 'POST',
+      url: '/api/users',
+      headers: t.admin,
+      payload: { username: 'durable', password: 'durable-password', quota: 777 },
+    });
+    expect(created.statusCode).toBe(201);
+    const login = await t.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'durable', password: 'durable-password' } });
+    const key = (login.json() as { key: string }).key;
+    const next = await restarted(t, kind);
     try {
-      const created = await app.app.inject({
-        method: 'POST',
-        url: '/api/users',
-        headers: app.admin,
-        payload: { username: 'durable', password: 'durable-password', quota: 777 },
-      });
-      expect(created.statusCode).toBe(201);
-      const login = await app.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'durable', password: 'durable-password' } });
-      const key = (login.json() as { key: string }).key;
-      app = await app.restart();
-      const me = await app.app.inject({ url: '/api/me', headers: { authorization: `Bearer ${key}` } });
+      const me = await next.app.inject({ url: '/api/me', headers: { authorization: `Bearer ${key}` } });
       expect(me.statusCode).toBe(200);
       expect(me.json()).toMatchObject({ username: 'durable', quota: 777, group: 'default', role: 'user' });
-      const again = await app.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'durable', password: 'durable-password' } });
+      const again = await next.app.inject({ method: 'POST', url: '/api/auth/login', payload: { username: 'durable', password: 'durable-password' } });
       expect(again.statusCode).toBe(200);
     } finally {
-      await app.destroy();
+      await next.close();
     }
   });
 });

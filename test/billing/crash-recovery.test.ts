@@ -2,18 +2,20 @@
 // settled call writes to the database, so the killed call leaves nothing to undo and the balances add up at once and
 // after the next start. (PostgreSQL keeps holds in a table and its sweeper releases them: see test/billing/ledger.test.ts.)
 //
-// The process is started the way `npm start` starts it in production: compiled (dist/), with package.json's node flags.
-import { describe, it, expect, afterAll, beforeAll } from 'vitest';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { createRequire } from 'node:module';
+// The process runs with package.json's node flags, from source through tsx (nothing is compiled, nothing written to
+// dist/): what is under test is what a killed process leaves behind, not the build.
+import { describe, it, expect, afterAll } from 'vitest';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { productionNodeFlags, repoRoot } from '../../bench/child.js';
 import { createTestContext, createTestDatabase, TEST_ADMIN_KEY, TEST_SECRET_KEY } from '../helpers/context.js';
 import { seedAccount, addChannel, eventually } from '../helpers/relay.js';
 import { startFakeOpenAI } from '../fakes/openai-upstream.js';
 import type { TestApp } from '../helpers/context.js';
+import { RelayService } from '../../src/relay/service.js';
+import { buildApp } from '../../src/app.js';
 
 function startServer(databaseUrl: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [...productionNodeFlags(), 'dist/src/server.js'], {
+  const child = spawn(process.execPath, [...productionNodeFlags(), '--import', 'tsx', 'src/server.ts'], {
     cwd: repoRoot,
     env: { ...process.env, DATABASE_URL: databaseUrl, RELAY_ADMIN_KEY: TEST_ADMIN_KEY, RELAY_SECRET_KEY: TEST_SECRET_KEY, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -36,11 +38,6 @@ function startServer(databaseUrl: string): Promise<{ child: ChildProcess; url: s
 
 describe('crash recovery', () => {
   const children: ChildProcess[] = [];
-  beforeAll(() => {
-    // `npm run build`, without npm in between.
-    const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
-    execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json'], { cwd: repoRoot, stdio: 'inherit' });
-  }, 120_000);
   afterAll(() => {
     for (const c of children) c.kill('SIGKILL');
   });
@@ -75,12 +72,15 @@ describe('crash recovery', () => {
     await new Promise((r) => first.child.once('exit', r));
     expect(await read()).toMatchObject({ quota: 10_000, token: 5_000, holds: 0, logs: [] });
 
-    const second = await startServer(database.url);
-    children.push(second.child);
-    expect(await read()).toMatchObject({ quota: 10_000, token: 5_000, holds: 0 });
-    // …and the restarted relay serves and bills the same account normally.
+    // The next start (in this process: what a start does is the same code, main.ts's relay and its start-up sweep) finds
+    // nothing to release, and serves and bills the same account normally.
+    const relay = new RelayService(ctx);
+    await relay.startBackground();
+    const second = await buildApp(ctx, { relay });
+    const secondUrl = await second.listen({ port: 0, host: '127.0.0.1' });
+    expect(await read()).toMatchObject({ quota: 10_000, token: 5_000, holds: 0, logs: [] });
     up.setScript(() => ({ kind: 'answer', usage: { prompt: 8, completion: 2 } }));
-    const res = await fetch(`${second.url}/v1/chat/completions`, {
+    const res = await fetch(`${secondUrl}/v1/chat/completions`, {
       method: 'POST',
       headers: { authorization: `Bearer ${account.key}`, 'content-type': 'application/json' },
       body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'Hi' }], max_tokens: 100 }),
@@ -88,8 +88,8 @@ describe('crash recovery', () => {
     expect(res.status).toBe(200);
     expect(await read()).toMatchObject({ quota: 10_000 - 10, token: 5_000 - 10, holds: 0 });
 
-    second.child.kill('SIGTERM');
-    await new Promise((r) => second.child.once('exit', r));
+    await second.close();
+    await relay.close();
     await ctx.cleanup();
     await database.drop();
     await up.close();

@@ -11,7 +11,7 @@ function ratios(group: string | number, model: string | number, completion: stri
     ...extra,
   };
 }
-const t = (prompt: number, completion: number, cacheRead = 0, cacheWrite = 0) => ({ prompt, completion, cacheRead, cacheWrite });
+const t = (promptTokens: number, completionTokens: number, cacheReadTokens = 0, cacheWriteTokens = 0) => ({ promptTokens, completionTokens, cacheReadTokens, cacheWriteTokens });
 
 describe('exact quota arithmetic', () => {
   it.each([

@@ -2,7 +2,7 @@
 // with the bot core on the in-memory backend.
 import { Client, Events, MessageFlags, REST, type ChatInputCommandInteraction } from 'discord.js';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { MemoryBackend } from '../../bots/core/memory-backend.js';
+import { MemoryBackend } from './memory-backend.js';
 import { TransportRegistry, type ChatTransport, type SentMessage } from '../../bots/core/index.js';
 import { ChannelTransport } from '../../bots/discord/channel-transport.js';
 import { startDiscordBot, type RunningBot } from '../../bots/discord/index.js';

@@ -2,7 +2,7 @@
 // WebSocket to a local OneBot implementation, with the bot core on the in-memory backend.
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { TransportRegistry, type ChatTransport, type SentMessage } from '../../bots/core/index.js';
-import { MemoryBackend } from '../../bots/core/memory-backend.js';
+import { MemoryBackend } from './memory-backend.js';
 import { oneBotAdapter } from '../../bots/qq/adapters.js';
 import { sendInSession } from '../../bots/qq/bridge.js';
 import { startQqBots, type QqBotsOptions, type RunningBots } from '../../bots/qq/index.js';

@@ -1,12 +1,15 @@
 // The bot core over the REAL relay backend (services, pricing, ledger, in-process chat pipeline) on both databases,
-// with a fake OpenAI upstream: linking via POST /api/links/code, account commands, a billed streamed chat with an
-// auto-title entry, admin commands, and channel alerts from the relay's events.
+// with a fake OpenAI upstream: what only the real backend shows (linking via POST /api/links/code, a key stored as
+// its hash, billing and usage rows of a chat with its auto-title, admin commands on real channels, channel alerts from
+// the relay's events, RelayService.chat's text stream). The shared command suite runs over this backend in
+// core-relay.*.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBotCore, type BotCore } from '../../bots/core/core.js';
 import { connectChannelAlerts, createRelayBackend } from '../../bots/core/relay-backend.js';
 import { createNotifier, TransportRegistry } from '../../bots/core/notifications.js';
 import type { BotBackend } from '../../bots/core/backend.js';
 import { hashSecret } from '../../src/auth/secrets.js';
+import { RelayError } from '../../src/errors.js';
 import { createTestApp, dbKinds, type TestApp } from '../helpers/context.js';
 import { addChannel } from '../helpers/relay.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai-upstream.js';
@@ -49,7 +52,8 @@ describe.each(dbKinds)('bot core over the relay backend on %s', (kind) => {
   beforeAll(async () => {
     t = await createTestApp(kind);
     upstream = await startFakeOpenAI();
-    channelId = await addChannel(t, { name: 'fake-openai', baseUrl: upstream.url, models: ['gpt-4o-mini'], groups: ['default', 'vip'] });
+    channelId = await addChannel(t, { name: 'fake-openai', baseUrl: upstream.url, models: ['gpt-4o-mini', 'm'], groups: ['default', 'vip'] });
+    await t.ctx.options.update({ modelRatios: { m: 1 }, completionRatios: { m: 1 } });
     const user = await t.ctx.db.prisma.user.create({ data: { username: 'carol', quota: 2_000_000n } });
     userId = user.id;
     await t.ctx.db.prisma.group.create({ data: { name: 'vip', ratio: '0.5', userSelectable: true } });
@@ -102,17 +106,6 @@ describe.each(dbKinds)('bot core over the relay backend on %s', (kind) => {
     expect(await t.ctx.db.prisma.token.count({ where: { userId } })).toBe(0);
   });
 
-  it('switches into selectable groups only, and prices with the group ratio', async () => {
-    expect(await one('/groups')).toBe('Your group: default\n\n▶ default · ratio 1 · Everyone starts here\n• vip · ratio 0.5\n\nSwitch with /group <name>.');
-    expect(await one('/group staff')).toBe('Group "staff" cannot be chosen; ask an admin. See /groups for the groups you can switch to.');
-    expect(await one('/models')).toBe('Models you can use (1):\n• gpt-4o-mini\n\nPrices: /price <model>');
-    expect(await one('/price gpt-4o-mini')).toBe('gpt-4o-mini in group default (ratio 1):\nInput: $0.15 per 1M tokens\nOutput: $0.60 per 1M tokens');
-    expect(await one('/price claude-x')).toBe('claude-x is not available in your group (default). See /models for the models you can use.');
-    expect(await one('/group vip')).toBe("You're now in group vip (price ratio 0.5).");
-    expect(await one('/price gpt-4o-mini')).toMatch(/^gpt-4o-mini in group vip \(ratio 0\.5\):\nInput: \$0\.075 per 1M tokens\nOutput: \$0\.30 per 1M tokens$/);
-    await one('/group default');
-  });
-
   it('chats through the relay: streamed, billed, logged, titled as its own entry', async () => {
     upstream.setScript((req) => ({ kind: 'stream', chunks: req.body?.max_tokens === 30 ? ['Relay ', 'chat'] : ['Hello', ' from', ' upstream'], usage: { prompt: 12, completion: 5 } }));
     await one('/title on');
@@ -137,14 +130,6 @@ describe.each(dbKinds)('bot core over the relay backend on %s', (kind) => {
       ['assistant', 'Hello from upstream'],
     ]);
     expect(await one('/logs 2')).toMatch(/^Your last 2 entries:\n.* · gpt-4o-mini · 12\+5 tokens · /);
-  });
-
-  it('trims the stored history to botHistoryMessages', async () => {
-    await t.ctx.options.update({ botHistoryMessages: 2 });
-    await say('second question');
-    const conversation = await t.ctx.db.prisma.conversation.findFirstOrThrow({ where: { userId, active: true }, include: { messages: { orderBy: { id: 'asc' } } } });
-    expect(conversation.messages.map((m) => m.content)).toEqual(['second question', 'Hello from upstream']);
-    await t.ctx.options.update({ botHistoryMessages: 20 });
   });
 
   it('serves admin commands to admins only', async () => {
@@ -174,13 +159,54 @@ describe.each(dbKinds)('bot core over the relay backend on %s', (kind) => {
     expect(alerts[0]!.text).toContain('Reason: invalid api key');
   });
 
-  it('registers new chat users only when the admin allows it', async () => {
-    expect(await one('/register', '5100')).toBe('Registration from the chat is turned off; ask an administrator for a link code.');
-    await t.ctx.options.update({ botRegistration: true, botNewUserQuota: 1234 });
-    const answer = await one('/register', '5100');
-    expect(answer).toMatch(/^Welcome! Your account "telegram_5100" is ready/);
-    const user = await backend.resolveLink('telegram', '5100');
-    expect((await backend.getAccount(user!.id)).quota).toBe(1234);
-    await t.ctx.options.update({ botRegistration: false });
+  // RelayService.chat itself: the pipeline hands it the answer's text as it is generated (no SSE parsed back).
+  const raw = (...events: unknown[]) => events.map((e) => `data: ${typeof e === 'string' ? e : JSON.stringify(e)}\n\n`).join('');
+  const chunk = (delta: Record<string, unknown>, finish: string | null = null) => ({
+    id: 'c1',
+    object: 'chat.completion.chunk',
+    created: 1,
+    model: 'm',
+    choices: [{ index: 0, delta, finish_reason: finish }],
+  });
+  const quotaOf = async () => Number((await t.ctx.db.prisma.user.findUniqueOrThrow({ where: { id: userId } })).quota);
+  const lastLog = () => t.ctx.db.prisma.usageLog.findFirstOrThrow({ where: { userId }, orderBy: { id: 'desc' } });
+
+  it('relay.chat streams the content (not the reasoning) through onDelta, and bills the call', async () => {
+    upstream.setScript(() => ({
+      kind: 'raw',
+      status: 200,
+      contentType: 'text/event-stream',
+      body: raw(
+        chunk({ role: 'assistant', content: '' }),
+        chunk({ reasoning_content: 'thinking hard' }),
+        chunk({ content: 'Hello' }),
+        chunk({ content: ' there' }, 'stop'),
+        { id: 'c1', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [], usage: { prompt_tokens: 9, completion_tokens: 7, total_tokens: 16 } },
+        '[DONE]',
+      ),
+    }));
+    const deltas: string[] = [];
+    const before = await quotaOf();
+    const result = await t.relay.chat({ userId, model: 'm', messages: [{ role: 'user', content: 'Hi' }], source: 'telegram', onDelta: (d) => deltas.push(d) });
+    expect(deltas.join('')).toBe('Hello there'); // what one upstream read carried comes as one piece
+    expect(result).toEqual({ text: 'Hello there', model: 'm', usage: { promptTokens: 9, completionTokens: 7, cacheReadTokens: 0, cacheWriteTokens: 0 }, quota: 16 });
+    expect(before - (await quotaOf())).toBe(16);
+    expect(await lastLog()).toMatchObject({ endpoint: 'bot:chat', source: 'telegram', status: 'ok', quota: 16n });
+    // The upstream was asked for usage in the stream, as for any client.
+    expect(upstream.requests.at(-1)!.body).toMatchObject({ stream: true, stream_options: { include_usage: true } });
+  });
+
+  it('relay.chat of a stream cut short: what streamed was shown and billed, and the error thrown as the RelayError it is', async () => {
+    upstream.setScript(() => ({ kind: 'stream', chunks: ['one ', 'two ', 'three'], cutAfter: 2, usage: null }));
+    const deltas: string[] = [];
+    const err = await t.relay
+      .chat({ userId, model: 'm', messages: [{ role: 'user', content: 'Hi' }], source: 'discord', onDelta: (d) => deltas.push(d) })
+      .catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(RelayError);
+    expect((err as RelayError).code).toBe('upstream_error');
+    expect(deltas.join('')).toBe('one '); // the role chunk and one piece went out before the cut
+    const entry = await lastLog();
+    expect(entry).toMatchObject({ endpoint: 'bot:chat', type: 'consume', status: 'error' });
+    expect(entry.completionTokens).toBeGreaterThan(0);
   });
 });

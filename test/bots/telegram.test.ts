@@ -2,7 +2,7 @@
 // memory backend. Edit intervals and poll timeouts are shortened so every test is fast.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Fastify from 'fastify';
-import { MemoryBackend } from '../../bots/core/memory-backend.js';
+import { MemoryBackend } from './memory-backend.js';
 import { createNotifier, TransportRegistry } from '../../bots/core/notifications.js';
 import { ADMIN_ONLY } from '../../bots/core/router.js';
 import { startTelegramBot, type RunningTelegramBot } from '../../bots/telegram/start.js';
@@ -124,7 +124,7 @@ describe('telegram bot over long polling', () => {
     backend.addGroup({ name: 'staff', ratio: '0', description: '', userSelectable: false, models: [] });
     expect(await askText(alice, '/group vip')).toBe("You're now in group vip (price ratio 0.8).");
     expect(await askText(alice, '/group staff')).toBe(
-      'Group "staff" can only be assigned by an administrator. See /groups for the groups you can switch to.',
+      'Group "staff" cannot be chosen; ask an admin. See /groups for the groups you can switch to.',
     );
     expect(await askText(alice, '/group default')).toBe("You're now in group default (price ratio 1).");
   });
@@ -132,7 +132,7 @@ describe('telegram bot over long polling', () => {
   it('redeems a code once, then shows it in the logs', async () => {
     backend.addRedemption('TG-GIFT', 500_000);
     expect(await askText(alice, '/redeem TG-GIFT')).toBe('Redeemed 500,000 units ($1.00). Your balance is now 1,750,000 units ($3.50).');
-    expect(await askText(alice, '/redeem TG-GIFT')).toBe('That code has already been redeemed.');
+    expect(await askText(alice, '/redeem TG-GIFT')).toBe('This redemption code has already been used.');
     expect(await askText(alice, '/logs 1')).toMatch(/^Your last 1 entries:\n\d{4}-\d\d-\d\d \d\d:\d\d UTC · redeem · 500,000 units \(\$1\.00\)$/);
   });
 

@@ -194,8 +194,8 @@ describe('anthropic adapter against the fake upstream', () => {
     fake.setScript(() => richAnswer);
     const req = anthropicAdapter.native.buildRequest({ ...params, model: 'my-claude' }, target(), true);
     const meter = anthropicAdapter.native.createStreamMeter();
-    for (const e of await sseEvents(await send(req))) meter.push(e);
+    const events = (await sseEvents(await send(req))).map((e) => meter.push(e));
     expect(meter.usage()).toEqual({ promptTokens: 50, completionTokens: 30, cacheReadTokens: 400, cacheWriteTokens: 20 });
-    expect(meter.text()).toBe('The user wants the weather; call the tool.Let me check the weather.{"location":"Paris","unit":"celsius"}');
+    expect(events.map((e) => e.delta).join('')).toBe('The user wants the weather; call the tool.Let me check the weather.{"location":"Paris","unit":"celsius"}');
   });
 });

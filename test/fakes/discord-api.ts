@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage as HttpRequest, type ServerResponse 
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { Waiters } from './waiters.js';
+import { isRecord } from '../../src/providers/json.js';
 
 export interface RecordedCall {
   method: string;
@@ -459,9 +460,6 @@ export class FakeDiscord {
   }
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 async function readBody(req: HttpRequest): Promise<string> {
   const chunks: Buffer[] = [];

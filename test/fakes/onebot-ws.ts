@@ -5,6 +5,7 @@ import { createServer, type IncomingMessage as HttpRequest } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { Waiters } from './waiters.js';
+import { isRecord } from '../../src/providers/json.js';
 
 export interface OneBotCall {
   action: string;
@@ -181,6 +182,3 @@ function flattenMessage(message: unknown): string {
     .join('');
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}

@@ -7,6 +7,7 @@ import { createServer, type IncomingMessage as HttpRequest, type ServerResponse 
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { Waiters } from './waiters.js';
+import { isRecord } from '../../src/providers/json.js';
 
 export const QQ_MAX_REPLIES_PER_MESSAGE = 5;
 
@@ -287,9 +288,6 @@ function header(req: HttpRequest, name: string): string | undefined {
   return Array.isArray(value) ? value[0] : value;
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
 
 async function readBody(req: HttpRequest): Promise<string> {
   const chunks: Buffer[] = [];

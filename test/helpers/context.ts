@@ -18,7 +18,6 @@ import { buildApp } from '../../src/app.js';
 import type { AppContext } from '../../src/context.js';
 import type { FastifyInstance } from 'fastify';
 import { RelayService } from '../../src/relay/service.js';
-import type { AddressPolicy } from '../../src/net/safe-fetch.js';
 
 export type DbKind = 'sqlite' | 'postgresql';
 
@@ -115,7 +114,7 @@ export interface TestApp {
 export async function createTestApp(
   kind: DbKind,
   env: Record<string, string> = {},
-  opts: { imageAddressPolicy?: AddressPolicy } = {},
+  opts: ConstructorParameters<typeof RelayService>[1] = {},
 ): Promise<TestApp> {
   const ctx = await createTestContext(kind, env);
   const relay = new RelayService(ctx, opts);

@@ -2,6 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { hashSecret, newRelayKey, visiblePrefix } from '../../src/auth/secrets.js';
+import { expect } from 'vitest';
 import type { TestApp } from './context.js';
 import { insertChannel } from '../../src/services/channel-repository.js';
 
@@ -83,6 +84,8 @@ export async function listen(t: TestApp): Promise<string> {
   return `http://127.0.0.1:${port}`;
 }
 
+export type Balances = Awaited<ReturnType<typeof balances>>;
+
 export async function balances(t: TestApp, a: SeededAccount) {
   const user = await t.ctx.db.prisma.user.findUniqueOrThrow({ where: { id: a.userId } });
   const token = await t.ctx.db.prisma.token.findUniqueOrThrow({ where: { id: a.tokenId } });
@@ -111,4 +114,18 @@ export async function eventually(check: () => Promise<void> | void, timeoutMs = 
       await new Promise((r) => setTimeout(r, 20));
     }
   }
+}
+
+/** Waits for the call's settlement (one more usage row, no hold left) and returns what it cost and its log row. */
+export async function settled(t: TestApp, account: SeededAccount, before: Balances) {
+  let after: Balances | undefined;
+  await eventually(async () => {
+    after = await balances(t, account);
+    expect(after.logs.length).toBe(before.logs.length + 1);
+    expect(after.holds).toBe(0);
+  });
+  const log = after!.logs.at(-1)!;
+  expect(Number(log.quota)).toBe(before.quota - after!.quota);
+  expect(after!.used - before.used).toBe(before.quota - after!.quota);
+  return { charged: before.quota - after!.quota, log };
 }

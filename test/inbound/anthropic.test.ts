@@ -8,6 +8,7 @@ import { RelayError } from '../../src/errors.js';
 import { anthropicAdapter, AnthropicChatStream } from '../../src/providers/anthropic/index.js';
 import type { ChatCompletion, ChatCompletionChunk, ChunkDelta, FinishReason, SseEvent, UpstreamTarget } from '../../src/providers/types.js';
 import { anthropicInbound } from '../../src/relay/inbound/anthropic/index.js';
+import { inStreamError } from '../../src/relay/error-formats.js';
 
 function fixture(name: string): Record<string, unknown> {
   return JSON.parse(readFileSync(new URL(`../../src/providers/anthropic/fixtures/${name}`, import.meta.url), 'utf8')) as Record<string, unknown>;
@@ -470,15 +471,10 @@ describe('anthropic inbound: stream encoder', () => {
     expect((empty[0]![1].message as { id: string }).id).toBe('msg_relay');
   });
 
-  it('encodes an error as an Anthropic error event and nothing after it', () => {
-    const encoder = anthropicInbound.createStreamEncoder('m');
-    const start = encoder.encode(chunk({ role: 'assistant', content: 'a' }));
-    expect(start.startsWith('event: message_start\n')).toBe(true);
-    expect(encoder.error('Overloaded upstream', 'overloaded_error')).toBe(
-      'event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded upstream"}}\n\n',
+  it('an error after the stream started is an Anthropic error event, its type at the top as in the API', () => {
+    expect(inStreamError(new RelayError('upstream_error', 'Overloaded upstream', 503), 'anthropic')).toBe(
+      'event: error\ndata: {"type":"error","error":{"type":"overloaded_error","message":"Overloaded upstream","code":"upstream_error"}}\n\n',
     );
-    expect(encoder.encode(chunk({ content: 'late' }))).toBe('');
-    expect(encoder.finish(undefined)).toBe('');
   });
 
   it('produces a stream the Anthropic SDK assembles into the same message', async () => {

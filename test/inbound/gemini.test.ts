@@ -3,6 +3,7 @@ import { RelayError } from '../../src/errors.js';
 import { geminiAdapter } from '../../src/providers/gemini/index.js';
 import type { ChatCompletion, ChatCompletionChunk, ChunkDelta, FinishReason } from '../../src/providers/types.js';
 import { geminiInbound } from '../../src/relay/inbound/gemini/index.js';
+import { inStreamError } from '../../src/relay/error-formats.js';
 import { sseEvents } from '../providers/helpers.js';
 
 const PNG = 'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8/5+hHgAHggJ/PchI7wAAAABJRU5ErkJggg==';
@@ -435,13 +436,13 @@ describe('Gemini stream encoder', () => {
   });
 
   it.each([
-    ['rate_limit_error', 429, 'RESOURCE_EXHAUSTED'],
-    ['invalid_request_error', 400, 'INVALID_ARGUMENT'],
-    ['authentication_error', 401, 'UNAUTHENTICATED'],
-    ['upstream_error', 502, 'UNAVAILABLE'],
-    ['server_error', 500, 'INTERNAL'],
-  ])('writes a %s error as a Google Status event', (type, code, status) => {
-    const text = geminiInbound.createStreamEncoder('m').error('Something failed', type);
-    expect(text).toBe(`data: ${JSON.stringify({ error: { code, message: 'Something failed', status } })}\r\n\r\n`);
+    [429, 'RESOURCE_EXHAUSTED'],
+    [400, 'INVALID_ARGUMENT'],
+    [401, 'UNAUTHENTICATED'],
+    [503, 'UNAVAILABLE'],
+    [502, 'INTERNAL'],
+  ])('an error after the stream started (status %i) is a Google Status event: %s', (code, status) => {
+    const text = inStreamError(new RelayError('upstream_error', 'Something failed', code), 'gemini');
+    expect(text).toBe(`data: ${JSON.stringify({ error: { code, message: 'Something failed', status, reason: 'upstream_error' } })}\n\n`);
   });
 });

@@ -618,10 +618,12 @@ describe('anthropic adapter: native pass-through', () => {
   it('meters a stream: usage from message_start and message_delta, generated text', () => {
     const meter = anthropicAdapter.native.createStreamMeter();
     expect(meter.usage()).toBeUndefined();
-    for (const e of fixtureEvents('stream-thinking.json')) meter.push(e);
-    meter.push({ event: 'content_block_delta', data: '{broken' }); // ignored, never thrown
+    const events = fixtureEvents('stream-thinking.json').map((e) => meter.push(e));
+    expect(meter.push({ event: 'content_block_delta', data: '{broken' })).toMatchObject({ delta: '', ended: false }); // ignored, never thrown
     expect(meter.usage()).toEqual({ promptTokens: 40, completionTokens: 75, cacheReadTokens: 2000, cacheWriteTokens: 300 });
-    expect(meter.text()).toBe(
+    expect(events.filter((e) => e.ended)).toEqual([{ delta: '', ended: true, closing: true, usageOnly: false }]);
+    expect(events.at(-1)!.ended).toBe(true); // message_stop, the last event
+    expect(events.map((e) => e.delta).join('')).toBe(
       'I need to find the GCD of 1071 and 462 using the Euclidean algorithm.\n\n1071 = 2 × 462 + 147\n462 = 3 × 147 + 21\n147 = 7 × 21 + 0\n\nSo GCD(1071, 462) = 21' +
         'The greatest common divisor of 1071 and 462 is **21**.',
     );
@@ -629,8 +631,9 @@ describe('anthropic adapter: native pass-through', () => {
 
   it('meters a stream cut after message_start', () => {
     const meter = anthropicAdapter.native.createStreamMeter();
-    for (const e of fixtureEvents('stream-tool-use.json').slice(0, 9)) meter.push(e);
+    const events = fixtureEvents('stream-tool-use.json').slice(0, 9).map((e) => meter.push(e));
     expect(meter.usage()).toEqual({ promptTokens: 472, completionTokens: 2, cacheReadTokens: 0, cacheWriteTokens: 0 });
-    expect(meter.text()).toBe('Okay, let\'s check the weather for San Francisco, CA:{"location":');
+    expect(events.some((e) => e.ended)).toBe(false);
+    expect(events.map((e) => e.delta).join('')).toBe('Okay, let\'s check the weather for San Francisco, CA:{"location":');
   });
 });

@@ -147,8 +147,8 @@ describe('Azure against the fake resource', () => {
       azureAdapter.native.buildRequest({ messages: [{ role: 'user', content: 'abc' }], stream_options: { include_usage: true } }, target(), true),
     );
     const meter = azureAdapter.native.createStreamMeter();
-    for (const e of sseEvents(res.text)) meter.push(e);
-    expect(meter.text()).toBe('Echo: abc');
+    const events = sseEvents(res.text).map((e) => meter.push(e));
+    expect(events.map((e) => e.delta).join('')).toBe('Echo: abc');
     expect(meter.usage()).toEqual({ promptTokens: 12, completionTokens: 8, cacheReadTokens: 0, cacheWriteTokens: 0 });
   });
 

@@ -481,9 +481,17 @@ describe('Gemini native metering', () => {
 
   it('meters a stream', () => {
     const meter = geminiAdapter.native.createStreamMeter();
-    for (const e of sseEvents(fixture('gemini', 'stream.txt'))) meter.push(e);
-    meter.push({ data: '{"error":{"code":503,"message":"overloaded","status":"UNAVAILABLE"}}' });
-    expect(meter.text()).toBe('The quick brown fox jumps over the lazy dog.\n');
+    const events = sseEvents(fixture('gemini', 'stream.txt')).map((e) => meter.push(e));
+    expect(meter.push({ data: '{"error":{"code":503,"message":"overloaded","status":"UNAVAILABLE"}}' }).error).toEqual({
+      kind: 'overloaded',
+      message: 'overloaded',
+      type: 'UNAVAILABLE',
+      code: 'UNAVAILABLE',
+    });
+    expect(events.map((e) => e.delta).join('')).toBe('The quick brown fox jumps over the lazy dog.\n');
+    // The last event carries the finishReason (and text): it ends the stream, and is sent as it comes.
+    expect(events.map((e) => e.ended)).toEqual([...events.slice(1).map(() => false), true]);
+    expect(events.some((e) => e.closing || e.usageOnly)).toBe(false);
     expect(meter.usage()).toEqual({ promptTokens: 9, completionTokens: 10, cacheReadTokens: 0, cacheWriteTokens: 0 });
   });
 });

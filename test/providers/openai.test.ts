@@ -283,27 +283,40 @@ describe('OpenAI native pass-through', () => {
 
   it('meters a chat stream', () => {
     const meter = openaiAdapter.native.createStreamMeter();
-    const deltas = sseEvents(fixture('openai', 'chat-stream.txt')).map((e) => meter.push(e));
-    expect(meter.text()).toBe('Hello!');
-    expect(deltas.join('')).toBe('Hello!'); // each event's own text, so the relay never re-reads the growing whole
+    const events = sseEvents(fixture('openai', 'chat-stream.txt')).map((e) => meter.push(e));
+    expect(events.map((e) => e.delta).join('')).toBe('Hello!'); // each event's own text, so the relay never re-reads the growing whole
+    // The usage chunk (choices: []) is usage only; [DONE] ends and closes the stream.
+    expect(events.slice(-2)).toEqual([
+      { delta: '', ended: false, closing: false, usageOnly: true },
+      { delta: '', ended: true, closing: true, usageOnly: false },
+    ]);
+    expect(events.slice(0, -2).every((e) => !e.ended && !e.usageOnly && !e.error)).toBe(true);
     expect(meter.usage()).toEqual({ promptTokens: 136, completionTokens: 2, cacheReadTokens: 1920, cacheWriteTokens: 0 });
   });
 
   it('meters a legacy completions stream and survives error events', () => {
     const meter = openaiAdapter.native.createStreamMeter();
-    for (const e of sseEvents(fixture('openai', 'completions-stream.txt'))) meter.push(e);
-    meter.push({ data: '{"error":{"message":"boom","type":"server_error"}}' });
-    expect(meter.text()).toBe('This is a test');
+    const events = sseEvents(fixture('openai', 'completions-stream.txt')).map((e) => meter.push(e));
+    expect(meter.push({ data: '{"error":{"message":"boom","type":"server_error"}}' })).toEqual({
+      delta: '',
+      ended: false,
+      closing: false,
+      error: { kind: 'overloaded', message: 'boom', type: 'server_error' },
+      usageOnly: false,
+    });
+    expect(events.map((e) => e.delta).join('')).toBe('This is a test');
     expect(meter.usage()).toEqual({ promptTokens: 5, completionTokens: 4, cacheReadTokens: 0, cacheWriteTokens: 0 });
   });
 
   it('meters reasoning and tool-call deltas as generated text', () => {
     const meter = openaiAdapter.native.createStreamMeter();
     const chunk = (delta: unknown) => ({ data: JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', choices: [{ index: 0, delta, finish_reason: null }] }) });
-    meter.push(chunk({ reasoning_content: 'think ' }));
-    meter.push(chunk({ tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'f', arguments: '' } }] }));
-    meter.push(chunk({ tool_calls: [{ index: 0, function: { arguments: '{"a":1}' } }] }));
-    expect(meter.text()).toBe('think f{"a":1}');
+    const deltas = [
+      meter.push(chunk({ reasoning_content: 'think ' })),
+      meter.push(chunk({ tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'f', arguments: '' } }] })),
+      meter.push(chunk({ tool_calls: [{ index: 0, function: { arguments: '{"a":1}' } }] })),
+    ].map((e) => e.delta);
+    expect(deltas.join('')).toBe('think f{"a":1}');
     expect(meter.usage()).toBeUndefined();
   });
 });

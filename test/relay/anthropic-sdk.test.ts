@@ -4,26 +4,11 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import Anthropic from '@anthropic-ai/sdk';
 import { createTestApp, type TestApp } from '../helpers/context.js';
-import { addChannel, balances, eventually, listen, seedAccount, type SeededAccount } from '../helpers/relay.js';
+import { addChannel, balances, listen, seedAccount, settled, type SeededAccount } from '../helpers/relay.js';
 import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic-upstream.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai-upstream.js';
 import { anthropicInbound } from '../../src/relay/inbound/anthropic/index.js';
 import { countChatPrompt } from '../../src/billing/tokenizer.js';
-
-type Balances = Awaited<ReturnType<typeof balances>>;
-
-/** Waits for the call's settlement (one more usage row, no hold left) and returns what it cost and its log row. */
-async function settled(t: TestApp, account: SeededAccount, before: Balances) {
-  let after: Balances | undefined;
-  await eventually(async () => {
-    after = await balances(t, account);
-    expect(after.logs.length).toBe(before.logs.length + 1);
-    expect(after.holds).toBe(0);
-  });
-  const log = after!.logs.at(-1)!;
-  expect(Number(log.quota)).toBe(before.quota - after!.quota);
-  return { charged: before.quota - after!.quota, log };
-}
 
 const WEATHER_TOOL: Anthropic.Tool = {
   name: 'get_weather',

@@ -3,26 +3,12 @@
 // passes through untouched (model and key swapped); over an OpenAI channel it is translated both ways. Billed exactly.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/context.js';
-import { addChannel, balances, eventually, listen, seedAccount, type SeededAccount } from '../helpers/relay.js';
+import { addChannel, balances, listen, seedAccount, settled, type SeededAccount } from '../helpers/relay.js';
 import { startFakeGemini, type FakeGemini } from '../fakes/gemini-upstream.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai-upstream.js';
 
-type Balances = Awaited<ReturnType<typeof balances>>;
 type Json = Record<string, unknown>;
 type KeyPlacement = 'x-goog-api-key' | '?key=';
-
-/** Waits for the call's settlement (one more usage row, no hold left) and returns what it cost and its log row. */
-async function settled(t: TestApp, account: SeededAccount, before: Balances) {
-  let after: Balances | undefined;
-  await eventually(async () => {
-    after = await balances(t, account);
-    expect(after.logs.length).toBe(before.logs.length + 1);
-    expect(after.holds).toBe(0);
-  });
-  const log = after!.logs.at(-1)!;
-  expect(Number(log.quota)).toBe(before.quota - after!.quota);
-  return { charged: before.quota - after!.quota, log };
-}
 
 /** The `data:` payloads of an SSE body, parsed. */
 function sseData(text: string): Json[] {

@@ -6,14 +6,12 @@ import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import OpenAI, { APIError as OpenAIAPIError } from 'openai';
 import Anthropic, { APIError as AnthropicAPIError } from '@anthropic-ai/sdk';
 import { createTestApp, type TestApp } from '../helpers/context.js';
-import { addChannel, balances, eventually, listen, seedAccount, type SeededAccount } from '../helpers/relay.js';
+import { addChannel, balances, listen, seedAccount, settled, type Balances, type SeededAccount } from '../helpers/relay.js';
 import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic-upstream.js';
 import { startFakeGemini, type FakeGemini } from '../fakes/gemini-upstream.js';
 import { startFakeAzure, type FakeAzure } from '../fakes/azure-upstream.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai-upstream.js';
 import { countChatPrompt, countText } from '../../src/billing/tokenizer.js';
-
-type Balances = Awaited<ReturnType<typeof balances>>;
 
 /** The error types Anthropic's API (and so its SDK's APIError.type) uses. */
 const ANTHROPIC_ERROR_TYPES = [
@@ -27,20 +25,6 @@ const ANTHROPIC_ERROR_TYPES = [
   'api_error',
   'billing_error',
 ];
-
-/** Waits for the call's settlement (one more usage row, no hold left) and returns what it cost and its log row. */
-async function settled(t: TestApp, account: SeededAccount, before: Balances) {
-  let after: Balances | undefined;
-  await eventually(async () => {
-    after = await balances(t, account);
-    expect(after.logs.length).toBe(before.logs.length + 1);
-    expect(after.holds).toBe(0);
-  });
-  const log = after!.logs.at(-1)!;
-  expect(Number(log.quota)).toBe(before.quota - after!.quota);
-  expect(after!.used - before.used).toBe(before.quota - after!.quota);
-  return { charged: before.quota - after!.quota, log };
-}
 
 /** A refused call: nothing charged, an error row with zero tokens that names the upstream's message. */
 async function expectRefunded(t: TestApp, account: SeededAccount, before: Balances, upstreamMessage: string) {

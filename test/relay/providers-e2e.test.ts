@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import OpenAI from 'openai';
 import { createTestApp, type TestApp } from '../helpers/context.js';
-import { addChannel, balances, eventually, listen, seedAccount, type SeededAccount } from '../helpers/relay.js';
+import { addChannel, balances, listen, seedAccount, settled, type SeededAccount } from '../helpers/relay.js';
 import { startFakeAnthropic, type FakeAnthropic } from '../fakes/anthropic-upstream.js';
 import { startFakeGemini, type FakeGemini } from '../fakes/gemini-upstream.js';
 import { startFakeAzure, type FakeAzure } from '../fakes/azure-upstream.js';
@@ -23,21 +23,6 @@ const WEATHER_TOOL: OpenAI.ChatCompletionTool = {
     parameters: { type: 'object', properties: { city: { type: 'string' } }, required: ['city'] },
   },
 };
-
-type Balances = Awaited<ReturnType<typeof balances>>;
-
-/** Waits for the call's settlement (one more usage row, no hold left) and returns what it cost and its log row. */
-async function settled(t: TestApp, account: SeededAccount, before: Balances) {
-  let after: Balances | undefined;
-  await eventually(async () => {
-    after = await balances(t, account);
-    expect(after.logs.length).toBe(before.logs.length + 1);
-    expect(after.holds).toBe(0);
-  });
-  const log = after!.logs.at(-1)!;
-  expect(Number(log.quota)).toBe(before.quota - after!.quota);
-  return { charged: before.quota - after!.quota, log };
-}
 
 /** The function tool call of a message (the SDK's union also has custom tool calls). */
 function functionCall(message: OpenAI.ChatCompletionMessage, i = 0): { id: string; name: string; arguments: string } {

@@ -2,7 +2,8 @@
 // reserved or sent upstream for any of them.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { createTestApp, type TestApp } from '../helpers/context.js';
-import { addChannel, balances, seedAccount, type SeededAccount } from '../helpers/relay.js';
+import { connect } from 'node:net';
+import { addChannel, balances, listen, seedAccount, type SeededAccount } from '../helpers/relay.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai-upstream.js';
 
 describe('relay refusals', () => {
@@ -52,6 +53,35 @@ describe('relay refusals', () => {
     expectError(await post(expired.key, hi()), 401, 'key_expired', /expired/);
     const disabled = await seedAccount(t, { status: 'disabled' });
     expectError(await post(disabled.key, hi()), 401, 'key_disabled', /disabled/);
+  });
+
+  it('refuses a bad key in each route\'s own error format', async () => {
+    const anthropic = await t.app.inject({ method: 'POST', url: '/v1/messages', headers: { 'content-type': 'application/json', 'x-api-key': 'sk-nope' }, payload: '{}' });
+    expect(anthropic.statusCode).toBe(401);
+    expect(anthropic.json()).toEqual({ type: 'error', error: { type: 'authentication_error', message: expect.stringMatching(/invalid API key/), code: 'invalid_key' } });
+    const gemini = await t.app.inject({ method: 'POST', url: '/v1beta/models/gemini-2.5-flash:generateContent?key=sk-nope', headers: { 'content-type': 'application/json' }, payload: '{}' });
+    expect(gemini.statusCode).toBe(401);
+    expect(gemini.json()).toEqual({ error: { code: 401, message: expect.stringMatching(/invalid API key/), status: 'UNAUTHENTICATED', reason: 'invalid_key' } });
+    const models = await t.app.inject({ url: '/v1/models' });
+    expect(models.json()).toMatchObject({ error: { code: 'missing_key', type: 'authentication_error' } });
+  });
+
+  it('checks the key before the body: a request without one is refused before its body is read', async () => {
+    // The key is checked first: a bad body with a bad key is a 401, not a 400.
+    expectError(await post('sk-nope', '{"model": "gpt-4o-mini", "messages": ['), 401, 'invalid_key');
+    // A client that announces 60 KB and sends only the head gets its 401 at once, not after a body timeout.
+    const base = await listen(t);
+    const { port } = new URL(base);
+    const socket = connect(Number(port), '127.0.0.1');
+    socket.write('POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 60000\r\n\r\n{"model":');
+    const head = await new Promise<string>((resolve, reject) => {
+      socket.once('data', (d: Buffer) => resolve(d.toString()));
+      socket.once('error', reject);
+      setTimeout(() => reject(new Error('no answer while the body was still coming')), 3000);
+    });
+    socket.destroy();
+    expect(head).toMatch(/^HTTP\/1\.1 401/);
+    expect(head).toContain('missing_key');
   });
 
   it('accepts the key as x-api-key too', async () => {

@@ -5,6 +5,33 @@ import { createServer } from 'node:net';
 import { createTestApp, type TestApp } from '../helpers/context.js';
 import { addChannel, balances, eventually, listen, seedAccount, type SeededAccount } from '../helpers/relay.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai-upstream.js';
+import type { ResponseSink } from '../../src/relay/sink.js';
+import { ChannelRouter } from '../../src/relay/channels.js';
+
+/** A sink for calls run in-process: it keeps nothing. */
+class DiscardingSink implements ResponseSink {
+  readonly signal = new AbortController().signal;
+  started = false;
+  json(): void {}
+  start(): void {
+    this.started = true;
+  }
+  async write(): Promise<void> {}
+  end(): void {}
+  fail(): void {}
+}
+
+/** A small seeded PRNG (mulberry32): the same draws on every run. */
+function seeded(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
 
 async function closedPort(): Promise<number> {
   const srv = createServer();
@@ -20,6 +47,8 @@ describe('routing and failover', () => {
   let b: FakeOpenAI;
   let base: string;
   let account: SeededAccount;
+  /** Draws the relay's router takes before falling back to Math.random (a test pushes them). */
+  const randoms: number[] = [];
 
   const chat = (body: Record<string, unknown> = {}) =>
     fetch(`${base}/v1/chat/completions`, {
@@ -34,7 +63,7 @@ describe('routing and failover', () => {
   beforeAll(async () => {
     a = await startFakeOpenAI({ keys: aKeys });
     b = await startFakeOpenAI({ keys: ['sk-b', 'sk-b2'] });
-    t = await createTestApp('sqlite');
+    t = await createTestApp('sqlite', {}, { random: () => randoms.shift() ?? Math.random() });
     await t.ctx.options.update({ modelRatios: { 'gpt-4o-mini': 1 }, completionRatios: { 'gpt-4o-mini': 1 } });
     account = await seedAccount(t, { quota: 100_000_000 });
     base = await listen(t);
@@ -56,21 +85,47 @@ describe('routing and failover', () => {
   it('sends everything to the highest priority', async () => {
     await addChannel(t, { name: 'high', baseUrl: a.url, keys: ['sk-a'], priority: 10 });
     await addChannel(t, { name: 'low', baseUrl: b.url, keys: ['sk-b'], priority: 0 });
-    for (let i = 0; i < 20; i++) expect((await chat()).status).toBe(200);
-    expect(a.requests).toHaveLength(20);
+    for (let i = 0; i < 5; i++) expect((await chat()).status).toBe(200);
+    expect(a.requests).toHaveLength(5);
     expect(b.requests).toHaveLength(0);
   });
 
-  it('spreads by weight within a priority (3:1 over 400 requests) and over a channel’s keys', async () => {
+  it('plans by weight within a priority (3:1) and over a channel’s keys: the router with a seeded random source', async () => {
+    const heavy = await addChannel(t, { name: 'a', baseUrl: a.url, keys: ['sk-a'], weight: 3 });
+    const light = await addChannel(t, { name: 'b', baseUrl: b.url, keys: ['sk-b', 'sk-b2'], weight: 1 });
+    const idle = await addChannel(t, { name: 'z', baseUrl: b.url, keys: ['sk-z'], weight: 0 });
+    const low = await addChannel(t, { name: 'low', baseUrl: b.url, keys: ['sk-low'], priority: -1, weight: 100 });
+    const router = new ChannelRouter(t.ctx, seeded(12345));
+    await router.ensureLoaded();
+    const firsts = new Map<number, number>();
+    const keysOfLight = new Map<string, number>();
+    const N = 20_000;
+    for (let i = 0; i < N; i++) {
+      const plan = router.plan('default', 'gpt-4o-mini');
+      // Every channel once; weight 0 after the others of its priority; a lower priority after all of them.
+      expect(plan.map((c) => c.channel.id).slice(2)).toEqual([idle, low]);
+      firsts.set(plan[0]!.channel.id, (firsts.get(plan[0]!.channel.id) ?? 0) + 1);
+      const b = plan.find((c) => c.channel.id === light)!;
+      keysOfLight.set(b.key, (keysOfLight.get(b.key) ?? 0) + 1);
+    }
+    // p = 0.75, σ ≈ 0.003 over 20,000 draws: ±5σ
+    expect(firsts.get(heavy)! / N).toBeGreaterThan(0.735);
+    expect(firsts.get(heavy)! / N).toBeLessThan(0.765);
+    expect(keysOfLight.get('sk-b')! / N).toBeGreaterThan(0.48);
+    expect(keysOfLight.get('sk-b2')! / N).toBeGreaterThan(0.48);
+  });
+
+  it('sends each request to the channel and key the router planned', async () => {
     await addChannel(t, { name: 'a', baseUrl: a.url, keys: ['sk-a'], weight: 3 });
     await addChannel(t, { name: 'b', baseUrl: b.url, keys: ['sk-b', 'sk-b2'], weight: 1 });
-    for (let i = 0; i < 40; i++) await Promise.all(Array.from({ length: 10 }, () => chat().then((r) => r.text())));
-    const share = a.requests.length / 400;
-    // p = 0.75, σ ≈ 0.022 over 400 draws: ±5σ
-    expect(share).toBeGreaterThan(0.64);
-    expect(share).toBeLessThan(0.86);
-    const bKeys = new Set(b.requests.map((r) => r.headers.authorization));
-    expect(bKeys).toEqual(new Set(['Bearer sk-b', 'Bearer sk-b2']));
+    // One draw per channel for the order (a, b), then one per channel, in plan order, for its key.
+    randoms.push(0.99, 0.01, 0, 0); // a first
+    randoms.push(0.01, 0.99, 0.99, 0); // b first, its second key
+    randoms.push(0.01, 0.99, 0, 0); // b first, its first key
+    for (let i = 0; i < 3; i++) expect((await chat()).status).toBe(200);
+    expect(randoms).toEqual([]);
+    expect(a.requests.map((r) => r.headers.authorization)).toEqual(['Bearer sk-a']);
+    expect(b.requests.map((r) => r.headers.authorization)).toEqual(['Bearer sk-b2', 'Bearer sk-b']);
   });
 
   it.each([
@@ -169,6 +224,24 @@ describe('routing and failover', () => {
     }
   });
 
+  it('records every attempt on the call: channel, key, outcome, status and time', async () => {
+    const bad = await addChannel(t, { name: 'bad', baseUrl: a.url, keys: ['sk-revoked'], priority: 10 });
+    const busy = await addChannel(t, { name: 'busy', baseUrl: b.url, keys: ['sk-b'], priority: 5, config: { firstByteTimeoutMs: 300 } });
+    const good = await addChannel(t, { name: 'good', baseUrl: a.url, keys: ['sk-a'], priority: 0 });
+    b.setScript(() => ({ kind: 'hang' }));
+    const outcome = await t.relay.execute(
+      { endpoint: '/v1/chat/completions', kind: 'chat', format: 'openai', payer: { userId: account.userId, token: null, group: 'default', source: 'api' }, model: 'gpt-4o-mini', stream: false, body: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }], max_tokens: 5 } },
+      new DiscardingSink(),
+    );
+    expect(outcome.status).toBe('ok');
+    expect(outcome.attempts).toEqual([
+      { channelId: bad, keyId: expect.any(Number), outcome: 'retry', code: 'upstream_error', status: 502, upstreamStatus: 401, ms: expect.any(Number) },
+      { channelId: busy, keyId: expect.any(Number), outcome: 'retry', code: 'upstream_timeout', status: 504, ms: expect.any(Number) },
+      { channelId: good, keyId: expect.any(Number), outcome: 'done', code: 'ok', status: 200, ms: expect.any(Number) },
+    ]);
+    expect(outcome.attempts[1]!.ms).toBeGreaterThanOrEqual(250);
+  });
+
   it('disables only the bad key of a multi-key channel', async () => {
     const id = await addChannel(t, { name: 'multi', baseUrl: b.url, keys: ['sk-b', 'sk-gone'] });
     for (let i = 0; i < 12; i++) expect((await chat()).status).toBe(200);
@@ -204,10 +277,10 @@ describe('routing and failover', () => {
   });
 
   it("a channel's total time limit ends a stream that stalls after its first bytes, billed for what streamed", async () => {
-    await addChannel(t, { name: 'slow', baseUrl: a.url, keys: ['sk-a'], priority: 10, config: { totalTimeoutMs: 1500 } });
+    await addChannel(t, { name: 'slow', baseUrl: a.url, keys: ['sk-a'], priority: 10, config: { totalTimeoutMs: 600 } });
     await addChannel(t, { name: 'second', baseUrl: b.url, keys: ['sk-b'] });
-    // The whole answer would take 10 s; the channel allows 1.5 s.
-    a.setScript(() => ({ kind: 'stream', chunks: Array.from({ length: 40 }, (_, i) => `w${i} `), chunkDelayMs: 250, usage: null }));
+    // The whole answer would take 4 s; the channel allows 0.6 s.
+    a.setScript(() => ({ kind: 'stream', chunks: Array.from({ length: 40 }, (_, i) => `w${i} `), chunkDelayMs: 100, usage: null }));
     const before = await balances(t, account);
     const started = Date.now();
     const res = await chat({ stream: true });

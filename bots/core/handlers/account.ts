@@ -1,5 +1,6 @@
 // Linking a chat identity to a relay account, and the account's money: balance, recharge, redeem, logs.
-import { formatNumber, formatUnits, formatUsd, UNITS_PER_USD } from '../commands.js';
+import { formatNumber, formatUnits, formatUsd } from '../commands.js';
+import { QUOTA_PER_USD } from '../../../src/billing/decimal.js';
 import type { BotContext } from '../context.js';
 import { linkedUser, type Router } from '../router.js';
 import { formatDate, positiveInt, requirePrivate } from './util.js';
@@ -33,7 +34,7 @@ export function accountCommands(router: Router): void {
 
   router.command('recharge', { description: 'How to top up', access: 'anyone' }, async (ctx) => {
     const info = await ctx.backend.rechargeInfo();
-    const rate = `1 USD of quota (${formatNumber(UNITS_PER_USD)} units) costs ${info.exchangeRate} ${info.currency}.`;
+    const rate = `1 USD of quota (${formatNumber(QUOTA_PER_USD)} units) costs ${info.exchangeRate} ${info.currency}.`;
     const where = info.topUpLink
       ? `Buy a redemption code at ${info.topUpLink}, then send /redeem <code>.`
       : 'Ask an administrator for a redemption code, then send /redeem <code>.';
@@ -58,7 +59,7 @@ export function accountCommands(router: Router): void {
     const lines = logs.map((log) => {
       const what = log.type === 'consume' ? `${log.model || 'request'} · ${log.promptTokens}+${log.completionTokens} tokens` : log.type;
       const status = log.status === 'ok' ? '' : ` · ${log.status}${log.content ? `: ${log.content}` : ''}`;
-      return `${formatDate(log.createdAt)} · ${what} · ${formatNumber(log.quota)} units (${formatUsd(log.quota / UNITS_PER_USD)})${status}`;
+      return `${formatDate(log.createdAt)} · ${what} · ${formatNumber(log.quota)} units (${formatUsd(log.quota / QUOTA_PER_USD)})${status}`;
     });
     await ctx.reply(`Your last ${logs.length} entries:\n${lines.join('\n')}`);
   });

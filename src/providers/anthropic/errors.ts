@@ -2,7 +2,7 @@
 // (https://platform.claude.com/docs/en/api/errors). Classified by the error type first, by the HTTP status when the
 // type is unknown or the body unreadable. Never throws.
 import type { UpstreamErrorInfo, UpstreamErrorKind } from '../types.js';
-import { isRecord } from './json.js';
+import { isRecord } from '../json.js';
 
 const KIND_BY_TYPE = new Map<string, UpstreamErrorKind>([
   ['authentication_error', 'invalid_key'],

@@ -3,7 +3,7 @@
 // become `tool_result` blocks in a user turn, and consecutive turns of the same role are merged into one.
 import { RelayError } from '../../errors.js';
 import type { ChatMessage } from '../types.js';
-import { isRecord, type JsonObject } from './json.js';
+import { isRecord, type JsonObject } from '../json.js';
 import type {
   AnthropicImageBlock,
   AnthropicMessageParam,

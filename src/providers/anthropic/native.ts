@@ -1,8 +1,10 @@
 // Native pass-through: a client speaking /v1/messages to an Anthropic channel. The body goes upstream as is (only
 // the model and the stream flag change), and the answer comes back untouched; these helpers only read it for billing.
-import type { NativeStreamMeter, ProviderAdapter, SseEvent, Usage } from '../types.js';
+import type { NativeStreamEvent, NativeStreamMeter, ProviderAdapter, SseEvent, Usage } from '../types.js';
+import { PLAIN_EVENT } from '../types.js';
+import { parseAnthropicError } from './errors.js';
 import { messagesRequest } from './http.js';
-import { isRecord, stringOr } from './json.js';
+import { isRecord, stringOr } from '../json.js';
 import { AnthropicUsageTracker, billingUsageOf, toOpenAIUsage } from './usage.js';
 
 function parseData(event: SseEvent): Record<string, unknown> | undefined {
@@ -28,30 +30,38 @@ export function textOfAnthropicMessage(body: unknown): string {
     .join('');
 }
 
+const STOP_EVENT: NativeStreamEvent = Object.freeze({ delta: '', ended: true, closing: true, usageOnly: false });
+
 export class AnthropicNativeMeter implements NativeStreamMeter {
   private readonly tracker = new AnthropicUsageTracker();
-  private generated = '';
 
-  push(event: SseEvent): string {
+  push(event: SseEvent): NativeStreamEvent {
     const data = parseData(event);
-    if (!data) return '';
-    if (data.type === 'message_start' && isRecord(data.message)) this.tracker.apply(data.message.usage);
-    else if (data.type === 'message_delta') this.tracker.apply(data.usage);
-    else if (data.type === 'content_block_delta' && isRecord(data.delta)) {
-      const delta = data.delta;
-      const text = stringOr(delta.text, '') + stringOr(delta.thinking, '') + stringOr(delta.partial_json, '');
-      this.generated += text;
-      return text;
+    const type = data && typeof data.type === 'string' ? data.type : event.event;
+    switch (type) {
+      case 'message_start':
+        if (data && isRecord(data.message)) this.tracker.apply(data.message.usage);
+        return PLAIN_EVENT;
+      case 'message_delta':
+        this.tracker.apply(data?.usage);
+        return PLAIN_EVENT;
+      case 'content_block_delta': {
+        if (!data || !isRecord(data.delta)) return PLAIN_EVENT;
+        const delta = data.delta;
+        const text = stringOr(delta.text, '') + stringOr(delta.thinking, '') + stringOr(delta.partial_json, '');
+        return text === '' ? PLAIN_EVENT : { delta: text, ended: false, closing: false, usageOnly: false };
+      }
+      case 'message_stop':
+        return STOP_EVENT;
+      case 'error':
+        return { delta: '', ended: false, closing: false, error: parseAnthropicError(200, event.data), usageOnly: false };
+      default:
+        return PLAIN_EVENT;
     }
-    return '';
   }
 
   usage(): Usage | undefined {
     return this.tracker.billing();
-  }
-
-  text(): string {
-    return this.generated;
   }
 }
 

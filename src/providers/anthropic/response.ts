@@ -1,7 +1,7 @@
 // Anthropic message → canonical chat completion.
 import { RelayError } from '../../errors.js';
 import type { ChatCompletion, FinishReason, StreamContext, ToolCall } from '../types.js';
-import { isRecord, stringOr } from './json.js';
+import { isRecord, stringOr } from '../json.js';
 import { toOpenAIUsage } from './usage.js';
 
 export function finishReasonOf(stopReason: unknown): FinishReason {

@@ -12,7 +12,7 @@ import {
   type Usage,
 } from '../types.js';
 import { anthropicErrorInfo, readErrorBody } from './errors.js';
-import { isRecord, stringOr, type JsonObject } from './json.js';
+import { isRecord, stringOr, type JsonObject } from '../json.js';
 import { finishReasonOf } from './response.js';
 import { AnthropicUsageTracker, billingUsageOf } from './usage.js';
 

@@ -2,7 +2,7 @@
 // The canonical (OpenAI) usage folds them into prompt_tokens, the way OpenAI counts cached tokens, and carries the
 // cache writes in `cache_creation_input_tokens` so billing can still tell the three prompt rates apart.
 import type { OpenAIUsage, Usage } from '../types.js';
-import { isRecord, tokenCount } from './json.js';
+import { isRecord, tokenCount } from '../json.js';
 
 export function toOpenAIUsage(usage: unknown): OpenAIUsage {
   const u = isRecord(usage) ? usage : {};

@@ -2,7 +2,7 @@
 // a 400 INVALID_ARGUMENT whose details carry ErrorInfo reason API_KEY_INVALID, so the reason is checked before the status.
 import type { UpstreamErrorInfo, UpstreamErrorKind } from '../types.js';
 import { kindOfStatusOnly } from '../openai/errors.js';
-import { isRecord, snippet, stringOf, tryParseJson } from '../openai/json.js';
+import { isRecord, snippet, stringOf, tryParseJson } from '../json.js';
 
 const KEY_REASONS = new Set(['API_KEY_INVALID', 'API_KEY_SERVICE_BLOCKED', 'API_KEY_HTTP_REFERRER_BLOCKED', 'CONSUMER_SUSPENDED']);
 

@@ -7,7 +7,7 @@ import { parseGeminiError } from './errors.js';
 import { toGeminiRequest } from './request.js';
 import { openaiUsageFromGemini, parseGeminiResponse } from './response.js';
 import { GeminiChatStream, GeminiStreamMeter, geminiResponseText } from './stream.js';
-import { isRecord } from '../openai/json.js';
+import { isRecord } from '../json.js';
 
 export { toGeminiRequest, SKIP_THOUGHT_SIGNATURE } from './request.js';
 export { openaiUsageFromGemini, finishReasonOf } from './response.js';

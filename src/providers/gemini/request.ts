@@ -1,7 +1,7 @@
 // Canonical (OpenAI) chat request → Gemini generateContent body.
 import { RelayError } from '../../errors.js';
 import type { ChatMessage, ChatRequest, ContentPart, FunctionTool, ToolCall } from '../types.js';
-import { isRecord, stringOf, tryParseJson } from '../openai/json.js';
+import { isRecord, stringOf, tryParseJson } from '../json.js';
 import { toGeminiParameters, toGeminiSchema } from './schema.js';
 import type { GeminiContent, GeminiGenerationConfig, GeminiPart, GeminiRequest } from './types.js';
 

@@ -1,7 +1,7 @@
 // Gemini generateContent answer → canonical completion; Gemini usage → OpenAI usage.
 import { RelayError } from '../../errors.js';
 import type { ChatCompletion, FinishReason, OpenAIUsage, StreamContext, ToolCall } from '../types.js';
-import { countOf, isRecord, stringOf } from '../openai/json.js';
+import { countOf, isRecord, stringOf } from '../json.js';
 import type { GeminiCandidate, GeminiPart, GeminiResponse, GeminiUsageMetadata } from './types.js';
 
 const CONTENT_FILTER = new Set([

@@ -2,7 +2,7 @@
 // responseSchema. Gemini answers 400 to keywords outside its subset (additionalProperties, $schema, $ref, unsupported
 // string formats, "required" naming missing properties, an OBJECT with empty properties), so this keeps only what it
 // knows, inlines local $refs and folds type unions into `nullable`/`anyOf`.
-import { isRecord } from '../openai/json.js';
+import { isRecord } from '../json.js';
 
 type Schema = Record<string, unknown>;
 

@@ -5,27 +5,24 @@ import type {
   ChatStreamTranslator,
   ChunkDelta,
   FinishReason,
+  NativeStreamEvent,
   NativeStreamMeter,
   OpenAIUsage,
   SseEvent,
   StreamContext,
   Usage,
 } from '../types.js';
-import { UpstreamStreamError } from '../types.js';
-import { countOf, isRecord, stringOf, tryParseJson } from '../openai/json.js';
+import { PLAIN_EVENT, UpstreamStreamError } from '../types.js';
+import { countOf, isRecord, stringOf, tryParseJson } from '../json.js';
 import { openaiUsageOf } from '../openai/usage.js';
 import { geminiErrorInfo } from './errors.js';
 import { finishReasonOf, openaiUsageFromGemini, summarizeParts } from './response.js';
 import type { GeminiCandidate, GeminiResponse } from './types.js';
 
-/** Parses one event; throws UpstreamStreamError for an in-stream error object. */
-function parseEvent(event: SseEvent): GeminiResponse | undefined {
+/** One event's data, parsed (undefined for keep-alives, a proxy's [DONE], and data that does not parse). */
+function parseData(event: SseEvent): unknown {
   const data = event.data.trim();
-  if (data === '' || data === '[DONE]') return undefined;
-  const parsed = tryParseJson(data);
-  const error = geminiErrorInfo(200, parsed);
-  if (error) throw new UpstreamStreamError(error);
-  return isRecord(parsed) ? (parsed as GeminiResponse) : undefined;
+  return data === '' || data === '[DONE]' ? undefined : tryParseJson(data);
 }
 
 interface CandidateState {
@@ -86,8 +83,11 @@ export class GeminiChatStream implements ChatStreamTranslator {
   }
 
   push(event: SseEvent): ChatCompletionChunk[] {
-    const response = parseEvent(event);
-    if (!response) return [];
+    const parsed = parseData(event);
+    const error = geminiErrorInfo(200, parsed);
+    if (error) throw new UpstreamStreamError(error);
+    if (!isRecord(parsed)) return [];
+    const response = parsed as GeminiResponse;
     this.#usage = openaiUsageFromGemini(response.usageMetadata) ?? this.#usage;
     const candidates = Array.isArray(response.candidates) ? response.candidates.filter(isRecord) : [];
     if (candidates.length === 0) {
@@ -126,28 +126,22 @@ export function geminiResponseText(body: unknown): string {
 }
 
 export class GeminiStreamMeter implements NativeStreamMeter {
-  #text = '';
   #usage: OpenAIUsage | undefined;
 
-  push(event: SseEvent): string {
-    let response: GeminiResponse | undefined;
-    try {
-      response = parseEvent(event);
-    } catch {
-      return ''; // an error event is forwarded to the client as is; nothing to count
-    }
-    if (!response) return '';
-    const delta = geminiResponseText(response);
-    this.#text += delta;
+  push(event: SseEvent): NativeStreamEvent {
+    const parsed = parseData(event);
+    const error = geminiErrorInfo(200, parsed);
+    if (error) return { delta: '', ended: false, closing: false, error, usageOnly: false };
+    if (!isRecord(parsed)) return PLAIN_EVENT;
+    const response = parsed as GeminiResponse;
     this.#usage = openaiUsageFromGemini(response.usageMetadata) ?? this.#usage;
-    return delta;
+    const delta = geminiResponseText(response);
+    // The last event of each candidate carries its finishReason (and often the last text): it is sent as it comes.
+    const ended = Array.isArray(response.candidates) && response.candidates.some((c) => isRecord(c) && c.finishReason !== undefined);
+    return delta === '' && !ended ? PLAIN_EVENT : { delta, ended, closing: false, usageOnly: false };
   }
 
   usage(): Usage | undefined {
     return openaiUsageOf(this.#usage);
-  }
-
-  text(): string {
-    return this.#text;
   }
 }

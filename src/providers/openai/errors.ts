@@ -2,7 +2,7 @@
 // compatible providers vary it ({error:"text"}, {message}, {object:"error",message}, {code:20015,message}), so the
 // fields are looked for in each of those places. Never throws: a proxy's HTML page is still an answer to classify.
 import type { UpstreamErrorInfo, UpstreamErrorKind } from '../types.js';
-import { isRecord, snippet, stringOf, tryParseJson } from './json.js';
+import { isRecord, snippet, stringOf, tryParseJson } from '../json.js';
 
 interface ErrorFields {
   message: string | undefined;

@@ -3,7 +3,7 @@ import { RelayError } from '../../errors.js';
 import type { ChatCompletion, StreamContext } from '../types.js';
 import { UpstreamStreamError } from '../types.js';
 import { errorFieldsOf, infoOf } from './errors.js';
-import { isRecord } from './json.js';
+import { isRecord } from '../json.js';
 
 export function parseOpenAIChatResponse(body: unknown, ctx: StreamContext): ChatCompletion {
   if (!isRecord(body)) throw new RelayError('upstream_error', 'upstream answered with a body that is not a JSON object', 502);

@@ -3,34 +3,35 @@
 import type {
   ChatCompletionChunk,
   ChatStreamTranslator,
+  NativeStreamEvent,
   NativeStreamMeter,
   OpenAIUsage,
   SseEvent,
   StreamContext,
+  UpstreamErrorInfo,
   Usage,
 } from '../types.js';
-import { UpstreamStreamError } from '../types.js';
+import { PLAIN_EVENT, UpstreamStreamError } from '../types.js';
 import { errorFieldsOf, infoOf } from './errors.js';
-import { isRecord, tryParseJson } from './json.js';
+import { isRecord, tryParseJson } from '../json.js';
 import { choicesText } from './text.js';
 import { openaiUsageOf, usageFieldOf } from './usage.js';
 
 const DONE = '[DONE]';
 
-/**
- * Parses one event's data. Returns undefined for [DONE], keep-alives and unparseable data; throws UpstreamStreamError
- * for an in-stream error object (some providers send `data: {"error":{...}}` after a 200).
- */
-function parseChunk(event: SseEvent): Record<string, unknown> | undefined {
+/** One event's data as an object; undefined for [DONE], keep-alives and data that does not parse. */
+function parseData(event: SseEvent): Record<string, unknown> | undefined {
   const data = event.data.trim();
   if (data === '' || data === DONE) return undefined;
   const parsed = tryParseJson(data);
-  if (!isRecord(parsed)) return undefined;
-  if (parsed.error !== undefined && !Array.isArray(parsed.choices)) {
-    const fields = errorFieldsOf(parsed);
-    if (fields) throw new UpstreamStreamError(infoOf(200, fields));
-  }
-  return parsed;
+  return isRecord(parsed) ? parsed : undefined;
+}
+
+/** An in-stream error object (some providers send `data: {"error":{...}}` after a 200). */
+function streamErrorOf(chunk: Record<string, unknown>): UpstreamErrorInfo | undefined {
+  if (chunk.error === undefined || Array.isArray(chunk.choices)) return undefined;
+  const fields = errorFieldsOf(chunk);
+  return fields ? infoOf(200, fields) : undefined;
 }
 
 /**
@@ -58,7 +59,9 @@ export class OpenAIChatStream implements ChatStreamTranslator {
       this.#done = true;
       return [];
     }
-    const chunk = parseChunk(event);
+    const chunk = parseData(event);
+    const error = chunk && streamErrorOf(chunk);
+    if (error) throw new UpstreamStreamError(error);
     if (!chunk || !Array.isArray(chunk.choices)) return [];
     if (isFilterOnlyChunk(chunk)) return [];
     this.#usage = usageFieldOf(chunk) ?? this.#usage;
@@ -78,30 +81,26 @@ export class OpenAIChatStream implements ChatStreamTranslator {
   }
 }
 
+const DONE_EVENT: NativeStreamEvent = Object.freeze({ delta: '', ended: true, closing: true, usageOnly: false });
+
 /** Meters a pass-through stream: chat chunks, or legacy completions chunks (`choices[].text`). */
 export class OpenAIStreamMeter implements NativeStreamMeter {
-  #text = '';
   #usage: OpenAIUsage | undefined;
 
-  push(event: SseEvent): string {
-    let chunk: Record<string, unknown> | undefined;
-    try {
-      chunk = parseChunk(event);
-    } catch {
-      return ''; // the bytes go to the client as they are; the meter only counts
-    }
-    if (!chunk) return '';
+  push(event: SseEvent): NativeStreamEvent {
+    if (event.data === DONE) return DONE_EVENT;
+    const chunk = parseData(event);
+    if (!chunk) return PLAIN_EVENT;
+    const error = streamErrorOf(chunk);
+    if (error) return { delta: '', ended: false, closing: false, error, usageOnly: false };
+    const usage = usageFieldOf(chunk);
+    this.#usage = usage ?? this.#usage;
+    const usageOnly = usage !== undefined && Array.isArray(chunk.choices) && chunk.choices.length === 0;
     const delta = choicesText(chunk);
-    this.#text += delta;
-    this.#usage = usageFieldOf(chunk) ?? this.#usage;
-    return delta;
+    return delta === '' && !usageOnly ? PLAIN_EVENT : { delta, ended: false, closing: false, usageOnly };
   }
 
   usage(): Usage | undefined {
     return openaiUsageOf(this.#usage);
-  }
-
-  text(): string {
-    return this.#text;
   }
 }

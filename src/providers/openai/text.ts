@@ -1,6 +1,6 @@
 // Generated text of OpenAI-shaped answers, for local token counting when an upstream reports no usage. Tool-call names
 // and arguments are generated tokens too, so they count.
-import { isRecord, stringOf } from './json.js';
+import { isRecord, stringOf } from '../json.js';
 
 function contentText(content: unknown): string {
   if (typeof content === 'string') return content;

@@ -1,7 +1,7 @@
 // OpenAI bills cached prompt tokens at a discount: prompt_tokens includes them, prompt_tokens_details.cached_tokens says
 // how many. Reasoning tokens are inside completion_tokens and billed as output.
 import type { OpenAIUsage, Usage } from '../types.js';
-import { countOf, isRecord } from './json.js';
+import { countOf, isRecord } from '../json.js';
 
 /** Cache-hit tokens wherever an OpenAI-compatible provider reports them (OpenAI, DeepSeek, older Moonshot). */
 function cachedTokensOf(usage: OpenAIUsage): number {

@@ -3,13 +3,12 @@
 // pipeline skips both conversions and forwards the body as is (see ProviderAdapter.native).
 import type { ChatCompletion, ChatCompletionChunk, ChatRequest, Usage } from '../../providers/types.js';
 
+/** Canonical chunks → the client's stream text. (An error after the stream started: src/relay/error-formats.ts.) */
 export interface StreamEncoder {
   /** SSE text (zero or more complete events) for one canonical chunk. */
   encode(chunk: ChatCompletionChunk): string;
   /** Closing events; `usage` is what the relay will bill (so the client sees the same numbers). */
   finish(usage: Usage | undefined): string;
-  /** An error after the stream started, in the client's format, as SSE text. */
-  error(message: string, type: string): string;
 }
 
 export interface InboundFormat {

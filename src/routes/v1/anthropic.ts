@@ -11,7 +11,7 @@ export async function anthropicRoutes(app: FastifyInstance, opts: { relay: Relay
   const config = { errorFormat: 'anthropic' as const };
 
   app.post('/v1/messages', { config, schema: { hide: true } }, async (request, reply) => {
-    const payer = await payerOf(relay, request);
+    const payer = payerOf(request);
     const body = request.body as Record<string, unknown>;
     const chat = anthropicInbound.toChatRequest(body, {}); // validates: 400 naming the field
     await relayCall(relay, reply, 'anthropic', {
@@ -30,7 +30,6 @@ export async function anthropicRoutes(app: FastifyInstance, opts: { relay: Relay
 
   // Claude Code asks for this before large requests; answered locally with the same tokenizer the relay bills with.
   app.post('/v1/messages/count_tokens', { config, schema: { hide: true } }, async (request) => {
-    await payerOf(relay, request);
     const body = { max_tokens: 1, ...(request.body as Record<string, unknown>) };
     const chat = anthropicInbound.toChatRequest(body, {});
     return { input_tokens: countChatPrompt(chat.messages, chat.model, chat.tools).tokens };

@@ -1,5 +1,6 @@
 // Gemini-native endpoints: POST /v1beta/models/{model}:generateContent and :streamGenerateContent (SSE, as the Google
-// SDKs request with alt=sse). The key comes as x-goog-api-key, ?key= or a bearer token. Errors in Google's shape.
+// SDKs request with alt=sse). The key comes as x-goog-api-key, ?key= or a bearer token (see installRelayAuth). Errors in
+// Google's shape.
 import type { FastifyInstance } from 'fastify';
 import { RelayError } from '../../errors.js';
 import type { RelayService } from '../../relay/service.js';
@@ -17,9 +18,7 @@ export async function geminiRoutes(app: FastifyInstance, opts: { relay: RelaySer
       if (!model || (action !== 'generateContent' && action !== 'streamGenerateContent')) {
         throw new RelayError('not_found', `unknown method ${request.params.target}; use {model}:generateContent or {model}:streamGenerateContent`);
       }
-      const key = request.query.key;
-      const headers = key && !request.headers['x-goog-api-key'] ? { ...request.headers, 'x-goog-api-key': key } : request.headers;
-      const payer = await payerOf(relay, request, headers);
+      const payer = payerOf(request);
       const stream = action === 'streamGenerateContent';
       const body = request.body as Record<string, unknown>;
       const chat = geminiInbound.toChatRequest(body, { model, stream });

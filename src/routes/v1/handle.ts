@@ -1,16 +1,49 @@
-// Shared route plumbing for relay endpoints: authenticate, hand the socket to an HttpSink, run the call, and make sure a
-// refusal before anything was sent reaches the client in its own format.
+// Shared route plumbing for relay endpoints: authenticate (in an onRequest hook, before the body is read), hand the
+// socket to an HttpSink, run the call, and make sure a refusal before anything was sent reaches the client in its own
+// format.
 import { newRequestId } from '../../relay/request-id.js';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { RelayError } from '../../errors.js';
 import type { ErrorFormat } from '../../plugins/error-handler.js';
 import type { RelayService, CallRequest } from '../../relay/service.js';
 import type { Payer } from '../../relay/call.js';
 import { HttpSink } from '../../relay/sink.js';
+import { bearerFrom } from '../../auth/secrets.js';
 
-export async function payerOf(relay: RelayService, request: FastifyRequest, headers = request.headers): Promise<Payer> {
-  const token = await relay.tokens.authenticate(headers, request.ip);
-  return { userId: token.userId, token, group: token.group, source: 'api' };
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Who pays for a relay call; set by the relay's auth hook before the body is read. */
+    payer: Payer | null;
+  }
+}
+
+/**
+ * Authenticates every relay request by its key before fastify reads the body (up to RELAY_BODY_LIMIT): a request with a
+ * missing or bad key is refused at once, in its route's error format (the error handler reads the route's config).
+ */
+export function installRelayAuth(app: FastifyInstance, relay: RelayService): void {
+  app.decorateRequest('payer', null);
+  app.addHook('onRequest', async (request) => {
+    const token = await relay.tokens.authenticate(keyFrom(request), request.ip);
+    request.payer = { userId: token.userId, token, group: token.group, source: 'api' };
+  });
+}
+
+/** Authorization: Bearer, x-api-key, x-goog-api-key, and on the Gemini routes also ?key= (as Google's SDKs send it). */
+function keyFrom(request: FastifyRequest): string | undefined {
+  const key = bearerFrom(request.headers);
+  if (key || request.routeOptions.config.errorFormat !== 'gemini') return key;
+  const query = (request.query as { key?: unknown } | undefined)?.key;
+  if (Array.isArray(query)) {
+    // The query rules refuse a repeated parameter too, but they run after authentication.
+    throw new RelayError('invalid_request', 'query parameter "key" is given more than once; send it once', 400, { param: 'key' });
+  }
+  return typeof query === 'string' && query ? query : undefined;
+}
+
+/** The caller of a relay route (the auth hook has run). */
+export function payerOf(request: FastifyRequest): Payer {
+  return request.payer!;
 }
 
 export async function relayCall(

@@ -5,6 +5,7 @@ import { openaiRoutes } from './openai.js';
 import { anthropicRoutes } from './anthropic.js';
 import { geminiRoutes } from './gemini.js';
 import { openaiExtraRoutes } from './openai-extra.js';
+import { installRelayAuth } from './handle.js';
 
 const STRICTER_THAN_WARN = new Set(['error', 'fatal', 'silent']);
 
@@ -15,6 +16,7 @@ export async function relayRoutes(app: FastifyInstance, opts: { relay: RelayServ
   // child logger per request, and a child with its own level is the expensive kind.
   const quiet = app.log.child({}, { level: STRICTER_THAN_WARN.has(app.log.level) ? app.log.level : 'warn' });
   app.setChildLoggerFactory(() => quiet);
+  installRelayAuth(app, opts.relay);
   await app.register(openaiRoutes, opts);
   await app.register(anthropicRoutes, opts);
   await app.register(geminiRoutes, opts);

@@ -51,7 +51,7 @@ export async function openaiRoutes(app: FastifyInstance, opts: { relay: RelaySer
   const { relay } = opts;
 
   app.post('/v1/chat/completions', { schema: { body: ChatBody, hide: true } }, async (request, reply) => {
-    const payer = await payerOf(relay, request);
+    const payer = payerOf(request);
     const body = request.body as ChatRequest;
     const stream = body.stream === true;
     await relayCall(relay, reply, 'openai', {
@@ -68,7 +68,7 @@ export async function openaiRoutes(app: FastifyInstance, opts: { relay: RelaySer
   });
 
   app.post('/v1/completions', { schema: { body: CompletionBody, hide: true } }, async (request, reply) => {
-    const payer = await payerOf(relay, request);
+    const payer = payerOf(request);
     const body = request.body as Record<string, unknown> & { model: string; stream?: boolean };
     await relayCall(relay, reply, 'openai', {
       endpoint: '/v1/completions',
@@ -83,18 +83,18 @@ export async function openaiRoutes(app: FastifyInstance, opts: { relay: RelaySer
   });
 
   app.post('/v1/embeddings', { schema: { body: EmbeddingBody, hide: true } }, async (request, reply) => {
-    const payer = await payerOf(relay, request);
+    const payer = payerOf(request);
     const body = request.body as Record<string, unknown> & { model: string };
     await relayCall(relay, reply, 'openai', { endpoint: '/v1/embeddings', kind: 'embeddings', format: 'openai', payer, model: body.model, stream: false, body });
   });
 
   app.get('/v1/models', { schema: { hide: true } }, async (request) => {
-    const payer = await payerOf(relay, request);
+    const payer = payerOf(request);
     return { object: 'list', data: (await modelsFor(relay, payer)).map(modelObject) };
   });
 
   app.get<{ Params: { id: string } }>('/v1/models/:id', { schema: { hide: true } }, async (request) => {
-    const payer = await payerOf(relay, request);
+    const payer = payerOf(request);
     const models = await modelsFor(relay, payer);
     if (!models.includes(request.params.id)) {
       await checkModelAccess(relay, { model: request.params.id, payer }); // says why (token list, group, unknown)

@@ -11,4 +11,4 @@ export const anthropicInbound: InboundFormat = {
   createStreamEncoder: (model) => new AnthropicStreamEncoder(model),
 };
 
-export { AnthropicStreamEncoder, sseEvent } from './stream-encoder.js';
+export { AnthropicStreamEncoder } from './stream-encoder.js';

@@ -3,7 +3,7 @@
 // (placed first, as Anthropic requires them to lead the turn), the rest stays one user message. An assistant turn's
 // tool_use blocks become tool_calls, its thinking blocks reasoning_content.
 import type { ChatMessage, ContentPart, ToolCall } from '../../../providers/types.js';
-import type { JsonObject } from '../../../providers/anthropic/json.js';
+import type { JsonObject } from '../../../providers/json.js';
 import { invalid, requireArray, requireBlock, requireNonEmptyString, requireRecord, requireString } from './validate.js';
 
 export function toCanonicalMessages(value: unknown): ChatMessage[] {

@@ -2,7 +2,7 @@
 // naming the field otherwise; fields the canonical format cannot carry (top_k, service_tier, ...) are dropped.
 import type { ChatMessage, ChatRequest, FunctionTool } from '../../../providers/types.js';
 import { RelayError } from '../../../errors.js';
-import { isRecord } from '../../../providers/anthropic/json.js';
+import { isRecord } from '../../../providers/json.js';
 import { toCanonicalMessages } from './messages.js';
 import {
   invalid,

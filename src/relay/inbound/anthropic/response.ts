@@ -1,6 +1,6 @@
 // Canonical chat completion → Anthropic message JSON, as POST /v1/messages answers it.
 import type { ChatCompletion, FinishReason, Usage } from '../../../providers/types.js';
-import { isRecord } from '../../../providers/anthropic/json.js';
+import { isRecord } from '../../../providers/json.js';
 import { billingUsageOf } from '../../../providers/anthropic/usage.js';
 import type {
   AnthropicMessage,

@@ -4,13 +4,15 @@
 // tool call) and closes the previous one.
 import type { ChatCompletionChunk, ChunkDelta, FinishReason, Usage } from '../../../providers/types.js';
 import type { StreamEncoder } from '../types.js';
+import { encodeSse } from '../../sse.js';
 import { anthropicUsageOf, stopReasonOf } from './response.js';
 
 type ToolCallDelta = NonNullable<ChunkDelta['tool_calls']>[number];
 type OpenBlock = { index: number; kind: 'text' | 'thinking' | 'tool' };
 
-export function sseEvent(type: string, payload: Record<string, unknown>): string {
-  return `event: ${type}\ndata: ${JSON.stringify({ type, ...payload })}\n\n`;
+/** An Anthropic event: its name, and the same name as the data's `type`. */
+function sseEvent(type: string, payload: Record<string, unknown>): string {
+  return encodeSse({ event: type, data: JSON.stringify({ type, ...payload }) });
 }
 
 export class AnthropicStreamEncoder implements StreamEncoder {
@@ -49,12 +51,6 @@ export class AnthropicStreamEncoder implements StreamEncoder {
       sseEvent('message_delta', { delta: { stop_reason: stopReason, stop_sequence: null }, usage: anthropicUsageOf(usage) }) +
       sseEvent('message_stop', {})
     );
-  }
-
-  error(message: string, type: string): string {
-    if (this.ended) return '';
-    this.ended = true;
-    return sseEvent('error', { error: { type, message } });
   }
 
   /** message_start, once, before anything else. Input counts are unknown until the end; message_delta carries them. */

@@ -1,7 +1,7 @@
 // Field checks for the /v1/messages body. Each failure is a 400 that names the field with a dotted path
 // ("messages.2.content.0.type"), the same convention as fromValidation in src/errors.ts.
 import { RelayError } from '../../../errors.js';
-import { isRecord, type JsonObject } from '../../../providers/anthropic/json.js';
+import { isRecord, type JsonObject } from '../../../providers/json.js';
 
 export function invalid(param: string, reason: string): RelayError {
   return new RelayError('invalid_request', `${param}: ${reason}`, 400, { param });

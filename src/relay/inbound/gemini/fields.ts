@@ -2,7 +2,7 @@
 // (its own curl examples send "inline_data"/"mime_type"/"system_instruction"), so every lookup tries both.
 // Validation failures name the field the way the client wrote the body: contents[2].parts[0].inlineData.data.
 import { RelayError } from '../../../errors.js';
-import { isRecord } from '../../../providers/openai/json.js';
+import { isRecord } from '../../../providers/json.js';
 
 function snakeCase(name: string): string {
   return name.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);

@@ -4,8 +4,6 @@ import { geminiToChatRequest } from './request.js';
 import { geminiFromChatCompletion } from './response.js';
 import { GeminiStreamEncoder } from './stream.js';
 
-export { geminiErrorStatus } from './stream.js';
-
 export const geminiInbound: InboundFormat = {
   format: 'gemini',
   toChatRequest: geminiToChatRequest,

@@ -3,7 +3,7 @@
 // thinkingConfig, topK, built-in tools such as googleSearch) is left out; a native Gemini channel still receives the
 // original body untouched.
 import type { ChatMessage, ChatRequest, ContentPart, FunctionTool, ToolCall } from '../../../providers/types.js';
-import { isRecord } from '../../../providers/openai/json.js';
+import { isRecord } from '../../../providers/json.js';
 import { fromGeminiSchema } from '../../../providers/gemini/schema.js';
 import {
   field,

@@ -1,6 +1,6 @@
 // Canonical completion → Gemini GenerateContentResponse.
 import type { ChatCompletion, ChatMessage, FinishReason, OpenAIUsage, Usage } from '../../../providers/types.js';
-import { countOf, isRecord, tryParseJson } from '../../../providers/openai/json.js';
+import { countOf, isRecord, tryParseJson } from '../../../providers/json.js';
 import type { GeminiPart, GeminiResponse, GeminiUsageMetadata } from '../../../providers/gemini/types.js';
 
 export function geminiFinishReason(reason: FinishReason | undefined): string {

@@ -3,9 +3,10 @@
 // complete: when the next call starts, at the finish reason, or at the end. The last event carries finishReason and
 // usageMetadata.
 import type { ChatCompletionChunk, FinishReason, Usage } from '../../../providers/types.js';
-import { countOf, isRecord } from '../../../providers/openai/json.js';
+import { countOf, isRecord } from '../../../providers/json.js';
 import type { GeminiPart, GeminiResponse } from '../../../providers/gemini/types.js';
 import type { StreamEncoder } from '../types.js';
+import { encodeSse } from '../../sse.js';
 import { argsOf, geminiFinishReason, usageMetadataOfBilled } from './response.js';
 
 interface PendingCall {
@@ -19,24 +20,8 @@ interface CandidateState {
   finishReason: FinishReason | undefined;
 }
 
-/** OpenAI-style error type → google.rpc code and status. */
-const ERROR_STATUS: Record<string, { code: number; status: string }> = {
-  invalid_request_error: { code: 400, status: 'INVALID_ARGUMENT' },
-  authentication_error: { code: 401, status: 'UNAUTHENTICATED' },
-  permission_error: { code: 403, status: 'PERMISSION_DENIED' },
-  not_found_error: { code: 404, status: 'NOT_FOUND' },
-  insufficient_quota: { code: 429, status: 'RESOURCE_EXHAUSTED' },
-  rate_limit_error: { code: 429, status: 'RESOURCE_EXHAUSTED' },
-  service_unavailable: { code: 503, status: 'UNAVAILABLE' },
-  upstream_error: { code: 502, status: 'UNAVAILABLE' },
-};
-
-export function geminiErrorStatus(type: string): { code: number; status: string } {
-  return ERROR_STATUS[type] ?? { code: 500, status: 'INTERNAL' };
-}
-
-export function sseData(payload: unknown): string {
-  return `data: ${JSON.stringify(payload)}\r\n\r\n`;
+function sseData(payload: unknown): string {
+  return encodeSse({ data: JSON.stringify(payload) }, '\r\n');
 }
 
 export class GeminiStreamEncoder implements StreamEncoder {
@@ -108,10 +93,5 @@ export class GeminiStreamEncoder implements StreamEncoder {
       };
     });
     return this.#event(candidates, usage ? { usageMetadata: usageMetadataOfBilled(usage, this.#reasoningTokens) } : {});
-  }
-
-  error(message: string, type: string): string {
-    const { code, status } = geminiErrorStatus(type);
-    return sseData({ error: { code, message, status } });
   }
 }

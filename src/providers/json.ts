@@ -1,7 +1,9 @@
-// Small narrowing helpers shared by the OpenAI-family, Azure and Gemini adapters: upstream bodies are `unknown` until
-// proven otherwise, and none of these ever throw.
+// Small narrowing helpers for JSON of unknown shape (upstream bodies, client bodies), shared by every adapter and inbound
+// format: bodies are `unknown` until proven otherwise, and none of these ever throw.
 
-export function isRecord(value: unknown): value is Record<string, unknown> {
+export type JsonObject = Record<string, unknown>;
+
+export function isRecord(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
@@ -18,9 +20,18 @@ export function stringOf(value: unknown): string | undefined {
   return typeof value === 'string' ? value : undefined;
 }
 
+export function stringOr(value: unknown, fallback: string): string {
+  return typeof value === 'string' ? value : fallback;
+}
+
 /** A finite, non-negative count (token numbers); anything else is undefined. */
 export function countOf(value: unknown): number | undefined {
   return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? value : undefined;
+}
+
+/** A token count: a finite non-negative number, floored; anything else counts as 0. */
+export function tokenCount(value: unknown): number {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 ? Math.floor(value) : 0;
 }
 
 /** The first `max` characters of an upstream body, for error messages (bodies can be whole HTML pages). */

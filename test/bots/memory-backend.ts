@@ -1,7 +1,16 @@
-// An in-memory BotBackend for fast core and adapter tests. It keeps the relay's rules that the bot relies on (ownership,
-// selectable groups, one-time codes, billing a chat call and logging it, history trimming) without a database.
-// The model's answers are scripted per test with `answer(...)`.
+// An in-memory BotBackend for fast core and adapter tests (a test double: it lives in test/, never in dist/). It keeps
+// the relay's rules that the bot relies on (ownership, selectable groups, one-time codes, billing a chat call and
+// logging it, history trimming) without a database, using the relay's own pricing, cost function and refusal words
+// where it can. The shared bot suite (core-suite.ts) runs against it and against the real relay backend, so the two
+// cannot drift apart. The model's answers are scripted per test with `answer(...)`.
 import { RelayError } from '../../src/errors.js';
+import { parseDecimal } from '../../src/billing/decimal.js';
+import { costOf, reservationOf } from '../../src/billing/cost.js';
+import { Pricing } from '../../src/billing/pricing.js';
+import { priceInGroup } from '../../bots/core/price.js';
+import { countChatPrompt } from '../../src/billing/tokenizer.js';
+import { quotaShortError } from '../../src/billing/ledger.js';
+import { usernameProblem } from '../../src/services/users.js';
 import type { ChatCallInput, ChatCallResult } from '../../src/relay/chat.js';
 import type {
   AccountInfo,
@@ -23,9 +32,9 @@ import type {
   StoredMessage,
   TokenInfo,
   UserSummary,
-} from './backend.js';
-import { UNITS_PER_USD } from './commands.js';
-import type { Platform } from './types.js';
+} from '../../bots/core/backend.js';
+import { DEFAULT_OPTIONS, type Options } from '../../src/services/options.js';
+import type { Platform } from '../../bots/core/types.js';
 
 interface MemoryUser extends AccountInfo {
   autoTitle: boolean | null;
@@ -42,43 +51,23 @@ interface MemoryConversation extends Conversation {
   active: boolean;
 }
 
-export interface MemoryOptions {
-  botRegistration: boolean;
-  botNewUserQuota: number;
-  botChatModel: string;
-  botTitleModel: string;
-  botAutoTitle: boolean;
-  botHistoryMessages: number;
-  topUpLink: string;
-  exchangeRate: number;
-  currency: string;
-}
-
-/** What the scripted model answers: the pieces stream one by one (with `delayMs` between them). */
+/**
+ * What the scripted model answers: the pieces stream one by one (with `delayMs` between them), billed for `usage`
+ * (default: 10 prompt tokens and one completion token per character). `cutAfter`: the stream breaks after that many
+ * pieces, as an upstream that closes early.
+ */
 export interface ScriptedAnswer {
   deltas: string[];
   delayMs?: number;
-  /** Units charged; default 1 per character of the answer plus 10. */
-  quota?: number;
+  usage?: { prompt: number; completion: number };
+  cutAfter?: number;
 }
 
 export type AnswerScript = (input: ChatCallInput) => ScriptedAnswer | Promise<ScriptedAnswer>;
 
-/** Per 1M tokens, after ratio 1 (1 unit per token = 2 USD per 1M tokens). */
-const USD_PER_MILLION_AT_RATIO_1 = 1_000_000 / UNITS_PER_USD;
-
 export class MemoryBackend implements BotBackend {
-  options: MemoryOptions = {
-    botRegistration: false,
-    botNewUserQuota: 0,
-    botChatModel: 'gpt-4o-mini',
-    botTitleModel: 'gpt-4o-mini',
-    botAutoTitle: false,
-    botHistoryMessages: 20,
-    topUpLink: '',
-    exchangeRate: 7,
-    currency: 'CNY',
-  };
+  /** The admin options (prices included), with the relay's own defaults. */
+  options: Options = { ...DEFAULT_OPTIONS };
   readonly users = new Map<number, MemoryUser>();
   readonly links = new Map<string, number>();
   readonly tokens = new Map<number, TokenInfo & { userId: number }>();
@@ -88,8 +77,8 @@ export class MemoryBackend implements BotBackend {
   readonly logs: Array<LogEntry & { userId: number }> = [];
   /** Every chat call, in order (titles included). */
   readonly chatCalls: ChatCallInput[] = [];
-  /** model → per-token ratios or a per-call USD price. */
-  readonly prices = new Map<string, { modelRatio: number; completionRatio: number } | { perCallUsd: number }>();
+  /** The relay's own price resolution (catalogue + this.options). */
+  readonly pricing = new Pricing({ current: this.options, onChange: () => () => true });
   #linkCodes = new Map<string, { userId: number; expiresAt: number }>();
   #redemptions = new Map<string, { quota: number; redeemedBy: number | null }>();
   #script: AnswerScript = () => ({ deltas: ['Hello!'] });
@@ -97,7 +86,6 @@ export class MemoryBackend implements BotBackend {
 
   constructor() {
     this.addGroup({ name: 'default', ratio: '1', description: 'Everyone starts here', userSelectable: true, models: ['gpt-4o-mini'] });
-    this.prices.set('gpt-4o-mini', { modelRatio: 0.075, completionRatio: 4 });
   }
 
   /* ------------------------------------------------------------------ test setup ------------------------------- */
@@ -124,8 +112,9 @@ export class MemoryBackend implements BotBackend {
     this.links.set(`${platform}:${platformUserId}`, userId);
   }
 
-  issueLinkCode(userId: number, code: string, ttlMs = 600_000): void {
+  issueLinkCode(userId: number, code: string, ttlMs = 600_000): string {
     this.#linkCodes.set(code, { userId, expiresAt: Date.now() + ttlMs });
+    return code;
   }
 
   addRedemption(code: string, quota: number): void {
@@ -156,8 +145,8 @@ export class MemoryBackend implements BotBackend {
 
   async linkWithCode(platform: Platform, platformUserId: string, code: string): Promise<BotUser> {
     const entry = this.#linkCodes.get(code);
-    if (!entry || entry.expiresAt <= Date.now()) throw new RelayError('invalid_code', 'that link code is unknown or expired');
-    if (this.links.has(`${platform}:${platformUserId}`)) throw new RelayError('conflict', 'this chat account is already linked');
+    if (!entry || entry.expiresAt <= Date.now()) throw new RelayError('invalid_code', 'that link code is unknown or expired; create a new one in the web console');
+    if (this.links.has(`${platform}:${platformUserId}`)) throw new RelayError('conflict', 'this chat account is already linked to a relay account');
     this.#linkCodes.delete(code);
     this.link(platform, platformUserId, entry.userId);
     return this.#botUser(this.#user(entry.userId));
@@ -171,9 +160,10 @@ export class MemoryBackend implements BotBackend {
     if (!this.options.botRegistration) {
       throw new RelayError('forbidden', 'registration from the chat is turned off; ask an administrator for a link code');
     }
-    const base = displayName.replace(/[^A-Za-z0-9_]/g, '').slice(0, 20) || `${platform}_user`;
-    let username = base;
-    for (let i = 2; [...this.users.values()].some((u) => u.username === username); i++) username = `${base}${i}`;
+    // As the relay backend picks it: the display name when usable and free, else "<platform>_<id>".
+    const taken = (name: string) => [...this.users.values()].some((u) => u.username === name);
+    const candidates = [displayName.replace(/[^A-Za-z0-9_.-]/g, '').slice(0, 40), `${platform}_${platformUserId}`.replace(/[^A-Za-z0-9_.@-]/g, '').slice(0, 60)];
+    const username = candidates.find((name) => !usernameProblem(name) && !taken(name)) ?? `${platform}_${Date.now().toString(36)}`;
     const id = this.addUser({ username, quota: this.options.botNewUserQuota });
     this.link(platform, platformUserId, id);
     return this.#botUser(this.#user(id));
@@ -208,7 +198,7 @@ export class MemoryBackend implements BotBackend {
 
   async deleteToken(userId: number, tokenId: number): Promise<void> {
     const token = this.tokens.get(tokenId);
-    if (!token || token.userId !== userId) throw new RelayError('not_found', `no token #${tokenId}`);
+    if (!token || token.userId !== userId) throw new RelayError('not_found', `token ${tokenId} not found`);
     this.tokens.delete(tokenId);
   }
 
@@ -221,19 +211,23 @@ export class MemoryBackend implements BotBackend {
 
   async switchGroup(userId: number, group: string): Promise<void> {
     const target = this.groups.get(group);
-    if (!target) throw new RelayError('not_found', `there is no group "${group}"`);
-    if (!target.userSelectable) throw new RelayError('group_not_allowed', `group "${group}" can only be assigned by an administrator`);
-    this.#user(userId).group = group;
+    if (!target) throw new RelayError('invalid_request', `group "${group}" does not exist`, 400, { param: 'group' });
+    const user = this.#user(userId);
+    const privileged = user.role === 'admin' || user.role === 'root';
+    if (user.group !== group && !target.userSelectable && !privileged) {
+      throw new RelayError('group_not_allowed', `group "${group}" cannot be chosen; ask an admin`, 403, { param: 'group' });
+    }
+    user.group = group;
   }
 
   async redeem(userId: number, code: string, platform: Platform): Promise<{ quota: number; balance: number }> {
     const entry = this.#redemptions.get(code);
-    if (!entry) throw new RelayError('invalid_code', 'that redemption code is not valid');
-    if (entry.redeemedBy !== null) throw new RelayError('already_redeemed', 'that code has already been redeemed');
+    if (!entry) throw new RelayError('invalid_code', 'this redemption code does not exist', 400, { param: 'code' });
+    if (entry.redeemedBy !== null) throw new RelayError('already_redeemed', 'this redemption code has already been used', 409, { param: 'code' });
     entry.redeemedBy = userId;
     const user = this.#user(userId);
     user.quota += entry.quota;
-    this.#log(userId, { type: 'redeem', quota: entry.quota, source: platform, content: 'redeemed a code' });
+    this.#log(userId, { type: 'redeem', quota: entry.quota, source: platform });
     return { quota: entry.quota, balance: user.quota };
   }
 
@@ -251,42 +245,52 @@ export class MemoryBackend implements BotBackend {
   }
 
   async listModels(userId: number): Promise<string[]> {
-    return [...(this.groups.get(this.#user(userId).group)?.models ?? [])].sort();
+    // A model without a price is refused by the relay, so it is not offered.
+    return [...(this.groups.get(this.#user(userId).group)?.models ?? [])].filter((m) => this.pricing.find(m) !== undefined).sort();
   }
 
   async price(model: string, userId: number): Promise<ModelPrice> {
     const user = this.#user(userId);
     const group = this.groups.get(user.group);
-    if (!group?.models.includes(model)) throw new RelayError('model_not_found', `${model} is not available in your group`);
-    const price = this.prices.get(model);
-    if (!price) throw new RelayError('model_not_priced', `${model} has no price yet`);
-    const ratio = Number(group.ratio);
-    if ('perCallUsd' in price) {
-      return { model, group: group.name, groupRatio: group.ratio, inputUsdPerMillion: null, outputUsdPerMillion: null, perCallUsd: price.perCallUsd * ratio };
-    }
-    const input = price.modelRatio * ratio * USD_PER_MILLION_AT_RATIO_1;
-    return { model, group: group.name, groupRatio: group.ratio, inputUsdPerMillion: input, outputUsdPerMillion: input * price.completionRatio, perCallUsd: null };
+    if (!group?.models.includes(model)) throw new RelayError('model_not_found', `${model} is not available in your group (${user.group})`);
+    return priceInGroup(this.pricing.resolve(model), group.name, group.ratio);
   }
 
+  /** Admission, a scripted answer, and the charge, by the relay's own price, cost function and refusals. */
   chat = async (input: ChatCallInput): Promise<ChatCallResult> => {
     this.chatCalls.push(input);
     const user = this.#user(input.userId);
-    if (!this.groups.get(user.group)?.models.includes(input.model)) {
-      throw new RelayError('model_not_in_group', `${input.model} is not available in your group (${user.group})`);
+    const group = this.groups.get(user.group);
+    if (!group?.models.includes(input.model)) {
+      const have = [...this.groups.values()].filter((g) => g.models.includes(input.model)).map((g) => g.name);
+      if (have.length === 0) throw new RelayError('model_not_found', `model ${input.model} does not exist or is not offered here`);
+      throw new RelayError('model_not_in_group', `model ${input.model} is not available in group ${user.group}; groups that have it: ${have.join(', ')}`);
     }
-    if (user.quota <= 0) throw new RelayError('account_quota_exhausted', 'your balance is used up');
+    const price = this.pricing.resolve(input.model);
+    const ratio = parseDecimal(group.ratio);
+    const estimate = { prompt: countChatPrompt(input.messages, input.model).tokens, completion: input.maxTokens ?? this.options.defaultCompletionEstimate };
+    const reserved = reservationOf(price, ratio, estimate, 1);
+    if (user.quota < reserved) throw quotaShortError('account', reserved, Math.max(0, user.quota));
+
     const scripted = await this.#script(input);
     let text = '';
-    for (const delta of scripted.deltas) {
+    let failure: RelayError | undefined;
+    for (const [i, delta] of scripted.deltas.entries()) {
+      if (i === scripted.cutAfter) {
+        failure = new RelayError('upstream_error', 'upstream (openai) closed the stream before it finished', 502);
+        break;
+      }
       if (scripted.delayMs) await new Promise((resolve) => setTimeout(resolve, scripted.delayMs));
       text += delta;
       input.onDelta?.(delta);
     }
-    const quota = scripted.quota ?? text.length + 10;
+    const tokens = scripted.usage ?? { prompt: 10, completion: text.length };
+    const usage = { promptTokens: tokens.prompt, completionTokens: tokens.completion, cacheReadTokens: 0, cacheWriteTokens: 0 };
+    // Charged as far as the balance goes, never below zero (the shortfall is written off).
+    const quota = Math.min(costOf(price, ratio, { usage, requests: 1 }), user.quota);
     user.quota -= quota;
     user.usedQuota += quota;
     user.requestCount += 1;
-    const usage = { promptTokens: 10, completionTokens: text.length, cacheReadTokens: 0, cacheWriteTokens: 0 };
     this.#log(input.userId, {
       type: 'consume',
       model: input.model,
@@ -294,8 +298,10 @@ export class MemoryBackend implements BotBackend {
       promptTokens: usage.promptTokens,
       completionTokens: usage.completionTokens,
       source: input.source,
-      content: input.purpose === 'title' ? 'title' : '',
+      status: failure ? 'error' : 'ok',
+      content: failure ? `${failure.code}: ${failure.message}` : '',
     });
+    if (failure) throw failure;
     return { text, model: input.model, usage, quota };
   };
 
@@ -360,7 +366,7 @@ export class MemoryBackend implements BotBackend {
 
   async setChannelEnabled(channelId: number, enabled: boolean): Promise<ChannelInfo> {
     const channel = this.channels.get(channelId);
-    if (!channel) throw new RelayError('not_found', `no channel #${channelId}`);
+    if (!channel) throw new RelayError('not_found', `channel ${channelId} does not exist`);
     channel.status = enabled ? 'enabled' : 'disabled';
     channel.disabledReason = enabled ? null : 'disabled by an admin';
     return { ...channel };

@@ -1,0 +1,66 @@
+// The cost of a call (one function for the reservation and the settle) and what a finished call is billed for.
+import { describe, expect, it } from 'vitest';
+import { costOf, reservationOf } from '../../src/billing/cost.js';
+import { billedUsage, type SettleFacts } from '../../src/billing/billed-usage.js';
+import { parseDecimal } from '../../src/billing/decimal.js';
+import type { ModelPrice } from '../../src/billing/pricing.js';
+
+const price = (fields: Partial<ModelPrice> = {}): ModelPrice => ({
+  model: 'm',
+  modelRatio: parseDecimal('0.075'),
+  completionRatio: parseDecimal('4'),
+  cacheReadRatio: parseDecimal('0.5'),
+  cacheWriteRatio: parseDecimal('1.25'),
+  source: 'admin',
+  ...fields,
+});
+const usage = (promptTokens: number, completionTokens: number, cacheReadTokens = 0, cacheWriteTokens = 0) => ({ promptTokens, completionTokens, cacheReadTokens, cacheWriteTokens });
+const facts = (fields: Partial<SettleFacts>): SettleFacts => ({ model: 'gpt-4o-mini', generated: '', committed: false, units: 1, ...fields });
+
+describe('cost of a call', () => {
+  it('prices the reservation and the settle with the same formula (billing.md worked example 1)', () => {
+    const one = parseDecimal('1');
+    expect(reservationOf(price(), one, { prompt: 1000, completion: 4096 }, 1)).toBe(1304);
+    expect(costOf(price(), one, { usage: usage(1000, 500), requests: 1 })).toBe(225);
+    // The same counts give the same units whichever way they come in.
+    expect(reservationOf(price(), one, { prompt: 1000, completion: 500 }, 1)).toBe(225);
+  });
+
+  it('applies the group ratio to every price, cache tokens at their own ratios', () => {
+    const p = price({ modelRatio: parseDecimal('1.5'), completionRatio: parseDecimal('5'), cacheReadRatio: parseDecimal('0.1') });
+    expect(costOf(p, parseDecimal('0.8'), { usage: usage(2000, 800, 10_000, 1000), requests: 1 })).toBe(9900);
+  });
+
+  it('prices per-request models by the requests that count, never by tokens', () => {
+    const image = price({ perRequestUsd: parseDecimal('0.04') });
+    expect(reservationOf(image, parseDecimal('0.8'), { prompt: 50, completion: 0 }, 2)).toBe(32_000);
+    expect(costOf(image, parseDecimal('0.8'), { usage: usage(9999, 9999), requests: 1 })).toBe(16_000);
+    expect(costOf(image, parseDecimal('0.8'), { usage: usage(9999, 9999), requests: 0 })).toBe(0);
+  });
+});
+
+describe('what a finished call is billed for', () => {
+  it('bills the upstream usage of a success as it is, and the requests', () => {
+    expect(billedUsage(facts({ usage: usage(10, 5), committed: true, units: 3, generated: 'a long text' }), false)).toEqual({ usage: usage(10, 5), requests: 3 });
+  });
+
+  it('counts locally when a success reported no usage', () => {
+    const billed = billedUsage(facts({ estimate: { prompt: 12 }, generated: 'Hello there', committed: true }), false);
+    expect(billed.usage).toEqual(usage(12, 2));
+  });
+
+  it('refunds a failure that never reached the client and has no usage', () => {
+    expect(billedUsage(facts({ estimate: { prompt: 12 }, units: 2 }), true)).toEqual({ usage: usage(0, 0), requests: 0 });
+  });
+
+  it('bills a stream cut short for what went out, at least the local count of its text', () => {
+    const partial = billedUsage(facts({ usage: usage(40, 1), generated: 'one two three four', committed: true }), true);
+    expect(partial).toEqual({ usage: usage(40, 4), requests: 0 });
+    const noUsage = billedUsage(facts({ estimate: { prompt: 7 }, generated: 'one two', committed: true }), true);
+    expect(noUsage.usage).toEqual(usage(7, 2));
+  });
+
+  it('bills a filtered non-stream answer its usage (it was generated)', () => {
+    expect(billedUsage(facts({ usage: usage(30, 20) }), true).usage).toEqual(usage(30, 20));
+  });
+});
