@@ -4,6 +4,7 @@
 // identity).
 // Failures the user can act on are thrown as RelayError with a presentable message; the core words them.
 import type { ChatFunction } from '../../src/relay/chat.js';
+import type { Lang } from './i18n/index.js';
 import type { Platform } from './types.js';
 
 export type Role = 'user' | 'admin' | 'root';
@@ -139,6 +140,10 @@ export interface Conversation {
 export interface BotSettings {
   /** Effective value: the user's choice, else the admin default (option botAutoTitle). */
   autoTitle: boolean;
+  /** A receipt under each answer: the user's choice, else option botReceipts. */
+  receipts: boolean;
+  /** Where questions with images go (option botVisionModel). */
+  visionModel: string;
   /** Effective chat model: the user's choice, else option botChatModel. */
   chatModel: string;
   /** Cheap model for titles (option botTitleModel). */
@@ -151,6 +156,7 @@ export interface BotSettings {
 /** null resets a setting to the admin default. */
 export interface SettingsPatch {
   autoTitle?: boolean | null;
+  receipts?: boolean | null;
   chatModel?: string | null;
   lowQuotaNotice?: number | null;
 }
@@ -163,6 +169,58 @@ export interface ChannelInfo {
   disabledReason: string | null;
   priority: number;
   responseTimeMs: number | null;
+  /** Keys the relay may use, of all the channel's keys. */
+  keys: { enabled: number; total: number };
+  /** ISO 8601 of the last test; null = never tested. */
+  testedAt: string | null;
+  /** Relay calls routed to it in the last 24 hours, the failed ones, and the newest failure's message. */
+  requests24h: number;
+  errors24h: number;
+  lastError: string | null;
+}
+
+/** What a re-test found. */
+export interface ChannelTestInfo {
+  ok: boolean;
+  /** The channel's status afterwards (a passing auto-disabled channel is enabled again). */
+  status: string;
+  responseTimeMs: number | null;
+  /** One line per failing key: its mask and what the upstream said. */
+  failures: string[];
+}
+
+/** Who did an admin action from a chat, for the audit row in the usage log. */
+export interface AdminActor {
+  userId: number;
+  platform: Platform;
+}
+
+/** One user in one chat: the key of the state a chat keeps (chat mode, numbered choices, a pending answer). */
+export interface ChatKey {
+  platform: Platform;
+  chatId: string;
+  platformUserId: string;
+}
+
+export interface UsageWindow {
+  requests: number;
+  /** Prompt + completion tokens. */
+  tokens: number;
+  /** Units charged. */
+  quota: number;
+}
+
+/** Usage since the start of today (UTC), of the last 7 and of the last 30 days (each including today). */
+export interface UsageSummary {
+  today: UsageWindow;
+  week: UsageWindow;
+  month: UsageWindow;
+}
+
+export interface SignInLink {
+  url: string;
+  /** ISO 8601. */
+  expiresAt: string;
 }
 
 export interface NewCodesInput {
@@ -184,6 +242,21 @@ export interface BotBackend {
   registrationOpen(): Promise<boolean>;
   /** Creates an account linked to this identity. Throws forbidden when option botRegistration is off. */
   register(platform: Platform, platformUserId: string, displayName: string): Promise<BotUser>;
+  /** The language chosen with /lang; null = follow the app. */
+  getLanguage(platform: Platform, platformUserId: string): Promise<Lang | null>;
+  setLanguage(platform: Platform, platformUserId: string, lang: Lang | null): Promise<void>;
+
+  // One user in one chat: stored, so a restart or another instance taking over loses none of it
+  /** Group chat mode: the user's plain messages in this chat go to the model. */
+  chatMode(key: ChatKey): Promise<boolean>;
+  setChatMode(key: ChatKey, on: boolean): Promise<void>;
+  /** The commands behind numbered choices just offered in this chat (replacing earlier ones). */
+  setChoices(key: ChatKey, commands: string[]): Promise<void>;
+  /** The command behind choice `n` (from 1) if offered in the last 10 minutes, and forgets the choices; else null. */
+  takeChoice(key: ChatKey, n: number): Promise<string | null>;
+  /** Keeps text that could not be delivered (QQ's reply window closed) for the user's next message in this chat. */
+  savePendingReply(key: ChatKey, text: string): Promise<void>;
+  takePendingReply(key: ChatKey): Promise<string | null>;
 
   // Account
   getAccount(userId: number): Promise<AccountInfo>;
@@ -198,6 +271,9 @@ export interface BotBackend {
   redeem(userId: number, code: string, platform: Platform): Promise<RedeemResult>;
   rechargeInfo(): Promise<RechargeInfo>;
   recentLogs(userId: number, limit: number): Promise<LogEntry[]>;
+  usage(userId: number): Promise<UsageSummary>;
+  /** A one-time sign-in link to the web console (a few minutes); null when the console's address is unknown. */
+  webSignIn(userId: number): Promise<SignInLink | null>;
   listModels(userId: number): Promise<string[]>;
   /** Throws model_not_found / model_not_priced. */
   price(model: string, userId: number): Promise<ModelPrice>;
@@ -222,8 +298,10 @@ export interface BotBackend {
   // Admin
   isAdmin(userId: number): Promise<boolean>;
   listChannels(): Promise<ChannelInfo[]>;
-  /** Throws not_found. */
-  setChannelEnabled(channelId: number, enabled: boolean): Promise<ChannelInfo>;
+  /** Throws not_found. Logged as a `manage` usage-log row of the admin, like an API action. */
+  setChannelEnabled(channelId: number, enabled: boolean, actor: AdminActor): Promise<ChannelInfo>;
+  /** Tests every key now (re-enabling what passes, as the periodic re-test does); throws not_found; logged like the above. */
+  retestChannel(channelId: number, actor: AdminActor): Promise<ChannelTestInfo & { channel: ChannelInfo }>;
   /** The plain codes, shown once to the admin who asked. */
   createRedemptionCodes(adminUserId: number, input: NewCodesInput): Promise<string[]>;
   /** By numeric id or username; null when nobody matches. */

@@ -5,8 +5,6 @@
 import type { BotLogger } from './errors.js';
 import type { ChatTransport, SentMessage } from './types.js';
 
-export const PLACEHOLDER = '…';
-export const EMPTY_ANSWER = '(no answer)';
 
 /**
  * Cuts text into messages of at most `max` characters, preferring a line break, then a space, in the last quarter of
@@ -39,6 +37,11 @@ interface Shown {
 
 export interface StreamOptions {
   log: BotLogger;
+  /** Shown while the answer is coming ("…"), and when it came empty ("(no answer)"), in the user's language. */
+  placeholder: string;
+  empty: string;
+  /** In a group: the question the answer's first message quotes. */
+  replyTo?: string;
   /** Overrides transport.minEditIntervalMs. */
   minIntervalMs?: number;
 }
@@ -48,6 +51,9 @@ export class StreamedReply {
   readonly #chatId: string;
   readonly #log: BotLogger;
   readonly #interval: number;
+  readonly #placeholder: string;
+  readonly #empty: string;
+  readonly #replyTo: string | undefined;
   #text = '';
   readonly #shown: Shown[] = [];
   #lastFlushAt = 0;
@@ -61,13 +67,16 @@ export class StreamedReply {
     this.#chatId = chatId;
     this.#log = opts.log;
     this.#interval = opts.minIntervalMs ?? transport.minEditIntervalMs;
+    this.#placeholder = opts.placeholder;
+    this.#empty = opts.empty;
+    this.#replyTo = opts.replyTo;
   }
 
   /** Sends the placeholder (edit-capable platforms), so the user sees at once that an answer is coming. */
   async start(): Promise<void> {
     if (!this.#transport.canEdit) return;
-    const message = await this.#transport.send(this.#chatId, { text: PLACEHOLDER });
-    this.#shown.push({ message, text: PLACEHOLDER });
+    const message = await this.#transport.send(this.#chatId, { text: this.#placeholder, replyTo: this.#replyTo });
+    this.#shown.push({ message, text: this.#placeholder });
     this.#lastFlushAt = Date.now();
   }
 
@@ -126,10 +135,10 @@ export class StreamedReply {
       const last = i === parts.length - 1;
       // Without edit, a part is sent only once it can no longer grow.
       if (!canEdit && last && !final) break;
-      const text = parts[i]!.trimEnd() || (final ? EMPTY_ANSWER : PLACEHOLDER);
+      const text = parts[i]!.trimEnd() || (final ? this.#empty : this.#placeholder);
       const shown = this.#shown[i];
       if (!shown) {
-        const message = await this.#transport.send(this.#chatId, { text });
+        const message = await this.#transport.send(this.#chatId, { text, replyTo: i === 0 ? this.#replyTo : undefined });
         this.#shown.push({ message, text });
       } else if (canEdit && shown.text !== text) {
         await this.#transport.edit(shown.message, text);

@@ -1,6 +1,7 @@
 // Parsing, done once per message: "/cmd args", "/cmd@botname args", and the argument shapes commands share
 // (quota amounts, durations like 30d, comma lists). Pure functions, no I/O.
 import { QUOTA_PER_USD } from '../../src/billing/decimal.js';
+import type { Messages } from './i18n/index.js';
 
 export interface ParsedCommand {
   /** Lower-case command name without the slash. */
@@ -65,27 +66,30 @@ export interface TokenSpec {
   models: string[];
 }
 
+/** Why the arguments make no sense, in the user's words. */
+export type SpecProblem = (t: Messages['tokens']) => string;
+
 /**
  * `/token new <name> [quota] [expiry] [models]`: after the name, each argument is recognised by its shape (an amount,
  * a duration, otherwise a model list), so the optional ones can be left out or given in any order.
- * Returns an error sentence instead when the arguments do not make sense.
+ * Returns the problem instead when the arguments do not make sense.
  */
-export function parseTokenSpec(args: string[]): TokenSpec | string {
+export function parseTokenSpec(args: string[]): TokenSpec | SpecProblem {
   const [name, ...more] = args;
-  if (!name) return 'Usage: /token new <name> [quota] [expiry like 30d] [models,comma,separated]';
-  if (name.length > 64) return 'Token names are at most 64 characters.';
+  if (!name) return (t) => t.specUsage;
+  if (name.length > 64) return (t) => t.nameTooLong;
   const spec: TokenSpec = { name, quota: null, expiresInMs: null, models: [] };
   for (const arg of more) {
     const quota = parseQuota(arg);
     if (quota !== null) {
-      if (spec.quota !== null) return `Two quota amounts given ("${arg}").`;
-      if (quota <= 0) return 'The quota must be more than zero (leave it out for unlimited).';
+      if (spec.quota !== null) return (t) => t.twoQuotas(arg);
+      if (quota <= 0) return (t) => t.quotaZero;
       spec.quota = quota;
       continue;
     }
     const duration = parseDuration(arg);
     if (duration !== null) {
-      if (spec.expiresInMs !== null) return `Two expiry times given ("${arg}").`;
+      if (spec.expiresInMs !== null) return (t) => t.twoExpiries(arg);
       spec.expiresInMs = duration;
       continue;
     }
@@ -105,7 +109,7 @@ export function formatUsd(usd: number): string {
   return `$${whole}.${frac.replace(/0+$/, '').padEnd(2, '0')}`;
 }
 
-/** 1250000 → "1,250,000 units ($2.50)". */
-export function formatUnits(units: number): string {
-  return `${formatNumber(units)} ${units === 1 ? 'unit' : 'units'} (${formatUsd(units / QUOTA_PER_USD)})`;
+/** A long text shortened to `max` characters with "…" (an upstream's error in a list, a platform's description limit). */
+export function clip(text: string, max = 120): string {
+  return text.length <= max ? text : `${text.slice(0, max - 1)}…`;
 }

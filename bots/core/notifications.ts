@@ -1,10 +1,14 @@
-// Messages the bots send on their own: alerts to admins (a channel was auto-disabled) and a user's low-balance
-// warning. The relay does not know which bots run; each running adapter registers its transport here, and a notice
-// goes to every linked identity whose platform has a running transport that can message users.
+// Messages the bots send on their own: admin alerts when the relay disables a channel. A registry knows which
+// platforms run in this process and can message users; the notifier words each alert in the admin's language, with
+// buttons to re-test, enable or disable the channel (numbered platforms get the commands spelled out instead), and
+// sends it to every linked admin identity on those platforms. Delivery across instances: bots/notice-outbox.ts.
+import { redactSecrets } from '../../src/auth/redact.js';
 import type { BotBackend, PlatformIdentity } from './backend.js';
-import { formatUnits } from './commands.js';
+import { ownButton } from './buttons.js';
 import type { BotLogger } from './errors.js';
-import type { ChatTransport, Platform, Reply } from './types.js';
+import { channelButtons } from './handlers/admin.js';
+import { chooseLang, messages, type Messages } from './i18n/index.js';
+import type { Button, ChatTransport, Platform, Reply } from './types.js';
 
 export class TransportRegistry {
   readonly #transports = new Map<Platform, ChatTransport>();
@@ -21,7 +25,12 @@ export class TransportRegistry {
     return this.#transports.get(platform);
   }
 
-  /** Sends to one identity; false when its platform is not running or cannot message users. Never throws. */
+  /** The platforms running here that can message users. */
+  get platforms(): Platform[] {
+    return [...this.#transports.values()].filter((t) => t.sendToUser).map((t) => t.platform);
+  }
+
+  /** Sends a text (no buttons) to one identity; false when its platform is not running or cannot message users. Never throws. */
   async sendToUser(identity: PlatformIdentity, reply: Reply, log: BotLogger): Promise<boolean> {
     const transport = this.#transports.get(identity.platform);
     if (!transport?.sendToUser) return false;
@@ -36,6 +45,14 @@ export class TransportRegistry {
   }
 }
 
+/** Buttons as this transport takes them: tagged with their owner, or spelled out where there are none. */
+export function forTransport(transport: ChatTransport, reply: Reply, owner: string, t: Messages): Reply {
+  if (!reply.buttons?.length) return reply;
+  if (transport.buttons === 'native') return { ...reply, buttons: reply.buttons.map((row) => row.map((b) => ownButton(b, owner))) };
+  const lines = reply.buttons.flat().map((b: Button) => t.buttons.spelledOut(b.label, b.data));
+  return { ...reply, text: `${reply.text}\n\n${lines.join('\n')}`, buttons: undefined };
+}
+
 export interface ChannelDisabledNotice {
   channelId: number;
   channelName: string;
@@ -43,12 +60,32 @@ export interface ChannelDisabledNotice {
 }
 
 export interface Notifier {
-  /** Call when the relay auto-disables a channel. Resolves to the number of admins reached; never throws. */
+  /** Alerts every linked admin on the platforms running here. Resolves to the number reached; never throws. */
   channelAutoDisabled(notice: ChannelDisabledNotice): Promise<number>;
+  /** Alerts one admin identity (the outbox's delivery). Never throws. */
+  deliver(identity: PlatformIdentity, notice: ChannelDisabledNotice): Promise<boolean>;
 }
 
 export function createNotifier(backend: BotBackend, registry: TransportRegistry, log: BotLogger): Notifier {
+  const deliver = async (identity: PlatformIdentity, notice: ChannelDisabledNotice): Promise<boolean> => {
+    const transport = registry.get(identity.platform);
+    if (!transport?.sendToUser) return false;
+    let t: Messages;
+    try {
+      t = messages(chooseLang(await backend.getLanguage(identity.platform, identity.platformUserId), undefined, identity.platform));
+    } catch (err) {
+      log.warn({ err }, "could not read an admin's language; alerting in English");
+      t = messages('en');
+    }
+    const reply: Reply = {
+      // The reason is the upstream's refusal, which may quote the key it was given.
+      text: t.admin.alert(notice.channelId, notice.channelName, redactSecrets(notice.reason)),
+      buttons: [channelButtons(t, { id: notice.channelId, status: 'auto_disabled' })],
+    };
+    return registry.sendToUser(identity, forTransport(transport, reply, identity.platformUserId, t), log);
+  };
   return {
+    deliver,
     async channelAutoDisabled(notice) {
       let identities: PlatformIdentity[];
       try {
@@ -57,30 +94,9 @@ export function createNotifier(backend: BotBackend, registry: TransportRegistry,
         log.error({ err }, 'could not list admins to notify');
         return 0;
       }
-      const reply: Reply = {
-        text:
-          `⚠️ Channel #${notice.channelId} "${notice.channelName}" was disabled automatically.\n` +
-          `Reason: ${notice.reason}\n` +
-          `Re-enable it with /channel enable ${notice.channelId} once it is fixed.`,
-      };
       let reached = 0;
-      for (const identity of identities) {
-        if (await registry.sendToUser(identity, reply, log)) reached++;
-      }
+      for (const identity of identities) if (await deliver(identity, notice)) reached++;
       return reached;
     },
   };
-}
-
-/**
- * The low-balance warning, sent once when a charge takes the balance from at or above the user's threshold to below
- * it (not after every later chat). Returns the text to send, or null.
- */
-export function lowBalanceWarning(threshold: number | null, before: number, after: number): string | null {
-  if (threshold === null || threshold <= 0) return null;
-  if (!(before >= threshold && after < threshold)) return null;
-  return (
-    `⚠️ Your balance is low: ${formatUnits(after)} left (your warning threshold is ${formatUnits(threshold)}). ` +
-    'Top up with /recharge. Turn this off with /notify off.'
-  );
 }

@@ -1,13 +1,13 @@
 // The real BotBackend: the relay's account services (src/services), its pricing and channel index, and its in-process
 // chat pipeline (RelayService.chat), so a bot command obeys exactly the rules the management API does, and a bot chat
-// is billed and logged exactly like an API call. Where no service exists yet (links, conversations, bot settings,
-// admin identities) this file queries Prisma directly.
+// is billed and logged exactly like an API call. Channel operations go through channel-ops.ts. Where no service exists
+// (links, conversations, bot settings, chat state, admin identities) this file queries Prisma directly.
 import type { AppContext } from '../../src/context.js';
 import { RelayError } from '../../src/errors.js';
 import type { RelayService } from '../../src/relay/service.js';
-import { listChannels, updateChannel } from '../../src/services/channels.js';
 import { listGroups as listGroupRows } from '../../src/services/groups.js';
-import { recentLogs } from '../../src/services/logs.js';
+import { recentLogs, usageStats } from '../../src/services/logs.js';
+import { issueSignInCode, signInUrl } from '../../src/services/sign-in-links.js';
 import { createRedemptions, redeemCode } from '../../src/services/redemptions.js';
 import { isUniqueViolation } from '../../src/services/service-utils.js';
 import { createToken, deleteToken, listTokens } from '../../src/services/tokens.js';
@@ -18,22 +18,27 @@ import type {
   BotBackend,
   BotSettings,
   BotUser,
-  ChannelInfo,
+  ChatKey,
   Conversation,
   ConversationKey,
   PlatformIdentity,
   Role,
   StoredMessage,
   TokenInfo,
+  UsageWindow,
 } from './backend.js';
-import type { BotLogger } from './errors.js';
-import type { Notifier } from './notifications.js';
 import { claimLinkCode } from '../../src/services/links.js';
 import type { Platform } from './types.js';
 import { priceInGroup } from './price.js';
+import { createChannelOps } from './channel-ops.js';
+import { isLang } from './i18n/index.js';
 
 /** The parts of the relay the bots use. */
-export type RelayForBots = Pick<RelayService, 'chat' | 'pricing' | 'channels' | 'groups'>;
+export type RelayForBots = Pick<RelayService, 'chat' | 'pricing' | 'channels' | 'groups' | 'forwarder'>;
+
+/** Numbered choices answer only this long after they were offered. */
+export const CHOICES_TTL_MS = 10 * 60 * 1000;
+const DAY_MS = 86_400_000;
 
 /** An account as the bots read it: the services' user row and the bot's own threshold. */
 type AccountRow = UserRow & { lowQuotaNotice: bigint | null };
@@ -52,18 +57,22 @@ const toAccount = (u: AccountRow): AccountInfo => ({
   lowQuotaNotice: u.lowQuotaNotice === null ? null : Number(u.lowQuotaNotice),
 });
 
-const toChannelInfo = (c: { id: number; name: string; type: string; status: string; disabledReason: string | null; priority: number; responseTimeMs: number | null }): ChannelInfo => ({
-  id: c.id,
-  name: c.name,
-  type: c.type,
-  status: c.status,
-  disabledReason: c.disabledReason,
-  priority: c.priority,
-  responseTimeMs: c.responseTimeMs,
-});
+const chatStateId = (key: ChatKey) => ({ platform_chatId_platformUserId: key });
+
+/** The usage of the 30 UTC days ending today, from one daily series, summed into today / 7 / 30 days. */
+function usageWindows(days: Array<{ requests: number; quota: number; promptTokens: number; completionTokens: number }>) {
+  const sum = (n: number): UsageWindow =>
+    days.slice(-n).reduce((w, d) => ({ requests: w.requests + d.requests, tokens: w.tokens + d.promptTokens + d.completionTokens, quota: w.quota + d.quota }), {
+      requests: 0,
+      tokens: 0,
+      quota: 0,
+    });
+  return { today: sum(1), week: sum(7), month: sum(30) };
+}
 
 export function createRelayBackend(ctx: AppContext, relay: RelayForBots): BotBackend {
   const prisma = ctx.db.prisma;
+  const channelOps = createChannelOps(ctx, relay.forwarder);
 
   async function userRow(id: number): Promise<AccountRow> {
     const row = await prisma.user.findUnique({ where: { id } });
@@ -138,6 +147,57 @@ export function createRelayBackend(ctx: AppContext, relay: RelayForBots): BotBac
         throw err;
       }
       return toBotUser(user);
+    },
+
+    async getLanguage(platform, platformUserId) {
+      const row = await prisma.chatPreference.findUnique({ where: { platform_platformUserId: { platform, platformUserId } } });
+      return row && isLang(row.lang) ? row.lang : null;
+    },
+
+    async setLanguage(platform, platformUserId, lang) {
+      const where = { platform_platformUserId: { platform, platformUserId } };
+      if (lang === null) await prisma.chatPreference.deleteMany({ where: { platform, platformUserId } });
+      else await prisma.chatPreference.upsert({ where, create: { platform, platformUserId, lang }, update: { lang } });
+    },
+
+    async chatMode(key) {
+      const row = await prisma.chatState.findUnique({ where: chatStateId(key), select: { chatMode: true } });
+      return row?.chatMode ?? false;
+    },
+
+    async setChatMode(key, on) {
+      await prisma.chatState.upsert({ where: chatStateId(key), create: { ...key, chatMode: on }, update: { chatMode: on } });
+    },
+
+    async setChoices(key, commands) {
+      const data = { choices: JSON.stringify(commands), choicesAt: new Date() };
+      await prisma.chatState.upsert({ where: chatStateId(key), create: { ...key, ...data }, update: data });
+    },
+
+    async takeChoice(key, n) {
+      const row = await prisma.chatState.findUnique({ where: chatStateId(key), select: { choices: true, choicesAt: true } });
+      if (!row?.choicesAt || Date.now() - row.choicesAt.getTime() > CHOICES_TTL_MS) return null;
+      const commands = JSON.parse(row.choices) as unknown;
+      const chosen = Array.isArray(commands) ? commands[n - 1] : undefined;
+      if (typeof chosen !== 'string') return null;
+      // Only the first "2" takes the choice (a reply sent twice runs it once).
+      const taken = await prisma.chatState.updateMany({ where: { ...key, choicesAt: row.choicesAt }, data: { choices: '[]', choicesAt: null } });
+      return taken.count === 1 ? chosen : null;
+    },
+
+    async savePendingReply(key, text) {
+      await prisma.$transaction(async (tx) => {
+        const row = await tx.chatState.findUnique({ where: chatStateId(key), select: { pendingReply: true } });
+        const pendingReply = row?.pendingReply ? `${row.pendingReply}\n${text}` : text;
+        await tx.chatState.upsert({ where: chatStateId(key), create: { ...key, pendingReply }, update: { pendingReply } });
+      });
+    },
+
+    async takePendingReply(key) {
+      const row = await prisma.chatState.findUnique({ where: chatStateId(key), select: { pendingReply: true } });
+      if (!row?.pendingReply) return null;
+      const taken = await prisma.chatState.updateMany({ where: { ...key, pendingReply: row.pendingReply }, data: { pendingReply: null } });
+      return taken.count === 1 ? row.pendingReply : null;
     },
 
     async getAccount(userId) {
@@ -217,6 +277,20 @@ export function createRelayBackend(ctx: AppContext, relay: RelayForBots): BotBac
       }));
     },
 
+    async usage(userId) {
+      const now = new Date();
+      const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+      const { items } = await usageStats(ctx, { by: 'day', userId, from: new Date(today - 29 * DAY_MS), to: new Date(today + DAY_MS) });
+      return usageWindows(items);
+    },
+
+    async webSignIn(userId) {
+      const base = ctx.options.current.publicUrl || originOf(ctx.config.telegram?.webhookUrl);
+      if (!base) return null;
+      const { code, expiresAt } = await issueSignInCode(ctx, userId);
+      return { url: signInUrl(base, code), expiresAt: expiresAt.toISOString() };
+    },
+
     async listModels(userId) {
       const user = await userRow(userId);
       await relay.channels.ensureLoaded();
@@ -270,11 +344,13 @@ export function createRelayBackend(ctx: AppContext, relay: RelayForBots): BotBac
     },
 
     async getSettings(userId) {
-      const user = await prisma.user.findUnique({ where: { id: userId }, select: { autoTitle: true, chatModel: true, lowQuotaNotice: true } });
+      const user = await prisma.user.findUnique({ where: { id: userId }, select: { autoTitle: true, chatReceipts: true, chatModel: true, lowQuotaNotice: true } });
       if (!user) throw new RelayError('not_found', 'this relay account no longer exists');
       const o = ctx.options.current;
       const settings: BotSettings = {
         autoTitle: user.autoTitle ?? o.botAutoTitle,
+        receipts: user.chatReceipts ?? o.botReceipts,
+        visionModel: o.botVisionModel,
         chatModel: user.chatModel ?? o.botChatModel,
         titleModel: o.botTitleModel,
         historyMessages: o.botHistoryMessages,
@@ -287,7 +363,7 @@ export function createRelayBackend(ctx: AppContext, relay: RelayForBots): BotBac
       const lowQuotaNotice = patch.lowQuotaNotice === undefined ? undefined : patch.lowQuotaNotice === null ? null : BigInt(patch.lowQuotaNotice);
       await prisma.user.update({
         where: { id: userId },
-        data: { autoTitle: patch.autoTitle, chatModel: patch.chatModel, lowQuotaNotice },
+        data: { autoTitle: patch.autoTitle, chatReceipts: patch.receipts, chatModel: patch.chatModel, lowQuotaNotice },
       });
       return backend.getSettings(userId);
     },
@@ -297,14 +373,9 @@ export function createRelayBackend(ctx: AppContext, relay: RelayForBots): BotBac
       return !!user && user.status === 'enabled' && isAdminRole(user.role);
     },
 
-    async listChannels() {
-      const { items } = await listChannels(ctx, {}, { skip: 0, take: 200 });
-      return items.map(toChannelInfo);
-    },
-
-    async setChannelEnabled(channelId, enabled) {
-      return toChannelInfo(await updateChannel(ctx, channelId, { status: enabled ? 'enabled' : 'disabled' }, { root: false }));
-    },
+    listChannels: () => channelOps.list(),
+    setChannelEnabled: (channelId, enabled, actor) => channelOps.setEnabled(channelId, enabled, actor),
+    retestChannel: (channelId, actor) => channelOps.retest(channelId, actor),
 
     async createRedemptionCodes(adminUserId, input) {
       return createRedemptions(ctx, input, adminUserId);
@@ -326,17 +397,12 @@ export function createRelayBackend(ctx: AppContext, relay: RelayForBots): BotBac
   return backend;
 }
 
-/**
- * Forwards the relay's "channel auto-disabled" events to the admins' chats. Only whole channels: a single failing key
- * of a channel that still has others is logged by the relay, not pushed to phones. Returns the unsubscribe function.
- */
-export function connectChannelAlerts(relay: Pick<RelayService, 'events'>, notifier: Notifier, log: BotLogger): () => void {
-  const listener = (event: { channelId: number; channelName: string; channelDisabled: boolean; reason: string }): void => {
-    if (!event.channelDisabled) return;
-    notifier
-      .channelAutoDisabled({ channelId: event.channelId, channelName: event.channelName, reason: event.reason })
-      .catch((err: unknown) => log.error({ err }, 'channel alert failed'));
-  };
-  relay.events.on('channel-disabled', listener);
-  return () => relay.events.off('channel-disabled', listener);
+/** "https://relay.example.com/tg/hook" → "https://relay.example.com": the webhook's host is the relay's public address. */
+function originOf(url: string | undefined): string {
+  if (!url) return '';
+  try {
+    return new URL(url).origin;
+  } catch {
+    return '';
+  }
 }

@@ -1,7 +1,11 @@
 // Middleware in grammY's shape, `(ctx, next)`, and a router that folds it into one function. Commands declare who may
-// run them; the router checks that before the handler runs, so no handler repeats "are you linked / an admin".
+// run them and what they take; the router checks access before the handler runs, so no handler repeats "are you linked
+// / an admin". What a command takes (its arguments, their choices and where suggestions come from) is declared once
+// here and drives Discord's slash-command options; the core still parses the text itself, so every platform types the
+// same commands.
 import type { BotUser } from './backend.js';
 import type { BotContext } from './context.js';
+import { messages, type Lang, type Messages } from './i18n/index.js';
 
 export type NextFunction = () => Promise<void>;
 export type Middleware = (ctx: BotContext, next: NextFunction) => unknown;
@@ -10,24 +14,41 @@ export type Handler = (ctx: BotContext) => unknown;
 /** anyone: no account needed; linked: a linked account; admin: a linked admin or root account. */
 export type Access = 'anyone' | 'linked' | 'admin';
 
-export interface CommandInfo {
+/** Every command has its words in both catalogues. */
+export type CommandName = keyof Messages['commands'];
+
+/** Where suggestions for an argument come from (Discord autocomplete). */
+export type Suggestions = 'groups' | 'models' | 'tokens' | 'channels';
+
+export interface ArgSpec {
+  /** Its key in the catalogue's `commands.<command>.args`. */
   name: string;
-  /** One line for /help and the platform's command menu. */
-  description: string;
-  /** Shown in /help after the name ("<code>"). */
-  usage: string;
-  access: Access;
+  type?: 'string' | 'integer';
+  required?: boolean;
+  /** Fixed values; their labels are the catalogue's `commands.<command>.choices`. */
+  choices?: readonly string[];
+  complete?: Suggestions;
+  /** Free text that may contain spaces (a chat message). */
+  rest?: boolean;
+  /** An image to send with the text (Discord: an attachment option); not part of the command text. */
+  image?: boolean;
 }
 
 export interface CommandSpec {
-  description: string;
-  usage?: string;
   access: Access;
+  /** The arguments in the order the command text takes them. */
+  args?: readonly ArgSpec[];
+  /** Or sub-commands, each with its own arguments ("/token new …", "/token del …"). */
+  subcommands?: Readonly<Record<string, readonly ArgSpec[]>>;
 }
 
-export const NOT_LINKED =
-  "Your chat account isn't linked to a relay account yet. Open the web console, create a link code, and send me /link <code> in a private chat.";
-export const ADMIN_ONLY = 'Sorry, that command is for administrators only.';
+export interface CommandInfo extends CommandSpec {
+  name: CommandName;
+  /** One line for /help and the platform's command menu. */
+  description(lang: Lang): string;
+  /** Shown in /help after the name ("<code>"). */
+  usage(lang: Lang): string;
+}
 
 /** Runs the middleware in order; each decides whether to call next. */
 export function compose(stack: readonly Middleware[]): Middleware {
@@ -55,9 +76,13 @@ export class Router {
     return this;
   }
 
-  command(name: string, spec: CommandSpec, handler: Handler): this {
-    const info: CommandInfo = { name, description: spec.description, usage: spec.usage ?? '', access: spec.access };
-    this.#commands.push(info);
+  command(name: CommandName, spec: CommandSpec, handler: Handler): this {
+    this.#commands.push({
+      ...spec,
+      name,
+      description: (lang) => messages(lang).commands[name].description,
+      usage: (lang) => messages(lang).commands[name].usage,
+    });
     return this.use(async (ctx, next) => {
       if (ctx.command?.name !== name) return next();
       if (!(await allowed(ctx, spec.access))) return;
@@ -83,11 +108,11 @@ async function allowed(ctx: BotContext, access: Access): Promise<boolean> {
   if (access === 'anyone') return true;
   const user = await ctx.user();
   if (!user) {
-    await ctx.reply(NOT_LINKED);
+    await ctx.reply(ctx.t.notLinked);
     return false;
   }
   if (access === 'admin' && !(await ctx.backend.isAdmin(user.id))) {
-    await ctx.reply(ADMIN_ONLY);
+    await ctx.reply(ctx.t.adminOnly);
     return false;
   }
   return true;

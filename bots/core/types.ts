@@ -14,8 +14,24 @@ export interface IncomingMessage {
   /** The text, including a leading command ("/balance", "/token new x") when it is one. */
   text: string;
   displayName?: string;
-  /** Platform message id (QQ passive replies need it). */
+  /** Platform message id (QQ passive replies need it; group answers quote it). */
   messageId?: string;
+  /** The user's language as the platform reports it ("en", "zh-hans", "zh-CN"), when it does. */
+  locale?: string;
+  /**
+   * A group message meant for the bot without being a command (it @-mentions the bot, or replies to it): it goes to the
+   * model like a private message would. Private messages are always addressed.
+   */
+  addressed?: boolean;
+  /** A button press (already checked to be the presser's own button): the text is the button's command. */
+  pressed?: { messageId: string };
+  /** Images sent with the message, fetched only if the message goes to the model. */
+  images?: ImageSource[];
+}
+
+/** An image attached to a message; `fetch` downloads it (bounded in size and time by the adapter). */
+export interface ImageSource {
+  fetch(): Promise<{ bytes: Uint8Array; mime?: string }>;
 }
 
 export interface Button {
@@ -29,6 +45,8 @@ export interface Reply {
   /** Contains a secret (a key): adapters show it ephemerally (Discord) and the core never sends it to a group. */
   sensitive?: boolean;
   buttons?: Button[][];
+  /** The message this answers, quoted where the platform can (answers in a group say whom they answer). */
+  replyTo?: string;
 }
 
 /** A message the transport sent and may later edit. */
@@ -50,9 +68,21 @@ export interface ChatTransport {
    * Unknown (undefined) means every "/cmd@name" is taken as ours.
    */
   readonly botUsername?: string;
+  /**
+   * 'native': buttons under the message (Telegram inline keyboards, Discord components); 'numbered': the platform has
+   * none (QQ, OneBot), so the core numbers the choices and takes a reply of "1", "2", ….
+   */
+  readonly buttons: 'native' | 'numbered';
+  /** Longest button data the platform takes (Telegram callback_data: 64 bytes; Discord custom_id: 100 characters). */
+  readonly maxButtonData?: number;
   send(chatId: string, reply: Reply): Promise<SentMessage>;
-  /** Replaces the text of a message this transport sent (and drops its buttons). Never called with unchanged text. */
-  edit(message: SentMessage, text: string): Promise<void>;
+  /**
+   * Replaces the text of a message this transport sent, and its buttons (none when `buttons` is left out). Never called
+   * with unchanged text and buttons.
+   */
+  edit(message: SentMessage, text: string, buttons?: Button[][]): Promise<void>;
+  /** The core tells the transport the user's language, for the notes a transport writes itself (QQ's limits). */
+  useLanguage?(lang: 'en' | 'zh'): void;
   /**
    * A private message to a platform user outside any conversation (admin alerts, low-balance warnings). Optional:
    * platforms that can only answer (QQ passive replies) leave it out, and those notices are skipped for them.

@@ -1,14 +1,17 @@
-// Plain channel messages over Discord's REST API: the answers in a DM conversation, and private messages to a user
-// outside any conversation (admin alerts, low-balance warnings), which first open (or reuse) the DM channel.
+// Plain channel messages over Discord's REST API: the answers in a DM conversation or to an @-mention in a server
+// channel, and private messages to a user outside any conversation (admin alerts, low-balance warnings), which first
+// open (or reuse) the DM channel.
 // discord.js's REST client queues per route and waits out 429s, so no retry logic lives here.
 import { Routes, type REST } from 'discord.js';
-import type { ChatTransport, Reply, SentMessage } from '../core/types.js';
-import { DISCORD_MAX_MESSAGE_LENGTH, editBody, messageBody } from './payload.js';
+import type { Button, ChatTransport, Reply, SentMessage } from '../core/types.js';
+import { DISCORD_MAX_BUTTON_DATA, DISCORD_MAX_MESSAGE_LENGTH, editBody, messageBody } from './payload.js';
 
 export class ChannelTransport implements ChatTransport {
   readonly platform = 'discord';
   readonly maxMessageLength = DISCORD_MAX_MESSAGE_LENGTH;
   readonly canEdit = true;
+  readonly buttons = 'native';
+  readonly maxButtonData = DISCORD_MAX_BUTTON_DATA;
   readonly #rest: REST;
   readonly #dmChannels = new Map<string, string>();
 
@@ -24,8 +27,8 @@ export class ChannelTransport implements ChatTransport {
     return { chatId, messageId: idOf(created, 'message') };
   }
 
-  async edit(message: SentMessage, text: string): Promise<void> {
-    await this.#rest.patch(Routes.channelMessage(message.chatId, message.messageId), { body: editBody(text) });
+  async edit(message: SentMessage, text: string, buttons?: Button[][]): Promise<void> {
+    await this.#rest.patch(Routes.channelMessage(message.chatId, message.messageId), { body: editBody(text, buttons) });
   }
 
   async sendToUser(platformUserId: string, reply: Reply): Promise<SentMessage> {

@@ -1,4 +1,6 @@
-// The Discord bot: a discord.js gateway client that hands slash commands, button presses and DMs to the bot core.
+// The Discord bot: a discord.js gateway client that hands slash commands, autocomplete, button presses, DMs and
+// server messages that @-mention it to the bot core. Intents: Guilds, GuildMessages and DirectMessages, none of them
+// privileged (a mention's content is delivered without MessageContent).
 // Starting never blocks or throws into the relay: the connection is made in the background and retried with backoff
 // until it works or the bot is stopped; once connected, discord.js keeps the session alive (resume/reconnect) itself.
 //
@@ -6,6 +8,7 @@
 //           └ ready → register slash commands (global, or in DISCORD_GUILD_ID) → handle events until stop()
 import { Client, Events, GatewayIntentBits, Partials } from 'discord.js';
 import type { Config } from '../../src/config.js';
+import type { AddressPolicy } from '../../src/net/safe-fetch.js';
 import { createBotCore, type BotBackend, type BotCore, type BotLogger, type TransportRegistry } from '../core/index.js';
 import { ChannelTransport } from './channel-transport.js';
 import { registerSlashCommands } from './commands.js';
@@ -24,6 +27,8 @@ export interface DiscordBotOptions {
   /** Backoff between failed connection attempts: starts here and doubles up to maxRetryDelayMs. */
   retryDelayMs?: number;
   maxRetryDelayMs?: number;
+  /** Which addresses image downloads may reach (tests: the local fake). Default: public addresses only. */
+  imagePolicy?: AddressPolicy;
 }
 
 export interface RunningBot {
@@ -53,13 +58,13 @@ export function startDiscordBot(
 function start(log: BotLogger, backend: BotBackend, config: DiscordConfig, options: DiscordBotOptions): RunningBot {
   const core = options.core ?? createBotCore({ backend, log });
   const client = new Client({
-    intents: [GatewayIntentBits.Guilds, GatewayIntentBits.DirectMessages],
+    intents: [GatewayIntentBits.Guilds, GatewayIntentBits.GuildMessages, GatewayIntentBits.DirectMessages],
     // DM channels are not cached before their first message arrives.
     partials: [Partials.Channel],
     ...(config.apiRoot ? { rest: { api: config.apiRoot } } : {}),
   });
   const channels = new ChannelTransport(client.rest, options.minEditIntervalMs ?? DEFAULT_EDIT_INTERVAL_MS);
-  const deps: DiscordHandlerDeps = { core, channels, minEditIntervalMs: channels.minEditIntervalMs };
+  const deps: DiscordHandlerDeps = { core, channels, minEditIntervalMs: channels.minEditIntervalMs, imagePolicy: options.imagePolicy };
   const unregister = options.registry?.register(channels);
 
   client.on(Events.InteractionCreate, (interaction) => {

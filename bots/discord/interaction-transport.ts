@@ -3,12 +3,12 @@
 // sensitive reply (a key) is always ephemeral: if this interaction was deferred publicly, the original says so and
 // the secret goes out as an ephemeral follow-up only the user can see.
 import { MessageFlags, type RepliableInteraction } from 'discord.js';
-import type { ChatTransport, Reply, SentMessage } from '../core/types.js';
-import { DISCORD_MAX_MESSAGE_LENGTH, editBody, messageBody, type DiscordMessageBody } from './payload.js';
+import type { Button, ChatTransport, Lang, Reply, SentMessage } from '../core/index.js';
+import { messages } from '../core/index.js';
+import { DISCORD_MAX_BUTTON_DATA, DISCORD_MAX_MESSAGE_LENGTH, editBody, messageBody, type DiscordMessageBody } from './payload.js';
 
 /** The id the core gets for the deferred reply; Discord addresses it the same way. */
 export const ORIGINAL = '@original';
-export const SENT_PRIVATELY = '🔒 Sent to you privately (only you can see it).';
 
 export interface InteractionTransportOptions {
   /** The interaction was deferred ephemerally (every message of this answer is then ephemeral). */
@@ -24,12 +24,15 @@ export class InteractionTransport implements ChatTransport {
   readonly platform = 'discord';
   readonly maxMessageLength = DISCORD_MAX_MESSAGE_LENGTH;
   readonly canEdit = true;
+  readonly buttons = 'native';
+  readonly maxButtonData = DISCORD_MAX_BUTTON_DATA;
   readonly minEditIntervalMs: number;
   readonly sendToUser?: (platformUserId: string, reply: Reply) => Promise<SentMessage>;
   readonly #interaction: RepliableInteraction;
   readonly #ephemeral: boolean;
   readonly #updatesMessage: boolean;
   #originalFilled = false;
+  #lang: Lang = 'en';
 
   constructor(interaction: RepliableInteraction, options: InteractionTransportOptions) {
     this.#interaction = interaction;
@@ -39,12 +42,17 @@ export class InteractionTransport implements ChatTransport {
     if (options.sendToUser) this.sendToUser = options.sendToUser;
   }
 
+  useLanguage(lang: Lang): void {
+    this.#lang = lang;
+  }
+
   async send(chatId: string, reply: Reply): Promise<SentMessage> {
-    const body = messageBody(reply);
+    // An interaction's messages already answer it: no quote.
+    const body = messageBody({ ...reply, replyTo: undefined });
     if (!this.#originalFilled) {
       this.#originalFilled = true;
       if (reply.sensitive && !this.#ephemeral) {
-        await this.#interaction.editReply(toOptions(editBody(SENT_PRIVATELY)));
+        await this.#interaction.editReply(toOptions(editBody(messages(this.#lang).sentPrivately)));
         return { chatId, messageId: await this.#followUp(body, true) };
       }
       await this.#interaction.editReply(toOptions(body));
@@ -53,8 +61,8 @@ export class InteractionTransport implements ChatTransport {
     return { chatId, messageId: await this.#followUp(body, this.#ephemeral || reply.sensitive === true) };
   }
 
-  async edit(message: SentMessage, text: string): Promise<void> {
-    await this.#interaction.editReply({ ...toOptions(editBody(text)), message: message.messageId });
+  async edit(message: SentMessage, text: string, buttons?: Button[][]): Promise<void> {
+    await this.#interaction.editReply({ ...toOptions(editBody(text, buttons)), message: message.messageId });
   }
 
   /**

@@ -2,12 +2,12 @@
 // can: the official QQ API allows passive replies and a few rationed active messages, so QQ registers none.
 import type { ChatTransport, Platform, Reply, SentMessage } from '../core/types.js';
 import { koishi, type KoishiContext } from './koishi.js';
-import { plainText } from './reply-transport.js';
 
 type KoishiBot = KoishiContext['bots'][number];
 
 export class NoticeTransport implements ChatTransport {
   readonly canEdit = false;
+  readonly buttons = 'numbered';
   readonly minEditIntervalMs = 0;
 
   constructor(
@@ -18,7 +18,7 @@ export class NoticeTransport implements ChatTransport {
   ) {}
 
   async send(chatId: string, reply: Reply): Promise<SentMessage> {
-    const ids = await this.#bot().sendMessage(chatId, koishi.h.text(plainText(reply)));
+    const ids = await this.#bot().sendMessage(chatId, koishi.h.text(reply.text));
     return { chatId, messageId: ids[0] ?? '' };
   }
 
@@ -27,7 +27,7 @@ export class NoticeTransport implements ChatTransport {
   }
 
   async sendToUser(platformUserId: string, reply: Reply): Promise<SentMessage> {
-    const ids = await this.#bot().sendPrivateMessage(platformUserId, koishi.h.text(plainText(reply)));
+    const ids = await this.#bot().sendPrivateMessage(platformUserId, koishi.h.text(reply.text));
     return { chatId: `private:${platformUserId}`, messageId: ids[0] ?? '' };
   }
 

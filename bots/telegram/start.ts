@@ -2,13 +2,15 @@
 // token, another instance polling) must never take the relay down: every failure is logged (token scrubbed) and
 // retried with a capped backoff, in the background, until stop().
 //
-//   connect: getMe → deleteWebhook (polling) | setWebhook (webhook) → setMyCommands → register the transport
+//   connect: getMe → deleteWebhook (polling) | setWebhook (webhook) → setMyCommands (English, and Chinese for users
+//            whose Telegram speaks it) → register the transport
 //   polling: @grammyjs/runner until stopped; if it dies (401/409), back to connect after the backoff
 import { run, type RunnerHandle } from '@grammyjs/runner';
 import type { Bot } from 'grammy';
-import type { BotCommand } from 'grammy/types';
+import type { BotCommand, LanguageCode } from 'grammy/types';
 import type { BotBackend } from '../core/backend.js';
-import { createBotCore } from '../core/core.js';
+import { createBotCore, type BotCore } from '../core/core.js';
+import { LANGS, type Lang } from '../core/i18n/index.js';
 import type { BotLogger } from '../core/errors.js';
 import type { TransportRegistry } from '../core/notifications.js';
 import type { ChatTransport } from '../core/types.js';
@@ -17,6 +19,8 @@ import { redactingLogger } from './redact.js';
 import { webhookSecretFor, type TelegramConfig } from './webhook.js';
 
 export interface StartTelegramOptions {
+  /** Share one core with the other platforms; by default the bot makes its own. */
+  core?: BotCore;
   /** Where notifications find this bot's transport (admin alerts, low-balance warnings). */
   registry?: TransportRegistry;
   /** Minimum time between edits of a streamed answer (default 1000 ms). */
@@ -56,12 +60,13 @@ export function startTelegramBot(
   const mode = config.webhookUrl ? 'webhook' : 'polling';
   const pollTimeout = opts.pollTimeoutSeconds ?? 30;
   const { initial, max } = opts.retryDelayMs ?? { initial: 1000, max: 300_000 };
-  const core = createBotCore({ backend, log });
+  const core = opts.core ?? createBotCore({ backend, log });
   const telegram = createTelegramBot(core, { token: config.token, apiRoot: config.apiRoot, mode, log, editIntervalMs: opts.editIntervalMs });
   const { bot, transport } = telegram;
-  const menu: BotCommand[] = core.commands
-    .filter((c) => c.access !== 'admin')
-    .map((c) => ({ command: c.name, description: c.description }));
+  const menu = (lang: Lang): BotCommand[] =>
+    core.commands.filter((c) => c.access !== 'admin').map((c) => ({ command: c.name, description: c.description(lang) }));
+  /** The default menu is English; Telegram shows the Chinese one to users whose app is in Chinese. */
+  const MENU_LANGUAGE: Record<Lang, LanguageCode | undefined> = { en: undefined, zh: 'zh' };
 
   // The runner retries getUpdates itself (silently, see below); this makes those failures visible, at most once a
   // minute while they last, and says when polling works again.
@@ -105,7 +110,10 @@ export function startTelegramBot(
     } else {
       await bot.api.deleteWebhook({}, signal);
     }
-    await bot.api.setMyCommands(menu, {}, signal);
+    for (const lang of LANGS) {
+      const language_code = MENU_LANGUAGE[lang];
+      await bot.api.setMyCommands(menu(lang), language_code ? { language_code } : {}, signal);
+    }
     unregister ??= opts.registry?.register(transport);
     log.info({ username: bot.botInfo.username, mode }, 'telegram bot connected');
     markConnected();

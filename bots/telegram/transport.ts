@@ -1,22 +1,35 @@
 // The Telegram ChatTransport: plain-text messages (no parse mode, so model output can never break the markup),
-// inline keyboards for buttons, edits that tolerate Telegram's "message is not modified". Rate limits are handled by
-// the auto-retry transformer installed on the bot's API, not here.
+// inline keyboards for buttons, edits that tolerate Telegram's "message is not modified", answers in the forum topic
+// the question was asked in, and group answers quoting the question. Rate limits are handled by the auto-retry
+// transformer installed on the bot's API, not here.
 import { GrammyError, type Api } from 'grammy';
 import type { InlineKeyboardMarkup } from 'grammy/types';
-import type { ChatTransport, Reply, SentMessage } from '../core/types.js';
+import type { Button, ChatTransport, Reply, SentMessage } from '../core/types.js';
 
 export const TELEGRAM_MAX_MESSAGE_LENGTH = 4096;
 /** Telegram allows about one message per second per chat. */
 export const TELEGRAM_EDIT_INTERVAL_MS = 1000;
+/** callback_data is 1–64 bytes. */
+export const TELEGRAM_MAX_BUTTON_DATA = 64;
 
-/** Telegram ids are integers (negative for groups); keep them numbers on the wire. */
-export function chatIdOf(id: string): number | string {
-  return /^-?\d+$/.test(id) ? Number(id) : id;
+/**
+ * The core's chat id for a Telegram chat: the chat's id, and for a message in a forum topic, the topic too
+ * ("-1001234:42"), so the answer goes to that topic and each topic keeps its own conversation.
+ */
+export function coreChatId(chatId: number, topicId?: number): string {
+  return topicId === undefined ? String(chatId) : `${chatId}:${topicId}`;
 }
 
-function keyboard(reply: Reply): InlineKeyboardMarkup | undefined {
-  if (!reply.buttons?.length) return undefined;
-  return { inline_keyboard: reply.buttons.map((row) => row.map((b) => ({ text: b.label, callback_data: b.data }))) };
+/** The core's chat id → where Telegram sends: chat_id (a number; negative for groups) and the forum topic, if any. */
+export function target(id: string): { chat_id: number | string; message_thread_id?: number } {
+  const match = /^(-?\d+)(?::(\d+))?$/.exec(id);
+  if (!match) return { chat_id: id };
+  return match[2] === undefined ? { chat_id: Number(match[1]) } : { chat_id: Number(match[1]), message_thread_id: Number(match[2]) };
+}
+
+function keyboard(buttons: Button[][] | undefined): InlineKeyboardMarkup | undefined {
+  if (!buttons?.length) return undefined;
+  return { inline_keyboard: buttons.map((row) => row.map((b) => ({ text: b.label, callback_data: b.data }))) };
 }
 
 export function isNotModified(err: unknown): boolean {
@@ -31,8 +44,11 @@ export interface TelegramTransportOptions {
 
 export function createTelegramTransport(api: Api, opts: TelegramTransportOptions): ChatTransport {
   const send = async (chatId: string, reply: Reply): Promise<SentMessage> => {
-    const message = await api.sendMessage(chatIdOf(chatId), reply.text, {
-      reply_markup: keyboard(reply),
+    const { chat_id, message_thread_id } = target(chatId);
+    const message = await api.sendMessage(chat_id, reply.text, {
+      ...(message_thread_id === undefined ? {} : { message_thread_id }),
+      ...(reply.replyTo ? { reply_parameters: { message_id: Number(reply.replyTo), allow_sending_without_reply: true } } : {}),
+      reply_markup: keyboard(reply.buttons),
       link_preview_options: { is_disabled: true },
     });
     return { chatId, messageId: String(message.message_id) };
@@ -41,14 +57,18 @@ export function createTelegramTransport(api: Api, opts: TelegramTransportOptions
     platform: 'telegram',
     maxMessageLength: TELEGRAM_MAX_MESSAGE_LENGTH,
     canEdit: true,
+    buttons: 'native',
+    maxButtonData: TELEGRAM_MAX_BUTTON_DATA,
     minEditIntervalMs: opts.editIntervalMs ?? TELEGRAM_EDIT_INTERVAL_MS,
     get botUsername() {
       return opts.botUsername();
     },
     send,
-    async edit(message, text) {
+    async edit(message, text, buttons) {
       try {
-        await api.editMessageText(chatIdOf(message.chatId), Number(message.messageId), text, {
+        await api.editMessageText(target(message.chatId).chat_id, Number(message.messageId), text, {
+          // Without reply_markup Telegram keeps the old keyboard; an empty one removes it.
+          reply_markup: keyboard(buttons) ?? { inline_keyboard: [] },
           link_preview_options: { is_disabled: true },
         });
       } catch (err) {

@@ -51,15 +51,20 @@ export async function login(
     await ctx.db.prisma.user.updateMany({ where: { id: user.id, passwordHash: user.passwordHash }, data: { passwordHash } });
   }
 
+  return issueLoginKey(ctx, user.id, kind);
+}
+
+/** A fresh login key or console session for `userId` (who has proved who they are: a password, a bot's sign-in link). */
+export async function issueLoginKey(ctx: ServiceContext, userId: number, kind: LoginKind): Promise<LoginResult> {
   const key = newManagementKey();
   const now = Date.now();
   const expiresAt = new Date(now + LOGIN_KEY_TTL_MS);
   await ctx.db.prisma.$transaction([
     // Housekeeping: this user's expired login keys and sessions are useless rows.
-    ctx.db.prisma.managementKey.deleteMany({ where: { userId: user.id, kind, expiresAt: { lte: new Date(now) } } }),
-    ctx.db.prisma.managementKey.create({ data: { userId: user.id, keyHash: hashSecret(key), kind, expiresAt } }),
+    ctx.db.prisma.managementKey.deleteMany({ where: { userId, kind, expiresAt: { lte: new Date(now) } } }),
+    ctx.db.prisma.managementKey.create({ data: { userId, keyHash: hashSecret(key), kind, expiresAt } }),
   ]);
-  return { key, expiresAt: expiresAt.toISOString(), userId: user.id };
+  return { key, expiresAt: expiresAt.toISOString(), userId };
 }
 
 /** Deletes the login key the caller used. The root key comes from configuration and cannot be logged out. */

@@ -46,10 +46,15 @@ export const OptionsSchema = Type.Object(
     botTitleModel: Type.String(),
     botAutoTitle: Type.Boolean(),
     botHistoryMessages: Type.Integer({ minimum: 1, maximum: 200 }),
+    /** Bots: where questions with images go, and whether answers end with a receipt (users may choose with /receipt). */
+    botVisionModel: Type.String(),
+    botReceipts: Type.Boolean(),
     /** Web console: anyone may create an account from the sign-in page (limited per client address). */
     allowRegistration: Type.Boolean(),
     /** The Telegram bot's username (without @), for the console's t.me deep link when linking a chat account. */
     telegramBotUsername: Type.String({ maxLength: 64, pattern: '^[A-Za-z0-9_]*$' }),
+    /** The address people reach the relay at (https://relay.example.com): the bots' /web sign-in links point there. */
+    publicUrl: Type.String({ maxLength: 200, pattern: '^(https?://[^\\s?#]+)?$' }),
   },
   { additionalProperties: false },
 );
@@ -79,8 +84,11 @@ export const DEFAULT_OPTIONS: Options = {
   botTitleModel: 'gpt-4o-mini',
   botAutoTitle: false,
   botHistoryMessages: 20,
+  botVisionModel: 'gpt-4o-mini',
+  botReceipts: false,
   allowRegistration: false,
   telegramBotUsername: '',
+  publicUrl: '',
 };
 
 const PatchSchema = Type.Partial(OptionsSchema);

@@ -7,12 +7,33 @@
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { createBotCore, type BotCore } from '../../bots/core/core.js';
 import type { BotBackend } from '../../bots/core/backend.js';
-import { ADMIN_ONLY, NOT_LINKED } from '../../bots/core/router.js';
 import { memoryWorlds, type BotWorld, type WorldFactory } from './worlds.js';
 import { createNotifier, TransportRegistry } from '../../bots/core/notifications.js';
 import type { BotLogger } from '../../bots/core/errors.js';
-import type { IncomingMessage } from '../../bots/core/types.js';
-import type { RecordedMessage, RecordingTransport } from './fake-transport.js';
+import { decodePress } from '../../bots/core/buttons.js';
+import { en } from '../../bots/core/i18n/en.js';
+import type { ImageSource, IncomingMessage } from '../../bots/core/types.js';
+import { untagged, type RecordedMessage, type RecordingTransport } from './fake-transport.js';
+
+const NOT_LINKED = en.notLinked;
+const ADMIN_ONLY = en.adminOnly;
+
+/** A 2×1 PNG: a real image, so the relay prices it by the vision rule from its header. */
+export const TINY_PNG = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAIAAAABCAYAAAD0In+KAAAAEUlEQVR4nGP4z8DwHwQZGBgAJfsE/M0ZdBAAAAAASUVORK5CYII=',
+  'base64',
+);
+
+export interface From {
+  user?: string;
+  chat?: string;
+  name?: string;
+  /** The app's language (default "en": the suite reads English unless a test says otherwise). */
+  locale?: string | null;
+  addressed?: boolean;
+  images?: ImageSource[];
+  pressed?: { messageId: string };
+}
 
 export interface LogLine {
   level: 'info' | 'warn' | 'error';
@@ -44,20 +65,51 @@ export function runCoreSuite(makeTransport: () => RecordingTransport, worlds: Wo
     let rootId: number;
 
     /** Sends a message as a user and returns the messages the bot sent in answer (their final text). */
-    async function say(text: string, from: { user?: string; chat?: string; name?: string } = {}): Promise<RecordedMessage[]> {
+    async function say(text: string, from: From = {}): Promise<RecordedMessage[]> {
       const user = from.user ?? ALICE;
       const chatId = from.chat ?? user;
       const before = transport.messages.length;
-      const message: IncomingMessage = { platform, userId: user, chatId, isPrivate: chatId === user, text, displayName: from.name };
+      const message: IncomingMessage = {
+        platform,
+        userId: user,
+        chatId,
+        isPrivate: chatId === user,
+        text,
+        displayName: from.name,
+        messageId: `m${++incoming}`,
+        ...(from.locale === null ? {} : { locale: from.locale ?? 'en' }),
+        ...(from.addressed ? { addressed: true } : {}),
+        ...(from.images ? { images: from.images } : {}),
+        ...(from.pressed ? { pressed: from.pressed } : {}),
+      };
       await core.handle(message, transport);
       return transport.messages.slice(before);
     }
-    const texts = (messages: RecordedMessage[]): string[] => messages.map((m) => m.text);
-    const one = async (text: string, from?: { user?: string; chat?: string; name?: string }): Promise<string> => {
+    let incoming = 0;
+    /** Without the numbered choices a platform without buttons adds. */
+    const main = (m: RecordedMessage): string => m.text.replace(/\n\n(?:\d+\. .*\n)+(?:Reply with a number to choose\.|回复数字即可选择。)$/, '');
+    const texts = (messages: RecordedMessage[]): string[] => messages.map(main);
+    const one = async (text: string, from?: From): Promise<string> => {
       const answers = await say(text, from);
       expect(answers).toHaveLength(1);
-      return answers[0]!.text;
+      return main(answers[0]!);
     };
+    /** The choices under a message as the user sees them: its buttons, or the numbered lines. */
+    const choicesOf = (m: RecordedMessage): string[] =>
+      transport.buttons === 'native' ? (m.buttons ?? []).flat().map((b) => b.label) : [...m.text.matchAll(/^\d+\. (.*)$/gm)].map((x) => x[1]!);
+    /**
+     * Picks a choice under `m` as the user would: presses the button (its answer replaces `m` where the platform can
+     * edit), or answers with its number. Returns the message that shows the answer.
+     */
+    async function choose(m: RecordedMessage, label: string, from: From = {}): Promise<RecordedMessage> {
+      const index = choicesOf(m).indexOf(label);
+      expect(index, `choice "${label}" under: ${m.text}`).toBeGreaterThanOrEqual(0);
+      if (transport.buttons === 'numbered') return (await say(String(index + 1), from))[0]!;
+      const press = decodePress(m.buttons!.flat()[index]!.data, from.user ?? ALICE);
+      expect(press.ok).toBe(true);
+      const sent = await say(press.ok ? press.command : '', { ...from, pressed: { messageId: m.messageId } });
+      return transport.canEdit ? m : sent[0]!;
+    }
 
     const keyOf = (chat = ALICE) => ({ platform, chatId: chat, userId: aliceId });
 
@@ -102,10 +154,14 @@ export function runCoreSuite(makeTransport: () => RecordingTransport, worlds: Wo
     });
 
     describe('account', () => {
-      it('shows the balance in units and USD with a recharge hint', async () => {
-        expect(await one('/balance')).toBe(
+      it('shows the balance in units and USD with a recharge hint, and buttons to go on', async () => {
+        const [answer] = await say('/balance');
+        expect(main(answer!)).toBe(
           'Account: alice (group default)\nBalance: 1,250,000 units ($2.50)\nUsed: 0 units ($0.00) over 0 requests\n\nNeed more? See /recharge.',
         );
+        expect(choicesOf(answer!)).toEqual(['📊 Usage', '🔑 Keys', '💳 Top up']);
+        const usage = await choose(answer!, '📊 Usage');
+        expect(main(usage)).toMatch(/^Your usage \(UTC days\):\nToday: 0 requests/);
       });
 
       it('accepts /cmd@botname for this bot and ignores commands for other bots', async () => {
@@ -179,7 +235,11 @@ export function runCoreSuite(makeTransport: () => RecordingTransport, worlds: Wo
         const ask = await say(`/token del ${id}`);
         expect(ask).toHaveLength(1);
         expect(ask[0]!.text).toMatch(new RegExp(`^Delete token #${id} "old"`));
-        expect(ask[0]!.buttons).toEqual([[{ label: 'Delete', data: `/token del ${id} confirm` }, { label: 'Cancel', data: '/token cancel' }]]);
+        if (transport.buttons === 'native') {
+          expect(untagged(ask[0]!.buttons)).toEqual([[{ label: 'Delete', data: `/token del ${id} confirm` }, { label: 'Cancel', data: '/token cancel' }]]);
+        } else {
+          expect(ask[0]!.text).toMatch(/\n\n1\. Delete\n2\. Cancel\nReply with a number to choose\.$/);
+        }
         expect(await backend.listTokens(aliceId)).toHaveLength(1);
 
         expect(await one(`/token del ${id} confirm`, { user: ROOT })).toBe(`Token ${id} not found.`);
@@ -362,14 +422,31 @@ export function runCoreSuite(makeTransport: () => RecordingTransport, worlds: Wo
         await world.setQuota(aliceId, 100_000);
         await backend.updateSettings(aliceId, { lowQuotaNotice: 90_000 });
         world.answer(() => ({ deltas: ['ok'], usage: { prompt: 200_000, completion: 0 } }));
-        const answers = await say('/chat spend', { chat: GROUP });
-        // Never in the group: privately where the platform can, otherwise not at all.
+        const answers = await say('/chat spend', { chat: GROUP, name: 'Alice' });
+        // Privately where the platform can; otherwise the group hears that it is low, never how much is left.
         if (transport.sendToUser) {
           expect(answers.map((m) => m.chatId)).toEqual([GROUP, ALICE]);
-          expect(answers[1]!.text).toMatch(/^⚠️ Your balance is low/);
+          expect(answers[1]!.text).toMatch(/^⚠️ Your balance is low: 85,000 units/);
         } else {
-          expect(answers.map((m) => m.chatId)).toEqual([GROUP]);
+          expect(answers.map((m) => m.chatId)).toEqual([GROUP, GROUP]);
+          expect(answers[1]!.text).toBe(en.chat.lowBalanceInGroup('Alice'));
+          expect(answers[1]!.text).not.toMatch(/\d/);
         }
+      });
+
+      it('tells the group without amounts when the private warning cannot be sent', async () => {
+        if (!transport.sendToUser) return; // the case above
+        transport.sendToUser = async () => {
+          throw new Error('Forbidden: bot was blocked by the user');
+        };
+        await world.setQuota(aliceId, 100_000);
+        await backend.updateSettings(aliceId, { lowQuotaNotice: 90_000 });
+        world.answer(() => ({ deltas: ['ok'], usage: { prompt: 200_000, completion: 0 } }));
+        const answers = await say('/chat spend', { chat: GROUP, name: 'Alice' });
+        expect(answers.map((m) => [m.chatId, m.text])).toEqual([
+          [GROUP, 'ok'],
+          [GROUP, '⚠️ Alice, your balance has fallen below your warning threshold. Send me /balance in a private chat (I couldn\'t message you there).'],
+        ]);
       });
     });
 
@@ -388,7 +465,7 @@ export function runCoreSuite(makeTransport: () => RecordingTransport, worlds: Wo
         expect(list.split('\n')).toContain(`🔴 #${id} openai-main · openai · auto_disabled (invalid key) · priority 0 · 420 ms`);
         expect(await one(`/channel enable ${id}`, { user: ROOT })).toBe(`Channel #${id} "openai-main" is now enabled.`);
         expect(await one('/channel enable 999999', { user: ROOT })).toBe('Channel 999999 does not exist.');
-        expect(await one('/channel pause 1', { user: ROOT })).toBe('Usage: /channel enable|disable <id>');
+        expect(await one('/channel pause 1', { user: ROOT })).toBe('Usage: /channel test|enable|disable <id>');
       });
 
       it('creates redemption codes only in a private chat', async () => {
@@ -410,10 +487,11 @@ export function runCoreSuite(makeTransport: () => RecordingTransport, worlds: Wo
 
       it('shows admin commands in /help to admins only', async () => {
         expect(await one('/help')).not.toContain('/channels');
-        expect(await one('/help', { user: ROOT })).toContain('Admin:\n/channels — Channel status');
+        expect(await one('/help', { user: ROOT })).toContain('Admin:\n/channels — Channel health');
       });
 
       it('alerts every linked admin when a channel is auto-disabled', async () => {
+        await backend.setLanguage(platform, ROOT, 'en');
         const registry = new TransportRegistry();
         registry.register(transport);
         const notifier = createNotifier(backend, registry, log);
@@ -425,9 +503,183 @@ export function runCoreSuite(makeTransport: () => RecordingTransport, worlds: Wo
         expect(reached).toBe(1);
         const alert = transport.messages.at(-1)!;
         expect(alert).toMatchObject({ chatId: ROOT, direct: true });
-        expect(alert.text).toBe(
-          '⚠️ Channel #7 "azure-east" was disabled automatically.\nReason: quota exceeded\nRe-enable it with /channel enable 7 once it is fixed.',
+        const text = '⚠️ Channel #7 "azure-east" was disabled automatically.\nReason: quota exceeded\nRe-enable it with /channel enable 7 once it is fixed.';
+        if (transport.buttons === 'native') {
+          expect(alert.text).toBe(text);
+          expect(untagged(alert.buttons)).toEqual([[{ label: '🔁 Re-test #7', data: '/channel test 7' }, { label: '🟢 Enable #7', data: '/channel enable 7' }]]);
+          // Only the admin it was sent to can press them.
+          expect(decodePress(alert.buttons![0]![1]!.data, ALICE)).toEqual({ ok: false });
+          expect(decodePress(alert.buttons![0]![1]!.data, ROOT)).toEqual({ ok: true, command: '/channel enable 7' });
+        } else {
+          expect(alert.text).toBe(`${text}\n\n🔁 Re-test #7: send /channel test 7\n🟢 Enable #7: send /channel enable 7`);
+        }
+      });
+
+      it('alerts an admin in the language they chose', async () => {
+        const registry = new TransportRegistry();
+        registry.register(transport);
+        await backend.setLanguage(platform, ROOT, 'zh');
+        const reached = await createNotifier(backend, registry, log).channelAutoDisabled({ channelId: 7, channelName: 'azure-east', reason: 'quota exceeded' });
+        if (!transport.sendToUser) return expect(reached).toBe(0);
+        expect(transport.messages.at(-1)!.text).toMatch(/^⚠️ 渠道 #7“azure-east”已被自动停用。\n原因：quota exceeded/);
+      });
+
+      it('re-tests, disables and enables a channel from its buttons, each logged as an admin action', async () => {
+        const id = await world.addChannel({ name: 'openai-main', type: 'openai', status: 'enabled', disabledReason: null, priority: 0, responseTimeMs: null });
+        const [list] = await say('/channels', { user: ROOT });
+        expect(choicesOf(list!)).toContain(`⚪ Disable #${id}`);
+        const disabled = await choose(list!, `⚪ Disable #${id}`, { user: ROOT });
+        expect(main(disabled)).toBe(`Channel #${id} "openai-main" is now disabled.`);
+        expect(choicesOf(disabled)).toEqual([`🔁 Re-test #${id}`, `🟢 Enable #${id}`]);
+        const tested = await choose(disabled, `🔁 Re-test #${id}`, { user: ROOT });
+        expect(main(tested)).toMatch(new RegExp(`^Channel #${id} "openai-main" passed the test( \\(\\d+ ms\\))?; it is disabled\\.$`));
+        expect(main(await choose(tested, `🟢 Enable #${id}`, { user: ROOT }))).toBe(`Channel #${id} "openai-main" is now enabled.`);
+        const audit = (await backend.recentLogs(rootId, 10)).filter((l) => l.type === 'manage').map((l) => [l.source, l.content]);
+        expect(audit).toEqual([
+          [platform, `channel #${id} "openai-main" enabled by user ${rootId} via ${platform}`],
+          [platform, `channel #${id} "openai-main" re-tested (passed, now disabled) by user ${rootId} via ${platform}`],
+          [platform, `channel #${id} "openai-main" disabled by user ${rootId} via ${platform}`],
+        ]);
+        // A non-admin sending the same command (a forwarded button, say) is refused.
+        expect(await one(`/channel disable ${id}`)).toBe(ADMIN_ONLY);
+      });
+    });
+
+    describe('languages', () => {
+      it("answers in the app's language, follows /lang, and words relay errors in Chinese", async () => {
+        expect(await one('/balance', { locale: 'zh-CN' })).toBe(
+          '账户：alice（分组 default）\n余额：1,250,000 额度（$2.50）\n已用：0 额度（$0.00），共 0 次请求\n\n需要充值？发送 /recharge。',
         );
+        const [menu] = await say('/lang', { locale: 'zh-hans' });
+        expect(main(menu!)).toBe('我正在用中文回答你（跟随你的应用设置）。可选：/lang en | zh | auto');
+        expect(choicesOf(menu!)).toEqual(['English', '中文', '跟随应用语言']);
+        expect(main(await choose(menu!, 'English', { locale: 'zh-hans' }))).toBe("OK, I'll answer in English from now on.");
+        expect(await one('/balance', { locale: 'zh-CN' })).toMatch(/^Account: alice/);
+        expect(await one('/lang zh')).toBe('好的，之后我会用中文回答你。');
+        expect(await one('/group nowhere')).toBe('这个分组不存在。发送 /groups 查看可以切换的分组。');
+        expect(await one('/lang auto')).toBe("OK, I'll follow your app's language again.");
+        expect(await backend.getLanguage(platform, ALICE)).toBeNull();
+
+        await world.setQuota(aliceId, 0);
+        await say('/lang zh');
+        const [refusal] = await say('你好');
+        expect(refusal!.text).toMatch(/^⚠️ 余额不足：本次需要 [\d,]+ 额度（\$[\d.]+），可用 0 额度（\$0\.00）。请发送 \/recharge 充值，然后用 \/redeem 兑换。$/);
+      });
+
+      it('speaks Chinese on QQ and OneBot unless the user chose otherwise', async () => {
+        const expected = platform === 'qq' || platform === 'onebot' ? /^你已绑定账户 alice。/ : /^You're linked as alice\./;
+        expect(await one('/help', { locale: null })).toMatch(expected);
+      });
+
+      it('has every command described in both languages', () => {
+        for (const c of core.commands) {
+          expect(c.description('en'), c.name).toBeTruthy();
+          expect(c.description('zh'), c.name).toBeTruthy();
+          expect(c.description('zh'), c.name).not.toBe(c.description('en'));
+        }
+      });
+    });
+
+    describe('menus', () => {
+      it('deletes a key from the /tokens list: button, confirmation, done', async () => {
+        const { id } = await backend.createToken(aliceId, { name: 'ci', quota: null, expiresAt: null, models: [] });
+        const [list] = await say('/tokens');
+        const confirm = await choose(list!, `🗑 #${id} ci`);
+        expect(main(confirm)).toMatch(new RegExp(`^Delete token #${id} "ci"`));
+        expect(main(await choose(confirm, 'Delete'))).toBe(`Token #${id} deleted. Apps using its key stop working now.`);
+        expect(await backend.listTokens(aliceId)).toEqual([]);
+      });
+
+      it('switches groups from the /groups buttons', async () => {
+        await world.addGroup({ name: 'vip', ratio: '0.8', description: '', userSelectable: true, models: ['gpt-4o-mini'] });
+        const [list] = await say('/groups');
+        expect(choicesOf(list!)).toEqual(['vip (×0.8)']);
+        expect(main(await choose(list!, 'vip (×0.8)'))).toBe("You're now in group vip (price ratio 0.8).");
+      });
+
+      it('picks a chat model from pages of buttons', async () => {
+        for (let i = 1; i <= 9; i++) await world.addModel('default', `gpt-4o-2024-0${i}-01`);
+        const [page1] = await say('/model');
+        expect(main(page1!)).toBe('Your chat model: gpt-4o-mini. Pick another (page 1 of 2):');
+        expect(choicesOf(page1!)).toHaveLength(8 + 2);
+        expect(choicesOf(page1!).slice(-2)).toEqual(['↺ Default', 'More ▶']);
+        const page2 = await choose(page1!, 'More ▶');
+        expect(main(page2)).toBe('Your chat model: gpt-4o-mini. Pick another (page 2 of 2):');
+        expect(choicesOf(page2)).toEqual(['gpt-4o-2024-09-01', '✓ gpt-4o-mini', '◀ Back', '↺ Default']);
+        expect(main(await choose(page2, 'gpt-4o-2024-09-01'))).toBe('Chat model set to gpt-4o-2024-09-01.');
+        await say('hello');
+        expect(world.chatCalls.at(-1)!.model).toBe('gpt-4o-2024-09-01');
+      });
+
+      it('takes a numbered choice only once and only from the chat it was offered in', async () => {
+        if (transport.buttons !== 'numbered') return;
+        const { id } = await backend.createToken(aliceId, { name: 'ci', quota: null, expiresAt: null, models: [] });
+        await say(`/token del ${id}`);
+        expect(await say('1', { chat: GROUP })).toHaveLength(0); // offered in the private chat, not here
+        expect(await one('1')).toBe(`Token #${id} deleted. Apps using its key stop working now.`);
+        expect(texts(await say('1'))).toEqual(['Hello!']); // no choice any more: plain chat
+      });
+    });
+
+    describe('account in chat', () => {
+      it('counts usage for today, 7 and 30 days', async () => {
+        world.answer(() => ({ deltas: ['ok'], usage: { prompt: 1000, completion: 500 } }));
+        await say('one');
+        await say('two');
+        const usage = await one('/usage');
+        expect(usage).toMatch(/^Your usage \(UTC days\):\nToday: 2 requests · 3,000 tokens · \d[\d,]* units \(\$[\d.]+\)\nLast 7 days: 2 requests · 3,000 tokens/);
+        expect(usage).toContain('Last 30 days: 2 requests · 3,000 tokens');
+      });
+
+      it('gives a one-time sign-in link for the web console, privately', async () => {
+        expect(await one('/web', { chat: GROUP })).toBe(en.privateOnly.web);
+        expect(await one('/web')).toBe(en.account.webNotConfigured);
+        await world.setOptions({ publicUrl: 'https://relay.example.com' });
+        const [link] = await say('/web');
+        expect(link!.sensitive).toBe(true);
+        expect(link!.text).toMatch(/^Your sign-in link to the web console, as alice\. It works once, for 5 minutes\. Don't share it: it signs in as you\.\n\nhttps:\/\/relay\.example\.com\/api\/auth\/link-login\?code=[A-Za-z0-9_-]{20,}$/);
+      });
+
+      it('adds a receipt under each answer when asked: the balance only in a private chat', async () => {
+        world.answer(() => ({ deltas: ['Sure.'], usage: { prompt: 1000, completion: 10 } }));
+        const [menu] = await say('/receipt');
+        expect(main(menu!)).toBe('Receipts are off. Usage: /receipt on | off | default');
+        expect(main(await choose(menu!, 'On'))).toMatch(/^Receipts on/);
+        const [answer] = await say('question');
+        const cost = 1_250_000 - (await backend.getAccount(aliceId)).quota;
+        expect(answer!.text).toBe(`Sure.\n\n🧾 1,000 + 10 tokens · ${en.units(cost)} · balance ${en.units(1_250_000 - cost)}`);
+        const [inGroup] = await say('/chat question', { chat: GROUP });
+        expect(inGroup!.text).toBe(`Sure.\n\n🧾 1,000 + 10 tokens · ${en.units(cost)}`);
+      });
+
+      it('answers a group message that mentions the bot, and remembers chat mode across a restart', async () => {
+        expect(texts(await say('what is 2+2', { chat: GROUP, addressed: true }))).toEqual(['Hello!']);
+        expect(world.chatCalls.at(-1)!.messages.at(-1)).toEqual({ role: 'user', content: 'what is 2+2' });
+        await say('/chat', { chat: GROUP });
+        // A new core (a restart, or another instance taking the bot over) knows the chat mode from the database.
+        core = createBotCore({ backend, log });
+        expect(texts(await say('still listening?', { chat: GROUP }))).toEqual(['Hello!']);
+      });
+
+      it('sends a photo with its question to the vision model', async () => {
+        await world.setOptions({ botVisionModel: 'gpt-4o' });
+        await world.addModel('default', 'gpt-4o');
+        const image: ImageSource = { fetch: async () => ({ bytes: TINY_PNG }) };
+        expect(texts(await say('what is this?', { images: [image] }))).toEqual(['Hello!']);
+        const call = world.chatCalls.at(-1)!;
+        expect(call.model).toBe('gpt-4o');
+        expect(call.messages.at(-1)).toEqual({
+          role: 'user',
+          content: [{ type: 'text', text: 'what is this?' }, { type: 'image_url', image_url: { url: `data:image/png;base64,${TINY_PNG.toString('base64')}` } }],
+        });
+        // The history keeps the question and a marker, not the image.
+        await say('and now?');
+        expect(world.chatCalls.at(-1)!.messages.slice(0, 2)).toEqual([
+          { role: 'user', content: 'what is this? [image]' },
+          { role: 'assistant', content: 'Hello!' },
+        ]);
+        const broken: ImageSource = { fetch: async () => ({ bytes: Buffer.from('not an image') }) };
+        expect(await one('look', { images: [broken] })).toBe(en.chat.imageUnreadable);
       });
     });
 

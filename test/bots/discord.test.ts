@@ -6,10 +6,13 @@ import { MemoryBackend } from './memory-backend.js';
 import { TransportRegistry, type ChatTransport, type SentMessage } from '../../bots/core/index.js';
 import { ChannelTransport } from '../../bots/discord/channel-transport.js';
 import { startDiscordBot, type RunningBot } from '../../bots/discord/index.js';
-import { InteractionTransport, SENT_PRIVATELY } from '../../bots/discord/interaction-transport.js';
+import { InteractionTransport } from '../../bots/discord/interaction-transport.js';
+import { en } from '../../bots/core/i18n/en.js';
 import { FakeDiscord, type FakeMessage } from '../fakes/discord-api.js';
-import { runCoreSuite } from './core-suite.js';
+import { runCoreSuite, TINY_PNG } from './core-suite.js';
 import { createFakeTransport, memoryLog, type RecordingTransport } from './fake-transport.js';
+
+const SENT_PRIVATELY = en.sentPrivately;
 
 const APP_ID = '700000000000000001';
 const GUILD = '800000000000000001';
@@ -27,7 +30,7 @@ async function startBot(options: Parameters<typeof startDiscordBot>[3] = {}, gui
     { log },
     backend,
     { token: 'discord-test-token', applicationId: APP_ID, apiRoot: fake.apiRoot, guildId },
-    { minEditIntervalMs: 0, retryDelayMs: 10, ...options },
+    { minEditIntervalMs: 0, retryDelayMs: 10, imagePolicy: () => true, ...options },
   );
   await bot.ready;
   return bot;
@@ -73,11 +76,32 @@ describe('Discord bot', () => {
     expect(names).toContain('token');
     expect(names).not.toContain('start');
     expect(names).not.toContain('channel');
-    const token = fake.registeredCommands.get('global')!.find((c) => c['name'] === 'token')!;
-    expect(token['options']).toEqual([
-      { type: 3, name: 'input', description: 'new <name> [quota] [expiry] [models] | del <id>', required: false },
+    const commands = fake.registeredCommands.get('global')!;
+    const token = commands.find((c) => c['name'] === 'token')!;
+    expect(token['description_localizations']).toEqual({ 'zh-CN': '创建或删除 API 令牌', 'zh-TW': '创建或删除 API 令牌' });
+    const [create, del] = token['options'] as Array<Record<string, unknown>>;
+    expect(create).toMatchObject({ type: 1, name: 'new' });
+    expect((create!['options'] as Array<Record<string, unknown>>).map((o) => [o['name'], o['type'], o['required'], o['autocomplete']])).toEqual([
+      ['name', 3, true, false],
+      ['quota', 3, false, false],
+      ['expiry', 3, false, false],
+      ['models', 3, false, true],
     ]);
+    expect(del).toMatchObject({ type: 1, name: 'del', options: [{ name: 'id', type: 4, required: true, autocomplete: true, min_value: 1 }] });
     expect(token['contexts']).toEqual([0, 1]);
+    // Fixed choices with their labels in both languages; an image attachment on /chat.
+    const lang = commands.find((c) => c['name'] === 'lang')!;
+    expect((lang['options'] as Array<Record<string, unknown>>)[0]!['choices']).toContainEqual({
+      name: 'Follow my app',
+      name_localizations: { 'zh-CN': '跟随应用语言', 'zh-TW': '跟随应用语言' },
+      value: 'auto',
+    });
+    const chat = commands.find((c) => c['name'] === 'chat')!;
+    expect((chat['options'] as Array<Record<string, unknown>>).map((o) => [o['name'], o['type']])).toEqual([
+      ['text', 3],
+      ['image', 11],
+    ]);
+    for (const c of commands) expect(String(c['description']).length).toBeLessThanOrEqual(100);
   });
 
   it('registers per guild when a guild id is configured', async () => {
@@ -100,12 +124,15 @@ describe('Discord bot', () => {
 
   it('shows a new token only in the DM, ephemerally; in a server it refuses before creating one', async () => {
     await startBot();
-    const inGuild = fake.slashCommand({ name: 'token', guildId: GUILD, options: [{ name: 'input', type: 3, value: 'new ci-key' }] });
+    const inGuild = fake.slashCommand({ name: 'token', guildId: GUILD, options: [{ name: 'new', type: 1, options: [{ name: 'name', type: 3, value: 'ci-key' }] }] });
     const [refusal] = await answersTo(inGuild.token, 1);
     expect(refusal!.content).toMatch(/only show new keys in a private chat/);
     expect(backend.tokens.size).toBe(0);
 
-    const inDm = fake.slashCommand({ name: 'token', options: [{ name: 'input', type: 3, value: 'new ci-key $5' }] });
+    const inDm = fake.slashCommand({
+      name: 'token',
+      options: [{ name: 'new', type: 1, options: [{ name: 'name', type: 3, value: 'ci-key' }, { name: 'quota', type: 3, value: '$5' }] }],
+    });
     const [shown] = await answersTo(inDm.token, 1);
     expect(callbackOf(inDm.id)).toEqual({ type: 5, data: { flags: EPHEMERAL } });
     const [created] = [...backend.tokens.values()];
@@ -137,21 +164,23 @@ describe('Discord bot', () => {
   it('asks for confirmation with buttons and acts on the pressed button (type 6, original message updated)', async () => {
     const tokenId = (await backend.createToken(aliceId, { name: 'old', quota: null, expiresAt: null, models: [] })).id;
     await startBot();
-    const ask = fake.slashCommand({ name: 'token', options: [{ name: 'input', type: 3, value: `del ${tokenId}` }] });
+    const ask = fake.slashCommand({ name: 'token', options: [{ name: 'del', type: 1, options: [{ name: 'id', type: 4, value: tokenId }] }] });
     const [question] = await answersTo(ask.token, 1);
     expect(question!.content).toMatch(/^Delete token #\d+ "old"/);
-    expect(question!.components).toEqual([
-      {
-        type: 1,
-        components: [
-          { type: 2, style: 1, label: 'Delete', custom_id: `/token del ${tokenId} confirm` },
-          { type: 2, style: 2, label: 'Cancel', custom_id: '/token cancel' },
-        ],
-      },
+    const buttons = (question!.components as Array<{ components: Array<Record<string, unknown>> }>)[0]!.components;
+    expect(buttons.map((b) => [b['style'], b['label'], String(b['custom_id']).replace(/^\w+\|/, '')])).toEqual([
+      [1, 'Delete', `/token del ${tokenId} confirm`],
+      [2, 'Cancel', '/token cancel'],
     ]);
     expect(backend.tokens.has(tokenId)).toBe(true);
 
-    const press = fake.buttonPress({ customId: `/token del ${tokenId} confirm` });
+    // Someone else pressing it is told privately and changes nothing.
+    const intruder = fake.buttonPress({ customId: String(buttons[0]!['custom_id']), user: { id: '400000000000000077', username: 'mallory' } });
+    await fake.waitFor(() => callbackOf(intruder.id));
+    expect(callbackOf(intruder.id)).toMatchObject({ type: 4, data: { content: en.buttons.notYours, flags: EPHEMERAL } });
+    expect(backend.tokens.has(tokenId)).toBe(true);
+
+    const press = fake.buttonPress({ customId: String(buttons[0]!['custom_id']) });
     const [result] = await answersTo(press.token, 1);
     expect(callbackOf(press.id)).toEqual({ type: 6 });
     expect(result!.content).toBe(`Token #${tokenId} deleted. Apps using its key stop working now.`);
@@ -163,7 +192,7 @@ describe('Discord bot', () => {
     const answer = Array.from({ length: 50 }, (_, i) => String.fromCharCode(97 + (i % 26)).repeat(100)).join('');
     backend.answer(() => ({ deltas: answer.match(/.{1,250}/g)!, delayMs: 2 }));
     await startBot();
-    const { id, token } = fake.slashCommand({ name: 'chat', guildId: GUILD, options: [{ name: 'input', type: 3, value: 'tell me a long story' }] });
+    const { id, token } = fake.slashCommand({ name: 'chat', guildId: GUILD, options: [{ name: 'text', type: 3, value: 'tell me a long story' }] });
     const parts = await fake.waitFor(() => {
       const found = fake.messagesFor(token);
       return found.map((m) => m.content).join('') === answer ? found : undefined;
@@ -206,6 +235,71 @@ describe('Discord bot', () => {
     expect(fake.messagesIn(dm).map((m) => m.content)).toEqual(['Channel #3 was disabled']);
     await bot!.stop();
     expect(registry.get('discord')).toBeUndefined();
+  });
+
+  it('answers in the language of the user\'s Discord client', async () => {
+    await startBot();
+    const { token } = fake.slashCommand({ name: 'balance', locale: 'zh-CN' });
+    const [answer] = await answersTo(token, 1);
+    expect(answer!.content).toBe('账户：alice（分组 default）\n余额：1,250,000 额度（$2.50）\n已用：0 额度（$0.00），共 0 次请求\n\n需要充值？发送 /recharge。');
+  });
+
+  it('suggests groups, models and the user\'s keys as they type', async () => {
+    backend.addGroup({ name: 'vip', ratio: '0.5', description: '', userSelectable: true, models: ['gpt-4o-mini'] });
+    const key = await backend.createToken(aliceId, { name: 'laptop', quota: null, expiresAt: null, models: [] });
+    await startBot();
+    const groups = fake.autocomplete({ name: 'group', options: [{ name: 'name', type: 3, value: 'vi', focused: true }] });
+    await fake.waitFor(() => callbackOf(groups.id));
+    expect(callbackOf(groups.id)).toEqual({ type: 8, data: { choices: [{ name: 'vip (×0.5)', value: 'vip' }] } });
+    const tokens = fake.autocomplete({ name: 'token', options: [{ name: 'del', type: 1, options: [{ name: 'id', type: 4, value: '', focused: true }] }] });
+    await fake.waitFor(() => callbackOf(tokens.id));
+    expect(callbackOf(tokens.id)).toEqual({ type: 8, data: { choices: [{ name: `#${key.id} laptop (${key.keyPrefix})`, value: key.id }] } });
+    // Someone who is not linked gets no suggestions (and learns nothing).
+    const stranger = fake.autocomplete({ name: 'group', options: [{ name: 'name', type: 3, value: '', focused: true }], user: { id: '400000000000000055', username: 'eve' } });
+    await fake.waitFor(() => callbackOf(stranger.id));
+    expect(callbackOf(stranger.id)).toEqual({ type: 8, data: { choices: [] } });
+  });
+
+  it('chats in a server channel when @-mentioned, without the MessageContent intent, replying to the question', async () => {
+    backend.answer(() => ({ deltas: ['Four.'] }));
+    const CHANNEL = '610000000000000001';
+    await fake.close();
+    fake = new FakeDiscord({ applicationId: APP_ID, guilds: [{ id: GUILD, channels: [CHANNEL] }] });
+    await fake.start();
+    await startBot();
+    const intents = (fake.identifies[0] as { intents: number }).intents;
+    expect(intents & (1 << 15)).toBe(0); // no MessageContent
+    expect(intents & (1 << 9)).toBe(1 << 9); // GuildMessages
+    const question = fake.guildMessage('what is 2+2?', { guildId: GUILD, channelId: CHANNEL, mentionBot: true });
+    const [answer] = await fake.waitFor(() => {
+      const found = fake.messagesIn(CHANNEL);
+      return found[0]?.content === 'Four.' ? found : undefined;
+    }, 5_000, 'the channel answer');
+    expect(answer!.replyTo).toBe(question);
+    expect(backend.chatCalls.at(-1)!.messages.at(-1)).toEqual({ role: 'user', content: 'what is 2+2?' });
+    // Without a mention the bot stays out of the conversation.
+    fake.guildMessage('just talking', { guildId: GUILD, channelId: CHANNEL });
+    fake.directMessage('/help');
+    await fake.waitFor(() => fake.messagesIn(fake.dmChannelFor(fake.defaultUser.id)).length > 0);
+    expect(fake.messagesIn(CHANNEL)).toHaveLength(1);
+  });
+
+  it('sends an image attached to /chat to the vision model', async () => {
+    backend.options.botVisionModel = 'gpt-4o';
+    backend.groups.get('default')!.models.push('gpt-4o');
+    backend.answer(() => ({ deltas: ['A tiny image.'] }));
+    await startBot();
+    const { token } = fake.slashCommand({
+      name: 'chat',
+      options: [{ name: 'text', type: 3, value: 'what is this?' }, { name: 'image', type: 11, value: '900000000000000001' }],
+      attachments: [{ id: '900000000000000001', filename: 'tiny.png', contentType: 'image/png', bytes: TINY_PNG }],
+    });
+    await answersTo(token, 1);
+    expect(backend.chatCalls.at(-1)!.model).toBe('gpt-4o');
+    expect(backend.chatCalls.at(-1)!.messages.at(-1)!.content).toEqual([
+      { type: 'text', text: 'what is this?' },
+      { type: 'image_url', image_url: { url: `data:image/png;base64,${TINY_PNG.toString('base64')}` } },
+    ]);
   });
 
   it('keeps retrying when Discord cannot be reached, then connects', async () => {
@@ -260,9 +354,9 @@ function mirrored(real: () => Promise<ChatTransport>, recorder: RecordingTranspo
       platformIds.set(key(recorded), await (await target()).send(chatId, reply));
       return recorded;
     },
-    async edit(message, text) {
-      await recorder.edit(message, text);
-      await (await target()).edit(platformIds.get(key(message))!, text);
+    async edit(message, text, buttons) {
+      await recorder.edit(message, text, buttons);
+      await (await target()).edit(platformIds.get(key(message))!, text, buttons);
     },
     async sendToUser(userId, reply) {
       const recorded = await recorder.sendToUser!(userId, reply);

@@ -1,7 +1,7 @@
 // An in-memory ChatTransport that behaves like a strict platform: it refuses an edit that does not change the text
 // (Telegram's "message is not modified") and a message longer than the platform allows, and records everything
 // so tests can read the chat as a user would see it.
-import type { ChatTransport, Platform, Reply, SentMessage } from '../../bots/core/types.js';
+import type { Button, ChatTransport, Platform, Reply, SentMessage } from '../../bots/core/types.js';
 
 export interface RecordedMessage {
   chatId: string;
@@ -13,6 +13,8 @@ export interface RecordedMessage {
   edits: number;
   /** Sent with sendToUser (a private notice), not as a reply. */
   direct: boolean;
+  /** The message it quotes (group answers). */
+  replyTo: string | undefined;
 }
 
 export interface RecordedOperation {
@@ -36,6 +38,9 @@ export interface FakeTransportOptions {
   botUsername?: string;
   /** Whether the platform can message a user outside a conversation. */
   canMessageUsers?: boolean;
+  /** Native buttons (default where the platform can edit) or numbered choices (QQ, OneBot). */
+  buttons?: 'native' | 'numbered';
+  maxButtonData?: number;
 }
 
 export function createFakeTransport(opts: FakeTransportOptions): RecordingTransport {
@@ -49,7 +54,8 @@ export function createFakeTransport(opts: FakeTransportOptions): RecordingTransp
       throw new Error(`fake transport: message of ${reply.text.length} characters exceeds ${opts.maxMessageLength}`);
     }
     const messageId = String(nextId++);
-    messages.push({ chatId, messageId, text: reply.text, buttons: reply.buttons, sensitive: reply.sensitive ?? false, edits: 0, direct });
+    if (reply.buttons?.length && transport.buttons === 'numbered') throw new Error('fake transport: buttons sent to a platform without buttons');
+    messages.push({ chatId, messageId, text: reply.text, buttons: reply.buttons, sensitive: reply.sensitive ?? false, edits: 0, direct, replyTo: reply.replyTo });
     operations.push({ kind: 'send', chatId, messageId, text: reply.text, at: Date.now() });
     return { chatId, messageId };
   };
@@ -58,6 +64,8 @@ export function createFakeTransport(opts: FakeTransportOptions): RecordingTransp
     platform: opts.platform,
     maxMessageLength: opts.maxMessageLength,
     canEdit: opts.canEdit,
+    buttons: opts.buttons ?? (opts.canEdit ? 'native' : 'numbered'),
+    ...(opts.maxButtonData ? { maxButtonData: opts.maxButtonData } : {}),
     minEditIntervalMs: opts.minEditIntervalMs,
     botUsername: opts.botUsername,
     messages,
@@ -65,14 +73,14 @@ export function createFakeTransport(opts: FakeTransportOptions): RecordingTransp
     async send(chatId, reply) {
       return record(chatId, reply, false);
     },
-    async edit(message, text) {
+    async edit(message, text, buttons?: Button[][]) {
       if (!opts.canEdit) throw new Error('fake transport: this platform cannot edit');
       const found = messages.find((m) => m.chatId === message.chatId && m.messageId === message.messageId);
       if (!found) throw new Error(`fake transport: no message ${message.messageId} in ${message.chatId}`);
-      if (found.text === text) throw new Error('fake transport: message is not modified');
+      if (found.text === text && JSON.stringify(found.buttons) === JSON.stringify(buttons)) throw new Error('fake transport: message is not modified');
       if (text.length > opts.maxMessageLength) throw new Error(`fake transport: edit of ${text.length} characters`);
       found.text = text;
-      found.buttons = undefined;
+      found.buttons = buttons;
       found.edits++;
       operations.push({ kind: 'edit', chatId: message.chatId, messageId: message.messageId, text, at: Date.now() });
     },
@@ -88,6 +96,11 @@ export function memoryLog() {
   const entries: Array<{ level: string; obj: object; msg: string | undefined }> = [];
   const at = (level: string) => (obj: object, msg?: string) => void entries.push({ level, obj, msg });
   return { entries, info: at('info'), warn: at('warn'), error: at('error') };
+}
+
+/** A recorded keyboard as the user sees it: the owner tags taken off (bots/core/buttons.ts). */
+export function untagged(buttons: Button[][] | undefined): Button[][] | undefined {
+  return buttons?.map((row) => row.map((b) => ({ label: b.label, data: b.data.slice(b.data.indexOf('|') + 1) })));
 }
 
 /**

@@ -12,9 +12,17 @@ import { countChatPrompt } from '../../src/billing/tokenizer.js';
 import { quotaShortError } from '../../src/billing/ledger.js';
 import { usernameProblem } from '../../src/services/users.js';
 import type { ChatCallInput, ChatCallResult } from '../../src/relay/chat.js';
+import { signInUrl, SIGN_IN_LINK_TTL_MS } from '../../src/services/sign-in-links.js';
+import type { Lang } from '../../bots/core/i18n/index.js';
 import type {
   AccountInfo,
+  AdminActor,
   BotBackend,
+  ChatKey,
+  ChannelTestInfo,
+  SignInLink,
+  UsageSummary,
+  UsageWindow,
   BotSettings,
   BotUser,
   ChannelInfo,
@@ -38,7 +46,15 @@ import type { Platform } from '../../bots/core/types.js';
 
 interface MemoryUser extends AccountInfo {
   autoTitle: boolean | null;
+  receipts: boolean | null;
   chatModel: string | null;
+}
+
+interface MemoryChatState {
+  chatMode: boolean;
+  choices: string[];
+  choicesAt: number;
+  pendingReply: string | null;
 }
 
 interface MemoryGroup extends GroupInfo {
@@ -75,6 +91,12 @@ export class MemoryBackend implements BotBackend {
   readonly channels = new Map<number, ChannelInfo>();
   readonly conversations: MemoryConversation[] = [];
   readonly logs: Array<LogEntry & { userId: number }> = [];
+  readonly languages = new Map<string, Lang>();
+  readonly chatStates = new Map<string, MemoryChatState>();
+  /** Channels whose re-test fails. */
+  readonly failingChannels = new Set<number>();
+  /** The sign-in codes /web handed out (code → user). */
+  readonly signInCodes = new Map<string, number>();
   /** Every chat call, in order (titles included). */
   readonly chatCalls: ChatCallInput[] = [];
   /** The relay's own price resolution (catalogue + this.options). */
@@ -103,6 +125,7 @@ export class MemoryBackend implements BotBackend {
       status: 'enabled',
       lowQuotaNotice: null,
       autoTitle: null,
+      receipts: null,
       chatModel: null,
     });
     return id;
@@ -125,9 +148,9 @@ export class MemoryBackend implements BotBackend {
     this.groups.set(group.name, group);
   }
 
-  addChannel(channel: Omit<ChannelInfo, 'id'>): number {
+  addChannel(channel: Pick<ChannelInfo, 'name' | 'type' | 'status' | 'disabledReason' | 'priority' | 'responseTimeMs'> & Partial<ChannelInfo>): number {
     const id = this.#nextId++;
-    this.channels.set(id, { id, ...channel });
+    this.channels.set(id, { keys: { enabled: 1, total: 1 }, testedAt: null, requests24h: 0, errors24h: 0, lastError: null, ...channel, id });
     return id;
   }
 
@@ -167,6 +190,50 @@ export class MemoryBackend implements BotBackend {
     const id = this.addUser({ username, quota: this.options.botNewUserQuota });
     this.link(platform, platformUserId, id);
     return this.#botUser(this.#user(id));
+  }
+
+  async getLanguage(platform: Platform, platformUserId: string): Promise<Lang | null> {
+    return this.languages.get(`${platform}:${platformUserId}`) ?? null;
+  }
+
+  async setLanguage(platform: Platform, platformUserId: string, lang: Lang | null): Promise<void> {
+    if (lang === null) this.languages.delete(`${platform}:${platformUserId}`);
+    else this.languages.set(`${platform}:${platformUserId}`, lang);
+  }
+
+  /* ------------------------------------------------------------------ chat state ------------------------------- */
+
+  async chatMode(key: ChatKey): Promise<boolean> {
+    return this.#chatState(key).chatMode;
+  }
+
+  async setChatMode(key: ChatKey, on: boolean): Promise<void> {
+    this.#chatState(key).chatMode = on;
+  }
+
+  async setChoices(key: ChatKey, commands: string[]): Promise<void> {
+    Object.assign(this.#chatState(key), { choices: [...commands], choicesAt: Date.now() });
+  }
+
+  async takeChoice(key: ChatKey, n: number): Promise<string | null> {
+    const state = this.#chatState(key);
+    // As the relay backend: offered in the last 10 minutes, and used once.
+    if (Date.now() - state.choicesAt > 10 * 60_000) return null;
+    const chosen = state.choices[n - 1] ?? null;
+    if (chosen !== null) Object.assign(state, { choices: [], choicesAt: 0 });
+    return chosen;
+  }
+
+  async savePendingReply(key: ChatKey, text: string): Promise<void> {
+    const state = this.#chatState(key);
+    state.pendingReply = state.pendingReply ? `${state.pendingReply}\n${text}` : text;
+  }
+
+  async takePendingReply(key: ChatKey): Promise<string | null> {
+    const state = this.#chatState(key);
+    const pending = state.pendingReply;
+    state.pendingReply = null;
+    return pending;
   }
 
   /* ------------------------------------------------------------------ account ---------------------------------- */
@@ -242,6 +309,23 @@ export class MemoryBackend implements BotBackend {
       .slice(-limit)
       .reverse()
       .map(({ userId: _owner, ...entry }) => entry);
+  }
+
+  async usage(userId: number): Promise<UsageSummary> {
+    const now = new Date();
+    const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate());
+    const since = (days: number): UsageWindow =>
+      this.logs
+        .filter((l) => l.userId === userId && (l.type === 'consume' || l.type === 'error') && Date.parse(l.createdAt) >= today - (days - 1) * 86_400_000)
+        .reduce((w, l) => ({ requests: w.requests + 1, tokens: w.tokens + l.promptTokens + l.completionTokens, quota: w.quota + l.quota }), { requests: 0, tokens: 0, quota: 0 });
+    return { today: since(1), week: since(7), month: since(30) };
+  }
+
+  async webSignIn(userId: number): Promise<SignInLink | null> {
+    if (!this.options.publicUrl) return null;
+    const code = `SIGNIN${this.#nextId++}${'x'.repeat(20)}`;
+    this.signInCodes.set(code, userId);
+    return { url: signInUrl(this.options.publicUrl, code), expiresAt: new Date(Date.now() + SIGN_IN_LINK_TTL_MS).toISOString() };
   }
 
   async listModels(userId: number): Promise<string[]> {
@@ -338,6 +422,8 @@ export class MemoryBackend implements BotBackend {
     const user = this.#user(userId);
     return {
       autoTitle: user.autoTitle ?? this.options.botAutoTitle,
+      receipts: user.receipts ?? this.options.botReceipts,
+      visionModel: this.options.botVisionModel,
       chatModel: user.chatModel ?? this.options.botChatModel,
       titleModel: this.options.botTitleModel,
       historyMessages: this.options.botHistoryMessages,
@@ -348,6 +434,7 @@ export class MemoryBackend implements BotBackend {
   async updateSettings(userId: number, patch: SettingsPatch): Promise<BotSettings> {
     const user = this.#user(userId);
     if (patch.autoTitle !== undefined) user.autoTitle = patch.autoTitle;
+    if (patch.receipts !== undefined) user.receipts = patch.receipts;
     if (patch.chatModel !== undefined) user.chatModel = patch.chatModel;
     if (patch.lowQuotaNotice !== undefined) user.lowQuotaNotice = patch.lowQuotaNotice;
     return this.getSettings(userId);
@@ -364,12 +451,22 @@ export class MemoryBackend implements BotBackend {
     return [...this.channels.values()].map((c) => ({ ...c }));
   }
 
-  async setChannelEnabled(channelId: number, enabled: boolean): Promise<ChannelInfo> {
-    const channel = this.channels.get(channelId);
-    if (!channel) throw new RelayError('not_found', `channel ${channelId} does not exist`);
+  async setChannelEnabled(channelId: number, enabled: boolean, actor: AdminActor): Promise<ChannelInfo> {
+    const channel = this.#channel(channelId);
     channel.status = enabled ? 'enabled' : 'disabled';
     channel.disabledReason = enabled ? null : 'disabled by an admin';
+    this.#audit(actor, channel, enabled ? 'enabled' : 'disabled');
     return { ...channel };
+  }
+
+  async retestChannel(channelId: number, actor: AdminActor): Promise<ChannelTestInfo & { channel: ChannelInfo }> {
+    const channel = this.#channel(channelId);
+    const ok = !this.failingChannels.has(channelId);
+    // As the relay's re-test: a passing auto-disabled channel comes back; one an admin disabled stays off.
+    if (ok && channel.status === 'auto_disabled') Object.assign(channel, { status: 'enabled', disabledReason: null });
+    channel.testedAt = new Date().toISOString();
+    this.#audit(actor, channel, `re-tested (${ok ? 'passed' : 'failed'}, now ${channel.status})`);
+    return { ok, status: channel.status, responseTimeMs: ok ? 120 : null, failures: ok ? [] : ['sk-ab…wxyz: invalid api key'], channel: { ...channel } };
   }
 
   async createRedemptionCodes(_adminUserId: number, input: NewCodesInput): Promise<string[]> {
@@ -406,6 +503,27 @@ export class MemoryBackend implements BotBackend {
 
   /* ------------------------------------------------------------------ internals -------------------------------- */
 
+  #channel(id: number): ChannelInfo {
+    const channel = this.channels.get(id);
+    if (!channel) throw new RelayError('not_found', `channel ${id} does not exist`);
+    return channel;
+  }
+
+  /** As the relay backend: an admin's channel action is a `manage` row in their usage log. */
+  #audit(actor: AdminActor, channel: ChannelInfo, what: string): void {
+    this.#log(actor.userId, { type: 'manage', source: actor.platform, content: `channel #${channel.id} "${channel.name}" ${what} by user ${actor.userId} via ${actor.platform}` });
+  }
+
+  #chatState(key: ChatKey): MemoryChatState {
+    const id = `${key.platform}:${key.chatId}:${key.platformUserId}`;
+    let state = this.chatStates.get(id);
+    if (!state) {
+      state = { chatMode: false, choices: [], choicesAt: 0, pendingReply: null };
+      this.chatStates.set(id, state);
+    }
+    return state;
+  }
+
   #user(id: number): MemoryUser {
     const user = this.users.get(id);
     if (!user) throw new RelayError('not_found', `no user #${id}`);
@@ -417,7 +535,7 @@ export class MemoryBackend implements BotBackend {
   }
 
   #account(user: MemoryUser): AccountInfo {
-    const { autoTitle: _a, chatModel: _c, ...account } = user;
+    const { autoTitle: _a, receipts: _r, chatModel: _c, ...account } = user;
     return { ...account };
   }
 

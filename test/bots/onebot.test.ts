@@ -9,7 +9,11 @@ import { startQqBots, type QqBotsOptions, type RunningBots } from '../../bots/qq
 import { koishi } from '../../bots/qq/koishi.js';
 import { routeKoishiLogs } from '../../bots/qq/logging.js';
 import { NoticeTransport } from '../../bots/qq/notice-transport.js';
-import { plainText, ReplyTransport, type ReplyPolicy } from '../../bots/qq/reply-transport.js';
+import { ReplyTransport, type ReplyPolicy } from '../../bots/qq/reply-transport.js';
+import { zh } from '../../bots/core/i18n/zh.js';
+import { TINY_PNG } from './core-suite.js';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { stopKoishi } from '../../bots/qq/shutdown.js';
 import type { Config } from '../../src/config.js';
 import { FakeOneBot, type OneBotSent } from '../fakes/onebot-ws.js';
@@ -28,13 +32,13 @@ let bots: RunningBots | undefined;
 let aliceId: number;
 
 
-const FAST_RETRY = { retryTimes: 3, retryIntervalMs: 20, retryLazyMs: 50 };
+const FAST_RETRY = { initialMs: 20, maxMs: 200 };
 
 async function startBots(
   config: Pick<Config, 'qq' | 'onebot'> = { qq: undefined, onebot: { endpoint: fake.endpoint, token: ACCESS_TOKEN, selfId: SELF_ID } },
   options: QqBotsOptions = {},
 ): Promise<RunningBots> {
-  bots = startQqBots({ log }, backend, config, { oneBotPartIntervalMs: 0, retry: FAST_RETRY, ...options });
+  bots = startQqBots({ log }, backend, config, { oneBotPartIntervalMs: 0, reconnect: FAST_RETRY, imagePolicy: () => true, ...options });
   await bots.ready;
   await fake.waitForLogin();
   return bots;
@@ -69,7 +73,7 @@ describe('OneBot bot (forward WebSocket)', () => {
     fake.privateMessage(ALICE, '/balance');
     const [reply] = await sentCount(1);
     expect(reply).toMatchObject({ action: 'send_private_msg', userId: ALICE });
-    expect(reply!.text).toContain('Balance: 1,250,000 units ($2.50)');
+    expect(reply!.text).toContain('余额：1,250,000 额度（$2.50）');
   });
 
   it('works without ONEBOT_SELF_ID: the account comes from get_login_info', async () => {
@@ -101,7 +105,7 @@ describe('OneBot bot (forward WebSocket)', () => {
     fake.groupMessage(30003, ALICE, '/balance');
     const [reply] = await sentCount(1);
     expect(reply).toMatchObject({ action: 'send_group_msg', groupId: 30003 });
-    expect(reply!.text).toContain('Balance:');
+    expect(reply!.text).toContain('余额：');
     expect(backend.chatCalls).toHaveLength(0);
   });
 
@@ -116,12 +120,62 @@ describe('OneBot bot (forward WebSocket)', () => {
     expect(registry.get('onebot')).toBeUndefined();
   });
 
+  it('reconnects within seconds after the OneBot implementation restarts (NapCat, Lagrange)', async () => {
+    await startBots();
+    const accepted = fake.accepted;
+    const started = Date.now();
+    await fake.restart(1_500);
+    await fake.waitFor(() => fake.accepted > accepted, 25_000, 'a new connection');
+    expect(Date.now() - started).toBeLessThan(25_000);
+    fake.privateMessage(ALICE, '/balance');
+    const [reply] = await sentCount(1);
+    expect(reply!.text).toContain('余额：1,250,000 额度（$2.50）');
+    expect(log.entries.some((e) => e.level === 'warn' && e.msg === 'connection lost; reconnecting')).toBe(true);
+  });
+
+  it('chats in a group when @-mentioned, and numbers the choices it offers', async () => {
+    backend.answer(() => ({ deltas: ['四。'] }));
+    await startBots();
+    fake.groupMessage(30003, ALICE, '2+2 等于几？', 'alice', true);
+    const [answer] = await sentCount(1);
+    expect(answer).toMatchObject({ action: 'send_group_msg', groupId: 30003, text: '四。' });
+    expect(backend.chatCalls.at(-1)!.messages.at(-1)).toEqual({ role: 'user', content: '2+2 等于几？' });
+
+    const token = await backend.createToken(aliceId, { name: 'ci', quota: null, expiresAt: null, models: [] });
+    fake.privateMessage(ALICE, `/token del ${token.id}`);
+    const question = (await sentCount(2))[1];
+    expect(question!.text.endsWith('\n\n1. 删除\n2. 取消\n回复数字即可选择。')).toBe(true);
+    fake.privateMessage(ALICE, '1');
+    await sentCount(3);
+    expect(fake.sent[2]!.text).toBe(`令牌 #${token.id} 已删除，使用它的应用从现在起无法调用。`);
+    expect(backend.tokens.size).toBe(0);
+  });
+
+  it('sends an image with its question to the vision model', async () => {
+    backend.options.botVisionModel = 'gpt-4o';
+    backend.groups.get('default')!.models.push('gpt-4o');
+    backend.answer(() => ({ deltas: ['一张很小的图片。'] }));
+    const images = createServer((_req, res) => res.writeHead(200, { 'content-type': 'image/png' }).end(TINY_PNG));
+    await new Promise<void>((resolve) => images.listen(0, '127.0.0.1', resolve));
+    try {
+      await startBots();
+      fake.privateImage(ALICE, '这是什么？', `http://127.0.0.1:${(images.address() as AddressInfo).port}/tiny.png`);
+      await sentCount(1);
+      expect(backend.chatCalls.at(-1)!.messages.at(-1)!.content).toEqual([
+        { type: 'text', text: '这是什么？' },
+        { type: 'image_url', image_url: { url: `data:image/png;base64,${TINY_PNG.toString('base64')}` } },
+      ]);
+    } finally {
+      images.close();
+    }
+  });
+
   it('is refused with a wrong access token, logs it, and keeps retrying without throwing', async () => {
     bots = startQqBots(
       { log },
       backend,
       { qq: undefined, onebot: { endpoint: fake.endpoint, token: 'not-the-access-token-4711', selfId: SELF_ID } },
-      { retry: FAST_RETRY },
+      { reconnect: FAST_RETRY },
     );
     await bots.ready;
     await fake.waitFor(() => fake.rejectedConnections >= 2, 5_000, 'two refused connections');
@@ -147,7 +201,7 @@ describe('OneBot bot (forward WebSocket)', () => {
       await qq.waitFor(() => qq.calls.length >= 2, 5_000, 'QQ token retries');
       fake.privateMessage(ALICE, '/balance');
       const [reply] = await sentCount(1);
-      expect(reply!.text).toContain('Balance:');
+      expect(reply!.text).toContain('余额：');
     } finally {
       await bots?.stop();
       bots = undefined;
@@ -166,7 +220,7 @@ await suiteOneBot.start();
 const restoreSuiteLogs = routeKoishiLogs(memoryLog());
 const suiteApp = new koishi.App();
 suiteApp.plugin(koishi.HTTP);
-const suiteAdapter = oneBotAdapter({ endpoint: suiteOneBot.endpoint, token: undefined, selfId: SELF_ID }, FAST_RETRY);
+const suiteAdapter = oneBotAdapter({ endpoint: suiteOneBot.endpoint, token: undefined, selfId: SELF_ID });
 const suiteFork = suiteApp.plugin(suiteAdapter.plugin, suiteAdapter.config);
 await suiteApp.start();
 await suiteOneBot.waitForLogin();
@@ -186,6 +240,7 @@ function oneBotReplies(): ChatTransport {
     platform: 'onebot',
     maxMessageLength: oneBotPolicy.maxMessageLength,
     canEdit: false,
+    buttons: 'numbered',
     minEditIntervalMs: 0,
     async send(chatId, reply) {
       const group = chatId === GROUP;
@@ -209,7 +264,7 @@ describe('core suite over the OneBot reply transport', () => {
   });
   afterEach(() => {
     const sent = suiteOneBot.sent.slice(sentBefore);
-    expect(sent.map((s) => s.text)).toEqual(recorder!.messages.map((m) => plainText(m)));
+    expect(sent.map((s) => s.text)).toEqual(recorder!.messages.map((m) => m.text));
     expect(sent.map((s) => (s.action === 'send_group_msg' ? String(s.groupId) : String(s.userId)))).toEqual(recorder!.messages.map((m) => m.chatId));
   });
   runCoreSuite(() => {

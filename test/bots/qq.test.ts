@@ -12,7 +12,10 @@ import { installCoreBridge, sendInSession } from '../../bots/qq/bridge.js';
 import { koishi, type KoishiContext } from '../../bots/qq/koishi.js';
 import { routeKoishiLogs } from '../../bots/qq/logging.js';
 import { stopKoishi } from '../../bots/qq/shutdown.js';
-import { plainText, QQ_MAX_REPLIES, ReplyTransport, SHORTENED_NOTE, type ReplyPolicy } from '../../bots/qq/reply-transport.js';
+import { QQ_MAX_REPLIES, ReplyTransport, type ReplyPolicy } from '../../bots/qq/reply-transport.js';
+import { QQ_INTENTS } from '../../bots/qq/adapters.js';
+import { zh } from '../../bots/core/i18n/zh.js';
+import { TINY_PNG } from './core-suite.js';
 import type {} from '@koishijs/plugin-mock'; // its `ctx.mock` type
 import { FakeQq, type QqReply } from '../fakes/qq-api.js';
 import { GROUP, runCoreSuite } from './core-suite.js';
@@ -22,6 +25,9 @@ const APP_ID = '102030405';
 const SECRET = 'qq-test-secret';
 const OPENID = 'E4F4AEA33253A2797FB897C50B81D7ED';
 const log = memoryLog();
+/** QQ users get Chinese by default. */
+const SHORTENED_NOTE = zh.chat.shortened;
+const FAST = { reconnect: { initialMs: 20, maxMs: 200 }, imagePolicy: () => true } as const;
 
 let fake: FakeQq;
 let backend: MemoryBackend;
@@ -36,12 +42,12 @@ function redirectTo(target: FakeQq) {
   };
 }
 
-async function startBots(sandbox = false): Promise<RunningBots> {
+async function startBots(sandbox = false, options: Parameters<typeof startQqBots>[3] = {}): Promise<RunningBots> {
   bots = startQqBots(
     { log },
     backend,
     { qq: { appId: APP_ID, secret: SECRET, token: 'qq-bot-token', sandbox }, onebot: undefined },
-    { configureApp: redirectTo(fake), retry: { retryTimes: 3, retryIntervalMs: 20, retryLazyMs: 50 } },
+    { configureApp: redirectTo(fake), ...FAST, ...options },
   );
   await bots.ready;
   await fake.waitForReady();
@@ -84,7 +90,9 @@ describe('QQ bot (official API)', () => {
     const gateway = fake.calls.find((c) => c.path === '/gateway')!;
     expect(gateway.host).toBe('api.sgroup.qq.com');
     expect(gateway.authorization).toBe(`QQBot ${fake.accessToken}`);
-    expect(fake.identifies).toEqual([{ token: `QQBot ${fake.accessToken}`, intents: 1 << 25, shard: [0, 1] }]);
+    expect(fake.identifies).toEqual([{ token: `QQBot ${fake.accessToken}`, intents: QQ_INTENTS, shard: [0, 1] }]);
+    // C2C and group @-messages, guild direct messages, guild channel @-messages.
+    expect(QQ_INTENTS).toBe((1 << 25) | (1 << 12) | (1 << 30));
     expect(JSON.stringify(log.entries)).not.toContain(SECRET);
   });
 
@@ -98,7 +106,12 @@ describe('QQ bot (official API)', () => {
     const msgId = fake.c2cMessage(OPENID, '/balance');
     const [reply] = await repliesTo(msgId, 1);
     expect(reply).toMatchObject({ scope: 'c2c', target: OPENID, msgId, msgSeq: 1, accepted: true });
-    expect(reply!.content).toContain('Balance: 1,250,000 units ($2.50)');
+    expect(reply!.content).toContain('余额：1,250,000 额度（$2.50）');
+    // No buttons on QQ: the choices are numbered.
+    expect(reply!.content.endsWith('\n\n1. 📊 用量\n2. 🔑 令牌\n3. 💳 充值\n回复数字即可选择。')).toBe(true);
+    const next = fake.c2cMessage(OPENID, '1');
+    const [usage] = await repliesTo(next, 1);
+    expect(usage!.content).toMatch(/^你的用量（按 UTC 日期）：\n今天：0 次请求/);
   });
 
   it('sends a 5,000-character chat answer in three parts with rising msg_seq, billed once', async () => {
@@ -145,19 +158,91 @@ describe('QQ bot (official API)', () => {
     const inGroup = fake.groupAtMessage('GROUP_OPENID_1', bobOpenid, '/link LINK-1234');
     const [refusal] = await repliesTo(inGroup, 1);
     expect(refusal).toMatchObject({ scope: 'group', target: 'GROUP_OPENID_1', msgSeq: 1, accepted: true });
-    expect(refusal!.content).toMatch(/only link accounts in a private chat/);
+    expect(refusal!.content).toBe(zh.privateOnly.link);
     expect(await backend.resolveLink('qq', bobOpenid)).toBeNull();
 
     const inPrivate = fake.c2cMessage(bobOpenid, '/link LINK-1234');
     const [linked] = await repliesTo(inPrivate, 1);
-    expect(linked!.content).toBe('Linked to bob. Try /balance, /tokens, or just send me a message to chat.');
+    expect(linked!.content).toBe('已绑定到 bob。试试 /balance、/tokens，或者直接给我发消息聊天。');
     expect(await backend.resolveLink('qq', bobOpenid)).toMatchObject({ id: bobId });
 
     backend.link('qq', 'ALICE_IN_GROUP', aliceId);
     const keyInGroup = fake.groupAtMessage('GROUP_OPENID_1', 'ALICE_IN_GROUP', '/token new ci');
     const [noKey] = await repliesTo(keyInGroup, 1);
-    expect(noKey!.content).toMatch(/only show new keys in a private chat/);
+    expect(noKey!.content).toBe(zh.privateOnly.keys);
     expect(backend.tokens.size).toBe(0);
+  });
+
+  it('answers @-mentions in a QQ guild (频道) channel and guild direct messages, passively', async () => {
+    backend.link('qq', 'GUILD_USER_1', aliceId);
+    backend.answer(() => ({ deltas: ['四。'] }));
+    await startBots();
+    // Guild and channel ids are numbers; a direct message's channel is "<guild>_<channel>" in koishi.
+    const inChannel = fake.guildAtMessage('7654321', '1234567', 'GUILD_USER_1', '2+2 等于几？');
+    const [answer] = await repliesTo(inChannel, 1);
+    expect(answer).toMatchObject({ scope: 'channel', target: '1234567', msgId: inChannel, accepted: true, content: '四。' });
+    expect(backend.chatCalls.at(-1)!.messages.at(-1)).toEqual({ role: 'user', content: '2+2 等于几？' });
+    const direct = fake.guildDirectMessage('987654', '456789', 'GUILD_USER_1', '/balance');
+    const [balance] = await repliesTo(direct, 1);
+    expect(balance).toMatchObject({ scope: 'dms', target: '987654', accepted: true });
+    expect(balance!.content).toMatch(/^账户：alice/);
+  });
+
+  it('finishes an answer that outlives the reply window as an active message, said in time', async () => {
+    await fake.close();
+    fake = new FakeQq({ appId: APP_ID, secret: SECRET, activeQuota: 5 });
+    await fake.start();
+    // A 2-second "5 minutes": the answer takes 3 s.
+    backend.answer(() => ({ deltas: ['第一段。', '第二段。', '第三段。'], delayMs: 1000 }));
+    await startBots(false, { replyWindow: { windowMs: 2_000, marginMs: 500 } });
+    const msgId = fake.c2cMessage(OPENID, '讲个长故事');
+    await fake.waitFor(() => fake.replies.some((r) => r.msgId === undefined), 6_000, 'the active message');
+    const passive = fake.repliesTo(msgId);
+    expect(passive.map((r) => [r.content, r.accepted])).toEqual([[zh.chat.windowClosing, true]]);
+    expect(fake.replies.filter((r) => r.msgId === undefined).map((r) => [r.scope, r.target, r.content, r.accepted])).toEqual([
+      ['c2c', OPENID, '第一段。第二段。第三段。', true],
+    ]);
+  });
+
+  it('keeps what QQ refuses after the window and delivers it with the user\'s next message', async () => {
+    backend.answer(() => ({ deltas: ['第一段。', '第二段。', '第三段。'], delayMs: 1000 }));
+    await startBots(false, { replyWindow: { windowMs: 2_000, marginMs: 500 } });
+    const first = fake.c2cMessage(OPENID, '讲个长故事');
+    await fake.waitFor(() => fake.replies.some((r) => r.msgId === undefined && !r.accepted), 6_000, 'the refused active message');
+    expect(fake.repliesTo(first).map((r) => r.content)).toEqual([zh.chat.windowClosing]);
+    backend.answer(() => ({ deltas: ['好的。'] }));
+    const next = fake.c2cMessage(OPENID, '继续');
+    const replies = await repliesTo(next, 2);
+    expect(replies.map((r) => [r.content, r.accepted])).toEqual([
+      ['第一段。第二段。第三段。', true],
+      ['好的。', true],
+    ]);
+    expect(await backend.takePendingReply({ platform: 'qq', chatId: OPENID, platformUserId: OPENID })).toBeNull();
+  });
+
+  it('reconnects with backoff when the gateway connection drops', async () => {
+    await startBots();
+    const sessions = fake.sessionsStarted;
+    fake.dropConnections();
+    await fake.waitFor(() => fake.sessionsStarted > sessions, 5_000, 'a new gateway session');
+    const msgId = fake.c2cMessage(OPENID, '/help');
+    const [reply] = await repliesTo(msgId, 1);
+    expect(reply!.content).toMatch(/^你已绑定账户 alice/);
+    expect(log.entries.some((e) => e.msg === 'connection lost; reconnecting')).toBe(true);
+  });
+
+  it('sends an image with its question to the vision model', async () => {
+    backend.options.botVisionModel = 'gpt-4o';
+    backend.groups.get('default')!.models.push('gpt-4o');
+    backend.answer(() => ({ deltas: ['一张很小的图片。'] }));
+    await startBots();
+    const msgId = fake.c2cMessage(OPENID, '这是什么？', [fake.file('tiny.png', TINY_PNG)]);
+    await repliesTo(msgId, 1);
+    expect(backend.chatCalls.at(-1)!.model).toBe('gpt-4o');
+    expect(backend.chatCalls.at(-1)!.messages.at(-1)!.content).toEqual([
+      { type: 'text', text: '这是什么？' },
+      { type: 'image_url', image_url: { url: `data:image/png;base64,${TINY_PNG.toString('base64')}` } },
+    ]);
   });
 
   it('keeps retrying when the token exchange fails, then connects', async () => {
@@ -183,6 +268,7 @@ describe('QQ command set through koishi (mock client, no network)', () => {
     const core = createBotCore({ backend, log });
     installCoreBridge(app, {
       core,
+      backend,
       log,
       platformOf: () => 'qq',
       policyFor: () => ({ platform: 'qq', maxMessageLength: 2000, maxReplies: QQ_MAX_REPLIES, partIntervalMs: 0 }),
@@ -202,6 +288,7 @@ describe('QQ command set through koishi (mock client, no network)', () => {
 
   it('routes commands, their raw arguments and plain chat to the core', async () => {
     const client = app.mock.client('mock-user');
+    await client.shouldReply('/lang en', "OK, I'll answer in English from now on.");
     await client.shouldReply('/balance', /Balance: 1,250,000 units \(\$2\.50\)/);
     // koishi would read "-h" as its help option; the core gets the text as typed.
     await client.shouldReply('/token -h', /^Usage:\n\/token new <name>/);
@@ -218,7 +305,7 @@ describe('QQ command set through koishi (mock client, no network)', () => {
   it('stays quiet in a group unless addressed with a command', async () => {
     const client = app.mock.client('mock-user', 'group-1');
     await client.shouldNotReply('just talking here');
-    await client.shouldReply('/balance', /Balance:/);
+    await client.shouldReply('/balance', /余额：/);
   });
 });
 
@@ -234,7 +321,7 @@ const restoreSuiteLogs = routeKoishiLogs(memoryLog());
 const suiteApp = new koishi.App();
 suiteApp.plugin(koishi.HTTP);
 redirectTo(suiteQq)(suiteApp);
-const suiteAdapter = qqAdapter({ appId: APP_ID, secret: SECRET, token: 't', sandbox: false }, { retryTimes: 1, retryIntervalMs: 20, retryLazyMs: 50 });
+const suiteAdapter = qqAdapter({ appId: APP_ID, secret: SECRET, token: 't', sandbox: false });
 const suiteFork = suiteApp.plugin(suiteAdapter.plugin, suiteAdapter.config);
 await suiteApp.start();
 await suiteQq.waitForReady();
@@ -253,6 +340,7 @@ function qqReplies(): ChatTransport {
     platform: 'qq',
     maxMessageLength: qqPolicy.maxMessageLength,
     canEdit: false,
+    buttons: 'numbered',
     minEditIntervalMs: 0,
     async send(chatId, reply) {
       const group = chatId === GROUP;
@@ -279,7 +367,7 @@ describe('core suite over the QQ reply transport', () => {
   afterEach(() => {
     const replies = suiteQq.replies.slice(repliesBefore);
     expect(replies.filter((r) => !r.accepted)).toEqual([]);
-    expect(replies.map((r) => r.content)).toEqual(recorder!.messages.map((m) => plainText(m)));
+    expect(replies.map((r) => r.content)).toEqual(recorder!.messages.map((m) => m.text));
   });
   runCoreSuite(() => {
     recorder = createFakeTransport({ platform: 'qq', maxMessageLength: 2000, canEdit: false, minEditIntervalMs: 0, canMessageUsers: false });

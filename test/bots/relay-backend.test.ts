@@ -5,13 +5,15 @@
 // core-relay.*.test.ts.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBotCore, type BotCore } from '../../bots/core/core.js';
-import { connectChannelAlerts, createRelayBackend } from '../../bots/core/relay-backend.js';
+import { createRelayBackend } from '../../bots/core/relay-backend.js';
+import { createNoticeOutbox, deliverNotices, recordChannelAlerts } from '../../bots/notice-outbox.js';
+import { untagged } from './fake-transport.js';
 import { createNotifier, TransportRegistry } from '../../bots/core/notifications.js';
 import type { BotBackend } from '../../bots/core/backend.js';
 import { hashSecret } from '../../src/auth/secrets.js';
 import { RelayError } from '../../src/errors.js';
 import { createTestApp, dbKinds, type TestApp } from '../helpers/context.js';
-import { addChannel } from '../helpers/relay.js';
+import { addChannel, eventually } from '../helpers/relay.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai-upstream.js';
 import { createFakeTransport, type RecordedMessage, type RecordingTransport } from './fake-transport.js';
 import { createMemoryLogger } from './core-suite.js';
@@ -143,20 +145,76 @@ describe.each(dbKinds)('bot core over the relay backend on %s', (kind) => {
     expect(await t.ctx.db.prisma.redemption.count({ where: { name: 'bots', quota: 1000n } })).toBe(2);
   });
 
-  it('alerts linked admins when the relay auto-disables a channel', async () => {
+  it('records channel alerts on any instance; the bot-running one delivers each once, worded for the admin', async () => {
     const registry = new TransportRegistry();
     registry.register(transport);
-    const stop = connectChannelAlerts(t.relay, createNotifier(backend, registry, log), log);
+    const outbox = createNoticeOutbox(t.ctx, backend);
+    const stop = recordChannelAlerts(t.relay, outbox, log);
+    const prisma = t.ctx.db.prisma;
+    await prisma.platformLink.create({ data: { platform: 'discord', platformUserId: 'root-on-discord', userId: 1 } });
     const before = transport.messages.length;
     t.relay.events.emit('channel-disabled', { channelId, channelName: 'fake-openai', keyId: 1, channelDisabled: false, reason: 'one key failed' });
-    t.relay.events.emit('channel-disabled', { channelId, channelName: 'fake-openai', keyId: null, channelDisabled: true, reason: 'invalid api key' });
-    const deadline = Date.now() + 2000;
-    while (transport.messages.length === before && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    t.relay.events.emit('channel-disabled', { channelId, channelName: 'fake-openai', keyId: null, channelDisabled: true, reason: 'invalid api key sk-abcdefghijklmnopqrstuvwx' });
+    // One row per linked admin identity (root on Telegram and on Discord), whichever instance runs the bots.
+    await eventually(async () => expect(await prisma.botNotice.count()).toBe(2));
     stop();
-    const alerts = transport.messages.slice(before);
-    expect(alerts).toHaveLength(1);
-    expect(alerts[0]).toMatchObject({ chatId: ROOT, direct: true });
-    expect(alerts[0]!.text).toContain('Reason: invalid api key');
+    expect(transport.messages.length).toBe(before);
+
+    const delivery = deliverNotices(outbox, createNotifier(backend, registry, log), () => registry.platforms, log);
+    delivery.wake();
+    await eventually(() => expect(transport.messages.length).toBe(before + 1));
+    delivery.stop();
+    const [alert] = transport.messages.slice(before);
+    expect(alert).toMatchObject({ chatId: ROOT, direct: true });
+    expect(alert!.text).toContain('Reason: invalid api key [redacted]');
+    expect(untagged(alert!.buttons)).toEqual([[{ label: `🔁 Re-test #${channelId}`, data: `/channel test ${channelId}` }, { label: `🟢 Enable #${channelId}`, data: `/channel enable ${channelId}` }]]);
+    // Sent once: a second delivery finds nothing; the Discord row waits for the instance that runs Discord.
+    expect(await outbox.deliver(['telegram'], createNotifier(backend, registry, log))).toBe(0);
+    expect(await prisma.botNotice.count({ where: { sentAt: null } })).toBe(1);
+    await prisma.platformLink.deleteMany({ where: { platform: 'discord' } });
+  });
+
+  it('signs in to the web console with the link from /web, once', async () => {
+    await t.ctx.options.update({ publicUrl: 'https://relay.example.com/' });
+    const [answer] = await say('/web');
+    const url = new URL(/https:\/\/\S+/.exec(answer!.text)![0]);
+    expect(url.origin + url.pathname).toBe('https://relay.example.com/api/auth/link-login');
+    const first = await t.app.inject({ method: 'GET', url: url.pathname + url.search });
+    expect(first.statusCode).toBe(302);
+    expect(first.headers.location).toBe('/');
+    expect(first.headers['referrer-policy']).toBe('no-referrer');
+    const cookie = String(first.headers['set-cookie']);
+    expect(cookie).toMatch(/relay_session=[^;]+;.*HttpOnly/);
+    const me = await t.app.inject({ method: 'GET', url: '/api/me', headers: { cookie: cookie.split(';')[0]! } });
+    expect(me.statusCode).toBe(200);
+    expect(me.json()).toMatchObject({ username: 'carol' });
+    // Used once: the same link again, or a made-up one, goes to the sign-in page, which says so.
+    for (const again of [url.pathname + url.search, '/api/auth/link-login?code=madeupmadeupmadeup']) {
+      const res = await t.app.inject({ method: 'GET', url: again });
+      expect(res.statusCode).toBe(302);
+      expect(res.headers.location).toBe('/signin?link=invalid');
+      expect(res.headers['set-cookie']).toBeUndefined();
+    }
+    const stored = await t.ctx.db.prisma.signInCode.findMany();
+    expect(stored.every((row) => !url.search.includes(row.codeHash))).toBe(true);
+    await t.ctx.options.update({ publicUrl: '' });
+  });
+
+  it('keeps language, chat mode, choices and an undelivered answer in the database', async () => {
+    const key = { platform: 'qq' as const, chatId: 'G1', platformUserId: 'U1' };
+    await backend.setLanguage('qq', 'U1', 'en');
+    expect(await createRelayBackend(t.ctx, t.relay).getLanguage('qq', 'U1')).toBe('en');
+    await backend.setChatMode(key, true);
+    await backend.setChoices(key, ['/token del 1 confirm', '/token cancel']);
+    await backend.savePendingReply(key, 'part one');
+    await backend.savePendingReply(key, 'part two');
+    // Another instance (another backend on the same database) sees all of it.
+    const other = createRelayBackend(t.ctx, t.relay);
+    expect(await other.chatMode(key)).toBe(true);
+    expect(await other.takeChoice(key, 2)).toBe('/token cancel');
+    expect(await other.takeChoice(key, 1)).toBeNull(); // one choice per offer
+    expect(await other.takePendingReply(key)).toBe('part one\npart two');
+    expect(await other.takePendingReply(key)).toBeNull();
   });
 
   // RelayService.chat itself: the pipeline hands it the answer's text as it is generated (no SSE parsed back).

@@ -35,6 +35,10 @@ export function relayWorlds(kind: DbKind): WorldFactory {
         prisma.linkCode.deleteMany(),
         prisma.chatMessage.deleteMany(),
         prisma.conversation.deleteMany(),
+        prisma.chatPreference.deleteMany(),
+        prisma.chatState.deleteMany(),
+        prisma.botNotice.deleteMany(),
+        prisma.signInCode.deleteMany(),
         prisma.channel.deleteMany({ where: { id: { not: defaultChannel } } }),
         prisma.channel.update({ where: { id: defaultChannel }, data: { models: JSON.stringify(['gpt-4o-mini']), status: 'enabled' } }),
         prisma.group.deleteMany({ where: { name: { not: 'default' } } }),
@@ -63,7 +67,7 @@ export function relayWorlds(kind: DbKind): WorldFactory {
         };
       });
       const root = await prisma.user.findUniqueOrThrow({ where: { username: 'root' } });
-      await prisma.user.update({ where: { id: root.id }, data: { quota: 0n, usedQuota: 0n, requestCount: 0, lowQuotaNotice: null, autoTitle: null, chatModel: null } });
+      await prisma.user.update({ where: { id: root.id }, data: { quota: 0n, usedQuota: 0n, requestCount: 0, lowQuotaNotice: null, autoTitle: null, chatReceipts: null, chatModel: null } });
 
       return {
         backend,

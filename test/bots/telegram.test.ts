@@ -4,13 +4,15 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import Fastify from 'fastify';
 import { MemoryBackend } from './memory-backend.js';
 import { createNotifier, TransportRegistry } from '../../bots/core/notifications.js';
-import { ADMIN_ONLY } from '../../bots/core/router.js';
+import { en } from '../../bots/core/i18n/en.js';
+import { TINY_PNG } from './core-suite.js';
 import { startTelegramBot, type RunningTelegramBot } from '../../bots/telegram/start.js';
 import { mountTelegramWebhook, webhookPathFor, webhookSecretFor, type TelegramConfig } from '../../bots/telegram/webhook.js';
 import { FakeTelegramApi, type ChatUser, type FakeMessage } from '../fakes/telegram-api.js';
 import { createMemoryLogger } from './core-suite.js';
 
 const TOKEN = '110201543:AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsaw';
+const ADMIN_ONLY = en.adminOnly;
 const alice: ChatUser = { id: 1001, first_name: 'Alice', username: 'alice' };
 const root: ChatUser = { id: 1002, first_name: 'Root' };
 const bob: ChatUser = { id: 1003, first_name: 'Bob' };
@@ -63,12 +65,17 @@ describe('telegram bot over long polling', () => {
     await fake?.close();
   });
 
-  it('connects: getMe, deleteWebhook, the command menu, then long polling', async () => {
+  it('connects: getMe, deleteWebhook, the command menu in English and Chinese, then long polling', async () => {
     const methods = fake.calls.map((c) => c.method);
-    expect(methods.slice(0, 3)).toEqual(['getMe', 'deleteWebhook', 'setMyCommands']);
-    const menu = fake.callsOf('setMyCommands')[0]!.payload.commands as Array<{ command: string }>;
-    expect(menu.map((c) => c.command)).toEqual(expect.arrayContaining(['start', 'help', 'link', 'balance', 'token', 'chat', 'price']));
+    expect(methods.slice(0, 4)).toEqual(['getMe', 'deleteWebhook', 'setMyCommands', 'setMyCommands']);
+    const [english, chinese] = fake.callsOf('setMyCommands').map((c) => c.payload as { commands: Array<{ command: string; description: string }>; language_code?: string });
+    expect(english!.language_code).toBeUndefined();
+    expect(chinese!.language_code).toBe('zh');
+    const menu = english!.commands;
+    expect(menu.map((c) => c.command)).toEqual(expect.arrayContaining(['start', 'help', 'link', 'balance', 'token', 'chat', 'price', 'lang', 'web', 'usage']));
     expect(menu.map((c) => c.command)).not.toContain('channels');
+    expect(chinese!.commands.map((c) => c.command)).toEqual(menu.map((c) => c.command));
+    expect(chinese!.commands.find((c) => c.command === 'balance')!.description).toBe('余额与用量');
     await fake.waitFor(() => fake.callsOf('getUpdates').length > 0);
     expect(fake.callsOf('getUpdates')[0]!.payload).toMatchObject({ timeout: 1, allowed_updates: ['message', 'callback_query'] });
     expect(fake.refusals).toEqual([]);
@@ -105,16 +112,19 @@ describe('telegram bot over long polling', () => {
     expect(list).not.toContain('sk-memory0');
 
     const [confirm] = await ask(alice, `/token del ${token!.id}`);
-    expect(confirm!.reply_markup).toEqual({
-      inline_keyboard: [[
-        { text: 'Delete', callback_data: `/token del ${token!.id} confirm` },
-        { text: 'Cancel', callback_data: '/token cancel' },
-      ]],
-    });
+    expect(fake.buttonsOf(confirm!).map((b) => [b.text, b.callback_data.replace(/^\w+\|/, '')])).toEqual([
+      ['Delete', `/token del ${token!.id} confirm`],
+      ['Cancel', '/token cancel'],
+    ]);
+    // The buttons' data are tagged with their owner and fit Telegram's 64 bytes.
+    for (const b of fake.buttonsOf(confirm!)) expect(Buffer.byteLength(b.callback_data)).toBeLessThanOrEqual(64);
     const before = fake.chat(alice.id).length;
-    fake.pressButton(alice, confirm!, `/token del ${token!.id} confirm`);
-    const done = await fake.waitFor(() => fake.chat(alice.id)[before]);
-    expect(done.text).toBe(`Token #${token!.id} deleted. Apps using its key stop working now.`);
+    fake.press(alice, confirm!, 'Delete');
+    // The answer replaces the question (and its buttons), so it cannot be pressed twice.
+    await fake.waitFor(() => confirm!.text.startsWith('Token #'));
+    expect(confirm!.text).toBe(`Token #${token!.id} deleted. Apps using its key stop working now.`);
+    expect(fake.buttonsOf(confirm!)).toEqual([]);
+    expect(fake.chat(alice.id)).toHaveLength(before);
     expect(fake.callsOf('answerCallbackQuery')).toHaveLength(1);
     expect(backend.tokens.size).toBe(0);
   });
@@ -207,7 +217,18 @@ describe('telegram bot over long polling', () => {
     expect(await askText(alice, '/channels')).toBe(ADMIN_ONLY);
     expect(await askText(alice, '/codes 100 1')).toBe(ADMIN_ONLY);
     const id = backend.addChannel({ name: 'main', type: 'openai', status: 'enabled', disabledReason: null, priority: 1, responseTimeMs: null });
-    expect(await askText(root, '/channels')).toBe(`Channels:\n🟢 #${id} main · openai · enabled · priority 1`);
+    const [list] = await ask(root, '/channels');
+    expect(list!.text).toBe(`Channels:\n🟢 #${id} main · openai · enabled · priority 1`);
+    // Alice cannot press the admin's buttons, even if she had them: she is told so and nothing happens.
+    const calls = fake.callsOf('answerCallbackQuery').length;
+    fake.press(alice, list!, `⚪ Disable #${id}`);
+    await fake.waitFor(() => fake.callsOf('answerCallbackQuery').length > calls);
+    expect(fake.callsOf('answerCallbackQuery').at(-1)!.payload).toMatchObject({ text: en.buttons.notYours });
+    expect(backend.channels.get(id)!.status).toBe('enabled');
+    fake.press(root, list!, `⚪ Disable #${id}`);
+    await fake.waitFor(() => list!.text.startsWith(`Channel #${id}`));
+    expect(backend.channels.get(id)!.status).toBe('disabled');
+    expect(list!.text).toBe(`Channel #${id} "main" is now disabled.`);
   });
 
   it('alerts linked admins in their private chat when a channel is auto-disabled', async () => {
@@ -218,7 +239,81 @@ describe('telegram bot over long polling', () => {
     expect(alert.text).toBe(
       '⚠️ Channel #3 "anthropic-1" was disabled automatically.\nReason: invalid x-api-key\nRe-enable it with /channel enable 3 once it is fixed.',
     );
+    expect(fake.buttonsOf(alert).map((b) => b.text)).toEqual(['🔁 Re-test #3', '🟢 Enable #3']);
     expect(fake.chat(alice.id).some((m) => m.text.includes('anthropic-1'))).toBe(false);
+  });
+
+  it('speaks Chinese to a user whose Telegram is in Chinese, until they choose otherwise', async () => {
+    const zhUser: ChatUser = { id: 1004, first_name: '小明', language_code: 'zh-hans' };
+    backend.link('telegram', String(zhUser.id), backend.addUser({ username: 'xiaoming', quota: 500_000 }));
+    const before = fake.chat(zhUser.id).length;
+    fake.sendText(zhUser, '/balance');
+    const [balance] = await fake.waitFor(() => fake.chat(zhUser.id).slice(before).length > 0 && fake.chat(zhUser.id).slice(before));
+    expect(balance!.text).toBe('账户：xiaoming（分组 default）\n余额：500,000 额度（$1.00）\n已用：0 额度（$0.00），共 0 次请求\n\n需要充值？发送 /recharge。');
+    expect(fake.buttonsOf(balance!).map((b) => b.text)).toEqual(['📊 用量', '🔑 令牌', '💳 充值']);
+    const [menu] = await ask(zhUser, '/lang');
+    fake.press(zhUser, menu!, 'English');
+    await fake.waitFor(() => menu!.text.startsWith('OK'));
+    expect(menu!.text).toBe("OK, I'll answer in English from now on.");
+    expect(await askText(zhUser, '/balance')).toMatch(/^Account: xiaoming/);
+  });
+
+  it('answers in the forum topic it was asked in, each topic its own conversation', async () => {
+    const FORUM = -1_009_999;
+    backend.answer(() => ({ deltas: ['Hello!'] }));
+    const before = fake.chat(FORUM).length;
+    fake.sendText(alice, '/chat what is up', FORUM, { threadId: 42 });
+    const [answer] = await fake.waitFor(() => fake.chat(FORUM)[before]?.text === 'Hello!' && fake.chat(FORUM).slice(before));
+    expect(answer!.threadId).toBe(42);
+    const sends = fake.callsOf('sendMessage').filter((c) => c.payload.chat_id === FORUM);
+    expect(sends.every((c) => c.payload.message_thread_id === 42)).toBe(true);
+    // The first message quotes the question.
+    expect(answer!.replyTo).toBeDefined();
+    const [balance] = await ask(alice, '/balance', FORUM, 1);
+    expect(balance!.threadId).toBeUndefined(); // asked in General
+    expect(backend.conversations.at(-1)).toMatchObject({ key: `telegram:${FORUM}:42:${aliceId}` });
+  });
+
+  it('chats in a group when @-mentioned or replied to, quoting the question', async () => {
+    backend.answer(() => ({ deltas: ['Four.'] }));
+    const before = fake.chat(GROUP).length;
+    fake.sendText(alice, '@relay_test_bot what is 2+2?', GROUP);
+    const [answer] = await fake.waitFor(() => fake.chat(GROUP)[before]?.text === 'Four.' && fake.chat(GROUP).slice(before));
+    expect(backend.chatCalls.at(-1)!.messages.at(-1)).toEqual({ role: 'user', content: 'what is 2+2?' });
+    expect(answer!.replyTo).toBeDefined();
+    fake.sendText(alice, 'and 3+3?', GROUP, { replyTo: answer });
+    await fake.waitFor(() => fake.chat(GROUP).filter((m) => m.text === 'Four.').length === 2);
+    expect(backend.chatCalls.at(-1)!.messages.at(-1)).toEqual({ role: 'user', content: 'and 3+3?' });
+    await expectSilence(alice, 'just chatting with friends', GROUP);
+  });
+
+  it('sends a photo and its caption to the vision model', async () => {
+    backend.options.botVisionModel = 'gpt-4o';
+    backend.groups.get('default')!.models.push('gpt-4o');
+    backend.answer(() => ({ deltas: ['A tiny image.'] }));
+    const before = fake.chat(alice.id).length;
+    fake.sendPhoto(alice, TINY_PNG, 'what is this?');
+    await fake.waitFor(() => fake.chat(alice.id)[before]?.text === 'A tiny image.');
+    const call = backend.chatCalls.at(-1)!;
+    expect(call.model).toBe('gpt-4o');
+    expect(call.messages.at(-1)!.content).toEqual([
+      { type: 'text', text: 'what is this?' },
+      { type: 'image_url', image_url: { url: `data:image/png;base64,${TINY_PNG.toString('base64')}` } },
+    ]);
+    expect(fake.callsOf('getFile').at(-1)!.payload).toMatchObject({ file_id: expect.stringMatching(/^photo-\d+$/) });
+  });
+
+  it('pages through models by editing one message', async () => {
+    for (let i = 1; i <= 9; i++) backend.groups.get('default')!.models.push(`gpt-4o-2024-0${i}-01`);
+    const [picker] = await ask(alice, '/model');
+    const sends = fake.callsOf('sendMessage').length;
+    fake.press(alice, picker!, 'More ▶');
+    await fake.waitFor(() => picker!.text.includes('page 2 of 2'));
+    fake.press(alice, picker!, 'gpt-4o-2024-09-01');
+    await fake.waitFor(() => picker!.text === 'Chat model set to gpt-4o-2024-09-01.');
+    expect(fake.callsOf('sendMessage').length).toBe(sends);
+    expect(fake.refusals).toEqual([]);
+    await askText(alice, '/model default');
   });
 
   it('waits out a 429 and retries (auto-retry)', async () => {

@@ -20,6 +20,8 @@ export interface GroupSeed {
   models: string[];
 }
 
+export type ChannelSeed = Pick<ChannelInfo, 'name' | 'type' | 'status' | 'disabledReason' | 'priority' | 'responseTimeMs'>;
+
 export interface BotWorld {
   readonly backend: BotBackend;
   /** Every chat call the core made (titles too), in order. */
@@ -34,7 +36,7 @@ export interface BotWorld {
   addGroup(group: GroupSeed): Promise<void>;
   /** The group's channels serve one more model. */
   addModel(group: string, model: string): Promise<void>;
-  addChannel(channel: Omit<ChannelInfo, 'id'>): Promise<number>;
+  addChannel(channel: ChannelSeed): Promise<number>;
   setOptions(patch: Partial<Options>): Promise<void>;
   /** What the model answers from now on (default: "Hello!"). */
   answer(script: Script): void;

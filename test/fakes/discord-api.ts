@@ -29,6 +29,8 @@ export interface FakeMessage {
   flags: number;
   components: unknown[];
   edits: number;
+  /** The message it replies to (message_reference). */
+  replyTo?: string;
 }
 
 export interface DiscordUserShape {
@@ -37,14 +39,27 @@ export interface DiscordUserShape {
   global_name?: string | null;
 }
 
+export interface CommandOption {
+  name: string;
+  type: number;
+  value?: string | number | boolean;
+  /** Sub-command options. */
+  options?: CommandOption[];
+  focused?: boolean;
+}
+
 export interface SlashCommandInput {
   name: string;
-  /** Options as Discord sends them: [{ name: 'args', type: 3, value: 'new x' }]. */
-  options?: Array<{ name: string; type: number; value: string | number | boolean }>;
+  /** Options as Discord sends them: [{ name: 'name', type: 3, value: 'vip' }], or a sub-command with its options. */
+  options?: CommandOption[];
   user?: DiscordUserShape;
   channelId?: string;
   /** Present for a guild channel; absent for a DM. */
   guildId?: string;
+  /** The user's client language (default en-US). */
+  locale?: string;
+  /** Attachments referenced by attachment options (type 11, value = the id). */
+  attachments?: Array<{ id: string; filename: string; contentType: string; bytes: Buffer }>;
 }
 
 export interface ButtonPressInput {
@@ -60,6 +75,8 @@ export interface FakeDiscordOptions {
   /** Answer this many `GET /gateway/bot` calls with 502 first (connection-retry tests). */
   failGatewayDiscovery?: number;
   heartbeatIntervalMs?: number;
+  /** Servers the bot is in (sent as GUILD_CREATE after READY, as Discord does), each with its text channels. */
+  guilds?: Array<{ id: string; channels: string[] }>;
 }
 
 const BASE_SNOWFLAKE = 1_300_000_000_000_000_000n;
@@ -82,14 +99,18 @@ export class FakeDiscord {
   #nextId = BASE_SNOWFLAKE;
   #failGatewayDiscovery: number;
   #heartbeatIntervalMs: number;
+  #guilds: Array<{ id: string; channels: string[] }>;
   readonly #waiting = new Waiters('fake Discord');
   #dmChannels = new Map<string, string>();
+  /** Files users attached, served at /attachments/<id>/<name>. */
+  #attachments = new Map<string, { contentType: string; bytes: Buffer }>();
 
   constructor(options: FakeDiscordOptions) {
     this.applicationId = options.applicationId;
     this.botUserId = options.botUserId ?? '500000000000000001';
     this.#failGatewayDiscovery = options.failGatewayDiscovery ?? 0;
     this.#heartbeatIntervalMs = options.heartbeatIntervalMs ?? 30_000;
+    this.#guilds = options.guilds ?? [];
     this.#server.on('upgrade', (req, socket, head) => {
       this.#wss.handleUpgrade(req, socket, head, (ws) => this.#acceptGateway(ws));
     });
@@ -163,8 +184,43 @@ export class FakeDiscord {
     for (const ws of this.#readySockets) this.#sendDispatch(ws, event, data);
   }
 
+  /** Where the bot downloads a user's attachment from (the CDN, here). */
+  attachmentUrl(id: string, filename: string): string {
+    return `http://127.0.0.1:${this.port}/attachments/${id}/${filename}`;
+  }
+
+  #attachmentJson(a: { id: string; filename: string; contentType: string; bytes: Buffer }) {
+    this.#attachments.set(a.id, { contentType: a.contentType, bytes: a.bytes });
+    const url = this.attachmentUrl(a.id, a.filename);
+    return { id: a.id, filename: a.filename, content_type: a.contentType, size: a.bytes.length, url, proxy_url: url };
+  }
+
   /** Dispatch a slash command; returns the interaction token the replies will be filed under. */
   slashCommand(input: SlashCommandInput): { id: string; token: string } {
+    const id = this.snowflake();
+    const token = `itoken-${id}`;
+    const user = input.user ?? this.defaultUser;
+    const resolved = input.attachments?.length
+      ? { resolved: { attachments: Object.fromEntries(input.attachments.map((a) => [a.id, this.#attachmentJson(a)])) } }
+      : {};
+    this.dispatch('INTERACTION_CREATE', {
+      id,
+      token,
+      application_id: this.applicationId,
+      type: 2,
+      version: 1,
+      data: { id: this.snowflake(), name: input.name, type: 1, options: input.options ?? [], ...resolved },
+      ...this.#where(user, input.channelId, input.guildId),
+      locale: input.locale ?? 'en-US',
+      app_permissions: '0',
+      entitlements: [],
+      authorizing_integration_owners: {},
+    });
+    return { id, token };
+  }
+
+  /** Dispatch an autocomplete request (type 4): `options` carry the one being typed with `focused: true`. */
+  autocomplete(input: SlashCommandInput): { id: string; token: string } {
     const id = this.snowflake();
     const token = `itoken-${id}`;
     const user = input.user ?? this.defaultUser;
@@ -172,16 +228,43 @@ export class FakeDiscord {
       id,
       token,
       application_id: this.applicationId,
-      type: 2,
+      type: 4,
       version: 1,
       data: { id: this.snowflake(), name: input.name, type: 1, options: input.options ?? [] },
       ...this.#where(user, input.channelId, input.guildId),
-      locale: 'en-US',
+      locale: input.locale ?? 'en-US',
       app_permissions: '0',
       entitlements: [],
       authorizing_integration_owners: {},
     });
     return { id, token };
+  }
+
+  /** A message in a server channel; `mentionBot` puts "<@bot>" in front and the bot in `mentions`, as Discord does. */
+  guildMessage(content: string, options: { guildId: string; channelId: string; user?: DiscordUserShape; mentionBot?: boolean }): string {
+    const id = this.snowflake();
+    const user = options.user ?? this.defaultUser;
+    const bot = { id: this.botUserId, username: 'relay-bot', discriminator: '0', global_name: null, avatar: null, bot: true };
+    this.dispatch('MESSAGE_CREATE', {
+      id,
+      channel_id: options.channelId,
+      guild_id: options.guildId,
+      channel_type: 0,
+      author: this.#userJson(user),
+      member: { roles: [], joined_at: new Date(0).toISOString(), deaf: false, mute: false },
+      content: options.mentionBot ? `<@${this.botUserId}> ${content}` : content,
+      timestamp: new Date().toISOString(),
+      edited_timestamp: null,
+      tts: false,
+      mention_everyone: false,
+      mentions: options.mentionBot ? [bot] : [],
+      mention_roles: [],
+      attachments: [],
+      embeds: [],
+      pinned: false,
+      type: 0,
+    });
+    return id;
   }
 
   /** Dispatch a button press on a message the bot sent earlier. */
@@ -287,15 +370,49 @@ export class FakeDiscord {
       this.#sendDispatch(ws, 'READY', {
         v: 10,
         user: { id: this.botUserId, username: 'relay-bot', discriminator: '0', global_name: null, avatar: null, bot: true },
-        guilds: [],
+        guilds: this.#guilds.map((g) => ({ id: g.id, unavailable: true })),
         session_id: `session-${this.snowflake()}`,
         resume_gateway_url: `ws://127.0.0.1:${this.port}`,
         shard: [0, 1],
         application: { id: this.applicationId, flags: 0 },
       });
+      for (const guild of this.#guilds) this.#sendDispatch(ws, 'GUILD_CREATE', this.#guildJson(guild));
       this.#readySockets.add(ws);
       this.#waiting.notify();
     }
+  }
+
+  #guildJson(guild: { id: string; channels: string[] }) {
+    return {
+      id: guild.id,
+      name: 'Test server',
+      icon: null,
+      owner_id: '400000000000000099',
+      preferred_locale: 'en-US',
+      roles: [{ id: guild.id, name: '@everyone', permissions: '0', position: 0, color: 0, hoist: false, managed: false, mentionable: false, flags: 0 }],
+      emojis: [],
+      stickers: [],
+      features: [],
+      member_count: 2,
+      members: [],
+      presences: [],
+      voice_states: [],
+      threads: [],
+      stage_instances: [],
+      guild_scheduled_events: [],
+      soundboard_sounds: [],
+      channels: guild.channels.map((id, position) => ({ id, type: 0, name: `text-${position}`, guild_id: guild.id, position, permission_overwrites: [] })),
+      unavailable: false,
+      joined_at: new Date(0).toISOString(),
+      large: false,
+      verification_level: 0,
+      default_message_notifications: 0,
+      explicit_content_filter: 0,
+      mfa_level: 0,
+      premium_tier: 0,
+      nsfw_level: 0,
+      system_channel_flags: 0,
+    };
   }
 
   #sendDispatch(ws: WebSocket, event: string, data: unknown): void {
@@ -307,6 +424,12 @@ export class FakeDiscord {
 
   async #handle(req: HttpRequest, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://fake');
+    const attachment = /^\/attachments\/([^/]+)\//.exec(url.pathname);
+    if (attachment) {
+      const file = this.#attachments.get(attachment[1]!);
+      if (!file) return void res.writeHead(404).end();
+      return void res.writeHead(200, { 'content-type': file.contentType }).end(file.bytes);
+    }
     const path = url.pathname.replace(/^\/api(\/v\d+)?/, '');
     const text = await readBody(req);
     let body: unknown = undefined;
@@ -432,6 +555,8 @@ export class FakeDiscord {
 
   #apply(message: FakeMessage, body: Record<string, unknown>): void {
     if (typeof body['content'] === 'string') message.content = body['content'];
+    const reference = isRecord(body['message_reference']) ? body['message_reference']['message_id'] : undefined;
+    if (typeof reference === 'string') message.replyTo = reference;
     if (typeof body['flags'] === 'number') message.flags = body['flags'];
     if (Array.isArray(body['components'])) message.components = body['components'];
     message.edits += 1;

@@ -53,13 +53,30 @@ export class FakeOneBot {
     });
   }
 
-  async start(): Promise<string> {
-    await new Promise<void>((resolve) => this.#server.listen(0, '127.0.0.1', resolve));
+  async start(port = 0): Promise<string> {
+    await new Promise<void>((resolve) => this.#server.listen(port, '127.0.0.1', resolve));
+    this.#port = (this.#server.address() as AddressInfo).port;
     return this.endpoint;
   }
 
+  #port = 0;
+  /** Connections accepted so far (a reconnect adds one). */
+  accepted = 0;
+
+  /**
+   * The implementation restarts, as NapCat and Lagrange do: every connection is cut, nothing listens for `downMs`,
+   * then it listens again on the same port.
+   */
+  async restart(downMs: number): Promise<void> {
+    for (const ws of this.#sockets) ws.terminate();
+    this.#server.closeAllConnections();
+    await new Promise<void>((resolve) => this.#server.close(() => resolve()));
+    await new Promise((resolve) => setTimeout(resolve, downMs));
+    await this.start(this.#port);
+  }
+
   get endpoint(): string {
-    return `ws://127.0.0.1:${(this.#server.address() as AddressInfo).port}`;
+    return `ws://127.0.0.1:${this.#port || (this.#server.address() as AddressInfo).port}`;
   }
 
   get connections(): number {
@@ -99,9 +116,27 @@ export class FakeOneBot {
     return messageId;
   }
 
-  /** Push a group message event; returns its message_id. */
-  groupMessage(groupId: number, userId: number, text: string, nickname = 'alice'): number {
+  /** Push a private message with an image (OneBot's image segment carries the URL to download it from). */
+  privateImage(userId: number, text: string, imageUrl: string, nickname = 'alice'): number {
     const messageId = this.#nextMessageId++;
+    this.#push({
+      post_type: 'message',
+      message_type: 'private',
+      sub_type: 'friend',
+      message_id: messageId,
+      user_id: userId,
+      message: [{ type: 'image', data: { file: 'tiny.png', url: imageUrl } }, { type: 'text', data: { text } }],
+      raw_message: `[CQ:image,file=tiny.png]${text}`,
+      font: 0,
+      sender: { user_id: userId, nickname },
+    });
+    return messageId;
+  }
+
+  /** Push a group message event (`atBot`: it starts by @-mentioning the bot); returns its message_id. */
+  groupMessage(groupId: number, userId: number, text: string, nickname = 'alice', atBot = false): number {
+    const messageId = this.#nextMessageId++;
+    const segments = [...(atBot ? [{ type: 'at', data: { qq: this.options.selfId } }] : []), { type: 'text', data: { text: atBot ? ` ${text}` : text } }];
     this.#push({
       post_type: 'message',
       message_type: 'group',
@@ -109,7 +144,7 @@ export class FakeOneBot {
       message_id: messageId,
       group_id: groupId,
       user_id: userId,
-      message: [{ type: 'text', data: { text } }],
+      message: segments,
       raw_message: text,
       font: 0,
       sender: { user_id: userId, nickname, card: '', role: 'member' },
@@ -131,6 +166,7 @@ export class FakeOneBot {
   }
 
   #accept(ws: WebSocket): void {
+    this.accepted += 1;
     this.#sockets.add(ws);
     ws.on('close', () => this.#sockets.delete(ws));
     ws.on('message', (raw) => {

@@ -22,9 +22,14 @@ export interface QqRecordedCall {
 }
 
 /** A reply the bot sent, accepted or refused. */
+export type QqScope = 'c2c' | 'group' | 'channel' | 'dms';
+
 export interface QqReply {
-  /** 'c2c' (POST /v2/users/{openid}/messages) or 'group' (POST /v2/groups/{group_openid}/messages). */
-  scope: 'c2c' | 'group';
+  /**
+   * 'c2c' (POST /v2/users/{openid}/messages), 'group' (POST /v2/groups/{group_openid}/messages), and in QQ guilds (频道)
+   * 'channel' (POST /channels/{channel_id}/messages) or 'dms' (POST /dms/{guild_id}/messages).
+   */
+  scope: QqScope;
   target: string;
   content: string;
   msgId: string | undefined;
@@ -39,6 +44,8 @@ export interface FakeQqOptions {
   secret: string;
   /** Answer this many token exchanges with an error first (connection-retry tests). */
   failTokenExchange?: number;
+  /** Active (unprompted) messages accepted per chat; QQ rations them (default 0: all refused). */
+  activeQuota?: number;
 }
 
 const ACCESS_TOKEN = 'fake-qq-access-token';
@@ -57,7 +64,11 @@ export class FakeQq {
   #seq = 0;
   #nextMessage = 1;
   /** msg_id the platform delivered → who may be answered with it, and the msg_seq values already used. */
-  #delivered = new Map<string, { scope: 'c2c' | 'group'; target: string; seqs: Set<number> }>();
+  #delivered = new Map<string, { scope: QqScope; target: string; seqs: Set<number> }>();
+  /** Active messages accepted so far, per chat. */
+  #active = new Map<string, number>();
+  /** Files users sent (attachments), served at /files/<name>. */
+  #files = new Map<string, Buffer>();
   #failTokenExchange: number;
   readonly #waiting = new Waiters('fake QQ');
 
@@ -128,8 +139,14 @@ export class FakeQq {
     return id;
   }
 
+  /** A file a user sends, and the URL QQ's attachment would carry for it. */
+  file(name: string, bytes: Buffer): { url: string; content_type: string; filename: string; size: number } {
+    this.#files.set(name, bytes);
+    return { url: `http://127.0.0.1:${this.port}/files/${name}`, content_type: 'image/png', filename: name, size: bytes.length };
+  }
+
   /** Deliver a private (C2C) message from `openid`; returns the msg_id replies must name. */
-  c2cMessage(openid: string, content: string): string {
+  c2cMessage(openid: string, content: string, attachments: unknown[] = []): string {
     const id = `ROBOT1.0_c2c_${this.#nextMessage++}`;
     this.#delivered.set(id, { scope: 'c2c', target: openid, seqs: new Set() });
     this.#dispatch('C2C_MESSAGE_CREATE', {
@@ -137,10 +154,57 @@ export class FakeQq {
       author: { id: openid, user_openid: openid, union_openid: `union-${openid}` },
       content,
       timestamp: new Date().toISOString(),
-      attachments: [],
+      attachments,
     });
     return id;
   }
+
+  /** A message in a QQ guild (频道) channel that @-mentions the bot (AT_MESSAGE_CREATE). */
+  guildAtMessage(guildId: string, channelId: string, userId: string, content: string): string {
+    const id = `guild_${this.#nextMessage++}`;
+    this.#delivered.set(id, { scope: 'channel', target: channelId, seqs: new Set() });
+    this.#dispatch('AT_MESSAGE_CREATE', {
+      id,
+      guild_id: guildId,
+      channel_id: channelId,
+      author: { id: userId, username: `user-${userId}`, bot: false },
+      member: { nick: '', roles: ['1'], joined_at: new Date(0).toISOString() },
+      content: `<@!${this.botUser.id}> ${content}`,
+      timestamp: new Date().toISOString(),
+      seq: this.#nextMessage,
+    });
+    return id;
+  }
+
+  /** A direct message inside a QQ guild (DIRECT_MESSAGE_CREATE). */
+  guildDirectMessage(dmGuildId: string, channelId: string, userId: string, content: string): string {
+    const id = `dm_${this.#nextMessage++}`;
+    this.#delivered.set(id, { scope: 'dms', target: dmGuildId, seqs: new Set() });
+    this.#dispatch('DIRECT_MESSAGE_CREATE', {
+      id,
+      guild_id: dmGuildId,
+      src_guild_id: 'SRC_GUILD',
+      channel_id: channelId,
+      direct_message: true,
+      author: { id: userId, username: `user-${userId}`, bot: false },
+      content,
+      timestamp: new Date().toISOString(),
+      seq: this.#nextMessage,
+    });
+    return id;
+  }
+
+  /** Drops every gateway connection (a network failure, or QQ restarting its gateway). */
+  dropConnections(): void {
+    for (const ws of this.#sockets) ws.terminate();
+  }
+
+  /** Gateway connections that identified or resumed. */
+  get sessionsStarted(): number {
+    return this.identifies.length + this.resumes;
+  }
+
+  resumes = 0;
 
   /** Deliver a group message that @-mentions the bot. */
   groupAtMessage(groupOpenid: string, memberOpenid: string, content: string): string {
@@ -181,6 +245,13 @@ export class FakeQq {
       }
       if (payload.op === 1) {
         ws.send(JSON.stringify({ op: 11 }));
+      } else if (payload.op === 6) {
+        // RESUME: the adapter reconnecting with its session; answered like Discord does.
+        this.resumes += 1;
+        this.#seq += 1;
+        ws.send(JSON.stringify({ op: 0, s: this.#seq, t: 'RESUMED', d: {} }));
+        this.#ready.add(ws);
+        this.#waiting.notify();
       } else if (payload.op === 2) {
         this.identifies.push(payload.d ?? {});
         if (payload.d?.['token'] !== `QQBot ${ACCESS_TOKEN}`) {
@@ -207,6 +278,11 @@ export class FakeQq {
 
   async #handle(req: HttpRequest, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://fake');
+    const file = /^\/files\/(.+)$/.exec(url.pathname);
+    if (file) {
+      const bytes = this.#files.get(file[1]!);
+      return void (bytes ? res.writeHead(200, { 'content-type': 'image/png' }).end(bytes) : res.writeHead(404).end());
+    }
     const text = await readBody(req);
     let body: unknown;
     try {
@@ -253,10 +329,13 @@ export class FakeQq {
     if (call.method === 'POST' && (m = call.path.match(/^\/v2\/(users|groups)\/([^/]+)\/messages$/))) {
       return this.#reply(m[1] === 'users' ? 'c2c' : 'group', decodeURIComponent(m[2]!), body);
     }
+    if (call.method === 'POST' && (m = call.path.match(/^\/(channels|dms)\/([^/]+)\/messages$/))) {
+      return this.#reply(m[1] === 'channels' ? 'channel' : 'dms', decodeURIComponent(m[2]!), body);
+    }
     return [404, { code: 404, message: `fake QQ has no route ${call.method} ${call.path}` }];
   }
 
-  #reply(scope: 'c2c' | 'group', target: string, body: Record<string, unknown>): [number, unknown] {
+  #reply(scope: QqScope, target: string, body: Record<string, unknown>): [number, unknown] {
     const reply: QqReply = {
       scope,
       target,
@@ -270,12 +349,19 @@ export class FakeQq {
       reply.code = code;
       return [400, { code, err_code: code, message, trace_id: 'fake-trace' }];
     };
-    // Active (unprompted) messages are rationed on the real platform; bots answer passively, so treat them as errors.
-    if (!reply.msgId) return refuse(40034024, 'active message not allowed');
+    // Active (unprompted) messages are rationed on the real platform: accepted only while this chat's quota lasts.
+    if (!reply.msgId) {
+      const used = this.#active.get(`${scope}:${target}`) ?? 0;
+      if (used >= (this.options.activeQuota ?? 0)) return refuse(40034024, 'active message not allowed');
+      this.#active.set(`${scope}:${target}`, used + 1);
+      reply.accepted = true;
+      return [200, { id: `ROBOT1.0_active_${this.#nextMessage++}`, timestamp: new Date().toISOString() }];
+    }
     const origin = this.#delivered.get(reply.msgId);
     if (!origin || origin.scope !== scope || origin.target !== target) return refuse(40034025, 'msg_id does not match');
     if (origin.seqs.size >= QQ_MAX_REPLIES_PER_MESSAGE) return refuse(40034026, 'passive reply limit exceeded');
-    const seq = reply.msgSeq ?? 1;
+    // Guild channels count replies without a msg_seq.
+    const seq = scope === 'channel' || scope === 'dms' ? origin.seqs.size + 1 : (reply.msgSeq ?? 1);
     if (origin.seqs.has(seq)) return refuse(40054005, 'duplicate msg_seq');
     origin.seqs.add(seq);
     reply.accepted = true;

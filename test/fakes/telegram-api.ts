@@ -17,6 +17,19 @@ export interface FakeMessage {
   text: string;
   reply_markup: unknown;
   edits: number;
+  /** The forum topic it was posted in. */
+  threadId?: number;
+  /** The message it quotes. */
+  replyTo?: number;
+}
+
+export interface SendOptions {
+  /** A forum topic of the (supergroup) chat. */
+  threadId?: number;
+  /** Replying to one of the bot's messages. */
+  replyTo?: FakeMessage;
+  /** The user's app language (Telegram's language_code). */
+  languageCode?: string;
 }
 
 interface Update {
@@ -33,6 +46,7 @@ export interface ChatUser {
   id: number;
   first_name: string;
   username?: string;
+  language_code?: string;
 }
 
 export const BOT_USER = { id: 424242, is_bot: true, first_name: 'Relay', username: 'relay_test_bot' };
@@ -49,6 +63,8 @@ export class FakeTelegramApi {
   #nextMessageId = 1;
   #failures: Array<{ method: string; status: number; body: Record<string, unknown> }> = [];
   #listeners = new Set<() => void>();
+  /** Files users sent (photos), served at /file/bot<token>/<path>. */
+  #files = new Map<string, Buffer>();
 
   private constructor(
     readonly token: string,
@@ -80,24 +96,62 @@ export class FakeTelegramApi {
   /* ------------------------------------------------------------------ driving the bot -------------------------- */
 
   /** A user writes in a chat (private when chatId is the user's id). Returns the update id. */
-  sendText(from: ChatUser, text: string, chatId: number = from.id): number {
-    const chat = chatId === from.id ? { id: chatId, type: 'private', first_name: from.first_name } : { id: chatId, type: 'group', title: 'Test group' };
-    const message_id = this.#nextMessageId++;
-    return this.pushUpdate({ message: { message_id, from: { ...from, is_bot: false }, chat, date: now(), text } });
+  sendText(from: ChatUser, text: string, chatId: number = from.id, opts: SendOptions = {}): number {
+    return this.pushUpdate({ message: { ...this.#message(from, chatId, opts), text } });
+  }
+
+  /** A user sends a photo (the largest size is `bytes`), with a caption. */
+  sendPhoto(from: ChatUser, bytes: Buffer, caption: string | undefined, chatId: number = from.id, opts: SendOptions = {}): number {
+    const fileId = `photo-${this.#nextMessageId}`;
+    this.#files.set(`photos/${fileId}.jpg`, bytes);
+    const sizes = [
+      { file_id: `${fileId}-small`, file_unique_id: 's', width: 90, height: 45, file_size: 1000 },
+      { file_id: fileId, file_unique_id: 'l', width: 2, height: 1, file_size: bytes.length },
+    ];
+    return this.pushUpdate({ message: { ...this.#message(from, chatId, opts), photo: sizes, ...(caption ? { caption } : {}) } });
+  }
+
+  #message(from: ChatUser, chatId: number, opts: SendOptions): Record<string, unknown> {
+    const chat =
+      chatId === from.id
+        ? { id: chatId, type: 'private', first_name: from.first_name }
+        : { id: chatId, type: 'supergroup', title: 'Test group', ...(opts.threadId !== undefined ? { is_forum: true } : {}) };
+    return {
+      message_id: this.#nextMessageId++,
+      from: { ...from, is_bot: false, ...(opts.languageCode ? { language_code: opts.languageCode } : {}) },
+      chat,
+      date: now(),
+      ...(opts.threadId !== undefined ? { message_thread_id: opts.threadId, is_topic_message: true } : {}),
+      ...(opts.replyTo ? { reply_to_message: { message_id: opts.replyTo.message_id, from: BOT_USER, chat, date: now(), text: opts.replyTo.text } } : {}),
+    };
   }
 
   /** A user presses an inline button under one of the bot's messages. */
   pressButton(from: ChatUser, message: FakeMessage, data: string): number {
-    const chat = message.chatId === from.id ? { id: message.chatId, type: 'private', first_name: from.first_name } : { id: message.chatId, type: 'group', title: 'Test group' };
+    const chat = message.chatId === from.id ? { id: message.chatId, type: 'private', first_name: from.first_name } : { id: message.chatId, type: 'supergroup', title: 'Test group' };
+    const topic = message.threadId === undefined ? {} : { message_thread_id: message.threadId, is_topic_message: true };
     return this.pushUpdate({
       callback_query: {
         id: `cb${this.#nextUpdateId}`,
         from: { ...from, is_bot: false },
         chat_instance: '1',
         data,
-        message: { message_id: message.message_id, chat, date: now(), text: message.text, from: BOT_USER },
+        message: { message_id: message.message_id, chat, date: now(), text: message.text, from: BOT_USER, ...topic },
       },
     });
+  }
+
+  /** The inline keyboard under a message: each button's label and callback data. */
+  buttonsOf(message: FakeMessage): Array<{ text: string; callback_data: string }> {
+    const markup = message.reply_markup as { inline_keyboard?: Array<Array<{ text: string; callback_data: string }>> } | undefined;
+    return (markup?.inline_keyboard ?? []).flat();
+  }
+
+  /** Presses the button labelled `label` under `message`. */
+  press(from: ChatUser, message: FakeMessage, label: string): number {
+    const button = this.buttonsOf(message).find((b) => b.text === label);
+    if (!button) throw new Error(`fake telegram: no button "${label}" under: ${message.text}`);
+    return this.pressButton(from, message, button.callback_data);
   }
 
   pushUpdate(update: Record<string, unknown>): number {
@@ -150,6 +204,12 @@ export class FakeTelegramApi {
   /* ------------------------------------------------------------------ the API ---------------------------------- */
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const file = /^\/file\/bot([^/]+)\/(.+)$/.exec(req.url ?? '');
+    if (file) {
+      const bytes = file[1] === this.token ? this.#files.get(file[2]!) : undefined;
+      if (!bytes) return void res.writeHead(404).end();
+      return void res.writeHead(200, { 'content-type': 'application/octet-stream' }).end(bytes);
+    }
     const match = /^\/bot([^/]+)\/([A-Za-z]+)$/.exec(req.url ?? '');
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
@@ -188,6 +248,11 @@ export class FakeTelegramApi {
       case 'setWebhook':
       case 'answerCallbackQuery':
         return true;
+      case 'getFile': {
+        const path = `photos/${String(p.file_id)}.jpg`;
+        if (!this.#files.has(path)) throw new Error('Bad Request: invalid file_id');
+        return { file_id: p.file_id, file_unique_id: 'u', file_size: this.#files.get(path)!.length, file_path: path };
+      }
       case 'setMyCommands': {
         const commands = p.commands as Array<{ command: string; description: string }>;
         for (const c of commands) {
@@ -200,7 +265,16 @@ export class FakeTelegramApi {
         const text = String(p.text ?? '');
         if (!text.trim()) throw new Error('Bad Request: message text is empty');
         if (text.length > 4096) throw new Error('Bad Request: message is too long');
-        const message: FakeMessage = { message_id: this.#nextMessageId++, chatId: Number(p.chat_id), text, reply_markup: p.reply_markup, edits: 0 };
+        const replyTo = (p.reply_parameters as { message_id?: number } | undefined)?.message_id;
+        const message: FakeMessage = {
+          message_id: this.#nextMessageId++,
+          chatId: Number(p.chat_id),
+          text,
+          reply_markup: p.reply_markup,
+          edits: 0,
+          ...(typeof p.message_thread_id === 'number' ? { threadId: p.message_thread_id } : {}),
+          ...(replyTo !== undefined ? { replyTo } : {}),
+        };
         this.messages.push(message);
         return { message_id: message.message_id, from: BOT_USER, chat: { id: message.chatId, type: message.chatId > 0 ? 'private' : 'group' }, date: now(), text };
       }
@@ -210,7 +284,8 @@ export class FakeTelegramApi {
         const text = String(p.text ?? '');
         if (!text.trim()) throw new Error('Bad Request: message text is empty');
         if (text.length > 4096) throw new Error('Bad Request: MESSAGE_TOO_LONG');
-        if (text === message.text && JSON.stringify(p.reply_markup) === JSON.stringify(message.reply_markup)) {
+        const keyboard = (markup: unknown): string => JSON.stringify((markup as { inline_keyboard?: unknown[] } | undefined)?.inline_keyboard ?? []);
+        if (text === message.text && keyboard(p.reply_markup) === keyboard(message.reply_markup)) {
           throw new Error(
             'Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message',
           );

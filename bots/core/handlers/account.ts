@@ -1,77 +1,87 @@
-// Linking a chat identity to a relay account, and the account's money: balance, recharge, redeem, logs.
-import { formatNumber, formatUnits, formatUsd } from '../commands.js';
-import { QUOTA_PER_USD } from '../../../src/billing/decimal.js';
+// Linking a chat identity to a relay account, signing in to the web console from the chat, and the account's money:
+// balance, usage, recharge, redeem, logs.
 import type { BotContext } from '../context.js';
 import { linkedUser, type Router } from '../router.js';
-import { formatDate, positiveInt, requirePrivate } from './util.js';
+import { positiveInt, requirePrivate } from './util.js';
 
 const MAX_LOGS = 20;
 
 export function accountCommands(router: Router): void {
-  router.command('link', { description: 'Link this chat account with a code from the web console', usage: '<code>', access: 'anyone' }, (ctx) =>
-    link(ctx, ctx.command?.args[0]),
-  );
+  router.command('link', { access: 'anyone', args: [{ name: 'code', required: true }] }, (ctx) => link(ctx, ctx.command?.args[0]));
 
-  router.command('register', { description: 'Create a relay account for this chat account', access: 'anyone' }, async (ctx) => {
-    if (!(await requirePrivate(ctx, 'create accounts'))) return;
+  router.command('register', { access: 'anyone' }, async (ctx) => {
+    if (!(await requirePrivate(ctx, 'register'))) return;
     const existing = await ctx.user();
-    if (existing) return ctx.reply(`You already have an account: ${existing.username}. See /balance.`);
+    if (existing) return ctx.reply(ctx.t.account.alreadyRegistered(existing.username));
     const user = await ctx.backend.register(ctx.message.platform, ctx.message.userId, ctx.message.displayName ?? '');
     ctx.setUser(user);
-    await ctx.reply(`Welcome! Your account "${user.username}" is ready and linked to this chat. Try /balance or just send me a message.`);
+    await ctx.reply(ctx.t.account.registered(user.username));
   });
 
-  router.command('balance', { description: 'Your balance and usage', access: 'linked' }, async (ctx) => {
+  // The link signs in as the account, so it is handed out like a key: only in a private chat.
+  router.command('web', { access: 'linked' }, async (ctx) => {
+    if (!(await requirePrivate(ctx, 'web'))) return;
+    const user = await linkedUser(ctx);
+    const link = await ctx.backend.webSignIn(user.id);
+    if (!link) return ctx.reply(ctx.t.account.webNotConfigured);
+    const minutes = Math.round((Date.parse(link.expiresAt) - Date.now()) / 60_000);
+    await ctx.reply({ sensitive: true, text: ctx.t.account.web(user.username, link.url, minutes) });
+  });
+
+  router.command('balance', { access: 'linked' }, async (ctx) => {
     const user = await linkedUser(ctx);
     const account = await ctx.backend.getAccount(user.id);
-    await ctx.reply(
-      `Account: ${account.username} (group ${account.group})\n` +
-        `Balance: ${formatUnits(account.quota)}\n` +
-        `Used: ${formatUnits(account.usedQuota)} over ${formatNumber(account.requestCount)} requests\n\n` +
-        'Need more? See /recharge.',
-    );
+    const b = ctx.t.account.balanceButtons;
+    await ctx.reply({
+      text: ctx.t.account.balance(account),
+      buttons: [[{ label: b.usage, data: '/usage' }, { label: b.tokens, data: '/tokens' }, { label: b.recharge, data: '/recharge' }]],
+    });
   });
 
-  router.command('recharge', { description: 'How to top up', access: 'anyone' }, async (ctx) => {
+  router.command('usage', { access: 'linked' }, async (ctx) => {
+    const user = await linkedUser(ctx);
+    await ctx.reply(ctx.t.account.usage(await ctx.backend.usage(user.id)));
+  });
+
+  router.command('recharge', { access: 'anyone' }, async (ctx) => {
     const info = await ctx.backend.rechargeInfo();
-    const rate = `1 USD of quota (${formatNumber(QUOTA_PER_USD)} units) costs ${info.exchangeRate} ${info.currency}.`;
-    const where = info.topUpLink
-      ? `Buy a redemption code at ${info.topUpLink}, then send /redeem <code>.`
-      : 'Ask an administrator for a redemption code, then send /redeem <code>.';
-    await ctx.reply(`${where}\n${rate}`);
+    const where = info.topUpLink ? ctx.t.account.rechargeAt(info.topUpLink) : ctx.t.account.rechargeAsk;
+    await ctx.reply(`${where}\n${ctx.t.account.rate(info.exchangeRate, info.currency)}`);
   });
 
-  router.command('redeem', { description: 'Add a redemption code to your balance', usage: '<code>', access: 'linked' }, async (ctx) => {
+  router.command('redeem', { access: 'linked', args: [{ name: 'code', required: true }] }, async (ctx) => {
     const code = ctx.command?.args[0];
-    if (!code) return ctx.reply('Usage: /redeem <code>');
+    if (!code) return ctx.reply(ctx.t.account.redeemUsage);
     const user = await linkedUser(ctx);
     const result = await ctx.backend.redeem(user.id, code, ctx.message.platform);
-    await ctx.reply(`Redeemed ${formatUnits(result.quota)}. Your balance is now ${formatUnits(result.balance)}.`);
+    await ctx.reply(ctx.t.account.redeemed(result.quota, result.balance));
   });
 
-  router.command('logs', { description: 'Your most recent usage', usage: `[count, up to ${MAX_LOGS}]`, access: 'linked' }, async (ctx) => {
+  router.command('logs', { access: 'linked', args: [{ name: 'count', type: 'integer' }] }, async (ctx) => {
     const arg = ctx.command?.args[0];
     const limit = arg === undefined ? 5 : positiveInt(arg);
-    if (limit === null) return ctx.reply(`Usage: /logs [count from 1 to ${MAX_LOGS}]`);
+    if (limit === null) return ctx.reply(ctx.t.account.logsUsage(MAX_LOGS));
     const user = await linkedUser(ctx);
     const logs = await ctx.backend.recentLogs(user.id, Math.min(limit, MAX_LOGS));
-    if (logs.length === 0) return ctx.reply('No usage yet.');
-    const lines = logs.map((log) => {
-      const what = log.type === 'consume' ? `${log.model || 'request'} · ${log.promptTokens}+${log.completionTokens} tokens` : log.type;
-      const status = log.status === 'ok' ? '' : ` · ${log.status}${log.content ? `: ${log.content}` : ''}`;
-      return `${formatDate(log.createdAt)} · ${what} · ${formatNumber(log.quota)} units (${formatUsd(log.quota / QUOTA_PER_USD)})${status}`;
-    });
-    await ctx.reply(`Your last ${logs.length} entries:\n${lines.join('\n')}`);
+    if (logs.length === 0) return ctx.reply(ctx.t.account.noUsage);
+    const lines = logs.map((log) =>
+      ctx.t.account.logLine({
+        ...log,
+        date: ctx.t.date(log.createdAt),
+        failure: log.status === 'ok' ? '' : ` · ${log.status}${log.content ? `: ${log.content}` : ''}`,
+      }),
+    );
+    await ctx.reply(ctx.t.account.logs(lines));
   });
 }
 
 /** /link <code>, and Telegram's deep link /start <code>. Only in a private chat: a code in a group could be stolen. */
 export async function link(ctx: BotContext, code: string | undefined): Promise<unknown> {
-  if (!(await requirePrivate(ctx, 'link accounts'))) return;
-  if (!code) return ctx.reply('Usage: /link <code> — create the code in the web console (Account → Link a chat account).');
+  if (!(await requirePrivate(ctx, 'link'))) return;
+  if (!code) return ctx.reply(ctx.t.account.linkUsage);
   const existing = await ctx.user();
-  if (existing) return ctx.reply(`This chat account is already linked to ${existing.username}.`);
+  if (existing) return ctx.reply(ctx.t.account.alreadyLinked(existing.username));
   const user = await ctx.backend.linkWithCode(ctx.message.platform, ctx.message.userId, code);
   ctx.setUser(user);
-  return ctx.reply(`Linked to ${user.username}. Try /balance, /tokens, or just send me a message to chat.`);
+  return ctx.reply(ctx.t.account.linked(user.username));
 }

@@ -8,7 +8,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { RelayError } from '../../errors.js';
 import { hashSecret } from '../../auth/secrets.js';
-import { login, type LoginResult } from '../../services/auth.js';
+import { issueLoginKey, login, type LoginResult } from '../../services/auth.js';
+import { claimSignInCode } from '../../services/sign-in-links.js';
 import { USERNAME_PATTERN, createUser, getAccount } from '../../services/users.js';
 import { QUOTA_PER_USD } from '../../billing/decimal.js';
 import {
@@ -50,6 +51,14 @@ const Site = Type.Object({
   exchangeRate: Type.Number({ description: 'price of 1 USD of quota in `currency`' }),
   quotaPerUsd: Type.Integer(),
 });
+
+const LinkLoginQuery = Type.Object(
+  { code: Type.String({ minLength: 8, maxLength: 128, pattern: '^[A-Za-z0-9_-]+$', description: 'the one-time code from the bot' }) },
+  { additionalProperties: false },
+);
+
+/** Where the sign-in page says a link did not work (web/src/pages/SignIn.tsx reads `link`). */
+const LINK_FAILED = '/signin?link=invalid';
 
 const tags = ['session'];
 
@@ -142,6 +151,35 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
       const result = await login(ctx, { username, password }, request.ip, 'session');
       setSessionCookie(request, reply, result);
       return reply.code(201).send({ account: await getAccount(ctx, result.userId), expiresAt: result.expiresAt });
+    },
+  );
+
+  // A one-time link from a bot's /web (private chat only): the code becomes a console session and the browser goes to
+  // the console. A GET because it is opened from a chat; the code is single-use and expires in minutes, and the
+  // redirect drops it from the address bar (no-referrer, no-store keep it out of other sites and caches). Any failure
+  // goes to the sign-in page, which says the link did not work.
+  api.get(
+    '/auth/link-login',
+    {
+      config: { public: true },
+      schema: {
+        tags,
+        summary: "Sign in with a bot's one-time link (/web): sets the session cookie and redirects to the console",
+        security: [],
+        querystring: LinkLoginQuery,
+        response: { 302: Type.Null({ description: 'to / when signed in, to /signin?link=invalid when not' }), ...errorResponses(400) },
+      },
+    },
+    async (request, reply) => {
+      reply.header('referrer-policy', 'no-referrer').header('cache-control', 'no-store');
+      try {
+        const userId = await claimSignInCode(ctx, request.query.code, request.ip);
+        setSessionCookie(request, reply, await issueLoginKey(ctx, userId, 'session'));
+        return reply.redirect('/', 302);
+      } catch (err) {
+        if (!(err instanceof RelayError)) throw err;
+        return reply.redirect(LINK_FAILED, 302);
+      }
     },
   );
 
