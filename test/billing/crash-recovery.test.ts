@@ -5,36 +5,14 @@
 // The process runs with package.json's node flags, from source through tsx (nothing is compiled, nothing written to
 // dist/): what is under test is what a killed process leaves behind, not the build.
 import { describe, it, expect, afterAll } from 'vitest';
-import { spawn, type ChildProcess } from 'node:child_process';
-import { productionNodeFlags, repoRoot } from '../../bench/child.js';
-import { createTestContext, createTestDatabase, TEST_ADMIN_KEY, TEST_SECRET_KEY } from '../helpers/context.js';
+import type { ChildProcess } from 'node:child_process';
+import { createTestContext, createTestDatabase } from '../helpers/context.js';
+import { startServerProcess } from '../helpers/server-process.js';
 import { seedAccount, addChannel, eventually } from '../helpers/relay.js';
 import { startFakeOpenAI } from '../fakes/openai-upstream.js';
 import type { TestApp } from '../helpers/context.js';
 import { RelayService } from '../../src/relay/service.js';
 import { buildApp } from '../../src/app.js';
-
-function startServer(databaseUrl: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, [...productionNodeFlags(), '--import', 'tsx', 'src/server.ts'], {
-    cwd: repoRoot,
-    env: { ...process.env, DATABASE_URL: databaseUrl, RELAY_ADMIN_KEY: TEST_ADMIN_KEY, RELAY_SECRET_KEY: TEST_SECRET_KEY, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let out = '';
-    const timer = setTimeout(() => reject(new Error(`server did not start:\n${out}`)), 60_000);
-    child.stdout!.on('data', (d: Buffer) => {
-      out += d.toString();
-      const m = /Server listening at (http:\/\/127\.0\.0\.1:\d+)/.exec(out);
-      if (m) {
-        clearTimeout(timer);
-        resolve({ child, url: m[1]! });
-      }
-    });
-    child.stderr!.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('exit', (code) => reject(new Error(`server exited with ${code}:\n${out}`)));
-  });
-}
 
 describe('crash recovery', () => {
   const children: ChildProcess[] = [];
@@ -57,7 +35,7 @@ describe('crash recovery', () => {
       return { quota: Number(u.quota), token: Number(tk.remainQuota), holds: await ctx.db.prisma.quotaHold.count(), logs: await ctx.db.prisma.usageLog.findMany() };
     };
 
-    const first = await startServer(database.url);
+    const first = await startServerProcess({ DATABASE_URL: database.url });
     children.push(first.child);
     void fetch(`${first.url}/v1/chat/completions`, {
       method: 'POST',
