@@ -195,8 +195,11 @@ export interface Options {
   botTitleModel: string;
   botAutoTitle: boolean;
   botHistoryMessages: number;
+  botVisionModel: string;
+  botReceipts: boolean;
   allowRegistration: boolean;
   telegramBotUsername: string;
+  publicUrl: string;
   retryCount: number;
   autoDisableChannels: boolean;
   channelRetestSeconds: number;

@@ -48,6 +48,8 @@ export const en = {
     createAccount: 'Create account',
     username: 'Username',
     password: 'Password',
+    linkFailed: 'That sign-in link did not work',
+    linkFailedHint: 'Links from the bot work once, for 5 minutes. Send /web to the bot for a new one, or sign in below.',
   },
   roles: { user: 'User', admin: 'Admin', root: 'Root' },
   status: {
@@ -297,6 +299,9 @@ export const en = {
     botTitleModel: 'Model for conversation titles',
     botAutoTitle: 'Automatic titles by default',
     botHistoryMessages: 'Messages kept per conversation',
+    botVisionModel: 'Model for questions with images',
+    botReceipts: 'Receipts under chat answers by default (tokens, cost, balance)',
+    publicUrl: 'Public address of this relay (for sign-in links from the bots), e.g. https://relay.example.com',
     routing: 'Routing',
     retryCount: 'Retries on another channel',
     autoDisable: 'Disable keys and channels the upstream rejects',

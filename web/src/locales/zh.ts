@@ -52,6 +52,8 @@ export const zh: Dictionary<typeof en> = {
     createAccount: '创建账号',
     username: '用户名',
     password: '密码',
+    linkFailed: '这个登录链接无法使用',
+    linkFailedHint: '机器人发出的链接只能使用一次，5 分钟内有效。请给机器人发送 /web 获取新链接，或在下方登录。',
   },
   roles: { user: '用户', admin: '管理员', root: '超级管理员' },
   status: {
@@ -301,6 +303,9 @@ export const zh: Dictionary<typeof en> = {
     botTitleModel: '生成会话标题的模型',
     botAutoTitle: '默认自动生成标题',
     botHistoryMessages: '每个会话保留的消息数',
+    botVisionModel: '带图片的提问使用的模型',
+    botReceipts: '默认在聊天回答下显示账单（tokens、费用、余额）',
+    publicUrl: '本中转站的公开地址（用于机器人发出的登录链接），例如 https://relay.example.com',
     routing: '路由',
     retryCount: '失败后换渠道重试次数',
     autoDisable: '上游拒绝时自动禁用密钥和渠道',

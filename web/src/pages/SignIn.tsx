@@ -1,6 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { useLocation, useNavigate, Link } from 'react-router';
-import { Anchor, Button, Card, Group, PasswordInput, Stack, Tabs, TextInput, Title } from '@mantine/core';
+import { Alert, Anchor, Button, Card, Group, PasswordInput, Stack, Tabs, TextInput, Title } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { useSession } from '../session';
 import { useFormErrors } from '../errors';
@@ -14,7 +14,10 @@ export function SignIn() {
   const { t } = useTranslation();
   const { signIn, register, site } = useSession();
   const navigate = useNavigate();
-  const from = (useLocation().state as { from?: string } | null)?.from ?? '/';
+  const location = useLocation();
+  const from = (location.state as { from?: string } | null)?.from ?? '/';
+  // A bot's one-time sign-in link (/web) that did not work lands here.
+  const linkFailed = new URLSearchParams(location.search).get('link') === 'invalid';
   const [mode, setMode] = useState<'signin' | 'register'>('signin');
   const [username, setUsername] = useState('');
   const [password, setPassword] = useState('');
@@ -62,6 +65,11 @@ export function SignIn() {
         )}
         <form onSubmit={submit} noValidate>
           <Stack>
+            {linkFailed && (
+              <Alert color="yellow" title={t('auth.linkFailed')}>
+                {t('auth.linkFailedHint')}
+              </Alert>
+            )}
             <FormError message={errors.formError} />
             <TextInput
               label={t('auth.username')}

@@ -128,16 +128,19 @@ export default function Options() {
               <OptionsForm
                 title={t('options.bots')}
                 options={o}
-                keys={['telegramBotUsername', 'botRegistration', 'botNewUserQuota', 'botChatModel', 'botTitleModel', 'botAutoTitle', 'botHistoryMessages'] as const}
+                keys={['publicUrl', 'telegramBotUsername', 'botRegistration', 'botNewUserQuota', 'botChatModel', 'botTitleModel', 'botVisionModel', 'botAutoTitle', 'botReceipts', 'botHistoryMessages'] as const}
               >
                 {(v, set, err) => (
                   <>
+                    <TextInput label={t('options.publicUrl')} value={v.publicUrl} onChange={(e) => set('publicUrl', e.currentTarget.value.trim().replace(/\/+$/, ''))} error={err('publicUrl')} placeholder="https://relay.example.com" />
                     <TextInput label={t('options.telegramBotUsername')} value={v.telegramBotUsername} onChange={(e) => set('telegramBotUsername', e.currentTarget.value.replace(/^@/, ''))} error={err('telegramBotUsername')} />
                     <Switch label={t('options.botRegistration')} checked={v.botRegistration} onChange={(e) => set('botRegistration', e.currentTarget.checked)} />
                     <NumberInput label={t('options.botNewUserQuota')} value={v.botNewUserQuota} onChange={(x) => set('botNewUserQuota', num(x))} error={err('botNewUserQuota')} min={0} allowDecimal={false} />
                     <TextInput label={t('options.botChatModel')} value={v.botChatModel} onChange={(e) => set('botChatModel', e.currentTarget.value)} error={err('botChatModel')} />
                     <TextInput label={t('options.botTitleModel')} value={v.botTitleModel} onChange={(e) => set('botTitleModel', e.currentTarget.value)} error={err('botTitleModel')} />
+                    <TextInput label={t('options.botVisionModel')} value={v.botVisionModel} onChange={(e) => set('botVisionModel', e.currentTarget.value)} error={err('botVisionModel')} />
                     <Switch label={t('options.botAutoTitle')} checked={v.botAutoTitle} onChange={(e) => set('botAutoTitle', e.currentTarget.checked)} />
+                    <Switch label={t('options.botReceipts')} checked={v.botReceipts} onChange={(e) => set('botReceipts', e.currentTarget.checked)} />
                     <NumberInput label={t('options.botHistoryMessages')} value={v.botHistoryMessages} onChange={(x) => set('botHistoryMessages', num(x))} error={err('botHistoryMessages')} min={1} max={200} allowDecimal={false} />
                   </>
                 )}
