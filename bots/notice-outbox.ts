@@ -30,6 +30,8 @@ export function createNoticeOutbox(ctx: AppContext, backend: BotBackend): Notice
 
   return {
     async channelDisabled(notice) {
+      // Old rows go here too, so an installation whose bots never run keeps at most a day of them.
+      await prisma.botNotice.deleteMany({ where: { createdAt: { lt: new Date(Date.now() - KEEP_MS) } } });
       const admins = await backend.adminIdentities();
       if (admins.length === 0) return;
       const payload = JSON.stringify(notice);
