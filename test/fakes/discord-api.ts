@@ -81,6 +81,9 @@ export interface FakeDiscordOptions {
 
 const BASE_SNOWFLAKE = 1_300_000_000_000_000_000n;
 
+/** What every message object carries and these tests never vary. */
+const PLAIN_MESSAGE = { tts: false, mention_everyone: false, mentions: [], mention_roles: [], attachments: [], embeds: [], pinned: false };
+
 export class FakeDiscord {
   readonly calls: RecordedCall[] = [];
   readonly messages = new Map<string, FakeMessage>();
@@ -197,41 +200,28 @@ export class FakeDiscord {
 
   /** Dispatch a slash command; returns the interaction token the replies will be filed under. */
   slashCommand(input: SlashCommandInput): { id: string; token: string } {
-    const id = this.snowflake();
-    const token = `itoken-${id}`;
-    const user = input.user ?? this.defaultUser;
     const resolved = input.attachments?.length
       ? { resolved: { attachments: Object.fromEntries(input.attachments.map((a) => [a.id, this.#attachmentJson(a)])) } }
       : {};
-    this.dispatch('INTERACTION_CREATE', {
-      id,
-      token,
-      application_id: this.applicationId,
-      type: 2,
-      version: 1,
-      data: { id: this.snowflake(), name: input.name, type: 1, options: input.options ?? [], ...resolved },
-      ...this.#where(user, input.channelId, input.guildId),
-      locale: input.locale ?? 'en-US',
-      app_permissions: '0',
-      entitlements: [],
-      authorizing_integration_owners: {},
-    });
-    return { id, token };
+    return this.#command(2, input, resolved);
   }
 
   /** Dispatch an autocomplete request (type 4): `options` carry the one being typed with `focused: true`. */
   autocomplete(input: SlashCommandInput): { id: string; token: string } {
+    return this.#command(4, input, {});
+  }
+
+  #command(type: 2 | 4, input: SlashCommandInput, extra: Record<string, unknown>): { id: string; token: string } {
     const id = this.snowflake();
     const token = `itoken-${id}`;
-    const user = input.user ?? this.defaultUser;
     this.dispatch('INTERACTION_CREATE', {
       id,
       token,
       application_id: this.applicationId,
-      type: 4,
+      type,
       version: 1,
-      data: { id: this.snowflake(), name: input.name, type: 1, options: input.options ?? [] },
-      ...this.#where(user, input.channelId, input.guildId),
+      data: { id: this.snowflake(), name: input.name, type: 1, options: input.options ?? [], ...extra },
+      ...this.#where(input.user ?? this.defaultUser, input.channelId, input.guildId),
       locale: input.locale ?? 'en-US',
       app_permissions: '0',
       entitlements: [],
@@ -242,27 +232,28 @@ export class FakeDiscord {
 
   /** A message in a server channel; `mentionBot` puts "<@bot>" in front and the bot in `mentions`, as Discord does. */
   guildMessage(content: string, options: { guildId: string; channelId: string; user?: DiscordUserShape; mentionBot?: boolean }): string {
-    const id = this.snowflake();
-    const user = options.user ?? this.defaultUser;
     const bot = { id: this.botUserId, username: 'relay-bot', discriminator: '0', global_name: null, avatar: null, bot: true };
-    this.dispatch('MESSAGE_CREATE', {
-      id,
+    return this.#messageCreate(options.user ?? this.defaultUser, {
       channel_id: options.channelId,
       guild_id: options.guildId,
       channel_type: 0,
-      author: this.#userJson(user),
       member: { roles: [], joined_at: new Date(0).toISOString(), deaf: false, mute: false },
       content: options.mentionBot ? `<@${this.botUserId}> ${content}` : content,
+      mentions: options.mentionBot ? [bot] : [],
+    });
+  }
+
+  /** MESSAGE_CREATE from `user`, with the fields every message has. */
+  #messageCreate(user: DiscordUserShape, fields: Record<string, unknown>): string {
+    const id = this.snowflake();
+    this.dispatch('MESSAGE_CREATE', {
+      id,
+      author: this.#userJson(user),
       timestamp: new Date().toISOString(),
       edited_timestamp: null,
-      tts: false,
-      mention_everyone: false,
-      mentions: options.mentionBot ? [bot] : [],
-      mention_roles: [],
-      attachments: [],
-      embeds: [],
-      pinned: false,
+      ...PLAIN_MESSAGE,
       type: 0,
+      ...fields,
     });
     return id;
   }
@@ -300,27 +291,13 @@ export class FakeDiscord {
 
   /** Dispatch a DM from a user to the bot. */
   directMessage(content: string, options: { user?: DiscordUserShape; channelId?: string } = {}): string {
-    const id = this.snowflake();
     const user = options.user ?? this.defaultUser;
-    this.dispatch('MESSAGE_CREATE', {
-      id,
+    return this.#messageCreate(user, {
       channel_id: options.channelId ?? this.dmChannelFor(user.id),
       // Discord names the channel type on message events; discord.js needs it to build an uncached DM channel.
       channel_type: 1,
-      author: { ...this.#userJson(user) },
       content,
-      timestamp: new Date().toISOString(),
-      edited_timestamp: null,
-      tts: false,
-      mention_everyone: false,
-      mentions: [],
-      mention_roles: [],
-      attachments: [],
-      embeds: [],
-      pinned: false,
-      type: 0,
     });
-    return id;
   }
 
   #where(user: DiscordUserShape, channelId: string | undefined, guildId: string | undefined) {
@@ -570,13 +547,7 @@ export class FakeDiscord {
       content: message.content,
       timestamp: new Date().toISOString(),
       edited_timestamp: message.edits > 0 ? new Date().toISOString() : null,
-      tts: false,
-      mention_everyone: false,
-      mentions: [],
-      mention_roles: [],
-      attachments: [],
-      embeds: [],
-      pinned: false,
+      ...PLAIN_MESSAGE,
       type: message.kind === 'channel' ? 0 : 20,
       flags: message.flags,
       components: message.components,

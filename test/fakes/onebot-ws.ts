@@ -101,23 +101,16 @@ export class FakeOneBot {
 
   /** Push a private message event; returns its message_id. */
   privateMessage(userId: number, text: string, nickname = 'alice'): number {
-    const messageId = this.#nextMessageId++;
-    this.#push({
-      post_type: 'message',
-      message_type: 'private',
-      sub_type: 'friend',
-      message_id: messageId,
-      user_id: userId,
-      message: [{ type: 'text', data: { text } }],
-      raw_message: text,
-      font: 0,
-      sender: { user_id: userId, nickname },
-    });
-    return messageId;
+    return this.#private(userId, [{ type: 'text', data: { text } }], text, nickname);
   }
 
   /** Push a private message with an image (OneBot's image segment carries the URL to download it from). */
   privateImage(userId: number, text: string, imageUrl: string, nickname = 'alice'): number {
+    const segments = [{ type: 'image', data: { file: 'tiny.png', url: imageUrl } }, { type: 'text', data: { text } }];
+    return this.#private(userId, segments, `[CQ:image,file=tiny.png]${text}`, nickname);
+  }
+
+  #private(userId: number, message: unknown[], raw: string, nickname: string): number {
     const messageId = this.#nextMessageId++;
     this.#push({
       post_type: 'message',
@@ -125,8 +118,8 @@ export class FakeOneBot {
       sub_type: 'friend',
       message_id: messageId,
       user_id: userId,
-      message: [{ type: 'image', data: { file: 'tiny.png', url: imageUrl } }, { type: 'text', data: { text } }],
-      raw_message: `[CQ:image,file=tiny.png]${text}`,
+      message,
+      raw_message: raw,
       font: 0,
       sender: { user_id: userId, nickname },
     });

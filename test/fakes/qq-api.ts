@@ -161,36 +161,30 @@ export class FakeQq {
 
   /** A message in a QQ guild (频道) channel that @-mentions the bot (AT_MESSAGE_CREATE). */
   guildAtMessage(guildId: string, channelId: string, userId: string, content: string): string {
-    const id = `guild_${this.#nextMessage++}`;
-    this.#delivered.set(id, { scope: 'channel', target: channelId, seqs: new Set() });
-    this.#dispatch('AT_MESSAGE_CREATE', {
-      id,
+    return this.#guildEvent('AT_MESSAGE_CREATE', 'channel', channelId, userId, {
       guild_id: guildId,
       channel_id: channelId,
-      author: { id: userId, username: `user-${userId}`, bot: false },
       member: { nick: '', roles: ['1'], joined_at: new Date(0).toISOString() },
       content: `<@!${this.botUser.id}> ${content}`,
-      timestamp: new Date().toISOString(),
-      seq: this.#nextMessage,
     });
-    return id;
   }
 
   /** A direct message inside a QQ guild (DIRECT_MESSAGE_CREATE). */
   guildDirectMessage(dmGuildId: string, channelId: string, userId: string, content: string): string {
-    const id = `dm_${this.#nextMessage++}`;
-    this.#delivered.set(id, { scope: 'dms', target: dmGuildId, seqs: new Set() });
-    this.#dispatch('DIRECT_MESSAGE_CREATE', {
-      id,
+    return this.#guildEvent('DIRECT_MESSAGE_CREATE', 'dms', dmGuildId, userId, {
       guild_id: dmGuildId,
       src_guild_id: 'SRC_GUILD',
       channel_id: channelId,
       direct_message: true,
-      author: { id: userId, username: `user-${userId}`, bot: false },
       content,
-      timestamp: new Date().toISOString(),
-      seq: this.#nextMessage,
     });
+  }
+
+  /** A guild message event whose replies go to `target` in `scope`. */
+  #guildEvent(event: string, scope: 'channel' | 'dms', target: string, userId: string, fields: Record<string, unknown>): string {
+    const id = `${scope}_${this.#nextMessage++}`;
+    this.#delivered.set(id, { scope, target, seqs: new Set() });
+    this.#dispatch(event, { id, author: { id: userId, username: `user-${userId}`, bot: false }, timestamp: new Date().toISOString(), seq: this.#nextMessage, ...fields });
     return id;
   }
 

@@ -5,6 +5,7 @@ import { parseQuota } from '../commands.js';
 import type { BotContext } from '../context.js';
 import { chatTurn } from '../conversation.js';
 import { linkedUser, type Router } from '../router.js';
+import type { Messages } from '../i18n/index.js';
 import type { Button } from '../types.js';
 import { pairs, positiveInt } from './util.js';
 
@@ -58,27 +59,8 @@ export function chatCommands(router: Router): void {
     await ctx.reply(ctx.t.chat.modelSet(settings.chatModel));
   });
 
-  router.command('title', { access: 'linked', args: [{ name: 'setting', choices: SETTING_CHOICES }] }, async (ctx) => {
-    const user = await linkedUser(ctx);
-    const arg = ctx.command?.args[0]?.toLowerCase();
-    if (arg === undefined || !(arg in SETTING_VALUES)) {
-      const { autoTitle } = await ctx.backend.getSettings(user.id);
-      return ctx.reply({ text: ctx.t.chat.titleState(autoTitle), buttons: [settingButtons(ctx, 'title')] });
-    }
-    const settings = await ctx.backend.updateSettings(user.id, { autoTitle: SETTING_VALUES[arg]! });
-    await ctx.reply(settings.autoTitle ? ctx.t.chat.titleOn : ctx.t.chat.titleOff);
-  });
-
-  router.command('receipt', { access: 'linked', args: [{ name: 'setting', choices: SETTING_CHOICES }] }, async (ctx) => {
-    const user = await linkedUser(ctx);
-    const arg = ctx.command?.args[0]?.toLowerCase();
-    if (arg === undefined || !(arg in SETTING_VALUES)) {
-      const { receipts } = await ctx.backend.getSettings(user.id);
-      return ctx.reply({ text: ctx.t.chat.receiptState(receipts), buttons: [settingButtons(ctx, 'receipt')] });
-    }
-    const settings = await ctx.backend.updateSettings(user.id, { receipts: SETTING_VALUES[arg]! });
-    await ctx.reply(settings.receipts ? ctx.t.chat.receiptOn : ctx.t.chat.receiptOff);
-  });
+  settingCommand(router, 'title', 'autoTitle', (t, on) => (on ? t.chat.titleOn : t.chat.titleOff), (t, on) => t.chat.titleState(on));
+  settingCommand(router, 'receipt', 'receipts', (t, on) => (on ? t.chat.receiptOn : t.chat.receiptOff), (t, on) => t.chat.receiptState(on));
 
   router.command('notify', { access: 'linked', args: [{ name: 'amount' }] }, async (ctx) => {
     const user = await linkedUser(ctx);
@@ -111,10 +93,28 @@ export function chatCommands(router: Router): void {
   });
 }
 
-/** On / Off / Default, in the user's words. */
-function settingButtons(ctx: BotContext, command: 'title' | 'receipt'): Button[] {
-  const labels = ctx.t.commands[command].choices;
-  return SETTING_CHOICES.map((value) => ({ label: labels[value], data: `/${command} ${value}` }));
+/**
+ * An on / off / default setting of the user's (/title, /receipt): without an argument it shows where it stands, with
+ * buttons; "default" follows the admin's option again.
+ */
+function settingCommand(
+  router: Router,
+  command: 'title' | 'receipt',
+  setting: 'autoTitle' | 'receipts',
+  changed: (t: Messages, on: boolean) => string,
+  state: (t: Messages, on: boolean) => string,
+): void {
+  router.command(command, { access: 'linked', args: [{ name: 'setting', choices: SETTING_CHOICES }] }, async (ctx) => {
+    const user = await linkedUser(ctx);
+    const arg = ctx.command?.args[0]?.toLowerCase();
+    if (arg === undefined || !(arg in SETTING_VALUES)) {
+      const labels = ctx.t.commands[command].choices;
+      const buttons = SETTING_CHOICES.map((value) => ({ label: labels[value], data: `/${command} ${value}` }));
+      return ctx.reply({ text: state(ctx.t, (await ctx.backend.getSettings(user.id))[setting]), buttons: [buttons] });
+    }
+    const settings = await ctx.backend.updateSettings(user.id, { [setting]: SETTING_VALUES[arg]! });
+    await ctx.reply(changed(ctx.t, settings[setting]));
+  });
 }
 
 /** The current model and a page of the others as buttons, with ◀ ▶ to page and ↺ to go back to the default. */

@@ -2,6 +2,7 @@
 // key missing there, or a function taking other arguments, fails the typecheck. Amounts are always units with dollars.
 import { QUOTA_PER_USD } from '../../../src/billing/decimal.js';
 import type { ErrorCode } from '../../../src/errors.js';
+import type { ChannelInfo, TokenInfo, UsageWindow } from '../backend.js';
 import { clip, formatNumber, formatUsd } from '../commands.js';
 
 const usd = (units: number): string => formatUsd(units / QUOTA_PER_USD);
@@ -15,43 +16,12 @@ export interface CommandWords {
   choices?: Record<string, string>;
 }
 
-export interface UsageWindowText {
-  requests: number;
-  tokens: number;
-  quota: number;
-}
-
 export interface ReceiptText {
   promptTokens: number;
   completionTokens: number;
   cost: number;
   /** null in a group: nobody else's business. */
   balance: number | null;
-}
-
-export interface ChannelHealthText {
-  id: number;
-  name: string;
-  type: string;
-  status: string;
-  disabledReason: string | null;
-  priority: number;
-  responseTimeMs: number | null;
-  keys: { enabled: number; total: number };
-  testedAt: string | null;
-  requests24h: number;
-  errors24h: number;
-  lastError: string | null;
-}
-
-export interface TokenText {
-  id: number;
-  name: string;
-  keyPrefix: string;
-  remainQuota: number | null;
-  expiresAt: string | null;
-  models: string[];
-  status: string;
 }
 
 /** What a relay error carries that a sentence may use. */
@@ -187,8 +157,8 @@ export const en = {
     logLine: (l: { date: string; type: string; model: string; promptTokens: number; completionTokens: number; quota: number; failure: string }): string =>
       `${l.date} · ${l.type === 'consume' ? `${l.model || 'request'} · ${l.promptTokens}+${l.completionTokens} tokens` : l.type} · ` +
       `${formatNumber(l.quota)} units (${usd(l.quota)})${l.failure}`,
-    usage: (w: { today: UsageWindowText; week: UsageWindowText; month: UsageWindowText }): string => {
-      const line = (label: string, u: UsageWindowText) =>
+    usage: (w: { today: UsageWindow; week: UsageWindow; month: UsageWindow }): string => {
+      const line = (label: string, u: UsageWindow) =>
         `${label}: ${formatNumber(u.requests)} ${u.requests === 1 ? 'request' : 'requests'} · ${formatNumber(u.tokens)} tokens · ${en.units(u.quota)}`;
       return `Your usage (UTC days):\n${line('Today', w.today)}\n${line('Last 7 days', w.week)}\n${line('Last 30 days', w.month)}\n\nDetails: /logs`;
     },
@@ -200,7 +170,7 @@ export const en = {
   tokens: {
     none: 'You have no tokens yet. Create one with /token new <name>.',
     list: (lines: string[]): string => `Your tokens:\n${lines.join('\n')}\n\nDelete one with /token del <id>.`,
-    line: (t: TokenText): string => {
+    line: (t: TokenInfo): string => {
       const quota = t.remainQuota === null ? 'unlimited' : `${en.units(t.remainQuota)} left`;
       const expiry = t.expiresAt ? `expires ${en.date(t.expiresAt)}` : 'never expires';
       const models = t.models.length ? `models: ${t.models.join(', ')}` : 'all models';
@@ -290,7 +260,7 @@ export const en = {
   admin: {
     noChannels: 'No channels yet.',
     channels: (lines: string[]): string => `Channels:\n${lines.join('\n')}`,
-    channelLine: (c: ChannelHealthText): string => {
+    channelLine: (c: ChannelInfo): string => {
       const icon = c.status === 'enabled' ? '🟢' : c.status === 'auto_disabled' ? '🔴' : '⚪';
       const reason = c.disabledReason ? ` (${c.disabledReason})` : '';
       const speed = c.responseTimeMs === null ? '' : ` · ${c.responseTimeMs} ms`;

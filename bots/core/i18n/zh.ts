@@ -2,7 +2,8 @@
 // Every sentence the bots say, in Simplified Chinese; typed as en.ts's Messages, so nothing can be missing.
 import { QUOTA_PER_USD } from '../../../src/billing/decimal.js';
 import { clip, formatNumber, formatUsd } from '../commands.js';
-import type { ErrorText, Messages, UsageWindowText } from './en.js';
+import type { UsageWindow } from '../backend.js';
+import type { ErrorText, Messages } from './en.js';
 
 const usd = (units: number): string => formatUsd(units / QUOTA_PER_USD);
 const units = (n: number): string => `${formatNumber(n)} 额度（${usd(n)}）`;
@@ -116,7 +117,7 @@ export const zh: Messages = {
       `${l.date} · ${l.type === 'consume' ? `${l.model || '请求'} · ${l.promptTokens}+${l.completionTokens} tokens` : (TYPE_WORDS[l.type] ?? l.type)} · ` +
       `${formatNumber(l.quota)} 额度（${usd(l.quota)}）${l.failure}`,
     usage: (w) => {
-      const line = (label: string, u: UsageWindowText) => `${label}：${formatNumber(u.requests)} 次请求 · ${formatNumber(u.tokens)} tokens · ${units(u.quota)}`;
+      const line = (label: string, u: UsageWindow) => `${label}：${formatNumber(u.requests)} 次请求 · ${formatNumber(u.tokens)} tokens · ${units(u.quota)}`;
       return `你的用量（按 UTC 日期）：\n${line('今天', w.today)}\n${line('近 7 天', w.week)}\n${line('近 30 天', w.month)}\n\n明细：/logs`;
     },
     web: (username, url, minutes) => `这是以 ${username} 身份登录网页控制台的链接，只能使用一次，${minutes} 分钟内有效。请勿分享：打开它的人会登录你的账户。\n\n${url}`,
