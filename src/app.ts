@@ -7,11 +7,14 @@ import { installErrorHandlers } from './plugins/error-handler.js';
 import { apiRoutes } from './routes/api/index.js';
 import { relayRoutes } from './routes/v1/index.js';
 import { RelayService } from './relay/service.js';
+import { PaymentService } from './payments/service.js';
 import type { AppContext } from './context.js';
 
 export interface BuildOptions {
   /** The relay (shared with the bots); built here when not given. */
   relay?: RelayService;
+  /** Payments (shared with the bots); built here when not given. */
+  payments?: PaymentService;
   /** pino options; false in tests that do not care about logs. */
   logger?: boolean | Record<string, unknown>;
 }
@@ -59,7 +62,8 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
 
   const relay = opts.relay ?? new RelayService(ctx);
   if (!opts.relay) app.addHook('onClose', () => relay.close());
-  await app.register(apiRoutes, { prefix: '/api', ctx, relay });
+  const payments = opts.payments ?? new PaymentService(ctx);
+  await app.register(apiRoutes, { prefix: '/api', ctx, relay, payments });
   await app.register(relayRoutes, { relay });
   return app;
 }

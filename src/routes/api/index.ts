@@ -16,8 +16,11 @@ import { channelRoutes } from './channels.js';
 import { channelTestRoutes } from './channel-test.js';
 import { pricingRoutes } from './pricing.js';
 import { linkRoutes } from './links.js';
+import { paymentRoutes } from './payments.js';
+import { paymentWebhookRoutes } from './payment-webhooks.js';
+import type { PaymentService } from '../../payments/service.js';
 
-export async function apiRoutes(api: FastifyInstance, opts: { ctx: AppContext; relay: RelayService }): Promise<void> {
+export async function apiRoutes(api: FastifyInstance, opts: { ctx: AppContext; relay: RelayService; payments: PaymentService }): Promise<void> {
   const { ctx } = opts;
   installManagementAuth(api, ctx.db);
 
@@ -33,5 +36,7 @@ export async function apiRoutes(api: FastifyInstance, opts: { ctx: AppContext; r
   await api.register(channelTestRoutes, { ctx, relay: opts.relay });
   await api.register(pricingRoutes, { ctx, relay: opts.relay });
   await api.register(linkRoutes, { ctx });
+  await api.register(paymentRoutes, { payments: opts.payments });
+  await api.register(paymentWebhookRoutes, { payments: opts.payments });
   api.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => api.swagger());
 }
