@@ -433,7 +433,7 @@ export class PaymentService {
   async starsRefunded(p: { tradeNo: string; chargeId: string; amount: number }): Promise<void> {
     const order = await findOrder(this.#ctx, { tradeNo: p.tradeNo });
     if (!order || order.provider !== 'telegram_stars' || order.providerRef !== p.chargeId) return;
-    this.#afterReversal(order, await reverseOrder(this.#ctx, order.id, { provider: 'telegram_stars', eventId: `refund:${p.chargeId}`, eventType: 'refunded_payment', refundedAmount: BigInt(p.amount) }));
+    this.#afterReversal(order, await reverseOrder(this.#ctx, order.id, { provider: 'telegram_stars', eventId: `refunded_payment:${p.chargeId}`, eventType: 'refunded_payment', refundedAmount: BigInt(p.amount) }));
   }
 
   /* ------------------------------------------------------------------ admin */

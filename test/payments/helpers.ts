@@ -17,6 +17,7 @@ export const ADMIN = { authorization: `Bearer ${TEST_ADMIN_KEY}` };
 
 export interface PaymentRelay {
   app: FastifyInstance;
+  relay: RelayService;
   ctx: TestContext;
   payments: PaymentService;
   url: string;
@@ -36,6 +37,7 @@ export async function startPaymentRelay(
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   return {
     app,
+    relay,
     ctx,
     payments,
     url,
