@@ -48,6 +48,8 @@ export const PAY_TEXT = {
       `The link is valid until ${o.until}. ` +
       (o.notify ? "I'll message you here when the payment arrives." : 'Check /recharge orders to see when it has arrived.'),
     starsOnlyInTelegram: 'Telegram Stars can only be used in the Telegram bot.',
+    invoiceTitle: 'Balance top-up',
+    invoiceDescription: (units: string) => `${units} for your relay account`,
     starsMenu: (perStar: string, max: number) => `Pay with Telegram Stars: 1 ⭐ buys ${perStar}. Pick an amount, or send /recharge stars <1–${max}>.`,
     starsUsage: (max: number) => `Usage: /recharge stars <number of Stars, 1 to ${max}>`,
     starsButtonLabel: (stars: number, units: string) => `⭐ ${stars} → ${units}`,
@@ -90,6 +92,8 @@ export const PAY_TEXT = {
       `链接有效期至 ${o.until}。` +
       (o.notify ? '到账后我会在这里通知你。' : '可发送 /recharge orders 查看是否到账。'),
     starsOnlyInTelegram: 'Telegram Stars 只能在 Telegram 机器人中使用。',
+    invoiceTitle: '余额充值',
+    invoiceDescription: (units: string) => `为你的中转站账户充值 ${units}`,
     starsMenu: (perStar: string, max: number) => `用 Telegram Stars 支付：1 ⭐ 可购买 ${perStar}。请选择数量，或发送 /recharge stars <1–${max}>。`,
     starsUsage: (max: number) => `用法：/recharge stars <Stars 数量，1 至 ${max}>`,
     starsButtonLabel: (stars: number, units: string) => `⭐ ${stars} → ${units}`,

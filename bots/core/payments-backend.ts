@@ -4,6 +4,8 @@ import { formatMoney, type Quote } from '../../src/payments/money.js';
 import { listOrders, orderView, type OrderView } from '../../src/payments/orders.js';
 import type { PaymentService } from '../../src/payments/service.js';
 import type { BotPayments, RechargeOrder, RechargeQuote } from './backend.js';
+import { payText, unitsText } from './payment-texts.js';
+import type { Invoice } from './types.js';
 
 const quoteOf = (q: Quote): RechargeQuote => ({ amount: q.amount, amountText: formatMoney(q.amount, q.currency), quota: q.quota, bonusQuota: q.bonusQuota });
 
@@ -62,7 +64,15 @@ export function createBotPayments(payments: PaymentService): BotPayments {
         chatUserId: input.platformUserId,
         locale: input.locale,
       });
-      return { order: orderOf(orderView(order)), invoice: payments.starsInvoice(order, input.locale) };
+      const t = payText(input.locale);
+      const invoice: Invoice = {
+        title: t.invoiceTitle,
+        description: t.invoiceDescription(unitsText(input.locale, Number(order.quota))),
+        payload: order.tradeNo,
+        currency: order.currency,
+        amount: Number(order.amount),
+      };
+      return { order: orderOf(orderView(order)), invoice };
     },
 
     async recentOrders(userId, limit) {

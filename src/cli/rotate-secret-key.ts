@@ -76,9 +76,8 @@ async function main(): Promise<void> {
     await migrate(db);
     const current = await prepareChannelKeys(config, db, log);
     const done = await rotateSecretKey(config, db, current, next);
-    console.log(
-      `Re-encrypted ${done.keys} channel keys and ${done.paymentSecrets} payment secrets from master key ${current.keyId} to ${done.keyId}.`,
-    );
+    console.log(`Re-encrypted ${done.keys} channel keys from master key ${current.keyId} to ${done.keyId}.`);
+    if (done.paymentSecrets) console.log(`Re-encrypted ${done.paymentSecrets} payment provider secrets with them.`);
     if (done.file) {
       console.log(`The new key is in ${done.file}. Back it up now; the old key no longer opens anything.`);
     } else {

@@ -48,7 +48,6 @@ import {
 import { StarsRefundError, telegramStarsRefunder, type StarsRefunder } from './telegram-stars.js';
 
 export type Locale = 'en' | 'zh';
-export const localeOf = (tag: string | undefined): Locale => (tag?.toLowerCase().startsWith('zh') ? 'zh' : 'en');
 
 export interface ServiceOptions {
   /** Where the Stripe library sends requests (tests: a local fake); default api.stripe.com. */
@@ -85,15 +84,6 @@ export interface NewOrderRequest {
   /** The chat identity to tell when the money arrives (bots). */
   chatUserId?: string;
   locale?: Locale;
-}
-
-/** What the Telegram bot needs to send a Stars invoice. */
-export interface StarsInvoice {
-  title: string;
-  description: string;
-  payload: string;
-  currency: typeof STARS;
-  amount: number;
 }
 
 /** Why a Stars payment may not go ahead: unknown invoice, another account's, already paid, expired, amount differs. */
@@ -172,7 +162,7 @@ export class PaymentService {
     return quote(amount, s.currency, s.exchangeRate, s.general.bonusTiers);
   }
 
-  /** Creates the order and its checkout. Stars orders have no link: the bot sends the invoice (`starsInvoice`). */
+  /** Creates the order and its checkout. Stars orders have no link: the Telegram bot sends an invoice for them. */
   async createOrder(req: NewOrderRequest): Promise<{ order: PaymentOrder; checkoutUrl: string | null }> {
     const s = await this.settings();
     const active = activeProviders(s);
@@ -252,17 +242,6 @@ export class PaymentService {
       this.#ctx.log.warn({ tradeNo: order.tradeNo, err: stripeSummary(err) }, 'stripe checkout creation failed');
       throw new RelayError('upstream_error', `Stripe could not create the checkout: ${stripeSummary(err).message}`, 502);
     }
-  }
-
-  starsInvoice(order: PaymentOrder, locale: Locale): StarsInvoice {
-    const quota = Number(order.quota).toLocaleString('en-US');
-    return {
-      title: locale === 'zh' ? '余额充值' : 'Balance top-up',
-      description: locale === 'zh' ? `为你的中转站账户充值 ${quota} 额度` : `${quota} quota units for your relay account`,
-      payload: order.tradeNo,
-      currency: STARS,
-      amount: Number(order.amount),
-    };
   }
 
   /* ------------------------------------------------------------------ Stripe */

@@ -18,7 +18,8 @@ const MinorAmount = Type.Integer({ minimum: 1, maximum: 1_000_000_000_000, descr
 
 export const GeneralSettings = Type.Object(
   {
-    presets: Type.Array(MinorAmount, { maxItems: 12, description: 'amounts offered as buttons, in minor units (1000 = 10.00 CNY)' }),
+    // At most 8: two buttons a row plus one more row stay within Discord's 5 rows of buttons.
+    presets: Type.Array(MinorAmount, { maxItems: 8, description: 'amounts offered as buttons, in minor units (1000 = 10.00 CNY)' }),
     minAmount: MinorAmount,
     maxAmount: MinorAmount,
     bonusTiers: Type.Array(

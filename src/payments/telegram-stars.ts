@@ -3,7 +3,7 @@
 // instance with the bot token can do through the Bot API, whether or not the bot runs there.
 import type { Config } from '../config.js';
 
-/** Returns Telegram's refusal as a sentence (never the token); throws only when Telegram could not be reached. */
+/** Refunds one Star payment; a refusal or an unreachable Telegram is thrown as StarsRefundError (never with the token). */
 export type StarsRefunder = (payerUserId: number, telegramPaymentChargeId: string) => Promise<void>;
 
 export class StarsRefundError extends Error {

@@ -14,7 +14,7 @@ describe.each(dbKinds)('EPay on %s', (kind) => {
 
   beforeAll(async () => {
     gateway = await FakeEpayGateway.start(EPAY_PID, EPAY_KEY);
-    r = await startPaymentRelay(kind);
+    r = await startPaymentRelay(kind, { captureLogs: true });
     await configurePayments(r, null, gateway);
     buyer = await createUserWithKey(r, `epay_${kind}`);
   });
@@ -96,6 +96,13 @@ describe.each(dbKinds)('EPay on %s', (kind) => {
     ]);
     expect(JSON.stringify(warn.mock.calls)).not.toContain(EPAY_KEY);
     warn.mockRestore();
+    // Nothing written to the log (the access log included) carries a signature or the key.
+    const signature = gateway.notifyParams(tradeNo).sign!;
+    expect(r.logs.some((line) => line.includes('epay notify refused'))).toBe(true);
+    for (const line of r.logs) {
+      expect(line).not.toContain(signature);
+      expect(line).not.toContain(EPAY_KEY);
+    }
     // The genuine notification still works afterwards.
     expect((await gateway.notify(tradeNo)).text).toBe('success');
     expect(await balanceOf(r, buyer.id)).toBe(before + 714_285n);

@@ -2,7 +2,8 @@
 // Stripe API and a fake EPay gateway, and the settings that switch both on.
 import type { FastifyInstance } from 'fastify';
 import { expect } from 'vitest';
-import { buildApp } from '../../src/app.js';
+import pino from 'pino';
+import { buildApp, REDACT_PATHS } from '../../src/app.js';
 import { PaymentService, type ServiceOptions } from '../../src/payments/service.js';
 import { RelayService } from '../../src/relay/service.js';
 import { createTestContext, TEST_ADMIN_KEY, type DbKind, type TestContext, type TestDatabase } from '../helpers/context.js';
@@ -16,6 +17,8 @@ export const EPAY_KEY = 'epay-merchant-key-0123456789';
 export const ADMIN = { authorization: `Bearer ${TEST_ADMIN_KEY}` };
 
 export interface PaymentRelay {
+  /** Log lines, with `captureLogs`. */
+  logs: string[];
   app: FastifyInstance;
   relay: RelayService;
   ctx: TestContext;
@@ -27,15 +30,19 @@ export interface PaymentRelay {
 /** One relay instance (several may share one PostgreSQL database). */
 export async function startPaymentRelay(
   kind: DbKind,
-  opts: { database?: TestDatabase; payments?: ServiceOptions; env?: Record<string, string> } = {},
+  opts: { database?: TestDatabase; payments?: ServiceOptions; env?: Record<string, string>; captureLogs?: boolean } = {},
 ): Promise<PaymentRelay> {
   const ctx = await createTestContext(kind, opts.env ?? {}, opts.database);
+  const logs: string[] = [];
+  // Everything the service and its access log write, as the JSON lines pino would (secrets must never be in them).
+  if (opts.captureLogs) ctx.log = pino({ level: 'info', redact: { paths: REDACT_PATHS, censor: '[redacted]' } }, { write: (line: string) => void logs.push(line) });
   const relay = new RelayService(ctx);
   const payments = new PaymentService(ctx, opts.payments);
   const app = await buildApp(ctx, { relay, payments });
   app.addHook('onClose', () => relay.close());
   const url = await app.listen({ port: 0, host: '127.0.0.1' });
   return {
+    logs,
     app,
     relay,
     ctx,

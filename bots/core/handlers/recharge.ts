@@ -34,7 +34,7 @@ export function rechargeCommand(router: Router): void {
     if (first === undefined) return menu(ctx, offer, lang);
     const amount = parseAmount(first, offer.currency);
     if (amount === null) return ctx.reply(t.usage(money(offer, offer.minAmount), money(offer, offer.maxAmount)));
-    if (second === 'stripe' || second === 'epay') return checkout(ctx, offer, lang, amount, second, third);
+    if (second === 'stripe' || second === 'epay') return checkout(ctx, lang, amount, second, third);
     return choose(ctx, offer, lang, amount);
   });
 }
@@ -83,14 +83,14 @@ async function choose(ctx: BotContext, offer: RechargeOffer, lang: Lang, amount:
       ? [{ label: t.viaStripe(p.methods.map((m) => methodName(lang, m)).join(' / ')), provider: p.provider }]
       : p.methods.map((type) => ({ label: methodName(lang, type), provider: p.provider, method: type })),
   );
-  if (options.length === 1) return checkout(ctx, offer, lang, amount, options[0]!.provider, options[0]!.method);
+  if (options.length === 1) return checkout(ctx, lang, amount, options[0]!.provider, options[0]!.method);
   const q = await ctx.backend.payments!.quote(amount);
   const major = formatAmount(amount, offer.currency);
-  const buttons = options.map((o) => [{ label: o.label, data: `/recharge ${major} ${o.provider}${o.method ? ` ${o.method}` : ''}` }]);
+  const buttons = pairs(options.map((o) => ({ label: o.label, data: `/recharge ${major} ${o.provider}${o.method ? ` ${o.method}` : ''}` })));
   return ctx.reply({ text: t.chooseMethod(q.amountText, unitsText(lang, q.quota)), buttons });
 }
 
-async function checkout(ctx: BotContext, _offer: RechargeOffer, lang: Lang, amount: number, provider: 'stripe' | 'epay', method: string | undefined): Promise<unknown> {
+async function checkout(ctx: BotContext, lang: Lang, amount: number, provider: 'stripe' | 'epay', method: string | undefined): Promise<unknown> {
   const user = await linkedUser(ctx);
   const order = await ctx.backend.payments!.checkout(user.id, {
     provider,

@@ -91,12 +91,16 @@ export async function paymentWebhookRoutes(instance: FastifyInstance, opts: Webh
     querystring: EpayQuery,
     response: { 200: PlainText, 400: PlainText, 503: PlainText },
   };
-  api.get('/payments/epay/notify', { config: { public: true, rateLimit: limit }, schema: notifySchema }, notify);
-  api.post('/payments/epay/notify', { config: { public: true, rateLimit: limit }, schema: notifySchema }, notify);
+  // The access log would write the query string, signature included: these routes log warnings only (refusals are
+  // logged by PaymentService, without it).
+  const quiet = { logLevel: 'warn' as const };
+  api.get('/payments/epay/notify', { ...quiet, config: { public: true, rateLimit: limit }, schema: notifySchema }, notify);
+  api.post('/payments/epay/notify', { ...quiet, config: { public: true, rateLimit: limit }, schema: notifySchema }, notify);
 
   api.get(
     '/payments/epay/return',
     {
+      ...quiet,
       config: { public: true, rateLimit: limit },
       schema: { tags, summary: 'EPay return_url: shows the order status (never credits)', security: [], querystring: EpayQuery, response: { 200: Html } },
     },

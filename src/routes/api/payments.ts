@@ -25,6 +25,7 @@ import { PaymentSettingsPatch, activeProviders, providerProblem, updatePaymentSe
 import { listOrders, orderView, requireOrder } from '../../payments/orders.js';
 import { formatMoney, minorDigits, type Quote as QuoteValue } from '../../payments/money.js';
 import type { PaymentService } from '../../payments/service.js';
+import { localeFromAcceptLanguage } from '../../payments/status-page.js';
 import { parseQueryTime } from '../../services/logs.js';
 import { pageArgs } from '../../services/service-utils.js';
 
@@ -86,7 +87,7 @@ export async function paymentRoutes(instance: FastifyInstance, opts: { payments:
         method: request.body.method,
         amount: request.body.amount,
         source: 'console',
-        locale: request.headers['accept-language']?.toLowerCase().startsWith('zh') ? 'zh' : 'en',
+        locale: localeFromAcceptLanguage(request.headers['accept-language']),
       });
       return reply.status(201).send({ order: orderView(order), checkoutUrl: checkoutUrl! });
     },
