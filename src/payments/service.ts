@@ -49,6 +49,9 @@ import { StarsRefundError, telegramStarsRefunder, type StarsRefunder } from './t
 
 export type Locale = 'en' | 'zh';
 
+/** Unpaid, unexpired orders one user may hold at once. */
+export const MAX_UNPAID_ORDERS = 10;
+
 export interface ServiceOptions {
   /** Where the Stripe library sends requests (tests: a local fake); default api.stripe.com. */
   stripe?: StripeEndpoint;
@@ -167,6 +170,7 @@ export class PaymentService {
     const s = await this.settings();
     const active = activeProviders(s);
     const locale = req.locale ?? 'en';
+    await this.#checkUnpaidOrders(req.userId);
     const expiresAt = new Date(Date.now() + s.general.orderTtlMinutes * 60_000);
     const base = { userId: req.userId, source: req.source, chatUserId: req.chatUserId, locale, expiresAt };
 
@@ -241,6 +245,18 @@ export class PaymentService {
       await failOrder(this.#ctx, order.id, 'Stripe could not create the checkout');
       this.#ctx.log.warn({ tradeNo: order.tradeNo, err: stripeSummary(err) }, 'stripe checkout creation failed');
       throw new RelayError('upstream_error', `Stripe could not create the checkout: ${stripeSummary(err).message}`, 502);
+    }
+  }
+
+  /** Every order may cost a call to the provider: a user holds at most MAX_UNPAID_ORDERS unpaid ones at a time. */
+  async #checkUnpaidOrders(userId: number): Promise<void> {
+    const unpaid = await this.#ctx.db.prisma.paymentOrder.count({ where: { userId, status: 'pending', expiresAt: { gt: new Date() } } });
+    if (unpaid >= MAX_UNPAID_ORDERS) {
+      throw new RelayError(
+        'rate_limited',
+        `you already have ${unpaid} unpaid orders; pay one of them or wait until they expire`,
+        429,
+      );
     }
   }
 

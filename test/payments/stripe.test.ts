@@ -241,6 +241,18 @@ describe.each(dbKinds)('Stripe Checkout on %s', (kind) => {
     expect((await r.app.inject({ url: '/api/payments/admin/orders?from=yesterday', headers: ADMIN })).json()).toMatchObject({ error: { param: 'from' } });
   });
 
+  it('lets one user hold at most 10 unpaid orders (each costs a call to Stripe)', async () => {
+    const spammer = await createUserWithKey(r, `spammer_${kind}`);
+    const create = () => r.app.inject({ method: 'POST', url: '/api/payments/orders', headers: spammer.auth, payload: { amount: 100, provider: 'stripe' } });
+    for (let i = 0; i < 10; i++) expect((await create()).statusCode).toBe(201);
+    const refused = await create();
+    expect(refused.statusCode).toBe(429);
+    expect(refused.json()).toMatchObject({ error: { code: 'rate_limited' } });
+    // Once one has expired there is room again.
+    await r.ctx.db.prisma.paymentOrder.updateMany({ where: { userId: spammer.id }, data: { expiresAt: new Date(Date.now() - 1) } });
+    expect((await create()).statusCode).toBe(201);
+  });
+
   it('shows the status page at the return URL without crediting anything', async () => {
     const { tradeNo } = await order(1000);
     const before = await balanceOf(r, buyer.id);

@@ -77,7 +77,7 @@ export async function paymentRoutes(instance: FastifyInstance, opts: { payments:
         tags,
         summary: 'Create a top-up order and its checkout link (amount and quota are fixed here, by the server)',
         body: CreateOrderBody,
-        response: { 201: CreatedOrder, ...errorResponses(400, 401, 403, 502) },
+        response: { 201: CreatedOrder, ...errorResponses(400, 401, 403, 429, 502) },
       },
     },
     async (request, reply) => {

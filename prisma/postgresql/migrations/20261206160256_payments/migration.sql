@@ -80,4 +80,7 @@ CREATE INDEX "PaymentOrder_createdAt_idx" ON "PaymentOrder"("createdAt");
 CREATE INDEX "PaymentOrder_paymentRef_idx" ON "PaymentOrder"("paymentRef");
 
 -- CreateIndex
+CREATE INDEX "PaymentOrder_paidAt_idx" ON "PaymentOrder"("paidAt");
+
+-- CreateIndex
 CREATE UNIQUE INDEX "PaymentEvent_provider_eventId_key" ON "PaymentEvent"("provider", "eventId");
