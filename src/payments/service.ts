@@ -11,6 +11,7 @@ import { RelayError } from '../errors.js';
 import type { Config } from '../config.js';
 import { formatAmount, formatMoney, minorDigits, parseAmount, quote, STARS, type Quote } from './money.js';
 import {
+  MAX_STARS,
   activeProviders,
   loadPaymentSettings,
   providerProblem,
@@ -177,8 +178,8 @@ export class PaymentService {
     if (req.provider === 'telegram_stars') {
       if (!active.telegramStars) throw unavailable('telegram_stars', s);
       if (req.source !== 'telegram') throw new RelayError('invalid_request', 'Telegram Stars are paid inside the Telegram bot: send /recharge there', 400, { param: 'provider' });
-      if (!Number.isInteger(req.amount) || req.amount < 1 || req.amount > 10_000) {
-        throw new RelayError('invalid_request', 'a Stars payment is 1 to 10,000 Stars', 400, { param: 'amount' });
+      if (!Number.isInteger(req.amount) || req.amount < 1 || req.amount > MAX_STARS) {
+        throw new RelayError('invalid_request', `a Stars payment is 1 to ${MAX_STARS} Stars`, 400, { param: 'amount' });
       }
       const order = await insertOrder(this.#ctx, {
         ...base,
@@ -573,7 +574,7 @@ export function offerOf(s: LoadedPaymentSettings): PaymentOffer {
     bonusTiers: s.general.bonusTiers,
     providers,
     stars: active.telegramStars
-      ? { quotaPerStar: perStar, presets: s.telegramStars.presets.map((n) => ({ amount: n, currency: STARS, quota: n * perStar, bonusQuota: 0 })), max: 10_000 }
+      ? { quotaPerStar: perStar, presets: s.telegramStars.presets.map((n) => ({ amount: n, currency: STARS, quota: n * perStar, bonusQuota: 0 })), max: MAX_STARS }
       : null,
   };
 }
