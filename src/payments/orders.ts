@@ -189,12 +189,16 @@ export async function requireOrder(ctx: PaymentContext, id: number): Promise<Pay
 
 /* ------------------------------------------------------------------ crediting */
 
-/** A provider's (or an admin's) word that an order was paid. Amount and currency are what the provider reports. */
-export interface PaymentConfirmation {
+/** One notification (or admin action), as recorded in PaymentEvent: acted on once per (provider, eventId). */
+export interface PaymentEventKey {
   provider: PaymentProvider;
   /** Unique per provider: Stripe event id, EPay trade_no, telegram_payment_charge_id, "manual:<order id>". */
   eventId: string;
   eventType: string;
+}
+
+/** A provider's (or an admin's) word that an order was paid. Amount and currency are what the provider reports. */
+export interface PaymentConfirmation extends PaymentEventKey {
   amount: bigint;
   currency: string;
   providerRef?: string;
@@ -282,10 +286,7 @@ class UserMissing extends Error {}
 
 /* ------------------------------------------------------------------ refunds and chargebacks */
 
-export interface ReversalReport {
-  provider: PaymentProvider;
-  eventId: string;
-  eventType: string;
+export interface ReversalReport extends PaymentEventKey {
   /** Cumulative amounts (minor units) as the provider reports them now; a smaller or missing value changes nothing. */
   refundedAmount?: bigint;
   disputedAmount?: bigint;
@@ -394,14 +395,12 @@ const max = (a: bigint, b: bigint): bigint => (a > b ? a : b);
 
 /* ------------------------------------------------------------------ events, expiry, notices */
 
-type EventKey = Pick<PaymentConfirmation, 'provider' | 'eventId' | 'eventType'>;
-
-async function insertEvent(tx: Tx, e: EventKey, orderId: number | null, outcome: string): Promise<void> {
+async function insertEvent(tx: Tx, e: PaymentEventKey, orderId: number | null, outcome: string): Promise<void> {
   await tx.paymentEvent.create({ data: { provider: e.provider, eventId: e.eventId, type: e.eventType, orderId, outcome } });
 }
 
 /** Records an event that moved no money (ignored, refused). False when it was recorded before (a repeat). */
-export async function recordEvent(ctx: PaymentContext, e: EventKey, orderId: number | null, outcome: string): Promise<boolean> {
+export async function recordEvent(ctx: PaymentContext, e: PaymentEventKey, orderId: number | null, outcome: string): Promise<boolean> {
   try {
     await ctx.db.prisma.paymentEvent.create({ data: { provider: e.provider, eventId: e.eventId, type: e.eventType, orderId, outcome } });
     return true;

@@ -30,7 +30,7 @@ import {
   reverseOrder,
   type CreditOutcome,
   type OrderSource,
-  type PaymentConfirmation,
+  type PaymentEventKey,
   type PaymentProvider,
   type ReversalOutcome,
 } from './orders.js';
@@ -517,7 +517,7 @@ export class PaymentService {
 
   /* ------------------------------------------------------------------ outcomes */
 
-  #afterCredit(order: PaymentOrder, outcome: CreditOutcome, key: Pick<PaymentConfirmation, 'provider' | 'eventId' | 'eventType'>): string {
+  #afterCredit(order: PaymentOrder, outcome: CreditOutcome, key: PaymentEventKey): string {
     const log = this.#ctx.log;
     const where = { tradeNo: order.tradeNo, provider: key.provider, eventId: key.eventId, eventType: key.eventType };
     switch (outcome.kind) {
