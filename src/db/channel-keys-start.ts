@@ -6,13 +6,15 @@ import type pg from 'pg';
 import { loadSecretBox, type MasterKeyLog } from '../auth/master-key.js';
 import type { SecretBox } from '../auth/secret-box.js';
 import { assertKeysReadable, moveLegacyKeys, storedKeysSealedWith } from '../services/channel-repository.js';
+import { paymentSecretsSealedWith } from '../payments/settings.js';
 
 export async function prepareChannelKeys(
   config: Pick<Config, 'secretKey' | 'secretKeyFile'>,
   db: Db,
   log: MasterKeyLog & { error(obj: object, msg: string): void },
 ): Promise<SecretBox> {
-  const secrets = await loadSecretBox(config, { kind: db.kind, sealedWith: () => storedKeysSealedWith(db) }, log);
+  const sealedWith = async () => (await storedKeysSealedWith(db)) ?? (await paymentSecretsSealedWith(db));
+  const secrets = await loadSecretBox(config, { kind: db.kind, sealedWith }, log);
   const moved = await wipingFreedSpace(db, () => moveLegacyKeys(db, secrets));
   if (moved.keys || moved.channels) {
     log.info(moved, 'channel keys moved from the old plaintext columns into ChannelKey, encrypted');
