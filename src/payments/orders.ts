@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import type { PaymentOrder, Prisma } from '../generated/sqlite/client.js';
 import { RelayError } from '../errors.js';
 import { isUniqueViolation, iso, units, type PageResult } from '../services/service-utils.js';
-import { formatMoney, reversedQuota } from './money.js';
+import { formatMoney, minorDigits, reversedQuota } from './money.js';
 import type { PaymentContext } from './settings.js';
 
 export const ORDER_STATUSES = ['pending', 'paid', 'expired', 'failed', 'refunded', 'partially_refunded', 'disputed'] as const;
@@ -79,6 +79,8 @@ export interface OrderView {
   provider: PaymentProvider;
   method: string;
   currency: string;
+  /** Decimals of the currency's minor unit (2 for CNY, 0 for JPY and Stars): amount ÷ 10^minorDigits is the price. */
+  minorDigits: number;
   /** Minor units. */
   amount: number;
   /** "10.00 CNY", "100 ⭐". */
@@ -112,6 +114,7 @@ export function orderView(row: PaymentOrder, username?: string | null): OrderVie
     provider: row.provider as PaymentProvider,
     method: row.method,
     currency: row.currency,
+    minorDigits: minorDigits(row.currency),
     amount: units(row.amount),
     amountText: formatMoney(row.amount, row.currency),
     quota: units(row.quota),
@@ -175,6 +178,16 @@ export async function listOrders(
   const users = await prisma.user.findMany({ where: { id: { in: [...new Set(rows.map((r) => r.userId))] } }, select: { id: true, username: true } });
   const names = new Map(users.map((u) => [u.id, u.username]));
   return { items: rows.map((r) => orderView(r, names.get(r.userId) ?? null)), total };
+}
+
+/** The notifications and admin actions recorded for one order, oldest first (the order's history for its detail page). */
+export async function orderEvents(ctx: PaymentContext, orderId: number) {
+  return ctx.db.prisma.paymentEvent.findMany({
+    where: { orderId },
+    orderBy: { id: 'asc' },
+    take: 200,
+    select: { id: true, provider: true, eventId: true, type: true, outcome: true, createdAt: true },
+  });
 }
 
 export async function findOrder(ctx: PaymentContext, where: { id: number } | { tradeNo: string }): Promise<PaymentOrder | null> {

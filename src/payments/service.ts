@@ -20,6 +20,7 @@ import {
 } from './settings.js';
 import {
   creditOrder,
+  effectiveStatus,
   expireDueOrders,
   failOrder,
   findOrder,
@@ -225,7 +226,7 @@ export class PaymentService {
       });
       return { order: await recordCheckout(this.#ctx, order.id, { checkoutUrl }), checkoutUrl };
     }
-    const back = returnUrlFor(s, order.tradeNo);
+    const back = returnUrlFor(s, order);
     try {
       const session = await this.#stripe.createCheckout(s.secrets['stripe.secretKey']!, {
         tradeNo: order.tradeNo,
@@ -455,10 +456,11 @@ export class PaymentService {
    */
   async refund(orderId: number, adminId: number, input: { amount?: number; recordOnly?: boolean; reason?: string }): Promise<ReversalOutcome> {
     const order = await requireOrder(this.#ctx, orderId);
-    if (!order.paidAt || !['paid', 'partially_refunded'].includes(order.status)) {
-      throw new RelayError('conflict', `order ${order.id} is ${order.status}; only a paid order can be refunded`, 409);
+    const options = refundOptions(order);
+    if (!options) {
+      throw new RelayError('conflict', `order ${order.id} is ${effectiveStatus(order)}; only a paid order with money left to refund can be refunded`, 409);
     }
-    const left = order.amount - order.refundedAmount - order.disputedAmount;
+    const left = BigInt(options.left);
     const amount = input.amount === undefined ? left : BigInt(input.amount);
     if (amount < 1n || amount > left) {
       throw new RelayError('invalid_request', `amount must be 1 to ${left} (${formatMoney(left, order.currency)} is left to refund)`, 400, { param: 'amount' });
@@ -468,10 +470,13 @@ export class PaymentService {
     let outcome: ReversalOutcome;
     if (input.recordOnly) {
       outcome = await reverseOrder(this.#ctx, order.id, { ...base, eventId: `manual-refund:${order.id}:${refundedAmount}`, eventType: 'refund_recorded' });
-    } else if (order.provider === 'stripe') {
+    } else if (options.throughProvider === 'any_amount') {
       outcome = await this.#refundStripe(order, amount, base);
     } else if (order.provider === 'telegram_stars') {
-      outcome = await this.#refundStarsOrder(order, amount, left, base);
+      if (options.throughProvider !== 'whole_only' || amount !== left) {
+        throw new RelayError('invalid_request', 'Telegram refunds a Stars payment only in full', 400, { param: 'amount' });
+      }
+      outcome = await this.#refundStarsOrder(order, base);
     } else {
       throw new RelayError(
         'conflict',
@@ -503,8 +508,7 @@ export class PaymentService {
     return reverseOrder(this.#ctx, order.id, { ...base, eventId: `refund:${refund.id}`, eventType: 'refund_created' });
   }
 
-  async #refundStarsOrder(order: PaymentOrder, amount: bigint, left: bigint, base: { provider: PaymentProvider; refundedAmount: bigint; by: number; note?: string }): Promise<ReversalOutcome> {
-    if (amount !== left || order.refundedAmount > 0n) throw new RelayError('invalid_request', 'Telegram refunds a Stars payment only in full', 400, { param: 'amount' });
+  async #refundStarsOrder(order: PaymentOrder, base: { provider: PaymentProvider; refundedAmount: bigint; by: number; note?: string }): Promise<ReversalOutcome> {
     if (!this.#refundStars) throw new RelayError('conflict', 'refunding Stars needs TELEGRAM_BOT_TOKEN on this instance', 409);
     if (!order.providerRef || !order.chatUserId) throw new RelayError('conflict', 'this order has no Telegram payment to refund', 409);
     try {
@@ -579,6 +583,26 @@ export function offerOf(s: LoadedPaymentSettings): PaymentOffer {
   };
 }
 
+/** What a provider's own refund call allows: Stripe any amount, Telegram Stars only a whole payment, EPay nothing. */
+export type ProviderRefund = 'any_amount' | 'whole_only' | 'none';
+
+export interface RefundOptions {
+  /** Minor units not yet refunded or disputed: the most a refund may be. */
+  left: number;
+  /** 'none': return the money elsewhere (the EPay merchant panel, a bank) and record it with `recordOnly`. */
+  throughProvider: ProviderRefund;
+}
+
+/** How a paid order can be refunded now; null when it cannot (unpaid, fully refunded, disputed). */
+export function refundOptions(order: PaymentOrder): RefundOptions | null {
+  if (!order.paidAt || (order.status !== 'paid' && order.status !== 'partially_refunded')) return null;
+  const left = order.amount - order.refundedAmount - order.disputedAmount;
+  if (left < 1n) return null;
+  const throughProvider: ProviderRefund =
+    order.provider === 'stripe' ? 'any_amount' : order.provider === 'telegram_stars' && order.refundedAmount === 0n ? 'whole_only' : 'none';
+  return { left: Number(left), throughProvider };
+}
+
 function checkAmount(s: LoadedPaymentSettings, amount: number): void {
   const { minAmount, maxAmount } = s.general;
   if (!Number.isSafeInteger(amount) || amount < minAmount || amount > maxAmount) {
@@ -603,10 +627,22 @@ function unavailable(provider: PaymentProvider, s: LoadedPaymentSettings): Relay
   );
 }
 
-/** Where the buyer lands after paying (or giving up): the operator's page, else the built-in status page. */
-export function returnUrlFor(s: LoadedPaymentSettings, tradeNo: string): string {
-  const base = s.general.returnUrl || `${s.general.publicUrl}/api/payments/return`;
-  return `${base}?order=${encodeURIComponent(tradeNo)}`;
+/** The console's page that follows an order after its checkout (routed in web/src/App.tsx). */
+export const CONSOLE_RETURN_PATH = '/wallet/return';
+
+/**
+ * Where a buyer is sent after a checkout instead of the built-in status page: the operator's `returnUrl` when set;
+ * otherwise, for an order made in the web console, the console's own return page (which follows the order until it is
+ * paid and shows the new balance); otherwise null (the built-in page, which needs no sign-in: bot and API orders).
+ */
+export function returnPageFor(s: LoadedPaymentSettings, order: { tradeNo: string; source?: string }): string | null {
+  const base = s.general.returnUrl || (order.source === 'console' ? `${s.general.publicUrl}${CONSOLE_RETURN_PATH}` : '');
+  return base ? `${base}?order=${encodeURIComponent(order.tradeNo)}` : null;
+}
+
+/** Where the buyer lands after paying (or giving up): returnPageFor, else the built-in status page. */
+export function returnUrlFor(s: LoadedPaymentSettings, order: { tradeNo: string; source: string }): string {
+  return returnPageFor(s, order) ?? `${s.general.publicUrl}/api/payments/return?order=${encodeURIComponent(order.tradeNo)}`;
 }
 
 const idOf = (value: string | { id: string } | null | undefined): string | undefined =>

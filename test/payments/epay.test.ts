@@ -108,8 +108,11 @@ describe.each(dbKinds)('EPay on %s', (kind) => {
     expect(await balanceOf(r, buyer.id)).toBe(before + 714_285n);
   });
 
-  it('the return URL shows the status and never credits', async () => {
-    const { tradeNo } = await order(1000);
+  it('the return URL shows the status and never credits; a console order goes on to the console’s return page', async () => {
+    // An order made in a bot: its buyer may have no console sign-in, so the relay's own page shows the status.
+    const made = await r.payments.createOrder({ userId: buyer.id, provider: 'epay', amount: 1000, source: 'telegram', chatUserId: '42' });
+    expect((await gateway.open(made.checkoutUrl!)).status).toBe(200);
+    const tradeNo = made.order.tradeNo;
     const before = await balanceOf(r, buyer.id);
     const page = await gateway.returnTo(tradeNo);
     expect(page.status).toBe(200);
@@ -117,6 +120,14 @@ describe.each(dbKinds)('EPay on %s', (kind) => {
     expect(await balanceOf(r, buyer.id)).toBe(before);
     await gateway.notify(tradeNo);
     expect(await (await gateway.returnTo(tradeNo)).text()).toContain('Paid. The quota has been added');
+
+    // An order made in the console: sent on to the console with the order number only (the signed parameters stay here).
+    const fromConsole = await order(1000);
+    const afterPaid = await balanceOf(r, buyer.id);
+    const back = await gateway.returnTo(fromConsole.tradeNo);
+    expect(back.status).toBe(302);
+    expect(back.headers.get('location')).toBe(`${r.url}/wallet/return?order=${fromConsole.tradeNo}`);
+    expect(await balanceOf(r, buyer.id)).toBe(afterPaid);
   });
 
   it('expires unpaid orders; a payment that still arrives afterwards is credited, with a note', async () => {

@@ -161,6 +161,7 @@ describe.each(dbKinds)('payment settings on %s', (kind) => {
       ['/api/payments/orders', 'get'],
       ['/api/payments/orders/{id}', 'get'],
       ['/api/payments/admin/orders', 'get'],
+      ['/api/payments/admin/orders/{id}', 'get'],
       ['/api/payments/admin/orders/{id}/mark-paid', 'post'],
       ['/api/payments/admin/orders/{id}/refund', 'post'],
       ['/api/payments/settings', 'put'],

@@ -50,7 +50,8 @@ describe.each(dbKinds)('Stripe Checkout on %s', (kind) => {
       client_reference_id: tradeNo,
       allowed_payment_method_types: ['card', 'alipay', 'wechat_pay'],
       payment_method_options: { wechat_pay: { client: 'web' } },
-      success_url: `${r.url}/api/payments/return?order=${tradeNo}`,
+      // A console order comes back to the console's own return page.
+      success_url: `${r.url}/wallet/return?order=${tradeNo}`,
     });
     const create = stripe.requests.find((q) => q.path === '/v1/checkout/sessions' && q.method === 'POST')!;
     expect(create.idempotencyKey).toBe(`relay-order-${tradeNo}`);

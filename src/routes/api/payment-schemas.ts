@@ -56,6 +56,7 @@ export const Order = Type.Object({
   provider: Provider,
   method: Type.String(),
   currency: Type.String(),
+  minorDigits: Type.Integer({ minimum: 0, maximum: 3, description: 'decimals of the currency: amount ÷ 10^minorDigits is the price' }),
   amount: Minor,
   amountText: Type.String(),
   quota: Units,
@@ -87,8 +88,10 @@ export const CreateOrderBody = Type.Object(
 
 export const CreatedOrder = Type.Object({ order: Order, checkoutUrl: Type.String({ description: 'send the buyer here' }) });
 
+const TradeNo = Type.String({ minLength: 1, maxLength: 64, description: 'the order number (RS…)' });
+
 export const MyOrdersQuery = Type.Object(
-  { ...Pagination.properties, status: Type.Optional(OrderStatus) },
+  { ...Pagination.properties, status: Type.Optional(OrderStatus), tradeNo: Type.Optional(TradeNo) },
   { additionalProperties: false },
 );
 
@@ -98,12 +101,38 @@ export const AdminOrdersQuery = Type.Object(
     status: Type.Optional(OrderStatus),
     provider: Type.Optional(Provider),
     userId: Type.Optional(Type.Integer({ minimum: 1, maximum: 2_147_483_647 })),
-    tradeNo: Type.Optional(Type.String({ minLength: 1, maxLength: 64 })),
+    tradeNo: Type.Optional(TradeNo),
     from: Type.Optional(QueryTime('created at or after')),
     to: Type.Optional(QueryTime('created before')),
   },
   { additionalProperties: false },
 );
+
+export const OrderDetail = Type.Object({
+  order: Order,
+  events: Type.Array(
+    Type.Object({
+      id: Type.Integer(),
+      provider: Provider,
+      eventId: Type.String({ description: "the provider's event id (Stripe evt_…, EPay trade_no:status, Telegram charge id) or the admin action" }),
+      type: Type.String(),
+      outcome: Type.String({ description: 'what the relay did with it: credited, no change, refused: …' }),
+      createdAt: DateTime,
+    }),
+    { description: 'notifications and admin actions recorded for the order, oldest first' },
+  ),
+  refund: Nullable(
+    Type.Object(
+      {
+        left: Minor,
+        throughProvider: Type.Enum(['any_amount', 'whole_only', 'none'], {
+          description: "what the provider's refund call allows (Stripe any amount, Telegram Stars the whole payment); none (EPay): refund elsewhere, then record it",
+        }),
+      },
+      { description: 'how the order can be refunded now; null when it cannot' },
+    ),
+  ),
+});
 
 export const MarkPaidBody = Type.Object(
   { note: Type.String({ minLength: 1, maxLength: 500, description: 'why (e.g. "paid by bank transfer, ref 123"); kept in the log' }) },

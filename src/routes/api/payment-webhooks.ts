@@ -4,7 +4,8 @@
 //
 //   POST /api/payments/stripe/webhook   Stripe events; Stripe-Signature over the raw body (kept raw in this plugin only)
 //   GET|POST /api/payments/epay/notify  EPay notify; answered "success" once the order is credited (or was before)
-//   GET /api/payments/epay/return       EPay return_url: shows the order's status, credits nothing
+//   GET /api/payments/epay/return       EPay return_url: shows the order's status (or sends the buyer on to the
+//                                       console's or the operator's return page), credits nothing
 //   GET /api/payments/return            the status page for Stripe's success/cancel URLs
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -12,7 +13,8 @@ import rateLimit from '@fastify/rate-limit';
 import { Type } from 'typebox';
 import { epayParamsOf } from '../../payments/epay.js';
 import { findOrder } from '../../payments/orders.js';
-import type { PaymentService } from '../../payments/service.js';
+import { returnPageFor, type PaymentService } from '../../payments/service.js';
+import type { PaymentOrder } from '../../generated/sqlite/client.js';
 import { localeFromAcceptLanguage, statusPage } from '../../payments/status-page.js';
 import { loadPaymentSettings } from '../../payments/settings.js';
 
@@ -108,11 +110,11 @@ export async function paymentWebhookRoutes(instance: FastifyInstance, opts: Webh
     },
     async (request, reply) => {
       const tradeNo = request.query.out_trade_no ?? '';
-      const settings = await loadPaymentSettings(payments.ctx);
-      if (settings.general.returnUrl && tradeNo) {
-        return reply.redirect(`${settings.general.returnUrl}?order=${encodeURIComponent(tradeNo)}`);
-      }
-      return showStatus(reply, tradeNo, request.headers['accept-language']);
+      const [settings, order] = await Promise.all([loadPaymentSettings(payments.ctx), tradeNo ? findOrder(payments.ctx, { tradeNo }) : null]);
+      // The gateway's signed parameters stay here: the next page gets the order number only.
+      const elsewhere = tradeNo ? returnPageFor(settings, { tradeNo, source: order?.source }) : null;
+      if (elsewhere) return reply.redirect(elsewhere);
+      return showStatus(reply, order, request.headers['accept-language']);
     },
   );
 
@@ -128,11 +130,13 @@ export async function paymentWebhookRoutes(instance: FastifyInstance, opts: Webh
         response: { 200: Html },
       },
     },
-    async (request, reply) => showStatus(reply, request.query.order ?? '', request.headers['accept-language']),
+    async (request, reply) => {
+      const tradeNo = request.query.order ?? '';
+      return showStatus(reply, tradeNo ? await findOrder(payments.ctx, { tradeNo }) : null, request.headers['accept-language']);
+    },
   );
 
-  async function showStatus(reply: FastifyReply, tradeNo: string, acceptLanguage: string | undefined) {
-    const order = tradeNo ? await findOrder(payments.ctx, { tradeNo }) : null;
+  function showStatus(reply: FastifyReply, order: PaymentOrder | null, acceptLanguage: string | undefined) {
     return reply
       .type('text/html; charset=utf-8')
       .header('cache-control', 'no-store')

@@ -14,6 +14,7 @@ import {
   MyOrdersQuery,
   Offer,
   Order,
+  OrderDetail,
   PaymentSettingsView,
   Quote,
   QuoteQuery,
@@ -21,9 +22,9 @@ import {
   RefundResult,
 } from './payment-schemas.js';
 import { PaymentSettingsPatch, activeProviders, providerProblem, updatePaymentSettings, type LoadedPaymentSettings } from '../../payments/settings.js';
-import { listOrders, orderView, requireOrder } from '../../payments/orders.js';
+import { listOrders, orderEvents, orderView, requireOrder, type PaymentProvider } from '../../payments/orders.js';
 import { formatMoney, minorDigits, type Quote as QuoteValue } from '../../payments/money.js';
-import type { PaymentService } from '../../payments/service.js';
+import { refundOptions, type PaymentService } from '../../payments/service.js';
 import { localeFromAcceptLanguage } from '../../payments/status-page.js';
 import { parseQueryTime } from '../../services/logs.js';
 import { pageArgs } from '../../services/service-utils.js';
@@ -102,8 +103,8 @@ export async function paymentRoutes(instance: FastifyInstance, opts: { payments:
       },
     },
     async (request) => {
-      const { page, pageSize, status } = request.query;
-      return listOrders(payments.ctx, { userId: accountOf(request).id, status }, pageArgs({ page, pageSize }));
+      const { page, pageSize, status, tradeNo } = request.query;
+      return listOrders(payments.ctx, { userId: accountOf(request).id, status, tradeNo }, pageArgs({ page, pageSize }));
     },
   );
 
@@ -145,6 +146,31 @@ export async function paymentRoutes(instance: FastifyInstance, opts: { payments:
         pageArgs({ page, pageSize }),
         true,
       );
+    },
+  );
+
+  api.get(
+    '/payments/admin/orders/:id',
+    {
+      config: { admin: true },
+      schema: {
+        tags,
+        summary: "One order with its buyer, every notification and admin action recorded for it, and how it can be refunded",
+        params: IdParams,
+        response: { 200: OrderDetail, ...errorResponses(400, 401, 403, 404) },
+      },
+    },
+    async (request) => {
+      const order = await requireOrder(payments.ctx, request.params.id);
+      const [buyer, events] = await Promise.all([
+        payments.ctx.db.prisma.user.findUnique({ where: { id: order.userId }, select: { username: true } }),
+        orderEvents(payments.ctx, order.id),
+      ]);
+      return {
+        order: orderView(order, buyer?.username ?? null),
+        events: events.map((e) => ({ ...e, provider: e.provider as PaymentProvider, createdAt: e.createdAt.toISOString() })),
+        refund: refundOptions(order),
+      };
     },
   );
 
