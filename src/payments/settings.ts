@@ -34,7 +34,10 @@ export const GeneralSettings = Type.Object(
     ),
     orderTtlMinutes: Type.Integer({ minimum: 30, maximum: 1440, description: 'an unpaid order expires after this' }),
     publicUrl: { ...Url, description: 'the address providers and buyers reach this relay at, e.g. https://relay.example.com' },
-    returnUrl: { ...Url, description: 'where buyers land after paying (`?order=<tradeNo>` is added); empty = the built-in status page' },
+    returnUrl: {
+      ...Url,
+      description: "where buyers land after paying (`?order=<tradeNo>` is added); empty = the console's /wallet/return for console orders, the built-in status page for bot orders",
+    },
   },
   { additionalProperties: false },
 );

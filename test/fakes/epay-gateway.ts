@@ -1,5 +1,6 @@
 // A fake EPay (易支付) gateway on 127.0.0.1, written from the protocol documents rather than from the relay's code, so a
-// misreading on either side makes the tests fail: submit.php checks the merchant's signature and remembers the order;
+// misreading on either side makes the tests fail: submit.php checks the merchant's signature, remembers the order and
+// shows a cashier page whose button (pay.php) pays: the browser is sent back to return_url and notify_url is called;
 // `notify()` plays the gateway calling notify_url (GET, or a POSTed form) and returns what the merchant answered.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -29,6 +30,14 @@ export function gatewaySign(params: Record<string, string>, key: string): string
 export class FakeEpayGateway {
   readonly orders = new Map<string, GatewayOrder>();
   readonly refusedSubmits: string[] = [];
+  /** The merchant's answers to the notifications sent after a buyer paid at the cashier (pay.php), by order. */
+  readonly paid = new Map<string, Promise<{ status: number; text: string }>>();
+  /**
+   * While true, the notification of a payment waits for release(tradeNo): real gateways notify asynchronously, often
+   * after the buyer's browser is back, and a test can look at that moment.
+   */
+  holdNotifications = false;
+  readonly #held = new Map<string, () => void>();
   #server: Server;
 
   private constructor(
@@ -100,6 +109,7 @@ export class FakeEpayGateway {
 
   #handle(req: IncomingMessage, res: ServerResponse): void {
     const url = new URL(req.url ?? '/', this.url);
+    if (url.pathname === '/pay.php') return this.#pay(url, res);
     if (url.pathname !== '/submit.php') return void res.writeHead(404).end('not found');
     const params = Object.fromEntries(url.searchParams);
     const expected = gatewaySign(params, this.key);
@@ -118,6 +128,25 @@ export class FakeEpayGateway {
       trade_no: `2026${randomInt(1e9, 9e9)}`,
     };
     this.orders.set(order.out_trade_no, order);
-    res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(`<html><body>收银台 ${order.money}</body></html>`);
+    // The cashier: a browser can pay here (pay.php), as the buyer would at a real gateway.
+    const no = encodeURIComponent(order.out_trade_no);
+    res
+      .writeHead(200, { 'content-type': 'text/html; charset=utf-8' })
+      .end(`<html><body><h1>收银台 ${order.money}</h1><form action="/pay.php"><input type="hidden" name="out_trade_no" value="${no}"><button>确认支付</button></form></body></html>`);
+  }
+
+  /** Sends a held notification. */
+  release(tradeNo: string): void {
+    this.#held.get(tradeNo)?.();
+  }
+
+  /** The buyer paid: the browser goes back to return_url at once; the notification follows (see holdNotifications). */
+  #pay(url: URL, res: ServerResponse): void {
+    const tradeNo = url.searchParams.get('out_trade_no') ?? '';
+    const order = this.orders.get(tradeNo);
+    if (!order) return void res.writeHead(404).end('unknown order');
+    const go = this.holdNotifications ? new Promise<void>((resolve) => this.#held.set(tradeNo, resolve)) : Promise.resolve();
+    this.paid.set(tradeNo, go.then(() => this.notify(tradeNo)));
+    res.writeHead(302, { location: `${order.return_url}?${new URLSearchParams(this.notifyParams(tradeNo)).toString()}` }).end();
   }
 }
