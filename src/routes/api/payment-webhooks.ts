@@ -11,6 +11,8 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import rateLimit from '@fastify/rate-limit';
 import { Type } from 'typebox';
+import { RelayError } from '../../errors.js';
+import { errorResponses } from './schemas.js';
 import { epayParamsOf } from '../../payments/epay.js';
 import { findOrder } from '../../payments/orders.js';
 import { returnPageFor, type PaymentService } from '../../payments/service.js';
@@ -68,17 +70,15 @@ export async function paymentWebhookRoutes(instance: FastifyInstance, opts: Webh
         tags,
         summary: 'Stripe webhook endpoint (register it in the Stripe Dashboard)',
         security: [],
-        response: {
-          200: Type.Object({ received: Type.Boolean(), outcome: Type.String() }),
-          400: Type.Object({ error: Type.String() }),
-          503: Type.Object({ error: Type.String() }),
-        },
+        response: { 200: Type.Object({ received: Type.Boolean(), outcome: Type.String() }), ...errorResponses(400, 429, 503) },
       },
     },
     async (request, reply) => {
       const raw = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
       const signature = request.headers['stripe-signature'];
       const { status, body } = await payments.handleStripeWebhook(raw, typeof signature === 'string' ? signature : undefined, request.ip);
+      // Refusals in the API's one error shape (Stripe reads only the status and retries a 503 later).
+      if ('error' in body) throw new RelayError(status === 503 ? 'not_configured' : 'invalid_request', body.error, status);
       return reply.status(status).send(body);
     },
   );
