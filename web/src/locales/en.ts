@@ -343,6 +343,7 @@ export const en = {
     upstream_error: 'The upstream provider answered with an error.',
     upstream_timeout: 'The upstream provider did not answer in time.',
     no_channel: 'No channel can serve this right now.',
+    not_configured: 'This is not set up yet: ask an administrator to configure it.',
   },
   // ---------------------------------------------------------------- payments: top-up, orders, admin orders and settings
   payments: {

@@ -347,6 +347,7 @@ export const zh: Dictionary<typeof en> = {
     upstream_error: '上游服务返回了错误。',
     upstream_timeout: '上游服务响应超时。',
     no_channel: '当前没有可用的渠道。',
+    not_configured: '此功能尚未配置，请联系管理员设置。',
   },
   // ---------------------------------------------------------------- payments: top-up, orders, admin orders and settings
   payments: {
