@@ -9,6 +9,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../src/context.js';
 import type { RelayService } from '../src/relay/service.js';
+import type { PaymentService } from '../src/payments/service.js';
+import { connectPaymentNotices } from './core/payment-notices.js';
 import { createBotCore, createNotifier, createRelayBackend, TransportRegistry } from './core/index.js';
 import { botLockName, postgresLeadership, soleLeadership, type Leadership } from './leadership.js';
 import { createNoticeOutbox, deliverNotices, NOTICE_CHANNEL, recordChannelAlerts } from './notice-outbox.js';
@@ -27,10 +29,16 @@ export interface StartBotsOptions {
 }
 
 /** Call before app.listen(): the Telegram webhook route, when configured, is mounted on the app. */
-export async function startBots(ctx: AppContext, relay: RelayService, app: FastifyInstance, opts: StartBotsOptions = {}): Promise<RunningBots> {
+export async function startBots(
+  ctx: AppContext,
+  relay: RelayService,
+  app: FastifyInstance,
+  payments?: PaymentService,
+  opts: StartBotsOptions = {},
+): Promise<RunningBots> {
   const { config, log } = ctx;
   const registry = new TransportRegistry();
-  const backend = createRelayBackend(ctx, relay);
+  const backend = createRelayBackend(ctx, relay, payments);
   const outbox = createNoticeOutbox(ctx, backend);
   const stopRecording = recordChannelAlerts(relay, outbox, log);
   const platforms = [config.telegram && 'telegram', config.discord && 'discord', config.qq && 'qq', config.onebot && 'onebot'].filter(
@@ -79,6 +87,12 @@ export async function startBots(ctx: AppContext, relay: RelayService, app: Fasti
       const qq = startQqBots(ctx, backend, config, { core, registry, onOnline: delivery.wake });
       return () => qq.stop();
     });
+  }
+  // "Payment received" in the buyer's chat, for orders paid on any instance: sent by the instance that runs the buyer's
+  // platform (the registry holds only the platforms running here).
+  if (payments) {
+    const disconnect = connectPaymentNotices(payments, registry, log);
+    stops.push(async () => disconnect());
   }
   return {
     platforms,

@@ -32,6 +32,8 @@ import type { Platform } from './types.js';
 import { priceInGroup } from './price.js';
 import { createChannelOps } from './channel-ops.js';
 import { isLang } from './i18n/index.js';
+import type { PaymentService } from '../../src/payments/service.js';
+import { createBotPayments } from './payments-backend.js';
 
 /** The parts of the relay the bots use. */
 export type RelayForBots = Pick<RelayService, 'chat' | 'pricing' | 'channels' | 'groups' | 'forwarder'>;
@@ -70,7 +72,7 @@ function usageWindows(days: Array<{ requests: number; quota: number; promptToken
   return { today: sum(1), week: sum(7), month: sum(30) };
 }
 
-export function createRelayBackend(ctx: AppContext, relay: RelayForBots): BotBackend {
+export function createRelayBackend(ctx: AppContext, relay: RelayForBots, payments?: PaymentService): BotBackend {
   const prisma = ctx.db.prisma;
   const channelOps = createChannelOps(ctx, relay.forwarder);
 
@@ -112,6 +114,8 @@ export function createRelayBackend(ctx: AppContext, relay: RelayForBots): BotBac
   }
 
   const backend: BotBackend = {
+    ...(payments ? { payments: createBotPayments(payments) } : {}),
+
     async resolveLink(platform, platformUserId) {
       const link = await prisma.platformLink.findUnique({
         where: { platform_platformUserId: { platform, platformUserId } },

@@ -88,4 +88,16 @@ export interface ChatTransport {
    * platforms that can only answer (QQ passive replies) leave it out, and those notices are skipped for them.
    */
   sendToUser?(platformUserId: string, reply: Reply): Promise<SentMessage>;
+  /** A payment request the user pays without leaving the chat (Telegram Stars). Only platforms that have one. */
+  sendInvoice?(chatId: string, invoice: Invoice): Promise<SentMessage>;
+}
+
+/** An in-chat invoice (Telegram: sendInvoice). `amount` is in the currency's smallest unit (Stars are whole). */
+export interface Invoice {
+  title: string;
+  description: string;
+  /** Comes back with the payment: the order number. */
+  payload: string;
+  currency: string;
+  amount: number;
 }

@@ -1,6 +1,6 @@
 // The grammY bot: Telegram updates in, IncomingMessage to the core. Text messages, photos (with their caption as the
-// question) and button presses matter; everything else is ignored. 429s (and 5xx) are retried by
-// @grammyjs/auto-retry, an API transformer.
+// question) and button presses go to the core; Stars payment updates to payments.ts; everything else is ignored. 429s
+// (and 5xx) are retried by @grammyjs/auto-retry, an API transformer.
 //
 // Two ways updates arrive, with the same per-chat ordering and no chat blocking another:
 //   long polling: @grammyjs/runner processes updates concurrently, `sequentialize` keeps each chat in order;
@@ -13,9 +13,10 @@ import { Bot, type Context } from 'grammy';
 import type { Message, PhotoSize } from 'grammy/types';
 import { autoRetry } from '@grammyjs/auto-retry';
 import { sequentialize } from '@grammyjs/runner';
-import { decodePress, messages, type BotCore, type BotLogger, type ChatTransport, type ImageSource, type IncomingMessage } from '../core/index.js';
+import { decodePress, messages, type BotCore, type BotLogger, type BotPayments, type ChatTransport, type ImageSource, type IncomingMessage } from '../core/index.js';
 import { MAX_IMAGE_BYTES } from '../core/images.js';
 import { ChatQueue } from './chat-queue.js';
+import { installStarsPayments } from './payments.js';
 import { coreChatId, createTelegramTransport } from './transport.js';
 
 export type UpdateMode = 'polling' | 'webhook';
@@ -30,6 +31,8 @@ export interface TelegramBotOptions {
   editIntervalMs?: number;
   /** Longest wait auto-retry honours for a 429's retry_after before giving up on that call. */
   maxRetryDelaySeconds?: number;
+  /** Telegram Stars payments (pre-checkout, successful and refunded payments); none when absent. */
+  payments?: BotPayments;
 }
 
 export interface TelegramBot {
@@ -149,6 +152,8 @@ export function createTelegramBot(core: BotCore, opts: TelegramBotOptions): Tele
     if (query.message) message.pressed = { messageId: String(query.message.message_id) };
     await dispatch(ctx, message);
   });
+
+  if (opts.payments) installStarsPayments(bot, opts.payments, opts.log);
 
   bot.catch((err) => {
     opts.log.error({ err: err.error, updateId: err.ctx.update.update_id }, 'telegram update failed');

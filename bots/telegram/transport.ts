@@ -78,5 +78,13 @@ export function createTelegramTransport(api: Api, opts: TelegramTransportOptions
     },
     // A user's private chat with the bot has the user's id (works once they have started the bot).
     sendToUser: (platformUserId, reply) => send(platformUserId, reply),
+    async sendInvoice(chatId, invoice) {
+      // Stars (XTR) need no payment provider: the token is empty.
+      const { chat_id, message_thread_id } = target(chatId);
+      const message = await api.sendInvoice(chat_id, invoice.title, invoice.description, invoice.payload, invoice.currency, [
+        { label: invoice.title, amount: invoice.amount },
+      ], { provider_token: '', ...(message_thread_id === undefined ? {} : { message_thread_id }) });
+      return { chatId, messageId: String(message.message_id) };
+    },
   };
 }

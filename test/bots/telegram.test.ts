@@ -77,7 +77,7 @@ describe('telegram bot over long polling', () => {
     expect(chinese!.commands.map((c) => c.command)).toEqual(menu.map((c) => c.command));
     expect(chinese!.commands.find((c) => c.command === 'balance')!.description).toBe('余额与用量');
     await fake.waitFor(() => fake.callsOf('getUpdates').length > 0);
-    expect(fake.callsOf('getUpdates')[0]!.payload).toMatchObject({ timeout: 1, allowed_updates: ['message', 'callback_query'] });
+    expect(fake.callsOf('getUpdates')[0]!.payload).toMatchObject({ timeout: 1, allowed_updates: ['message', 'callback_query', 'pre_checkout_query'] });
     expect(fake.refusals).toEqual([]);
   });
 
@@ -363,7 +363,7 @@ describe('telegram bot over a webhook', () => {
     expect(fake.callsOf('setWebhook')[0]!.payload).toEqual({
       url: 'https://relay.example.com/tg/hook',
       secret_token: 'hook-secret_1',
-      allowed_updates: ['message', 'callback_query'],
+      allowed_updates: ['message', 'callback_query', 'pre_checkout_query'],
     });
     expect(fake.callsOf('getUpdates')).toHaveLength(0);
   });

@@ -1,5 +1,6 @@
 // Linking a chat identity to a relay account, signing in to the web console from the chat, and the account's money:
-// balance, usage, recharge, redeem, logs.
+// balance, usage, recharge (recharge.ts), redeem, logs.
+import { rechargeCommand } from './recharge.js';
 import type { BotContext } from '../context.js';
 import { linkedUser, type Router } from '../router.js';
 import { positiveInt, requirePrivate } from './util.js';
@@ -43,11 +44,7 @@ export function accountCommands(router: Router): void {
     await ctx.reply(ctx.t.account.usage(await ctx.backend.usage(user.id)));
   });
 
-  router.command('recharge', { access: 'anyone' }, async (ctx) => {
-    const info = await ctx.backend.rechargeInfo();
-    const where = info.topUpLink ? ctx.t.account.rechargeAt(info.topUpLink) : ctx.t.account.rechargeAsk;
-    await ctx.reply(`${where}\n${ctx.t.account.rate(info.exchangeRate, info.currency)}`);
-  });
+  rechargeCommand(router);
 
   router.command('redeem', { access: 'linked', args: [{ name: 'code', required: true }] }, async (ctx) => {
     const code = ctx.command?.args[0];

@@ -24,6 +24,15 @@ export interface ReceiptText {
   balance: number | null;
 }
 
+/** The offer /recharge shows: the rate, the limits and the bonus tiers, as text. */
+export interface OfferTextInput {
+  rate: string;
+  currency: string;
+  min: string;
+  max: string;
+  bonus: Array<{ min: string; percent: number }>;
+}
+
 /** What a relay error carries that a sentence may use. */
 export interface RelayErrorFacts {
   message: string;
@@ -65,7 +74,7 @@ export const en = {
     web: { description: 'A one-time sign-in link to the web console', usage: '' },
     balance: { description: 'Your balance and usage', usage: '' },
     usage: { description: 'What you used today, in 7 and in 30 days', usage: '' },
-    recharge: { description: 'How to top up', usage: '' },
+    recharge: { description: 'Top up your balance', usage: '[amount]', args: { amount: 'How much to pay, e.g. 10 (empty: the choices)' } },
     redeem: { description: 'Add a redemption code to your balance', usage: '<code>', args: { code: 'The redemption code' } },
     logs: { description: 'Your most recent usage', usage: '[count, up to 20]', args: { count: 'How many entries (1–20)' } },
     tokens: { description: 'Your API keys', usage: '' },
@@ -257,6 +266,53 @@ export const en = {
     empty: '(no answer)',
   },
 
+  /** Paying from the chat (/recharge, docs/payments.md). */
+  pay: {
+    methods: { alipay: 'Alipay', wxpay: 'WeChat Pay', wechat_pay: 'WeChat Pay', qqpay: 'QQ Pay', card: 'Card' } as Record<string, string>,
+    privateOnly: 'For your safety I only take payments in a private chat. Message me directly (DM the bot) and send /recharge there.',
+    offer: (o: OfferTextInput) =>
+      `Top up your balance. 1 USD of quota (${formatNumber(QUOTA_PER_USD)} units) costs ${o.rate} ${o.currency}.\n` +
+      `Pick an amount, or send /recharge <amount> (${o.min} to ${o.max}).` +
+      (o.bonus.length ? `\nBonus: ${o.bonus.map((b) => `+${b.percent}% from ${b.min}`).join(', ')}.` : ''),
+    starsButton: '⭐ Pay with Telegram Stars',
+    ordersButton: '🧾 My orders',
+    usage: (min: string, max: string) => `Usage: /recharge <amount>, from ${min} to ${max} (for example /recharge ${min.split(' ')[0]}).`,
+    chooseMethod: (amount: string, units: string) => `${amount} buys ${units}. How do you want to pay?`,
+    viaStripe: (methods: string) => `${methods} (Stripe)`,
+    checkout: (o: { tradeNo: string; amount: string; units: string; bonus: string | null; url: string; until: string; notify: boolean }) =>
+      `🧾 Order ${o.tradeNo}: ${o.amount} for ${o.units}${o.bonus ? ` (bonus included: ${o.bonus})` : ''}.\n` +
+      `Pay here: ${o.url}\n` +
+      `The link is valid until ${o.until}. ` +
+      (o.notify ? "I'll message you here when the payment arrives." : 'Check /recharge orders to see when it has arrived.'),
+    starsOnlyInTelegram: 'Telegram Stars can only be used in the Telegram bot.',
+    invoiceTitle: 'Balance top-up',
+    invoiceDescription: (units: string) => `${units} for your relay account`,
+    starsMenu: (perStar: string, max: number) => `Pay with Telegram Stars: 1 ⭐ buys ${perStar}. Pick an amount, or send /recharge stars <1–${max}>.`,
+    starsUsage: (max: number) => `Usage: /recharge stars <number of Stars, 1 to ${max}>`,
+    starsButtonLabel: (stars: number, units: string) => `⭐ ${stars} → ${units}`,
+    noOrders: 'No orders yet. Start one with /recharge.',
+    orders: (lines: string[]) => `Your last orders:\n${lines.join('\n')}`,
+    status: {
+      pending: 'waiting for payment',
+      paid: 'paid',
+      expired: 'expired',
+      failed: 'failed',
+      refunded: 'refunded',
+      partially_refunded: 'partly refunded',
+      disputed: 'disputed',
+    } as Record<string, string>,
+    paid: (o: { amount: string; tradeNo: string; units: string; balance: string }) =>
+      `✅ Payment received: ${o.amount} (order ${o.tradeNo}). ${o.units} added. Your balance is now ${o.balance}.`,
+    invoiceRefused: {
+      unknown: 'This invoice is not known. Start again with /recharge.',
+      other: 'This invoice belongs to another account.',
+      paid: 'This invoice is already paid.',
+      expired: 'This invoice has expired. Start again with /recharge.',
+      amount: 'The amount does not match the order. Start again with /recharge.',
+      error: 'The payment cannot be checked right now. Please try again in a minute.',
+    },
+  },
+
   admin: {
     noChannels: 'No channels yet.',
     channels: (lines: string[]): string => `Channels:\n${lines.join('\n')}`,
@@ -325,6 +381,7 @@ export const en = {
     already_redeemed: said(),
     body_too_large: said(),
     no_channel: said('Please try again in a little while.'),
+    not_configured: said('Please tell the administrator.'),
     upstream_error: said('Please try again in a little while.'),
     upstream_timeout: said('Please try again in a little while.'),
     internal_error: said('Please try again later.'),

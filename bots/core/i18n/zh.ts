@@ -32,7 +32,7 @@ export const zh: Messages = {
     web: { description: '一次性登录网页控制台的链接', usage: '' },
     balance: { description: '余额与用量', usage: '' },
     usage: { description: '今天、近 7 天、近 30 天的用量', usage: '' },
-    recharge: { description: '如何充值', usage: '' },
+    recharge: { description: '充值余额', usage: '[金额]', args: { amount: '支付金额，例如 10（留空：显示选项）' } },
     redeem: { description: '使用兑换码充值', usage: '<兑换码>', args: { code: '兑换码' } },
     logs: { description: '最近的使用记录', usage: '[条数，最多 20]', args: { count: '显示几条（1–20）' } },
     tokens: { description: '你的 API 令牌', usage: '' },
@@ -201,6 +201,52 @@ export const zh: Messages = {
     empty: '（没有回答）',
   },
 
+  pay: {
+    methods: { alipay: '支付宝', wxpay: '微信支付', wechat_pay: '微信支付', qqpay: 'QQ 钱包', card: '银行卡' },
+    privateOnly: '为了你的安全，我只在私聊中收款。请直接私聊我，然后在私聊里发送 /recharge。',
+    offer: (o) =>
+      `余额充值。1 美元额度（${formatNumber(QUOTA_PER_USD)} 额度）售价 ${o.rate} ${o.currency}。\n` +
+      `请选择金额，或发送 /recharge <金额>（${o.min} 至 ${o.max}）。` +
+      (o.bonus.length ? `\n充值赠送：${o.bonus.map((b) => `满 ${b.min} 送 ${b.percent}%`).join('，')}。` : ''),
+    starsButton: '⭐ 用 Telegram Stars 支付',
+    ordersButton: '🧾 我的订单',
+    usage: (min, max) => `用法：/recharge <金额>，${min} 至 ${max}（例如 /recharge ${min.split(' ')[0]}）。`,
+    chooseMethod: (amount, units) => `${amount} 可购买 ${units}。请选择支付方式：`,
+    viaStripe: (methods) => `${methods}（Stripe）`,
+    checkout: (o) =>
+      `🧾 订单 ${o.tradeNo}：${o.amount}，到账 ${o.units}${o.bonus ? `（含赠送 ${o.bonus}）` : ''}。\n` +
+      `付款链接：${o.url}\n` +
+      `链接有效期至 ${o.until}。` +
+      (o.notify ? '到账后我会在这里通知你。' : '可发送 /recharge orders 查看是否到账。'),
+    starsOnlyInTelegram: 'Telegram Stars 只能在 Telegram 机器人中使用。',
+    invoiceTitle: '余额充值',
+    invoiceDescription: (units) => `为你的中转站账户充值 ${units}`,
+    starsMenu: (perStar, max) => `用 Telegram Stars 支付：1 ⭐ 可购买 ${perStar}。请选择数量，或发送 /recharge stars <1–${max}>。`,
+    starsUsage: (max) => `用法：/recharge stars <Stars 数量，1 至 ${max}>`,
+    starsButtonLabel: (stars, units) => `⭐ ${stars} → ${units}`,
+    noOrders: '还没有订单。发送 /recharge 开始充值。',
+    orders: (lines) => `你最近的订单：\n${lines.join('\n')}`,
+    status: {
+      pending: '等待付款',
+      paid: '已支付',
+      expired: '已过期',
+      failed: '失败',
+      refunded: '已退款',
+      partially_refunded: '部分退款',
+      disputed: '争议中',
+    },
+    paid: (o) =>
+      `✅ 已收到付款 ${o.amount}（订单 ${o.tradeNo}）。已增加 ${o.units}，当前余额 ${o.balance}。`,
+    invoiceRefused: {
+      unknown: '找不到这张账单，请重新发送 /recharge。',
+      other: '这张账单属于另一个账户。',
+      paid: '这张账单已经支付过了。',
+      expired: '这张账单已过期，请重新发送 /recharge。',
+      amount: '金额与订单不符，请重新发送 /recharge。',
+      error: '暂时无法核对这笔付款，请稍后再试。',
+    },
+  },
+
   admin: {
     noChannels: '还没有渠道。',
     channels: (lines) => `渠道：\n${lines.join('\n')}`,
@@ -276,6 +322,7 @@ export const zh: Messages = {
     already_redeemed: say('这个兑换码已经被使用过了。'),
     body_too_large: say('内容太大了。'),
     no_channel: say('这个模型暂时没有可用的渠道。', '请稍后再试。'),
+    not_configured: say('这项功能还没有配置好。', '请告诉管理员。'),
     upstream_error: say('上游服务出错了。', '请稍后再试。'),
     upstream_timeout: say('上游服务响应超时。', '请稍后再试。'),
     internal_error: say('服务器出错了。', '请稍后再试。'),
