@@ -69,7 +69,7 @@ describe('bot takeover between two instances on PostgreSQL', () => {
     expect(await ask('hi')).toBe('Answer 1');
     expect(await ask('/chat', GROUP)).toMatch(/^Chat mode on/);
     expect(second.bots.leadership?.held.size).toBe(0);
-    expect(telegram.callsOf('getMe')).toHaveLength(1); // only A connected
+    expect(telegram.callsOf('setMyCommands')).toHaveLength(2); // only A connected (its menu in English and Chinese)
 
     first.kill('SIGKILL');
     await new Promise((resolve) => first!.once('exit', resolve));
@@ -87,7 +87,7 @@ describe('bot takeover between two instances on PostgreSQL', () => {
     ]);
     // ... and so does group chat mode: a plain group message still goes to the model.
     expect(await ask('still listening?', GROUP)).toBe('Answer 1');
-    expect(telegram.callsOf('getMe')).toHaveLength(2);
+    expect(telegram.callsOf('setMyCommands')).toHaveLength(4);
     expect(telegram.refusals).toEqual([]);
   });
 });

@@ -95,7 +95,8 @@ describe.each(dbKinds)('upgrading channel keys on %s', (kind) => {
       })
     ).id;
     await channel('local', { type: 'ollama', models: '["llama3"]' });
-    const user = await db.prisma.user.create({ data: { username: 'old-user', quota: 10_000_000n } });
+    // Only the id back: the old schema lacks User columns added since (the client would read them all).
+    const user = await db.prisma.user.create({ data: { username: 'old-user', quota: 10_000_000n }, select: { id: true } });
     relayKey = newRelayKey();
     await db.prisma.token.create({
       data: { userId: user.id, name: 'old', keyHash: hashSecret(relayKey), keyPrefix: visiblePrefix(relayKey) },
