@@ -40,27 +40,57 @@ describe('cost of a call', () => {
 });
 
 describe('what a finished call is billed for', () => {
-  it('bills the upstream usage of a success as it is, and the requests', () => {
-    expect(billedUsage(facts({ usage: usage(10, 5), committed: true, units: 3, generated: 'a long text' }), false)).toEqual({ usage: usage(10, 5), requests: 3 });
+  // billedUsage(facts, finished): finished = the upstream's answer is complete (delivered, or read to its end).
+  it('bills the upstream usage of a finished answer as it is, and the requests', () => {
+    expect(billedUsage(facts({ usage: usage(10, 5), committed: true, units: 3, generated: 'a long text' }), true)).toEqual({
+      usage: usage(10, 5),
+      requests: 3,
+      source: 'upstream',
+    });
   });
 
-  it('counts locally when a success reported no usage', () => {
-    const billed = billedUsage(facts({ estimate: { prompt: 12 }, generated: 'Hello there', committed: true }), false);
-    expect(billed.usage).toEqual(usage(12, 2));
+  it('counts locally when a finished answer reported no usage', () => {
+    const billed = billedUsage(facts({ estimate: { prompt: 12 }, generated: 'Hello there', committed: true }), true);
+    expect(billed).toMatchObject({ usage: usage(12, 2), source: 'local' });
   });
 
-  it('refunds a failure that never reached the client and has no usage', () => {
-    expect(billedUsage(facts({ estimate: { prompt: 12 }, units: 2 }), true)).toEqual({ usage: usage(0, 0), requests: 0 });
+  it('does not believe zero usage for an answer that came back with text: the local counts are billed', () => {
+    // 0/0 with text delivered (the row: the upstream billed 407, the user paid 0).
+    expect(billedUsage(facts({ estimate: { prompt: 12 }, usage: usage(0, 0), generated: 'Hello there', committed: true }), true)).toMatchObject({
+      usage: usage(12, 2),
+      source: 'local',
+    });
+    // A real prompt count with a zero completion: the prompt is the upstream's, the completion ours.
+    expect(billedUsage(facts({ estimate: { prompt: 12 }, usage: usage(30, 0), generated: 'Hello there', committed: true }), true)).toMatchObject({
+      usage: usage(30, 2),
+      source: 'mixed',
+    });
+    // Cache reads are prompt tokens too: a fully cached prompt is plausible.
+    expect(billedUsage(facts({ estimate: { prompt: 12 }, usage: { ...usage(0, 2), cacheReadTokens: 40 }, generated: 'Hi', committed: true }), true).source).toBe('upstream');
+    // An empty answer with zero completion tokens is plausible (a refusal, a tool call the model declined to make).
+    expect(billedUsage(facts({ estimate: { prompt: 12 }, usage: usage(30, 0), generated: '', committed: true }), true)).toMatchObject({ usage: usage(30, 0), source: 'upstream' });
   });
 
-  it('bills a stream cut short for what went out, at least the local count of its text', () => {
-    const partial = billedUsage(facts({ usage: usage(40, 1), generated: 'one two three four', committed: true }), true);
-    expect(partial).toEqual({ usage: usage(40, 4), requests: 0 });
-    const noUsage = billedUsage(facts({ estimate: { prompt: 7 }, generated: 'one two', committed: true }), true);
-    expect(noUsage.usage).toEqual(usage(7, 2));
+  it('bills a finished answer whose client left before it was sent: its usage and its requests', () => {
+    expect(billedUsage(facts({ usage: usage(1004, 300), generated: 'x'.repeat(10), committed: false, units: 1 }), true)).toEqual({
+      usage: usage(1004, 300),
+      requests: 1,
+      source: 'upstream',
+    });
+  });
+
+  it('refunds a failure before anything was produced', () => {
+    expect(billedUsage(facts({ estimate: { prompt: 12 }, units: 2 }), false)).toEqual({ usage: usage(0, 0), requests: 0, source: 'none' });
+  });
+
+  it('bills a stream cut short for what went out, at least the local count of its text, and its requests', () => {
+    const partial = billedUsage(facts({ usage: usage(40, 1), generated: 'one two three four', committed: true }), false);
+    expect(partial).toEqual({ usage: usage(40, 4), requests: 1, source: 'mixed' });
+    const noUsage = billedUsage(facts({ estimate: { prompt: 7 }, generated: 'one two', committed: true }), false);
+    expect(noUsage).toMatchObject({ usage: usage(7, 2), source: 'local' });
   });
 
   it('bills a filtered non-stream answer its usage (it was generated)', () => {
-    expect(billedUsage(facts({ usage: usage(30, 20) }), true).usage).toEqual(usage(30, 20));
+    expect(billedUsage(facts({ usage: usage(30, 20) }), false)).toMatchObject({ usage: usage(30, 20), source: 'upstream' });
   });
 });

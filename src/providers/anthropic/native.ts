@@ -69,6 +69,8 @@ export const anthropicNative: ProviderAdapter['native'] = {
   buildRequest(body, target, stream) {
     return messagesRequest(target, { ...body, model: target.model, stream });
   },
+  // Anthropic requires max_tokens, so a client always set one: it is lowered in place.
+  limitOutput: (body, tokens) => ({ ...body, max_tokens: tokens }),
   usageOfResponse(body) {
     return isRecord(body) && isRecord(body.usage) ? billingUsageOf(toOpenAIUsage(body.usage)) : undefined;
   },

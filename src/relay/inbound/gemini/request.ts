@@ -48,11 +48,14 @@ function inlinePart(value: unknown, param: string): ContentPart {
   return { type: 'file', file: { filename: `attachment.${extension}`, file_data: uri } };
 }
 
+/** An image by URL stays an image; any other file by URL (a PDF, a video) is a file the relay cannot see into. */
 function filePart(value: unknown, param: string): ContentPart {
   const file = requireRecord(value, param);
   const uri = requireString(field(file, 'fileUri'), `${param}.fileUri`);
   if (!/^https?:\/\//i.test(uri)) throw invalid(`${param}.fileUri must be an http(s) URL to be relayed`, `${param}.fileUri`);
-  return { type: 'image_url', image_url: { url: uri } };
+  const mimeType = optionalString(field(file, 'mimeType'), `${param}.mimeType`);
+  if (mimeType === undefined || mimeType.startsWith('image/')) return { type: 'image_url', image_url: { url: uri } };
+  return { type: 'file', file: { file_url: uri, mime_type: mimeType } };
 }
 
 function functionCallOf(value: unknown, param: string, ledger: CallLedger): ToolCall {
