@@ -20,7 +20,7 @@ export function redactSecrets(text: string): string {
 }
 
 /** A key echoed half-masked (`sk-proj-****abcd`, `sk-abc***`): its prefix and tail still say whose key it is. */
-const MASKED_KEY = /\b(?:sk|rsm)-[A-Za-z0-9_-]*\*{2,}[A-Za-z0-9_*.-]*|\bAIza[0-9A-Za-z_-]*\*{2,}[0-9A-Za-z_*-]*/g;
+const MASKED_KEY = /\b(?:sk|rsm)-[A-Za-z0-9_-]*\*{2,}[A-Za-z0-9_*-]*|\bAIza[0-9A-Za-z_-]*\*{2,}[0-9A-Za-z_*-]*/g;
 /** Shorter configured values are not searched for: they would match ordinary text. */
 const MIN_SECRET_LENGTH = 8;
 

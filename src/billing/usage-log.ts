@@ -98,7 +98,7 @@ export function sweptLog(requestId: string): UsageLogEntry {
   };
 }
 
-export function shortfallNote(shortfall: number): string {
+function shortfallNote(shortfall: number): string {
   return shortfall > 0 ? `cost exceeded the reservation; ${shortfall} units could not be charged (balance exhausted)` : '';
 }
 
