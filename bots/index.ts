@@ -5,6 +5,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { AppContext } from '../src/context.js';
 import type { RelayService } from '../src/relay/service.js';
+import type { PaymentService } from '../src/payments/service.js';
+import { connectPaymentNotices } from './core/payment-notices.js';
 import { createBotCore, createRelayBackend, connectChannelAlerts, createNotifier, TransportRegistry } from './core/index.js';
 
 export interface RunningBots {
@@ -14,10 +16,10 @@ export interface RunningBots {
 }
 
 /** Call before app.listen(): the Telegram webhook route, when configured, is mounted on the app. */
-export async function startBots(ctx: AppContext, relay: RelayService, app: FastifyInstance): Promise<RunningBots> {
+export async function startBots(ctx: AppContext, relay: RelayService, app: FastifyInstance, payments?: PaymentService): Promise<RunningBots> {
   const { config } = ctx;
   const registry = new TransportRegistry();
-  const backend = createRelayBackend(ctx, relay);
+  const backend = createRelayBackend(ctx, relay, payments);
   const core = createBotCore({ backend, log: ctx.log });
   connectChannelAlerts(relay, createNotifier(backend, registry, ctx.log), ctx.log);
 
@@ -44,6 +46,11 @@ export async function startBots(ctx: AppContext, relay: RelayService, app: Fasti
     stops.push(() => qq.stop());
     if (config.qq) platforms.push('qq');
     if (config.onebot) platforms.push('onebot');
+  }
+  // "Payment received" in the buyer's chat, for orders paid on any instance.
+  if (payments && platforms.length) {
+    const disconnect = connectPaymentNotices(payments, registry, ctx.log);
+    stops.push(async () => disconnect());
   }
   return {
     platforms,

@@ -12,6 +12,7 @@ import { fastifyTrustProxy } from './config.js';
 import { apiRoutes } from './routes/api/index.js';
 import { relayRoutes } from './routes/v1/index.js';
 import { RelayService } from './relay/service.js';
+import { PaymentService } from './payments/service.js';
 import type { AppContext } from './context.js';
 import { query, sqlGet } from './db/sql.js';
 
@@ -20,6 +21,8 @@ const SELECT_ONE = query('SELECT 1 AS "one"', (r) => r.int('one'));
 export interface BuildOptions {
   /** The relay (shared with the bots); built here when not given. */
   relay?: RelayService;
+  /** Payments (shared with the bots); built here when not given. */
+  payments?: PaymentService;
   /** pino options; false in tests that do not care about logs. */
   logger?: boolean | Record<string, unknown>;
   /** Where the built web console is (default: dist/web of this package). */
@@ -75,7 +78,8 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
 
   const relay = opts.relay ?? new RelayService(ctx);
   if (!opts.relay) app.addHook('onClose', () => relay.close());
-  await app.register(apiRoutes, { prefix: '/api', ctx, relay });
+  const payments = opts.payments ?? new PaymentService(ctx);
+  await app.register(apiRoutes, { prefix: '/api', ctx, relay, payments });
   await app.register(relayRoutes, { relay });
   fallback = (await registerConsole(app, opts.consoleDir)).fallback;
   return app;

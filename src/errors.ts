@@ -35,6 +35,7 @@ export const ERRORS = {
   body_too_large: { status: 413, type: 'invalid_request_error' },
   // 5xx: somebody else's fault, said so
   no_channel: { status: 503, type: 'service_unavailable' },
+  not_configured: { status: 503, type: 'service_unavailable' },
   upstream_error: { status: 502, type: 'upstream_error' },
   upstream_timeout: { status: 504, type: 'upstream_error' },
   internal_error: { status: 500, type: 'server_error' },

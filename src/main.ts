@@ -16,6 +16,7 @@ import { LOG_SERIALIZERS } from './auth/redact.js';
 import type { AppContext } from './context.js';
 import { createGuessLimiters } from './services/auth.js';
 import { RelayService } from './relay/service.js';
+import { PaymentService } from './payments/service.js';
 import { loadEncoding } from './billing/tokenizer.js';
 import { startBots, type RunningBots } from '../bots/index.js';
 
@@ -65,9 +66,11 @@ export async function startRelayStation(config: Config, log = createLogger(confi
 
   const boot = await bootstrap(db, config.adminKey);
   const relay = new RelayService(ctx);
-  const app = await buildApp(ctx, { relay });
-  const bots = await startBots(ctx, relay, app);
+  const payments = new PaymentService(ctx);
+  const app = await buildApp(ctx, { relay, payments });
+  const bots = await startBots(ctx, relay, app, payments);
   await relay.startBackground();
+  payments.start();
   // Load the tokenizer's rank table now rather than on the first request (≈0.5 s).
   loadEncoding('o200k_base');
 
@@ -88,6 +91,7 @@ export async function startRelayStation(config: Config, log = createLogger(confi
       await bots.stop();
       await app.close(); // stops accepting, lets in-flight requests settle their quota
       await relay.close();
+      payments.close();
       await bus.close();
       for (const r of redisConnections) r.disconnect();
       await db.close();

@@ -4,7 +4,7 @@
 // identity).
 // Failures the user can act on are thrown as RelayError with a presentable message; the core words them.
 import type { ChatFunction } from '../../src/relay/chat.js';
-import type { Platform } from './types.js';
+import type { Invoice, Platform } from './types.js';
 
 export type Role = 'user' | 'admin' | 'root';
 
@@ -175,7 +175,77 @@ export interface UserSummary extends AccountInfo {
   links: PlatformIdentity[];
 }
 
+/** One price: `amount` in the currency's minor unit (Stars: whole Stars). */
+export interface RechargeQuote {
+  amount: number;
+  /** "10.00 CNY", "100 ⭐". */
+  amountText: string;
+  /** Units credited, bonus included. */
+  quota: number;
+  bonusQuota: number;
+}
+
+/** What online payment offers right now. */
+export interface RechargeOffer {
+  currency: string;
+  exchangeRate: number;
+  minAmount: number;
+  maxAmount: number;
+  presets: RechargeQuote[];
+  bonusTiers: Array<{ minAmount: number; percent: number }>;
+  /** Checkout-link providers: Stripe (its methods: card, alipay, wechat_pay) and EPay (its types: alipay, wxpay, …). */
+  checkout: Array<{ provider: 'stripe' | 'epay'; methods: string[] }>;
+  /** Telegram Stars, when enabled. */
+  stars: { quotaPerStar: number; presets: RechargeQuote[]; max: number } | null;
+}
+
+export interface RechargeOrder {
+  tradeNo: string;
+  provider: string;
+  amountText: string;
+  quota: number;
+  bonusQuota: number;
+  status: string;
+  /** Where to pay (checkout providers, while pending). */
+  checkoutUrl: string | null;
+  /** ISO 8601. */
+  expiresAt: string;
+  createdAt: string;
+}
+
+export interface CheckoutInput {
+  provider: 'stripe' | 'epay';
+  /** EPay type; default the first offered. */
+  method?: string;
+  /** Minor units. */
+  amount: number;
+  platform: Platform;
+  platformUserId: string;
+  locale: 'en' | 'zh';
+}
+
+/** Payments from the chat (docs/payments.md). Throws RelayError with a presentable message when a choice is refused. */
+export interface BotPayments {
+  /** null: online payment is off (/recharge then explains redemption codes). */
+  offer(): Promise<RechargeOffer | null>;
+  quote(amount: number): Promise<RechargeQuote>;
+  /** Creates an order and its checkout link. */
+  checkout(userId: number, input: CheckoutInput): Promise<RechargeOrder>;
+  /** Creates a Telegram Stars order and the invoice to send for it. */
+  starsInvoice(userId: number, input: { stars: number; platformUserId: string; locale: 'en' | 'zh' }): Promise<{ order: RechargeOrder; invoice: Invoice }>;
+  recentOrders(userId: number, limit: number): Promise<RechargeOrder[]>;
+  /** Telegram's pre_checkout_query: null = go ahead, else why not. */
+  starsPreCheckout(q: { payload: string; payerId: string; currency: string; amount: number }): Promise<'unknown' | 'other' | 'paid' | 'expired' | 'amount' | null>;
+  /** Telegram's successful_payment: credits the order (once per charge id). */
+  starsPaid(p: { payload: string; payerId: string; currency: string; amount: number; chargeId: string }): Promise<void>;
+  /** Telegram's refunded_payment. */
+  starsRefunded(p: { payload: string; chargeId: string; amount: number }): Promise<void>;
+}
+
 export interface BotBackend {
+  /** Online payment; absent where the relay offers none (the in-memory test backend). */
+  payments?: BotPayments;
+
   // Identity
   resolveLink(platform: Platform, platformUserId: string): Promise<BotUser | null>;
   /** Throws RelayError invalid_code (unknown/expired) or conflict (this identity is already linked). */

@@ -31,6 +31,8 @@ import type { Notifier } from './notifications.js';
 import { claimLinkCode } from '../../src/services/links.js';
 import type { Platform } from './types.js';
 import { priceInGroup } from './price.js';
+import type { PaymentService } from '../../src/payments/service.js';
+import { createBotPayments } from './payments-backend.js';
 
 /** The parts of the relay the bots use. */
 export type RelayForBots = Pick<RelayService, 'chat' | 'pricing' | 'channels' | 'groups'>;
@@ -62,7 +64,7 @@ const toChannelInfo = (c: { id: number; name: string; type: string; status: stri
   responseTimeMs: c.responseTimeMs,
 });
 
-export function createRelayBackend(ctx: AppContext, relay: RelayForBots): BotBackend {
+export function createRelayBackend(ctx: AppContext, relay: RelayForBots, payments?: PaymentService): BotBackend {
   const prisma = ctx.db.prisma;
 
   async function userRow(id: number): Promise<AccountRow> {
@@ -103,6 +105,8 @@ export function createRelayBackend(ctx: AppContext, relay: RelayForBots): BotBac
   }
 
   const backend: BotBackend = {
+    ...(payments ? { payments: createBotPayments(payments) } : {}),
+
     async resolveLink(platform, platformUserId) {
       const link = await prisma.platformLink.findUnique({
         where: { platform_platformUserId: { platform, platformUserId } },

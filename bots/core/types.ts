@@ -16,6 +16,8 @@ export interface IncomingMessage {
   displayName?: string;
   /** Platform message id (QQ passive replies need it). */
   messageId?: string;
+  /** The user's language as the platform reports it ("en", "zh-hans", "zh-CN"), when it does. */
+  locale?: string;
 }
 
 export interface Button {
@@ -58,4 +60,16 @@ export interface ChatTransport {
    * platforms that can only answer (QQ passive replies) leave it out, and those notices are skipped for them.
    */
   sendToUser?(platformUserId: string, reply: Reply): Promise<SentMessage>;
+  /** A payment request the user pays without leaving the chat (Telegram Stars). Only platforms that have one. */
+  sendInvoice?(chatId: string, invoice: Invoice): Promise<SentMessage>;
+}
+
+/** An in-chat invoice (Telegram: sendInvoice). `amount` is in the currency's smallest unit (Stars are whole). */
+export interface Invoice {
+  title: string;
+  description: string;
+  /** Comes back with the payment: the order number. */
+  payload: string;
+  currency: string;
+  amount: number;
 }

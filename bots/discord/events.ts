@@ -69,6 +69,7 @@ function incoming(interaction: ChatInputCommandInteraction | ButtonInteraction, 
     text,
     displayName: displayName(interaction.user),
     messageId: interaction.id,
+    locale: interaction.locale,
   };
 }
 

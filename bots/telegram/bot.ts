@@ -1,5 +1,5 @@
-// The grammY bot: Telegram updates in, IncomingMessage to the core. Only text messages and button presses matter;
-// everything else is ignored. 429s (and 5xx) are retried by @grammyjs/auto-retry, an API transformer.
+// The grammY bot: Telegram updates in, IncomingMessage to the core. Text messages and button presses go to the core;
+// Stars payment updates to payments.ts; everything else is ignored. 429s (and 5xx) are retried by @grammyjs/auto-retry, an API transformer.
 //
 // Two ways updates arrive, with the same per-chat ordering and no chat blocking another:
 //   long polling: @grammyjs/runner processes updates concurrently, `sequentialize` keeps each chat in order;
@@ -8,11 +8,13 @@
 import { Bot, type Context } from 'grammy';
 import { autoRetry } from '@grammyjs/auto-retry';
 import { sequentialize } from '@grammyjs/runner';
+import type { BotPayments } from '../core/backend.js';
 import type { BotCore } from '../core/core.js';
 import type { BotLogger } from '../core/errors.js';
 import type { ChatTransport, IncomingMessage } from '../core/types.js';
 import { ChatQueue } from './chat-queue.js';
 import { createTelegramTransport } from './transport.js';
+import { installStarsPayments } from './payments.js';
 
 export type UpdateMode = 'polling' | 'webhook';
 
@@ -26,6 +28,8 @@ export interface TelegramBotOptions {
   editIntervalMs?: number;
   /** Longest wait auto-retry honours for a 429's retry_after before giving up on that call. */
   maxRetryDelaySeconds?: number;
+  /** Telegram Stars payments (pre-checkout, successful and refunded payments); none when absent. */
+  payments?: BotPayments;
 }
 
 export interface TelegramBot {
@@ -52,6 +56,7 @@ export function toIncoming(ctx: Context, text: string): IncomingMessage | undefi
     text,
     displayName: from.username ?? [from.first_name, from.last_name].filter(Boolean).join(' '),
     messageId: ctx.msg?.message_id === undefined ? undefined : String(ctx.msg.message_id),
+    locale: from.language_code,
   };
 }
 
@@ -87,6 +92,8 @@ export function createTelegramBot(core: BotCore, opts: TelegramBotOptions): Tele
     const message = toIncoming(ctx, ctx.callbackQuery.data);
     if (message) await dispatch(ctx, message);
   });
+
+  if (opts.payments) installStarsPayments(bot, opts.payments, opts.log);
 
   bot.catch((err) => {
     opts.log.error({ err: err.error, updateId: err.ctx.update.update_id }, 'telegram update failed');

@@ -37,7 +37,7 @@ export interface RunningTelegramBot {
   stop(): Promise<void>;
 }
 
-const ALLOWED_UPDATES = ['message', 'callback_query'] as const;
+const ALLOWED_UPDATES = ['message', 'callback_query', 'pre_checkout_query'] as const;
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
@@ -57,7 +57,14 @@ export function startTelegramBot(
   const pollTimeout = opts.pollTimeoutSeconds ?? 30;
   const { initial, max } = opts.retryDelayMs ?? { initial: 1000, max: 300_000 };
   const core = createBotCore({ backend, log });
-  const telegram = createTelegramBot(core, { token: config.token, apiRoot: config.apiRoot, mode, log, editIntervalMs: opts.editIntervalMs });
+  const telegram = createTelegramBot(core, {
+    token: config.token,
+    apiRoot: config.apiRoot,
+    mode,
+    log,
+    editIntervalMs: opts.editIntervalMs,
+    payments: backend.payments,
+  });
   const { bot, transport } = telegram;
   const menu: BotCommand[] = core.commands
     .filter((c) => c.access !== 'admin')

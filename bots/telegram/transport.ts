@@ -58,5 +58,12 @@ export function createTelegramTransport(api: Api, opts: TelegramTransportOptions
     },
     // A user's private chat with the bot has the user's id (works once they have started the bot).
     sendToUser: (platformUserId, reply) => send(platformUserId, reply),
+    async sendInvoice(chatId, invoice) {
+      // Stars (XTR) need no payment provider: the token is empty.
+      const message = await api.sendInvoice(chatIdOf(chatId), invoice.title, invoice.description, invoice.payload, invoice.currency, [
+        { label: invoice.title, amount: invoice.amount },
+      ], { provider_token: '' });
+      return { chatId, messageId: String(message.message_id) };
+    },
   };
 }

@@ -5,7 +5,8 @@ import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
 
-export type Topic = 'tokens' | 'users' | 'channels' | 'options' | 'groups';
+/** `payments`: an order was paid (the instance running the bots sends the chat notice); carries no cache. */
+export type Topic = 'tokens' | 'users' | 'channels' | 'options' | 'groups' | 'payments';
 
 export interface InvalidationBus {
   publish(topic: Topic): void;

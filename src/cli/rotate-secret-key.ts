@@ -1,4 +1,4 @@
-// `npm run rotate-secret-key`: re-encrypts every stored channel key under a new master key. Stop every relay instance
+// `npm run rotate-secret-key`: re-encrypts every stored channel key (and payment provider secret) under a new master key. Stop every relay instance
 // first: a running one keeps the old key and could no longer open the keys after its next reload.
 //
 // The current master key is found as at start (RELAY_SECRET_KEY, else the key file). The new one is
@@ -14,9 +14,12 @@ import type { Db } from '../db/client.js';
 import { SecretKeyError } from '../auth/master-key.js';
 import { generateMasterKey, parseMasterKey, SecretBox } from '../auth/secret-box.js';
 import { resealKeys } from '../services/channel-repository.js';
+import { resealPaymentSecrets } from '../payments/settings.js';
 
 export interface Rotation {
   keys: number;
+  /** Payment provider secrets re-sealed with them. */
+  paymentSecrets: number;
   /** The new master key's id (what sealed values now name). */
   keyId: string;
   /** The key file now holding the new key; undefined when the key is RELAY_SECRET_KEY (the caller must print it). */
@@ -31,20 +34,22 @@ export async function rotateSecretKey(
 ): Promise<Rotation> {
   const to = new SecretBox(next, 'the new master key');
   if (to.keyId === current.keyId) throw new SecretKeyError('the new master key is the one in use; nothing to rotate');
-  if (config.secretKey) return { keys: await resealKeys(db, current, to), keyId: to.keyId };
+  let paymentSecrets = 0;
+  const reseal = () => resealKeys(db, current, to, async (tx) => (paymentSecrets = await resealPaymentSecrets(tx, current, to)));
+  if (config.secretKey) return { keys: await reseal(), paymentSecrets, keyId: to.keyId };
   const file = resolve(config.secretKeyFile);
   const pending = `${file}.new`;
   writeFileSync(pending, `${next.toString('base64')}\n`, { mode: 0o600 });
   chmodSync(pending, 0o600);
   let keys: number;
   try {
-    keys = await resealKeys(db, current, to);
+    keys = await reseal();
   } catch (err) {
     rmSync(pending, { force: true });
     throw err;
   }
   renameSync(pending, file);
-  return { keys, keyId: to.keyId, file };
+  return { keys, paymentSecrets, keyId: to.keyId, file };
 }
 
 async function main(): Promise<void> {
@@ -72,6 +77,7 @@ async function main(): Promise<void> {
     const current = await prepareChannelKeys(config, db, log);
     const done = await rotateSecretKey(config, db, current, next);
     console.log(`Re-encrypted ${done.keys} channel keys from master key ${current.keyId} to ${done.keyId}.`);
+    if (done.paymentSecrets) console.log(`Re-encrypted ${done.paymentSecrets} payment provider secrets with them.`);
     if (done.file) {
       console.log(`The new key is in ${done.file}. Back it up now; the old key no longer opens anything.`);
     } else {

@@ -6,14 +6,16 @@ import type pg from 'pg';
 import { loadSecretBox, type MasterKeyLog } from '../auth/master-key.js';
 import type { SecretBox } from '../auth/secret-box.js';
 import { assertKeysReadable, moveLegacyKeys, storedKeysSealedWith } from '../services/channel-repository.js';
+import { paymentSecretsSealedWith } from '../payments/settings.js';
 
 export async function prepareChannelKeys(
   config: Pick<Config, 'secretKey' | 'secretKeyFile'>,
   db: Db,
   log: MasterKeyLog & { error(obj: object, msg: string): void },
 ): Promise<SecretBox> {
-  const secrets = await loadSecretBox(config, { kind: db.kind, sealedWith: () => storedKeysSealedWith(db) }, log);
-  const moved = await wipingFreedSpace(db, () => moveLegacyKeys(db, secrets));
+  const sealedWith = async () => (await storedKeysSealedWith(db)) ?? (await paymentSecretsSealedWith(db));
+  const secrets = await loadSecretBox(config, { kind: db.kind, sealedWith }, log);
+  const moved = await wipingFreedSpace(db, log, () => moveLegacyKeys(db, secrets));
   if (moved.keys || moved.channels) {
     log.info(moved, 'channel keys moved from the old plaintext columns into ChannelKey, encrypted');
   }
@@ -28,15 +30,14 @@ export async function prepareChannelKeys(
  * zeroed) and the WAL is checkpointed and truncated after it; on PostgreSQL the small Channel table is rewritten
  * (VACUUM FULL), so no dead row version keeps the old values. Backups taken earlier still hold them.
  */
-async function wipingFreedSpace<T extends { channels: number }>(db: Db, move: () => Promise<T>): Promise<T> {
+async function wipingFreedSpace<T extends { channels: number }>(
+  db: Db,
+  log: { warn(obj: object, msg: string): void },
+  move: () => Promise<T>,
+): Promise<T> {
   if (db.kind === 'postgresql') {
     const moved = await move();
-    if (moved.channels) {
-      // VACUUM FULL copies a dead row version that an older snapshot may still see (an autovacuum ANALYZE right after
-      // the migration, another instance starting): wait for those to end, so the old plaintext is not carried over.
-      await untilOlderSnapshotsEnd(db.pool);
-      await db.pool.query('VACUUM FULL "Channel"');
-    }
+    if (moved.channels) await rewriteWithoutDeadRows(db.pool, log);
     return moved;
   }
   // Prisma writes through its own connection: secure_delete is a per-connection setting.
@@ -50,21 +51,36 @@ async function wipingFreedSpace<T extends { channels: number }>(db: Db, move: ()
   }
 }
 
-/** How long the start waits for older snapshots before rewriting the table anyway. */
-const SNAPSHOT_WAIT_MS = 30_000;
+/** How long the start keeps rewriting the Channel table while old row versions cannot be dropped yet. */
+const REWRITE_PATIENCE_MS = 30_000;
 
-/** Resolves once no other session of this database runs a transaction that began before now (or after the wait). */
-async function untilOlderSnapshotsEnd(pool: pg.Pool): Promise<void> {
-  const { rows } = await pool.query<{ now: Date }>('SELECT clock_timestamp() AS now');
-  const since = rows[0]!.now;
-  const deadline = Date.now() + SNAPSHOT_WAIT_MS;
-  while (Date.now() < deadline) {
-    const older = await pool.query(
-      `SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()
-         AND backend_xmin IS NOT NULL AND xact_start < $1 LIMIT 1`,
-      [since],
-    );
-    if (older.rowCount === 0) return;
-    await new Promise((resolve) => setTimeout(resolve, 100));
+/**
+ * VACUUM FULL copies a dead row version that some open snapshot may still see ("N dead row versions cannot be removed
+ * yet"): such a copy would carry the old plaintext into the new file. So the table is rewritten until VACUUM reports
+ * none left, or the patience runs out (then a warning: autovacuum will drop them later).
+ */
+async function rewriteWithoutDeadRows(pool: pg.Pool, log: { warn(obj: object, msg: string): void }): Promise<void> {
+  const client = await pool.connect();
+  const deadline = Date.now() + REWRITE_PATIENCE_MS;
+  let kept = 0;
+  const onNotice = (notice: { message?: string; detail?: string }) => {
+    const match = /(\d+) dead row versions cannot be removed yet/.exec(`${notice.message ?? ''} ${notice.detail ?? ''}`);
+    if (match) kept += Number(match[1]);
+  };
+  client.on('notice', onNotice);
+  try {
+    for (;;) {
+      kept = 0;
+      await client.query('VACUUM (FULL, VERBOSE) "Channel"');
+      if (kept === 0) return;
+      if (Date.now() >= deadline) {
+        log.warn({ rowVersions: kept }, 'old channel rows (with plaintext keys) are still visible to an open transaction; autovacuum will remove them');
+        return;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  } finally {
+    client.off('notice', onNotice);
+    client.release();
   }
 }

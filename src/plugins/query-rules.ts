@@ -5,6 +5,8 @@
 //              accepts no query at all; a path with `:params` must declare `schema.params`. Registration fails otherwise.
 //   /v1beta/…  Gemini's own parameters only: `key` and `alt` (json | sse); anything else is refused, as Google does.
 //   /v1/…      ignored, as OpenAI ignores unknown query parameters (Azure-style clients append `api-version`).
+//   `config: { signedQuery: true }`: a third party writes the query (a payment gateway's callback, whose signed
+//              parameters grow with its extensions); it is taken as declared, and the handler verifies its signature.
 //
 // On strict routes a preValidation hook refuses unknown keys, repeated keys (`?a=1&a=2`) and array syntax (`?a[]=1`)
 // with a 400 naming the key, before any value can reach a database filter, and turns "5" / "true" into numbers and
@@ -41,9 +43,16 @@ function policyOf(url: string): Policy {
   return 'untouched'; // /healthz and the bots' webhooks: they read no query
 }
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** The query string is written and signed by a third party (payment callbacks): exempt from the strict rule. */
+    signedQuery?: boolean;
+  }
+}
+
 export function installQueryRules(app: FastifyInstance): void {
   app.addHook('onRoute', (route: RouteOptions) => {
-    const policy = policyOf(route.url);
+    const policy = route.config?.signedQuery ? 'untouched' : policyOf(route.url);
     if (policy === 'ignored' || policy === 'untouched') return;
     const where = `${String(route.method)} ${route.url}`;
     const schema = { ...(route.schema ?? {}) };

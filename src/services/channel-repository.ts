@@ -522,14 +522,18 @@ export async function moveLegacyKeys(db: Db, secrets: SecretBox): Promise<{ chan
   return moved;
 }
 
-/** A master key rotation: every stored key re-sealed from `from` to `to`, all or nothing. Returns how many. */
-export async function resealKeys(db: Db, from: SecretBox, to: SecretBox): Promise<number> {
+/**
+ * A master key rotation: every stored key re-sealed from `from` to `to`, all or nothing. Returns how many. `alsoInTx`
+ * re-seals other secrets (payment providers') in the same transaction.
+ */
+export async function resealKeys(db: Db, from: SecretBox, to: SecretBox, alsoInTx?: (tx: Tx) => Promise<unknown>): Promise<number> {
   return db.prisma.$transaction(
     async (tx) => {
       const keys = await tx.channelKey.findMany({ select: { id: true, secret: true } });
       for (const key of keys) {
         await tx.channelKey.update({ where: { id: key.id }, data: { secret: to.seal(KEY_PURPOSE, from.open(KEY_PURPOSE, key.secret)) } });
       }
+      await alsoInTx?.(tx);
       return keys.length;
     },
     { timeout: 60_000 },

@@ -70,7 +70,7 @@ describe('telegram bot over long polling', () => {
     expect(menu.map((c) => c.command)).toEqual(expect.arrayContaining(['start', 'help', 'link', 'balance', 'token', 'chat', 'price']));
     expect(menu.map((c) => c.command)).not.toContain('channels');
     await fake.waitFor(() => fake.callsOf('getUpdates').length > 0);
-    expect(fake.callsOf('getUpdates')[0]!.payload).toMatchObject({ timeout: 1, allowed_updates: ['message', 'callback_query'] });
+    expect(fake.callsOf('getUpdates')[0]!.payload).toMatchObject({ timeout: 1, allowed_updates: ['message', 'callback_query', 'pre_checkout_query'] });
     expect(fake.refusals).toEqual([]);
   });
 
@@ -268,7 +268,7 @@ describe('telegram bot over a webhook', () => {
     expect(fake.callsOf('setWebhook')[0]!.payload).toEqual({
       url: 'https://relay.example.com/tg/hook',
       secret_token: 'hook-secret_1',
-      allowed_updates: ['message', 'callback_query'],
+      allowed_updates: ['message', 'callback_query', 'pre_checkout_query'],
     });
     expect(fake.callsOf('getUpdates')).toHaveLength(0);
   });

@@ -17,11 +17,13 @@ import { buildApp } from '../../src/app.js';
 import { RelayService } from '../../src/relay/service.js';
 import { createTestContext, TEST_ADMIN_KEY, type TestContext } from '../helpers/context.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai-upstream.js';
+import { FakeEpayGateway } from '../fakes/epay-gateway.js';
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SHOTS = join(process.cwd(), 'test-results', 'console');
 const ADMIN = { username: 'ops', password: 'correct horse battery' };
 const ALICE = { username: 'alice', password: 'alice-password-1' };
+const BOB = { username: 'bob', password: 'bob-password-123' };
 const BOT = 'relay_station_bot';
 const root = { authorization: `Bearer ${TEST_ADMIN_KEY}`, 'content-type': 'application/json' };
 
@@ -353,4 +355,142 @@ describe('web console end to end (Chromium, SQLite, fake upstream)', () => {
     expect(existsSync(join(SHOTS, '22-dashboard.png'))).toBe(true);
     console.log(`console e2e walk-through: ${Date.now() - started} ms`);
   }, 180_000);
+
+  it('a user tops up with EPay from the console, sees it paid; the admin sees the order, records a refund and marks one paid', async () => {
+    const started = Date.now();
+    const EPAY_KEY = 'epay-merchant-key-e2e-0123456789';
+    const gateway = await FakeEpayGateway.start('1001', EPAY_KEY);
+    gateway.holdNotifications = true;
+    try {
+      // EPay charges yuan: the operator's currency is CNY at 7 per USD. A buyer with nothing on the account.
+      expect((await fetch(`${base}/api/options`, { method: 'PATCH', headers: root, body: JSON.stringify({ currency: 'CNY', exchangeRate: 7 }) })).status).toBe(200);
+      const made = await fetch(`${base}/api/users`, { method: 'POST', headers: root, body: JSON.stringify(BOB) });
+      expect(made.status).toBe(201);
+      const bobId = ((await made.json()) as { id: number }).id;
+
+      /* ------------------------------------------------------------ the admin switches EPay on */
+      const admin = await newContext('en-US');
+      let page = admin.page;
+      await signIn(page, ADMIN);
+      await open(page, 'Payment settings');
+      const addresses = page.getByRole('form', { name: 'Addresses' });
+      await addresses.getByLabel('Public URL of this relay').fill(base);
+      await addresses.getByRole('button', { name: 'Save' }).click();
+      await page.getByTestId('webhook-epayNotify').filter({ hasText: `${base}/api/payments/epay/notify` }).waitFor();
+      const epay = page.getByRole('form', { name: 'EPay' });
+      await epay.getByRole('switch', { name: 'Switched on' }).click({ force: true });
+      await epay.getByLabel('Gateway URL').fill(gateway.url);
+      await epay.getByLabel('Merchant ID (pid)').fill('1001');
+      await epay.getByRole('button', { name: 'Set Merchant key' }).click();
+      await epay.getByLabel('New Merchant key').fill(EPAY_KEY);
+      await epay.getByRole('button', { name: 'Save' }).click();
+      await epay.getByText('Taking payments').waitFor();
+      // Stored: the form shows the mask only, and the key is in no page store.
+      await epay.getByTestId('secret-mask').waitFor();
+      expect(await page.evaluate<string>('JSON.stringify([document.body.innerHTML, { ...localStorage }, { ...sessionStorage }])')).not.toContain(EPAY_KEY);
+      await shot(page, '40-admin-payment-settings');
+
+      /* ------------------------------------------------------------ the user pays, in Chinese, with the keyboard */
+      const user = await newContext('en-US');
+      page = user.page;
+      await signIn(page, BOB);
+      await page.getByText('中文').first().click();
+      await open(page, '余额与充值');
+      const amount = page.getByLabel('其他金额（CNY）');
+      await amount.fill('12.5');
+      // 12.50 CNY at 7 per USD: 892,857 units, quoted by the server.
+      await page.getByTestId('quote').filter({ hasText: /¥12\.50.*892,857/ }).waitFor();
+      await page.getByRole('radio', { name: /支付宝/ }).focus();
+      await page.keyboard.press('ArrowDown');
+      expect(await page.getByRole('radio', { name: /微信支付/ }).isChecked()).toBe(true);
+      await shot(page, '41-topup-zh');
+      await amount.focus();
+      await page.keyboard.press('Enter');
+      // At the gateway's cashier, with the server's amount and the chosen type.
+      await page.getByRole('heading', { name: '收银台 12.50' }).waitFor();
+      const tradeNo = [...gateway.orders.keys()].at(-1)!;
+      expect(gateway.orders.get(tradeNo)).toMatchObject({ type: 'wxpay', money: '12.50', notify_url: `${base}/api/payments/epay/notify` });
+      await page.getByRole('button', { name: '确认支付' }).click();
+      // Back in the console before the gateway's notification: the page waits for it…
+      await page.getByRole('heading', { name: '支付状态', level: 2 }).waitFor();
+      expect(page.url()).toBe(`${base}/wallet/return?order=${tradeNo}`);
+      await page.getByTestId('order-state').filter({ hasText: '正在等待支付确认' }).waitFor();
+      expect(await balanceOf(bobId)).toBe(0n);
+      // …and shows the payment once the gateway has called the notify URL.
+      gateway.release(tradeNo);
+      expect(await gateway.paid.get(tradeNo)).toEqual({ status: 200, text: 'success' });
+      await page.getByTestId('order-state').filter({ hasText: '支付成功' }).filter({ hasText: '当前余额' }).waitFor();
+      expect(await balanceOf(bobId)).toBe(892_857n);
+      await shot(page, '42-topup-return-zh');
+      await page.setViewportSize({ width: 375, height: 740 });
+      expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
+      await page.getByRole('link', { name: '返回余额与充值' }).click();
+      await page.getByTestId('my-orders').getByText('已支付').waitFor();
+      expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
+      await shot(page, '43-wallet-phone-zh');
+      // A second order left at the cashier: pending, with a way back to it.
+      await page.setViewportSize({ width: 1280, height: 860 });
+      await page.getByRole('button', { name: '支付 ¥10.00' }).click();
+      await page.getByRole('heading', { name: '收银台 10.00' }).waitFor();
+      const unpaid = [...gateway.orders.keys()].at(-1)!;
+      await page.goBack();
+      await page.getByTestId('my-orders').getByRole('link', { name: '继续支付' }).waitFor();
+
+      /* ------------------------------------------------------------ the admin: the order, a recorded refund, a payment by hand */
+      page = admin.page;
+      await open(page, 'Orders');
+      const orders = page.getByTestId('admin-orders');
+      await orders.getByRole('button', { name: `Open order ${tradeNo}` }).click();
+      const detail = page.getByTestId('order-detail');
+      await detail.getByTestId('order-history').getByRole('cell', { name: 'credited' }).waitFor();
+      // EPay has no refund call: the page says so, and records one made in the gateway's panel.
+      await detail.getByTestId('record-only').waitFor();
+      const refund = page.getByRole('form', { name: 'Refund' });
+      await refund.getByLabel('Amount (CNY)').fill('5');
+      await refund.getByLabel(/^Reason/).fill('refunded in the gateway panel');
+      await refund.getByRole('button', { name: 'Record refund' }).click();
+      await refund.getByRole('button', { name: 'Click again to confirm' }).click();
+      await detail.getByRole('status').filter({ hasText: 'Refunded CN¥5.00' }).waitFor();
+      await detail.getByText('Partly refunded').waitFor();
+      // 5.00 of 12.50 refunded: 2/5 of the quota taken back (rounded up).
+      expect(await balanceOf(bobId)).toBe(892_857n - 357_143n);
+      await shot(page, '44-admin-order-refunded');
+      await page.keyboard.press('Escape');
+      await page.getByRole('dialog').waitFor({ state: 'hidden' });
+      await orders.getByRole('button', { name: `Open order ${unpaid}` }).click();
+      const mark = page.getByRole('form', { name: 'Mark paid by hand' });
+      await mark.getByRole('button', { name: 'Mark paid' }).click();
+      await mark.getByRole('button', { name: 'Click again to confirm' }).click();
+      await mark.getByText('Required.').waitFor(); // a note is required
+      await mark.getByLabel(/^Note/).fill('paid by bank transfer, ref 42');
+      await mark.getByRole('button', { name: 'Mark paid' }).click();
+      await mark.getByRole('button', { name: 'Click again to confirm' }).click();
+      await page.getByTestId('order-detail').getByRole('status').filter({ hasText: 'Marked paid' }).waitFor();
+      const row = await ctx.db.prisma.paymentOrder.findUniqueOrThrow({ where: { tradeNo: unpaid } });
+      expect(row).toMatchObject({ status: 'paid', note: 'paid by bank transfer, ref 42' });
+      expect(row.paidBy).toBeGreaterThan(1);
+      await page.keyboard.press('Escape');
+      await page.getByRole('dialog').waitFor({ state: 'hidden' });
+      await orders.getByRole('cell', { name: 'Partly refunded' }).waitFor();
+      await shot(page, '45-admin-orders');
+      // The admin pages fit a phone too.
+      await page.setViewportSize({ width: 375, height: 740 });
+      expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
+      await page.goto(`${base}/admin/payments`);
+      await page.getByRole('heading', { name: 'Payment settings', level: 2 }).waitFor();
+      expect(await page.evaluate<number>('document.documentElement.scrollWidth')).toBeLessThanOrEqual(375);
+
+      await admin.context.close();
+      await user.context.close();
+      expect(cspViolations).toEqual([]);
+      expect(pageErrors).toEqual([]);
+    } finally {
+      await gateway.close();
+    }
+    console.log(`console e2e payments: ${Date.now() - started} ms`);
+  }, 120_000);
 });
+
+async function balanceOf(userId: number): Promise<bigint> {
+  return (await ctx.db.prisma.user.findUniqueOrThrow({ where: { id: userId } })).quota;
+}

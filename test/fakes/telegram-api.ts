@@ -2,6 +2,9 @@
 // answered with {ok:true,result} or {ok:false,error_code,description[,parameters]}. getUpdates long-polls the queued
 // updates; editMessageText refuses unchanged text ("message is not modified") as Telegram does; messages longer than
 // 4096 characters are refused. Every call is recorded, and the chats are kept as a user would see them.
+// Payments in Telegram Stars: sendInvoice (XTR, one price, no provider token), the buyer's side (`preCheckout`, then
+// `pay` once the bot said ok), answerPreCheckoutQuery, and refundStarPayment, which also sends the bot the
+// refunded_payment message as Telegram does.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
@@ -17,6 +20,25 @@ export interface FakeMessage {
   text: string;
   reply_markup: unknown;
   edits: number;
+  /** Set for invoices (sendInvoice). */
+  invoice?: FakeInvoice;
+}
+
+export interface FakeInvoice {
+  title: string;
+  description: string;
+  payload: string;
+  currency: string;
+  total_amount: number;
+}
+
+/** A Star payment the fake knows of (refundStarPayment checks against these). */
+interface StarPayment {
+  userId: number;
+  chargeId: string;
+  invoice: FakeInvoice;
+  chatId: number;
+  refunded: boolean;
 }
 
 interface Update {
@@ -48,6 +70,7 @@ export class FakeTelegramApi {
   #nextUpdateId = 1;
   #nextMessageId = 1;
   #failures: Array<{ method: string; status: number; body: Record<string, unknown> }> = [];
+  readonly #starPayments: StarPayment[] = [];
   #listeners = new Set<() => void>();
 
   private constructor(
@@ -96,6 +119,42 @@ export class FakeTelegramApi {
         chat_instance: '1',
         data,
         message: { message_id: message.message_id, chat, date: now(), text: message.text, from: BOT_USER },
+      },
+    });
+  }
+
+  /** The buyer taps "Pay" on an invoice: Telegram asks the bot first (pre_checkout_query). Returns the query id. */
+  preCheckout(from: ChatUser & { language_code?: string }, invoice: FakeMessage): string {
+    const id = `pcq${this.#nextUpdateId}`;
+    const i = invoice.invoice!;
+    this.pushUpdate({ pre_checkout_query: { id, from: { ...from, is_bot: false }, currency: i.currency, total_amount: i.total_amount, invoice_payload: i.payload } });
+    return id;
+  }
+
+  /** The bot's answer to a pre-checkout query, once it came. */
+  preCheckoutAnswer(id: string): Record<string, unknown> | undefined {
+    return this.callsOf('answerPreCheckoutQuery').find((c) => c.payload.pre_checkout_query_id === id)?.payload;
+  }
+
+  /** The payment went through: the bot gets the successful_payment message (as often as a test repeats it). */
+  pay(from: ChatUser, invoice: FakeMessage, chargeId: string): number {
+    const i = invoice.invoice!;
+    if (!this.#starPayments.some((p) => p.chargeId === chargeId)) {
+      this.#starPayments.push({ userId: from.id, chargeId, invoice: i, chatId: invoice.chatId, refunded: false });
+    }
+    return this.pushUpdate({
+      message: {
+        message_id: this.#nextMessageId++,
+        from: { ...from, is_bot: false },
+        chat: { id: invoice.chatId, type: 'private', first_name: from.first_name },
+        date: now(),
+        successful_payment: {
+          currency: i.currency,
+          total_amount: i.total_amount,
+          invoice_payload: i.payload,
+          telegram_payment_charge_id: chargeId,
+          provider_payment_charge_id: '',
+        },
       },
     });
   }
@@ -219,6 +278,47 @@ export class FakeTelegramApi {
         message.reply_markup = p.reply_markup;
         message.edits++;
         return { message_id: message.message_id, from: BOT_USER, chat: { id: message.chatId, type: 'private' }, date: now(), text };
+      }
+      case 'sendInvoice': {
+        const prices = p.prices as Array<{ label: string; amount: number }>;
+        if (p.currency === 'XTR' && (prices.length !== 1 || (p.provider_token !== undefined && p.provider_token !== ''))) {
+          throw new Error('Bad Request: Stars invoices need exactly one price and an empty provider token');
+        }
+        const invoice: FakeInvoice = {
+          title: String(p.title),
+          description: String(p.description),
+          payload: String(p.payload),
+          currency: String(p.currency),
+          total_amount: prices.reduce((sum, price) => sum + price.amount, 0),
+        };
+        if (invoice.title.length < 1 || invoice.title.length > 32) throw new Error('Bad Request: INVOICE_TITLE_INVALID');
+        if (Buffer.byteLength(invoice.payload) > 128) throw new Error('Bad Request: INVOICE_PAYLOAD_INVALID');
+        const message: FakeMessage = { message_id: this.#nextMessageId++, chatId: Number(p.chat_id), text: '', reply_markup: p.reply_markup, edits: 0, invoice };
+        this.messages.push(message);
+        return { message_id: message.message_id, from: BOT_USER, chat: { id: message.chatId, type: 'private' }, date: now(), invoice: { ...invoice, start_parameter: '' } };
+      }
+      case 'answerPreCheckoutQuery':
+        if (p.ok === false && !p.error_message) throw new Error('Bad Request: error_message is required when ok is false');
+        return true;
+      case 'refundStarPayment': {
+        const payment = this.#starPayments.find((x) => x.chargeId === p.telegram_payment_charge_id && x.userId === Number(p.user_id));
+        if (!payment) throw new Error('Bad Request: CHARGE_NOT_FOUND');
+        if (payment.refunded) throw new Error('Bad Request: CHARGE_ALREADY_REFUNDED');
+        payment.refunded = true;
+        const { invoice } = payment;
+        // Telegram tells the bot in the buyer's chat.
+        setTimeout(() =>
+          this.pushUpdate({
+            message: {
+              message_id: this.#nextMessageId++,
+              from: { id: payment.userId, is_bot: false, first_name: 'Buyer' },
+              chat: { id: payment.chatId, type: 'private', first_name: 'Buyer' },
+              date: now(),
+              refunded_payment: { currency: invoice.currency, total_amount: invoice.total_amount, invoice_payload: invoice.payload, telegram_payment_charge_id: payment.chargeId },
+            },
+          }),
+        );
+        return true;
       }
       default:
         throw new Error(`Bad Request: method ${method} is not faked`);

@@ -20,6 +20,10 @@ const Users = lazy(() => import('./pages/admin/Users'));
 const Groups = lazy(() => import('./pages/admin/Groups'));
 const Redemptions = lazy(() => import('./pages/admin/Redemptions'));
 const OptionsPage = lazy(() => import('./pages/admin/Options'));
+const Orders = lazy(() => import('./pages/admin/Orders'));
+const Payments = lazy(() => import('./pages/admin/Payments'));
+// Visited once per payment, from the checkout: not worth the first load.
+const TopUpReturn = lazy(() => import('./pages/TopUpReturn'));
 
 function Routed() {
   const { account, loading, isAdmin } = useSession();
@@ -27,7 +31,8 @@ function Routed() {
   if (loading) return <Loading />;
   if (!account) {
     if (location.pathname === '/pricing') return <Layout public><Pricing /></Layout>;
-    if (location.pathname !== '/signin') return <Navigate to="/signin" replace state={{ from: location.pathname }} />;
+    // The query string too: /wallet/return?order=… must still name the order after signing in.
+    if (location.pathname !== '/signin') return <Navigate to="/signin" replace state={{ from: location.pathname + location.search }} />;
     return <SignIn />;
   }
   return (
@@ -38,6 +43,7 @@ function Routed() {
           <Route path="/tokens" element={<Tokens />} />
           <Route path="/logs" element={<Logs />} />
           <Route path="/wallet" element={<Wallet />} />
+          <Route path="/wallet/return" element={<TopUpReturn />} />
           <Route path="/pricing" element={<Pricing />} />
           <Route path="/chat-accounts" element={<ChatAccounts />} />
           <Route path="/settings" element={<Settings />} />
@@ -49,6 +55,8 @@ function Routed() {
               <Route path="/admin/groups" element={<Groups />} />
               <Route path="/admin/redemptions" element={<Redemptions />} />
               <Route path="/admin/options" element={<OptionsPage />} />
+              <Route path="/admin/orders" element={<Orders />} />
+              <Route path="/admin/payments" element={<Payments />} />
               <Route path="/admin/logs" element={<Logs admin />} />
             </>
           )}

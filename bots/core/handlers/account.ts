@@ -1,6 +1,7 @@
-// Linking a chat identity to a relay account, and the account's money: balance, recharge, redeem, logs.
+// Linking a chat identity to a relay account, and the account's money: balance, recharge (recharge.ts), redeem, logs.
 import { formatNumber, formatUnits, formatUsd } from '../commands.js';
 import { QUOTA_PER_USD } from '../../../src/billing/decimal.js';
+import { rechargeCommand } from './recharge.js';
 import type { BotContext } from '../context.js';
 import { linkedUser, type Router } from '../router.js';
 import { formatDate, positiveInt, requirePrivate } from './util.js';
@@ -32,14 +33,7 @@ export function accountCommands(router: Router): void {
     );
   });
 
-  router.command('recharge', { description: 'How to top up', access: 'anyone' }, async (ctx) => {
-    const info = await ctx.backend.rechargeInfo();
-    const rate = `1 USD of quota (${formatNumber(QUOTA_PER_USD)} units) costs ${info.exchangeRate} ${info.currency}.`;
-    const where = info.topUpLink
-      ? `Buy a redemption code at ${info.topUpLink}, then send /redeem <code>.`
-      : 'Ask an administrator for a redemption code, then send /redeem <code>.';
-    await ctx.reply(`${where}\n${rate}`);
-  });
+  rechargeCommand(router);
 
   router.command('redeem', { description: 'Add a redemption code to your balance', usage: '<code>', access: 'linked' }, async (ctx) => {
     const code = ctx.command?.args[0];

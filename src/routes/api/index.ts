@@ -30,8 +30,11 @@ import { sessionRoutes } from './session.js';
 import { insightRoutes } from './insights.js';
 import { logExportRoutes } from './logs-export.js';
 import { channelTypeRoutes } from './channel-types.js';
+import { paymentRoutes } from './payments.js';
+import { paymentWebhookRoutes } from './payment-webhooks.js';
+import type { PaymentService } from '../../payments/service.js';
 
-export async function apiRoutes(api: FastifyInstance, opts: { ctx: AppContext; relay: RelayService }): Promise<void> {
+export async function apiRoutes(api: FastifyInstance, opts: { ctx: AppContext; relay: RelayService; payments: PaymentService }): Promise<void> {
   const { ctx } = opts;
   await installManagementAuth(api, ctx.db);
 
@@ -52,5 +55,7 @@ export async function apiRoutes(api: FastifyInstance, opts: { ctx: AppContext; r
   await api.register(insightRoutes, { ctx, relay: opts.relay });
   await api.register(logExportRoutes, { ctx });
   await api.register(channelTypeRoutes);
+  await api.register(paymentRoutes, { payments: opts.payments });
+  await api.register(paymentWebhookRoutes, { payments: opts.payments });
   api.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => api.swagger());
 }

@@ -8,7 +8,7 @@ import { LANGUAGES, setLanguage, type Language } from '../i18n';
 import { useSession } from '../session';
 
 type NavKey = 'dashboard' | 'tokens' | 'logs' | 'wallet' | 'pricing' | 'chatAccounts' | 'settings';
-type AdminNavKey = 'overview' | 'channels' | 'users' | 'groups' | 'redemptions' | 'options' | 'logs';
+type AdminNavKey = 'overview' | 'channels' | 'users' | 'groups' | 'redemptions' | 'options' | 'logs' | 'orders' | 'payments';
 
 const USER_LINKS: [string, NavKey][] = [
   ['/', 'dashboard'],
@@ -27,6 +27,8 @@ const ADMIN_LINKS: [string, AdminNavKey][] = [
   ['/admin/redemptions', 'redemptions'],
   ['/admin/options', 'options'],
   ['/admin/logs', 'logs'],
+  ['/admin/orders', 'orders'],
+  ['/admin/payments', 'payments'],
 ];
 
 export function LanguageSwitch() {

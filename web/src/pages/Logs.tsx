@@ -5,7 +5,7 @@ import { Anchor, Button, Select, Table, Text, TextInput, Tooltip } from '@mantin
 import { keepPreviousData, useQuery } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { downloadUrl, get } from '../api';
-import { useFormat } from '../format';
+import { dayStart, useFormat } from '../format';
 import { useSession } from '../session';
 import { Async, PageTitle, Pager, StatusBadge } from '../components/common';
 import type { Page, UsageLog } from '../types';
@@ -26,15 +26,9 @@ const EMPTY: Filters = { from: '', to: '', model: '', tokenName: '', userId: '',
 
 /** The API's query for these filters: dates are whole local days, sent as instants. */
 export function logQuery(filters: Filters, admin: boolean) {
-  const day = (text: string, plusDays = 0) => {
-    if (!text) return undefined;
-    const d = new Date(`${text}T00:00:00`);
-    d.setDate(d.getDate() + plusDays);
-    return d.toISOString();
-  };
   return {
-    from: day(filters.from),
-    to: day(filters.to, 1),
+    from: dayStart(filters.from),
+    to: dayStart(filters.to, 1),
     model: filters.model.trim() || undefined,
     tokenName: filters.tokenName.trim() || undefined,
     userId: admin && /^\d+$/.test(filters.userId.trim()) ? Number(filters.userId.trim()) : undefined,

@@ -1,0 +1,2 @@
+-- CreateIndex
+CREATE INDEX "PaymentEvent_orderId_idx" ON "PaymentEvent"("orderId");
