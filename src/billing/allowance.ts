@@ -33,12 +33,14 @@ export interface OutputAsk {
   fallback: number;
   /** The limit can be sent upstream (chat, completions); otherwise the allowance is reserved but never enforced. */
   limitable: boolean;
+  /** Output tokens that may be billed whatever the limit (OpenAI's predicted outputs: a rejected prediction). */
+  unlimited?: number;
 }
 
 export interface OutputAllowance {
   /** Output tokens per choice the reservation pays for. */
   perChoice: number;
-  /** perChoice × choices: the completion count the reservation was computed with. */
+  /** perChoice × choices (+ the unlimited part): the completion count the reservation was computed with. */
   total: number;
   /** Send `perChoice` upstream as the output limit (the upstream could otherwise generate more than was reserved). */
   enforce: boolean;
@@ -80,8 +82,9 @@ export function reservationRange(price: ModelPrice, groupRatio: Scaled, prompt: 
     const fixed = costWith(price, groupRatio, prompt, 0, requests);
     return { most: fixed, least: fixed };
   }
-  const most = costWith(price, groupRatio, prompt, wanted(ask) * ask.choices, requests);
-  const least = ask.limitable ? costWith(price, groupRatio, prompt, ask.choices, requests) : most;
+  const extra = ask.unlimited ?? 0;
+  const most = costWith(price, groupRatio, prompt, wanted(ask) * ask.choices + extra, requests);
+  const least = ask.limitable ? costWith(price, groupRatio, prompt, ask.choices + extra, requests) : most;
   return { most, least };
 }
 
@@ -89,7 +92,7 @@ export function reservationRange(price: ModelPrice, groupRatio: Scaled, prompt: 
 export function allowanceFor(price: ModelPrice, groupRatio: Scaled, prompt: number, ask: OutputAsk | undefined, requests: number, held: number): OutputAllowance {
   if (!ask) return { perChoice: 0, total: 0, enforce: false };
   const want = wanted(ask);
-  const cost = (perChoice: number) => costWith(price, groupRatio, prompt, perChoice * ask.choices, requests);
+  const cost = (perChoice: number) => costWith(price, groupRatio, prompt, perChoice * ask.choices + (ask.unlimited ?? 0), requests);
   let perChoice = want;
   if (cost(want) > held) {
     // The cost grows with the count: the largest count whose cost fits, by bisection (≤ 40 exact cost computations).
@@ -108,5 +111,5 @@ export function allowanceFor(price: ModelPrice, groupRatio: Scaled, prompt: numb
     ask.limitable &&
     !outputIsFree &&
     (ask.requested !== undefined ? perChoice < ask.requested : ask.upstreamDefault === undefined || perChoice < ask.upstreamDefault);
-  return { perChoice, total: perChoice * ask.choices, enforce };
+  return { perChoice, total: perChoice * ask.choices + (ask.unlimited ?? 0), enforce };
 }

@@ -45,8 +45,22 @@ export async function estimateChatPrompt(chat: Pick<ChatRequest, 'messages' | 't
   return total;
 }
 
+/**
+ * Request features that bring in input the relay never sees, billed by the upstream as prompt tokens: Anthropic's MCP
+ * servers (their tool results), Gemini's URL context (the pages it fetches), OpenAI's web search options. Each call
+ * using one is bounded by the model's context window.
+ */
+function fetchedInputTokens(body: Record<string, unknown>, model: string): number {
+  const tools = Array.isArray(body.tools) ? body.tools : [];
+  const fetches =
+    (Array.isArray(body.mcp_servers) && body.mcp_servers.length > 0) ||
+    (body.web_search_options !== undefined && body.web_search_options !== null) ||
+    tools.some((t) => isRecord(t) && (t.urlContext !== undefined || t.url_context !== undefined));
+  return fetches ? unseenTokens(model) : 0;
+}
+
 export async function estimatePromptTokens(call: RelayCall): Promise<number> {
-  if (call.chat) return estimateChatPrompt(call.chat, call.model);
+  if (call.chat) return (await estimateChatPrompt(call.chat, call.model)) + fetchedInputTokens(call.body, call.model);
   switch (call.kind) {
     case 'completions':
     case 'images':
@@ -89,12 +103,14 @@ export function outputAskOf(call: Pick<RelayCall, 'kind' | 'chat' | 'body' | 'mo
   switch (call.kind) {
     case 'chat': {
       const b = (call.chat ?? call.body) as Record<string, unknown>;
+      const prediction = predictionTokens(b.prediction, call.model);
       return {
         requested: count(b.max_completion_tokens) ?? count(b.max_tokens) ?? count(b.max_output_tokens),
         choices: count(b.n) ?? 1,
         upstreamDefault: outputMaximumOf(call.model, options.maxOutputTokens),
         fallback,
         limitable: true,
+        ...(prediction > 0 ? { unlimited: prediction } : {}),
       };
     }
     case 'completions': {
@@ -113,6 +129,15 @@ export function outputAskOf(call: Pick<RelayCall, 'kind' | 'chat' | 'body' | 'mo
     default:
       return undefined;
   }
+}
+
+/** OpenAI's predicted outputs: the prediction's tokens that the answer does not use are billed as output. */
+function predictionTokens(prediction: unknown, model: string): number {
+  if (!isRecord(prediction)) return 0;
+  const content = prediction.content;
+  if (typeof content === 'string') return countText(content, model);
+  if (!Array.isArray(content)) return 0;
+  return content.reduce((sum: number, part) => sum + (isRecord(part) && typeof part.text === 'string' ? countText(part.text, model) : 0), 0);
 }
 
 function count(v: unknown): number | undefined {

@@ -76,6 +76,13 @@ describe('the output allowance', () => {
     expect(allowanceFor(perCall, one, 10, ask({}), 1, 5000)).toMatchObject({ enforce: false });
   });
 
+  it('output billed whatever the limit (a rejected prediction) is reserved on top, and the limit still fits the hold', () => {
+    const p = price('1', '1');
+    const predicted = ask({ requested: 1000, unlimited: 500 });
+    expect(reservationRange(p, one, 10, predicted, 1)).toEqual({ most: 1510, least: 511 });
+    expect(allowanceFor(p, one, 10, predicted, 1, 700)).toEqual({ perChoice: 190, total: 690, enforce: true });
+  });
+
   it('transcriptions reserve the fallback and never send a limit', () => {
     const transcript = ask({ upstreamDefault: 4096, limitable: false });
     expect(reservationRange(price('15', '1'), one, 0, transcript, 1)).toEqual({ most: 61_440, least: 61_440 });

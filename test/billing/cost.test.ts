@@ -20,10 +20,16 @@ const facts = (fields: Partial<SettleFacts>): SettleFacts => ({ model: 'gpt-4o-m
 describe('cost of a call', () => {
   it('prices the reservation and the settle with the same formula (billing.md worked example 1)', () => {
     const one = parseDecimal('1');
-    expect(reservationOf(price(), one, { prompt: 1000, completion: 4096 }, 1)).toBe(1304);
-    expect(costOf(price(), one, { usage: usage(1000, 500), requests: 1 })).toBe(225);
+    const gpt4oMini = price({ cacheWriteRatio: parseDecimal('1') });
+    expect(reservationOf(gpt4oMini, one, { prompt: 1000, completion: 16_384 }, 1)).toBe(4991);
+    expect(costOf(gpt4oMini, one, { usage: usage(1000, 500), requests: 1 })).toBe(225);
     // The same counts give the same units whichever way they come in.
-    expect(reservationOf(price(), one, { prompt: 1000, completion: 500 }, 1)).toBe(225);
+    expect(reservationOf(gpt4oMini, one, { prompt: 1000, completion: 500 }, 1)).toBe(225);
+  });
+
+  it('reserves a prompt at the cache-write price where writing costs more (any token of it may be written)', () => {
+    // Cache writes at 1.25×: 0.075 × (1,000 × 1.25 + 500 × 4) = 243.75 → 244, where a fresh read would be 225.
+    expect(reservationOf(price(), parseDecimal('1'), { prompt: 1000, completion: 500 }, 1)).toBe(244);
   });
 
   it('applies the group ratio to every price, cache tokens at their own ratios', () => {

@@ -149,6 +149,18 @@ describe.each(dbKinds)('what the upstream billed, the user pays, on %s', (kind) 
       expect((await ledger(rich)).charged).toBe(units(billsFrom(from)));
     });
 
+    it('input fetched upstream (URL context, MCP servers) and output billed whatever the limit (a prediction) are reserved', async () => {
+      const account = await seedAccount(t, { quota: 5000 });
+      const from = up.bills.length;
+      const urlContext = { contents: [{ parts: [{ text: 'Summarize https://example.com' }] }], tools: [{ urlContext: {} }] };
+      expect((await post(account, '/v1beta/models/gemini-m:generateContent', urlContext)).status).toBe(402);
+      const mcp = { model: 'claude-m', max_tokens: 100, messages: [{ role: 'user', content: 'Use the tools.' }], mcp_servers: [{ type: 'url', url: 'https://mcp.example.com/sse', name: 'x' }] };
+      expect((await post(account, '/v1/messages', mcp)).status).toBe(402);
+      const prediction = { model: 'm', max_tokens: 100, prediction: { type: 'content', content: ' the'.repeat(6000) } };
+      expect((await chat(account, prediction)).status).toBe(402);
+      expect(billsFrom(from)).toHaveLength(0);
+    });
+
     it('an upstream that sends text but reports usage 0/0 is not believed: the local count is billed, and the row says so', async () => {
       const account = await seedAccount(t, { quota: 100_000 });
       const from = up.bills.length;
