@@ -28,7 +28,7 @@ const { relay, address } = station;
 const { db, bus, options } = station.ctx;
 if (process.env.BENCH_NO_BILLING === '1') {
   // Measurement aid (npm run bench -- --no-billing): admit everything, write nothing.
-  relay.ledger.reserve = async () => ({ ok: true });
+  relay.ledger.reserve = async (h) => ({ ok: true, amount: h.amount });
   relay.ledger.settle = async () => ({ settled: true, charged: 0, shortfall: 0 });
 }
 

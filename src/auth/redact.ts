@@ -19,6 +19,24 @@ export function redactSecrets(text: string): string {
   return text.replace(KEY_SHAPED, CENSOR);
 }
 
+/** A key echoed half-masked (`sk-proj-****abcd`, `sk-abc***`): its prefix and tail still say whose key it is. */
+const MASKED_KEY = /\b(?:sk|rsm)-[A-Za-z0-9_-]*\*{2,}[A-Za-z0-9_*-]*|\bAIza[0-9A-Za-z_-]*\*{2,}[0-9A-Za-z_*-]*/g;
+/** Shorter configured values are not searched for: they would match ordinary text. */
+const MIN_SECRET_LENGTH = 8;
+
+/**
+ * Text from outside (an upstream's error message, a reason it gave) with every known secret removed: each of `secrets`
+ * (the channel keys in use, whatever their shape), then anything key-shaped, whole or half-masked. The one scrubber for
+ * upstream text, applied where that text enters the relay.
+ */
+export function scrubSecrets(text: string, secrets: Iterable<string>): string {
+  let out = text;
+  for (const secret of secrets) {
+    if (secret.length >= MIN_SECRET_LENGTH && out.includes(secret)) out = out.split(secret).join(CENSOR);
+  }
+  return redactSecrets(out).replace(MASKED_KEY, CENSOR);
+}
+
 /**
  * A URL (or path + query) with every credential-named query value and every key-shaped substring replaced:
  * `/v1beta/models/x?key=sk-abc…&alt=sse` → `/v1beta/models/x?key=[redacted]&alt=sse`.

@@ -1,18 +1,23 @@
-// What a finished call is billed for: the one place that decides, from what the relay knows when it settles, which
-// token counts (and how many per-request units) are charged. cost.ts turns the answer into quota units.
+// What a finished call is billed for: the one place that decides, from what the relay knows when it settles it, which
+// token counts (and how many per-request units) are charged, and where those counts came from. cost.ts turns the
+// answer into quota units.
 //
-// | outcome                                                   | billed                                                        |
-// |-----------------------------------------------------------|---------------------------------------------------------------|
-// | success                                                   | the upstream's usage; without one, estimated prompt + a local count of the generated text |
-// | failure before any byte reached the client, no usage      | nothing                                                       |
-// | failure after bytes reached the client (stream cut short) | what streamed: reported usage with completion ≥ the local count of the text that went out |
-// | failure with usage known (non-stream answer filtered)     | that usage                                                    |
-// | per-request priced models                                 | the requests on success, none on failure                      |
+// | outcome                                                      | billed                                                 |
+// |--------------------------------------------------------------|--------------------------------------------------------|
+// | the upstream finished the answer (delivered, or read to its  | the upstream's usage, where plausible; else the local  |
+// | end after the client hung up)                                | counts (estimated prompt, counted generated text)      |
+// | it failed before anything reached the client, nothing known  | nothing                                                |
+// | it failed after the upstream produced something (a stream    | what was produced: the usage reported so far, with     |
+// | cut short, a filtered answer)                                | completion ≥ the local count of the text; else local   |
+// | per-request priced models                                    | the requests whenever tokens would be billed           |
 //
-// The contract: a pure function of the facts below, no I/O. New rules (plausibility of upstream usage, a client that
-// hung up after the upstream got the request, per-request prices) belong here, as facts in and a Billable out.
+// Plausible usage: an upstream that reports 0 prompt tokens, or 0 completion tokens while text came back, is not
+// believed for that count (the local count is billed); `source` says which counts were used.
+//
+// The contract: a pure function of the facts below, no I/O.
 import type { Usage } from '../providers/types.js';
 import type { Billable } from './cost.js';
+import type { UsageSource } from './usage-log.js';
 import { countText } from './tokenizer.js';
 
 /** What the relay knows about a call when it settles it (RelayCall has these fields). */
@@ -23,6 +28,8 @@ export interface SettleFacts {
   readonly estimate?: { prompt: number } | undefined;
   /** The upstream's own usage report, if any (possibly partial when the call failed). */
   readonly usage?: Usage | undefined;
+  /** `usage` is the relay's own count (speech characters, a transcript counted locally). */
+  readonly usageIsLocal?: boolean | undefined;
   /** Text that was generated (and, for a stream, sent on). */
   readonly generated: string;
   /** Bytes reached the client. */
@@ -31,23 +38,56 @@ export interface SettleFacts {
   readonly units: number;
 }
 
-export function billedUsage(call: SettleFacts, failed: boolean): Billable {
-  if (failed && !call.committed && call.usage === undefined) return NOTHING; // it never reached the client: full refund
-  return { usage: tokensOf(call, failed), requests: failed ? 0 : call.units };
+export interface BilledUsage extends Billable {
+  source: UsageSource;
 }
 
 /**
- * The upstream's usage, else a local count of what was generated (prompt from the estimate). A stream that failed
- * part-way may carry only partial usage (Anthropic's message_start says output_tokens 1; Gemini's early events count
- * only the prompt): bill at least what was counted going out.
+ * `finished`: the upstream's answer is complete (it was delivered, or read to its end for a client that left);
+ * otherwise the call failed and is billed for what the upstream produced before it stopped.
  */
-function tokensOf(call: SettleFacts, failed: boolean): Usage {
-  // The upstream's own count of a call that completed is final: no local tokenizing on that (the usual) path.
-  if (call.usage && !failed) return call.usage;
-  const counted = call.generated ? countText(call.generated, call.model) : 0;
-  if (call.usage) return { ...call.usage, completionTokens: Math.max(call.usage.completionTokens, counted) };
-  const reachedUpstream = call.committed || counted > 0;
-  return { promptTokens: reachedUpstream ? (call.estimate?.prompt ?? 0) : 0, completionTokens: counted, cacheReadTokens: 0, cacheWriteTokens: 0 };
+export function billedUsage(call: SettleFacts, finished: boolean): BilledUsage {
+  if (!finished && !call.committed && call.usage === undefined && call.generated === '') return NOTHING; // it produced nothing
+  const { usage, source } = finished ? finishedTokens(call) : partialTokens(call);
+  return { usage, requests: call.units, source };
 }
 
-const NOTHING: Billable = Object.freeze({ usage: Object.freeze({ promptTokens: 0, completionTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 }), requests: 0 });
+/** A finished answer: the upstream's count where it is plausible, the local count where it is not. */
+function finishedTokens(call: SettleFacts): { usage: Usage; source: UsageSource } {
+  const reported = call.usage;
+  if (!reported) return { usage: localUsage(call), source: 'local' };
+  if (call.usageIsLocal) return { usage: reported, source: 'local' };
+  const estimatedPrompt = call.estimate?.prompt ?? 0;
+  const noPrompt = reported.promptTokens + reported.cacheReadTokens + reported.cacheWriteTokens === 0 && estimatedPrompt > 0;
+  const noCompletion = reported.completionTokens === 0 && call.generated !== '';
+  // The upstream's own count of a plausible answer is final: no local tokenizing on that (the usual) path.
+  if (!noPrompt && !noCompletion) return { usage: reported, source: 'upstream' };
+  const usage: Usage = {
+    ...reported,
+    promptTokens: noPrompt ? estimatedPrompt : reported.promptTokens,
+    completionTokens: noCompletion ? countText(call.generated, call.model) : reported.completionTokens,
+  };
+  return { usage, source: noPrompt && (noCompletion || call.generated === '') ? 'local' : 'mixed' };
+}
+
+/**
+ * A call that stopped part-way. A stream that failed may carry only partial usage (Anthropic's message_start says
+ * output_tokens 1; Gemini's early events count only the prompt): bill at least what was counted going out.
+ */
+function partialTokens(call: SettleFacts): { usage: Usage; source: UsageSource } {
+  const counted = call.generated ? countText(call.generated, call.model) : 0;
+  const reported = call.usage;
+  if (!reported) return { usage: localUsage(call, counted), source: 'local' };
+  if (counted <= reported.completionTokens) return { usage: reported, source: call.usageIsLocal ? 'local' : 'upstream' };
+  return { usage: { ...reported, completionTokens: counted }, source: 'mixed' };
+}
+
+function localUsage(call: SettleFacts, counted = call.generated ? countText(call.generated, call.model) : 0): Usage {
+  return { promptTokens: call.estimate?.prompt ?? 0, completionTokens: counted, cacheReadTokens: 0, cacheWriteTokens: 0 };
+}
+
+const NOTHING: BilledUsage = Object.freeze({
+  usage: Object.freeze({ promptTokens: 0, completionTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0 }),
+  requests: 0,
+  source: 'none' as const,
+});

@@ -213,3 +213,71 @@ export const DEFAULT_CACHE_WRITE_RATIOS: Readonly<Record<string, string>> = {
   '*': '1',
   claude: '1.25',
 };
+
+/**
+ * [model, context window, output maximum] in tokens, from the vendors' model pages (2025–2026). The output maximum is
+ * what the upstream may generate when a request sets no limit, so it bounds what such a call can cost (see
+ * allowance.ts); the context window bounds input the relay cannot count (a remote file, a video). A beta's longer
+ * context is listed (a bound may be high, never low); a beta's longer output is not: it needs a header, and a client
+ * that sends one sets its own limit. Matched like prices: exactly or as a dated snapshot.
+ */
+type LimitRow = readonly [model: string, context: number, maxOutput: number];
+
+const LIMITS: readonly LimitRow[] = [
+  ['gpt-3.5-turbo', 16_385, 4_096],
+  ['gpt-3.5-turbo-16k', 16_385, 4_096],
+  ['gpt-4', 8_192, 8_192],
+  ['gpt-4-32k', 32_768, 32_768],
+  ['gpt-4-turbo', 128_000, 4_096],
+  ['gpt-4-1106-preview', 128_000, 4_096],
+  ['gpt-4-0125-preview', 128_000, 4_096],
+  ['gpt-4-vision-preview', 128_000, 4_096],
+  ['gpt-4o', 128_000, 16_384],
+  ['gpt-4o-2024-05-13', 128_000, 4_096],
+  ['chatgpt-4o-latest', 128_000, 16_384],
+  ['gpt-4o-mini', 128_000, 16_384],
+  ['gpt-4.1', 1_047_576, 32_768],
+  ['gpt-4.1-mini', 1_047_576, 32_768],
+  ['gpt-4.1-nano', 1_047_576, 32_768],
+  ['gpt-4.5-preview', 128_000, 16_384],
+  ['o1', 200_000, 100_000],
+  ['o1-mini', 128_000, 65_536],
+  ['o1-pro', 200_000, 100_000],
+  ['o3', 200_000, 100_000],
+  ['o3-mini', 200_000, 100_000],
+  ['o3-pro', 200_000, 100_000],
+  ['o3-deep-research', 200_000, 100_000],
+  ['o4-mini', 200_000, 100_000],
+  ['o4-mini-deep-research', 200_000, 100_000],
+  ['gpt-5', 400_000, 128_000],
+  ['gpt-5-mini', 400_000, 128_000],
+  ['gpt-5-nano', 400_000, 128_000],
+  ['gpt-5-pro', 400_000, 272_000],
+  ['claude-3-haiku', 200_000, 4_096],
+  ['claude-3-sonnet', 200_000, 4_096],
+  ['claude-3-opus', 200_000, 4_096],
+  ['claude-3-5-haiku', 200_000, 8_192],
+  ['claude-3-5-sonnet', 200_000, 8_192],
+  ['claude-3-7-sonnet', 200_000, 64_000],
+  ['claude-sonnet-4', 1_000_000, 64_000],
+  ['claude-opus-4', 200_000, 32_000],
+  ['claude-opus-4-1', 200_000, 32_000],
+  ['claude-sonnet-4-5', 1_000_000, 64_000],
+  ['claude-haiku-4-5', 200_000, 64_000],
+  ['claude-opus-4-5', 200_000, 64_000],
+  ['gemini-1.5-pro', 2_097_152, 8_192],
+  ['gemini-1.5-flash', 1_048_576, 8_192],
+  ['gemini-1.5-flash-8b', 1_048_576, 8_192],
+  ['gemini-2.0-flash', 1_048_576, 8_192],
+  ['gemini-2.0-flash-lite', 1_048_576, 8_192],
+  ['gemini-2.5-pro', 1_048_576, 65_536],
+  ['gemini-2.5-flash', 1_048_576, 65_536],
+  ['gemini-2.5-flash-lite', 1_048_576, 65_536],
+  ['gemini-3-pro-preview', 1_048_576, 65_536],
+  ['gemini-3-flash-preview', 1_048_576, 65_536],
+  ['deepseek-chat', 131_072, 8_192],
+  ['deepseek-reasoner', 131_072, 65_536],
+];
+
+export const DEFAULT_CONTEXT_WINDOWS: Readonly<Record<string, number>> = Object.fromEntries(LIMITS.map(([m, context]) => [m, context]));
+export const DEFAULT_MAX_OUTPUT_TOKENS: Readonly<Record<string, number>> = Object.fromEntries(LIMITS.map(([m, , out]) => [m, out]));

@@ -5,7 +5,7 @@
 //   per-request model    ceil( group × USD price × 500,000 ) × requests
 //
 // The exact arithmetic is decimal.ts's; which price applies is pricing.ts's; what usage is billed is billed-usage.ts's.
-import { computeQuota, type PriceRatios, type Scaled } from './decimal.js';
+import { computeQuota, RATIO_SCALE, type PriceRatios, type Scaled } from './decimal.js';
 import type { ModelPrice } from './pricing.js';
 import type { Usage } from '../providers/types.js';
 
@@ -36,10 +36,19 @@ export function costOf(price: ModelPrice, groupRatio: Scaled, billable: Billable
   return computeQuota(ratiosOf(price, groupRatio), billable.usage);
 }
 
-/** The most a call can cost before it ran: its local estimate, every request it asks for. */
+/**
+ * The most a call can cost before it ran: its local estimate, every request it asks for. Where writing a prompt to the
+ * cache costs more than reading it fresh (Anthropic: 1.25×), any of its tokens may be written, so all are priced so.
+ */
 export function reservationOf(price: ModelPrice, groupRatio: Scaled, estimate: { prompt: number; completion: number }, requests: number): number {
+  const cacheWritesCostMore = price.cacheWriteRatio > RATIO_SCALE;
   return costOf(price, groupRatio, {
-    usage: { promptTokens: estimate.prompt, completionTokens: estimate.completion, cacheReadTokens: 0, cacheWriteTokens: 0 },
+    usage: {
+      promptTokens: cacheWritesCostMore ? 0 : estimate.prompt,
+      completionTokens: estimate.completion,
+      cacheReadTokens: 0,
+      cacheWriteTokens: cacheWritesCostMore ? estimate.prompt : 0,
+    },
     requests,
   });
 }

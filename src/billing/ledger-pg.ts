@@ -56,26 +56,52 @@ export function createPgLedger(sql: PgSql): Ledger {
     const back = hold.amount - charged;
     if (hold.tokenId !== null) await tx.run(SETTLE_TOKEN, tokenLimited ? back : 0, charged, hold.tokenId);
     await tx.run(SETTLE_USER, back, charged, hold.userId);
-    const row = { ...log, userId: hold.userId, tokenId: hold.tokenId, quota: charged, content: contentWithShortfall(log.content, shortfall) };
+    const row = { ...log, userId: hold.userId, tokenId: hold.tokenId, quota: charged, writeOff: shortfall, content: contentWithShortfall(log.content, shortfall) };
     await tx.run(sweeping ? INSERT_USAGE_LOG_ONCE : INSERT_USAGE_LOG, ...usageLogValues(row));
     return { settled: true, charged, shortfall };
   }
 
+  /** Holds `amount` with conditional decrements: nothing is taken unless both balances have it all. */
+  async function holdAll(tx: PgSql, h: HoldRequest, amount: number): Promise<void> {
+    if (h.tokenId !== null && h.tokenLimited) {
+      if ((await tx.run(RESERVE_TOKEN, amount, h.tokenId, amount)) === 0) throw new ShortError('token');
+    }
+    if ((await tx.run(RESERVE_USER, amount, h.userId, amount)) === 0) throw new ShortError('account');
+    await tx.run(INSERT_HOLD, h.requestId, h.userId, h.tokenId, amount, h.tokenLimited ? amount : 0);
+  }
+
+  /** A flexible hold on a short balance: lock both rows (token, then user, as settle does), take what is there. */
+  async function holdWhatIsLeft(tx: PgSql, h: HoldRequest, minimum: number): Promise<number> {
+    let room = h.amount;
+    if (h.tokenId !== null && h.tokenLimited) {
+      const token = await tx.get(LOCK_TOKEN, h.tokenId);
+      if (!token || token.remainQuota < minimum) throw new ShortError('token');
+      room = Math.min(room, token.remainQuota);
+    }
+    const user = (await tx.get(LOCK_USER, h.userId)) ?? 0;
+    if (user < minimum) throw new ShortError('account');
+    const amount = Math.min(room, user);
+    await holdAll(tx, h, amount);
+    return amount;
+  }
+
   return {
     async reserve(h: HoldRequest): Promise<ReserveOutcome> {
+      const minimum = Math.min(h.minimum ?? h.amount, h.amount);
       try {
-        await sql.transaction(async (tx) => {
-          if (h.tokenId !== null && h.tokenLimited) {
-            if ((await tx.run(RESERVE_TOKEN, h.amount, h.tokenId, h.amount)) === 0) throw new ShortError('token');
-          }
-          if ((await tx.run(RESERVE_USER, h.amount, h.userId, h.amount)) === 0) throw new ShortError('account');
-          await tx.run(INSERT_HOLD, h.requestId, h.userId, h.tokenId, h.amount, h.tokenLimited ? h.amount : 0);
-        });
-        return { ok: true };
+        // The usual case, a balance that covers the whole allowance, costs no more than an all-or-nothing hold; a
+        // flexible hold on a short balance tries again, taking what is left.
+        try {
+          await sql.transaction((tx) => holdAll(tx, h, h.amount));
+          return { ok: true, amount: h.amount };
+        } catch (err) {
+          if (!(err instanceof ShortError) || minimum === h.amount) throw err;
+        }
+        return { ok: true, amount: await sql.transaction((tx) => holdWhatIsLeft(tx, h, minimum)) };
       } catch (err) {
         if (!(err instanceof ShortError)) throw err;
         const available = err.short === 'token' ? await sql.get(TOKEN_BALANCE, h.tokenId) : await sql.get(USER_BALANCE, h.userId);
-        return { ok: false, short: err.short, available: available ?? 0, needed: h.amount };
+        return { ok: false, short: err.short, available: available ?? 0, needed: minimum };
       }
     },
     settle: (requestId, cost, log) => sql.transaction((tx) => settleOn(tx, requestId, cost, log)),

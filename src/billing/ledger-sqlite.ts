@@ -1,8 +1,9 @@
 // SQLite ledger. One process owns a SQLite file (docs/database.md), so reservations are held in this process's memory
 // and the database is written once per call, at settle:
 //
-//   reserve  take both balances, subtract what other calls already hold, and record the hold in memory — synchronously,
-//            so no other reservation can interleave (better-sqlite3 is synchronous; the event loop runs one at a time).
+//   reserve  take both balances, subtract what other calls already hold, and record the hold in memory (a flexible hold
+//            takes what is left, down to its minimum) — synchronously, so no other reservation can interleave
+//            (better-sqlite3 is synchronous; the event loop runs one at a time).
 //            Balances come from a small cache that every settle refreshes with what it wrote; whoever else changes a
 //            balance (top-up, redemption, admin) publishes 'users' or 'tokens', which empties it, and an entry is re-read
 //            after BALANCE_TTL_MS in any case. A database read per call cost more than the rest of the ledger together,
@@ -121,8 +122,8 @@ export function createSqliteLedger(sql: SqliteSql, bus?: InvalidationBus, now: (
   };
   bus?.subscribe('users', forgetBalances);
   bus?.subscribe('tokens', forgetBalances);
-  const insertLog = (log: UsageLogEntry, userId: number, tokenId: number | null, quota: number, content: string) =>
-    sql.run(INSERT_USAGE_LOG, ...usageLogValues({ ...log, userId, tokenId, quota, content }));
+  const insertLog = (log: UsageLogEntry, userId: number, tokenId: number | null, quota: number, writeOff: number) =>
+    sql.run(INSERT_USAGE_LOG, ...usageLogValues({ ...log, userId, tokenId, quota, writeOff, content: contentWithShortfall(log.content, writeOff) }));
 
   /**
    * Writes a batch of settles in one transaction. Each user's and token's room (balance minus everything held, the
@@ -165,7 +166,7 @@ export function createSqliteLedger(sql: SqliteSql, bus?: InvalidationBus, now: (
         }
       }
       const shortfall = cost - charged;
-      insertLog(log, hold.userId, hold.tokenId, charged, contentWithShortfall(log.content, shortfall));
+      insertLog(log, hold.userId, hold.tokenId, charged, shortfall);
       return { settled: true, charged, shortfall };
     });
     for (const [id, u] of users) sql.run(USER_SETTLE, u.charged, u.charged, u.calls, id);
@@ -227,10 +228,12 @@ export function createSqliteLedger(sql: SqliteSql, bus?: InvalidationBus, now: (
       }
       const token = limited ? tokenBalance! - holds.tokenHeld(h.tokenId!) : Infinity;
       const user = userBalance - holds.userHeld(h.userId);
-      if (token < h.amount) return { ok: false, short: 'token', available: Math.max(0, token), needed: h.amount };
-      if (user < h.amount) return { ok: false, short: 'account', available: Math.max(0, user), needed: h.amount };
-      holds.add({ ...h, createdAt: at });
-      return { ok: true };
+      const minimum = Math.min(h.minimum ?? h.amount, h.amount);
+      if (token < minimum) return { ok: false, short: 'token', available: Math.max(0, token), needed: minimum };
+      if (user < minimum) return { ok: false, short: 'account', available: Math.max(0, user), needed: minimum };
+      const amount = Math.min(h.amount, token, user);
+      holds.add({ ...h, amount, createdAt: at });
+      return { ok: true, amount };
     },
     settle(requestId, cost, log) {
       const hold = holds.claim(requestId);
@@ -251,8 +254,7 @@ export function createSqliteLedger(sql: SqliteSql, bus?: InvalidationBus, now: (
           sql.run(DELETE_LEGACY_HOLD, row.requestId);
           sql.run(REFUND_USER, row.amount, row.userId);
           if (row.tokenId !== null && row.tokenAmount > 0) sql.run(REFUND_TOKEN, row.tokenAmount, row.tokenId);
-          const log = sweptLog(row.requestId);
-          insertLog(log, row.userId, row.tokenId, 0, log.content);
+          insertLog(sweptLog(row.requestId), row.userId, row.tokenId, 0, 0);
         })();
         released++;
       }

@@ -1,7 +1,8 @@
 // The money ledger: reserve before the upstream call, settle (or release) after it — exactly once.
 //
 //   reserve(h)  one transaction: conditional decrement of the token's remaining quota (when it has a limit) and of the
-//               account's quota, plus a QuotaHold row. Nothing is decremented unless both have enough.
+//               account's quota, plus a QuotaHold row. Nothing is decremented unless both have enough. A hold may be
+//               flexible (`minimum` below `amount`): then it takes what the balances have, between the two.
 //   settle(id)  one transaction: DELETE the hold (RETURNING it — if it is already gone, somebody settled it: do nothing),
 //               return the unused part or take the overage (never below zero), add to used quota, write the usage log.
 //   sweep()     releases holds whose request died with its process (see docs/billing.md).
@@ -21,18 +22,24 @@ export interface HoldRequest {
   tokenId: number | null;
   /** The token has its own quota limit (remainQuota) in addition to the account's. */
   tokenLimited: boolean;
+  /** The most to hold: what the call costs with its whole output allowance. */
   amount: number;
+  /**
+   * The least the call can run on (its prompt and one output token per choice; see billing/allowance.ts). Between the
+   * two, the hold takes what the balances have. Default: `amount` (all or nothing).
+   */
+  minimum?: number;
 }
 
 export type ReserveOutcome =
-  | { ok: true }
+  | { ok: true; /** What was held: `amount`, or less down to `minimum` when the balance is short. */ amount: number }
   | { ok: false; short: 'token' | 'account'; available: number; needed: number };
 
 export interface SettleResult {
   /** false when the hold was already settled or released (the call was a no-op). */
   settled: boolean;
   charged: number;
-  /** Cost above the reservation that the balance could not cover (recorded in the log's content). */
+  /** Cost above the reservation that the balance could not cover: the write-off (the log's `writeOff`). */
   shortfall: number;
 }
 
@@ -44,9 +51,12 @@ export interface Ledger {
   sweep(olderThanMs: number): Promise<number>;
 }
 
-/** The 402 for a reservation a balance cannot cover: which quota, what the call needs, what is left, what to do. */
+/**
+ * The 402 for a reservation a balance cannot cover: which quota, what the call needs at least (its prompt and the
+ * smallest answer), what is left, what to do.
+ */
 export function quotaShortError(short: 'token' | 'account', needed: number, available: number): RelayError {
-  const need = `this request needs up to ${needed} units ($${quotaToUsd(needed)})`;
+  const need = `this request needs at least ${needed} units ($${quotaToUsd(needed)})`;
   const details = { needed, available };
   if (short === 'token') {
     return new RelayError(

@@ -11,7 +11,7 @@
 // FAST_ESTIMATE_BYTES of text in one call we stop tokenizing and count one token per UTF-8 byte, which is a proven
 // upper bound for byte-level BPE (every token covers at least one byte), so reservations can never come out short.
 import { createRequire } from 'node:module';
-import type { ChatMessage, FunctionTool, ImagePart } from '../providers/types.js';
+import type { ChatMessage, ContentPart, FunctionTool, ImagePart } from '../providers/types.js';
 import { createBpeCounter, type BpeCounter, type RankTable } from './bpe.js';
 
 export type EncodingName = 'o200k_base' | 'cl100k_base';
@@ -74,10 +74,12 @@ export function countText(text: string, model: string): number {
 }
 
 export interface PromptCount {
-  /** Prompt tokens without images. */
+  /** Prompt tokens without images and attachments. */
   tokens: number;
   /** Image parts found in the messages, in order, for vision.ts to price. */
   images: ImagePart[];
+  /** Every other part that is not text (files, audio, video, unknown types), for attachments.ts to bound. */
+  attachments: ContentPart[];
   /** True when part of the prompt was past FAST_ESTIMATE_BYTES and counted as bytes (an upper bound). */
   estimated: boolean;
 }
@@ -92,24 +94,29 @@ export function countChatPrompt(messages: ChatMessage[], model: string, tools?: 
   const encoding = encodingFor(model);
   const counter = new BudgetedCounter(loadEncoding(encoding));
   const images: ImagePart[] = [];
+  const attachments: ContentPart[] = [];
   let tokens = REPLY_PRIMING;
   for (const message of messages) {
     tokens += TOKENS_PER_MESSAGE + counter.count(message.role);
     if (typeof message.content === 'string') {
       tokens += counter.count(message.content);
     } else if (Array.isArray(message.content)) {
-      for (const part of message.content) {
+      for (const part of message.content as Array<ContentPart & { refusal?: unknown }>) {
         if (isImagePart(part)) images.push(part);
-        else if (part.type === 'text' && typeof part.text === 'string') tokens += counter.count(part.text);
+        else if (typeof part.text === 'string') tokens += counter.count(part.text);
+        else if (typeof part.refusal === 'string') tokens += counter.count(part.refusal);
+        else attachments.push(part);
       }
     }
+    // Reasoning sent back (DeepSeek-style histories) is input like any other text.
+    if (typeof message.reasoning_content === 'string') tokens += counter.count(message.reasoning_content);
     if (typeof message.name === 'string' && message.name) tokens += counter.count(message.name) + TOKENS_PER_NAME;
     for (const call of message.tool_calls ?? []) {
       tokens += TOKENS_PER_TOOL_CALL + counter.count(call.function?.name) + counter.count(call.function?.arguments);
     }
   }
   if (tools && tools.length > 0) tokens += countTools(tools, encoding, counter);
-  return { tokens, images, estimated: counter.estimated };
+  return { tokens, images, attachments, estimated: counter.estimated };
 }
 
 function isImagePart(part: { type: string }): part is ImagePart {

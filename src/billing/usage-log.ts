@@ -25,19 +25,30 @@ export interface UsageLogEntry {
   latencyMs: number;
   ttftMs: number | null;
   status: 'ok' | 'error';
+  /** What the caller was told (the error as `code: message`), or a note. */
   content: string;
   group: string;
+  /** Where the billed token counts came from (billed-usage.ts). */
+  usageSource: UsageSource;
+  /** What the upstream said when the call failed (keys scrubbed): admins only, never shown to the caller. */
+  detail: string;
 }
 
-/** The row written: the entry with the units actually charged. */
+/** upstream: its usage report; local: the relay's own counts; mixed: some of each; none: nothing was billed. */
+export type UsageSource = 'upstream' | 'local' | 'mixed' | 'none';
+
+/** The row written: the entry with the units actually charged and those written off. */
 export interface UsageLogRow extends UsageLogEntry {
   quota: number;
+  /** Cost the balance could not cover (the ledger's shortfall): not charged, visible here and in the stats. */
+  writeOff: number;
 }
 
 const COLUMNS = [
   'requestId', 'type', 'source', 'userId', 'tokenId', 'tokenName', 'channelId', 'endpoint', 'model', 'upstreamModel',
   'promptTokens', 'completionTokens', 'cacheReadTokens', 'cacheWriteTokens', 'groupRatio', 'modelRatio',
-  'completionRatio', 'quota', 'stream', 'latencyMs', 'ttftMs', 'status', 'content', 'group',
+  'completionRatio', 'quota', 'stream', 'latencyMs', 'ttftMs', 'status', 'content', 'group', 'usageSource', 'writeOff',
+  'detail',
 ] as const satisfies ReadonlyArray<keyof UsageLogRow>;
 
 // Every field of a row has its column (the compiler says which one is missing).
@@ -82,10 +93,12 @@ export function sweptLog(requestId: string): UsageLogEntry {
     status: 'error',
     content: 'reservation released: the request did not finish (process stopped or crashed)',
     group: '',
+    usageSource: 'none',
+    detail: '',
   };
 }
 
-export function shortfallNote(shortfall: number): string {
+function shortfallNote(shortfall: number): string {
   return shortfall > 0 ? `cost exceeded the reservation; ${shortfall} units could not be charged (balance exhausted)` : '';
 }
 

@@ -254,6 +254,12 @@ export interface ProviderAdapter {
   /** Native pass-through (client format === nativeFormat). */
   native: {
     buildRequest(body: Record<string, unknown>, target: UpstreamTarget, stream: boolean): UpstreamRequest;
+    /**
+     * The client's body with its output limit lowered to `tokens` per choice, in this format's own field (the field
+     * the client used, else the one this channel type expects for `model`, the upstream's model name). The relay sets
+     * a limit only where the reservation could not pay for more (billing/allowance.ts).
+     */
+    limitOutput(body: Record<string, unknown>, tokens: number, model: string): Record<string, unknown>;
     usageOfResponse(body: unknown): Usage | undefined;
     textOfResponse(body: unknown): string;
     createStreamMeter(): NativeStreamMeter;

@@ -1,7 +1,7 @@
 // Admission: everything checked before any upstream call, each refusal with its own code and a message that says what
-// to do. Order: model access (token list, group) → content filter → price → estimate → reserve.
+// to do. Order: model access (token list, group) → content filter → price → estimate → reserve (→ output allowance).
 import { RelayError } from '../errors.js';
-import { reservationOf } from '../billing/cost.js';
+import { allowanceFor, reservationRange } from '../billing/allowance.js';
 import type { Pricing } from '../billing/pricing.js';
 import { quotaShortError, type Ledger } from '../billing/ledger.js';
 import type { OptionsStore } from '../services/options.js';
@@ -9,7 +9,7 @@ import type { RelayCall } from './call.js';
 import type { ChannelRouter } from './channels.js';
 import type { GroupDirectory } from './groups.js';
 import type { ContentFilter } from './content-filter.js';
-import { estimatePromptTokens, completionAllowance } from './estimate.js';
+import { estimatePromptTokens, outputAskOf } from './estimate.js';
 
 export interface AdmitDeps {
   channels: ChannelRouter;
@@ -55,19 +55,22 @@ export async function admit(deps: AdmitDeps, call: RelayCall): Promise<void> {
   call.price = price;
   call.group = group;
 
+  // The most the call can cost and the least it can run on; the ledger holds what the balance has between the two,
+  // and the output allowance is what that hold pays for (billing/allowance.ts).
   const prompt = await estimatePromptTokens(call);
-  const completion = completionAllowance(call, deps.options.current.defaultCompletionEstimate);
-  call.estimate = { prompt, completion };
-  const amount = reservationOf(price, group.ratio, call.estimate, call.units);
-
+  const ask = outputAskOf(call, deps.options.current);
+  const range = reservationRange(price, group.ratio, prompt, ask, call.units);
   const token = call.payer.token;
   const outcome = await deps.ledger.reserve({
     requestId: call.id,
     userId: call.payer.userId,
     tokenId: token?.id ?? null,
     tokenLimited: token?.limited ?? false,
-    amount,
+    amount: range.most,
+    minimum: range.least,
   });
-  if (!outcome.ok) throw quotaShortError(outcome.short, amount, outcome.available);
-  call.reserved = amount;
+  if (!outcome.ok) throw quotaShortError(outcome.short, outcome.needed, outcome.available);
+  call.reserved = outcome.amount;
+  call.output = allowanceFor(price, group.ratio, prompt, ask, call.units, outcome.amount);
+  call.estimate = { prompt, completion: call.output.total };
 }

@@ -24,6 +24,9 @@ import { DEFAULT_TOTAL_TIMEOUT_MS, classify, readBytes, readText, UpstreamUnreac
 import { SseReader, encodeSse } from './sse.js';
 import { encodeCompletion, streamEncoderFor } from './encoders.js';
 import { EXTRA_PATHS, extraUsage, isOpenAIOnly } from './extra-endpoints.js';
+import { scrubSecrets } from '../auth/redact.js';
+import { withOutputLimit } from '../providers/openai/limit.js';
+import { choicesText, messageText } from '../providers/openai/text.js';
 
 /** Largest non-stream upstream answer we buffer (a big embeddings batch is tens of MB). */
 const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
@@ -39,27 +42,28 @@ export interface AttemptDeps {
   maxCallMs: number;
   /** Replaces http(s) image URLs with data: URIs (SSRF-safe download) for upstreams that need inline images. */
   inlineImages(req: ChatRequest, signal: AbortSignal): Promise<ChatRequest>;
+  /** Every configured channel key, as of now: what upstream text must never carry into the relay. */
+  secrets(): Iterable<string>;
 }
 
 /**
  * How an attempt ended.
  * - `done`: the answer is delivered (a non-stream body or a stream's closing events wait on the call for settle).
  * - `retry`: nothing reached the client and the failure is the upstream's: another channel or key may serve the call.
- * - `failed`: the call ends with `error` (before the first byte: as the answer; after it: as an in-stream event, unless
- *   the client already read the upstream's own error event: `told`).
- * `disable`: the upstream said this key is invalid or out of credit; the reason to record.
+ * - `failed`: the call ends with `error` (before the first byte: as the answer; after it: as an in-stream event).
+ * `disable`: the upstream said this key is invalid or out of credit; the reason to record (keys scrubbed).
  */
 export type AttemptResult =
   | { readonly outcome: 'done' }
   | { readonly outcome: 'retry'; readonly error: RelayError; readonly disable?: string }
-  | { readonly outcome: 'failed'; readonly error: RelayError; readonly disable?: string; readonly told?: boolean };
+  | { readonly outcome: 'failed'; readonly error: RelayError; readonly disable?: string };
 
 /** An attempt that did not deliver. */
 export type AttemptFailure = Exclude<AttemptResult, { outcome: 'done' }>;
 
 const DONE: AttemptResult = Object.freeze({ outcome: 'done' });
 const retry = (error: RelayError, disable?: string): AttemptFailure => (disable ? { outcome: 'retry', error, disable } : { outcome: 'retry', error });
-const failed = (error: RelayError, told = false): AttemptFailure => ({ outcome: 'failed', error, told });
+const failed = (error: RelayError): AttemptFailure => ({ outcome: 'failed', error });
 export const clientGone = (): RelayError => new RelayError('invalid_request', 'client closed the connection', 499);
 
 /** Everything one attempt works with. */
@@ -72,6 +76,12 @@ interface Attempt {
   readonly native: boolean;
   readonly sink: ResponseSink;
   readonly clock: AttemptClock;
+  /**
+   * The upstream call's own signal. It is not the client's: a call the upstream has received is finished and paid for
+   * even when the client hangs up before the answer begins (docs/billing.md). Only once bytes reached the client does
+   * its leaving stop the upstream (a stream the client cut).
+   */
+  readonly upstream: AbortSignal;
 }
 
 /** One attempt's time limit, and the body its timer cuts off when it runs out. */
@@ -88,7 +98,8 @@ export async function attempt(deps: AttemptDeps, call: RelayCall, choice: RouteC
   if (unsupported) return retry(new RelayError('no_channel', `channel type ${adapter.type} does not support ${unsupported}`));
 
   const clock: AttemptClock = { budgetMs: 0, body: undefined, timedOut: false };
-  const a: Attempt = { deps, call, choice, adapter, native: call.format === adapter.nativeFormat, sink, clock };
+  const stop = new AbortController();
+  const a: Attempt = { deps, call, choice, adapter, native: call.format === adapter.nativeFormat, sink, clock, upstream: stop.signal };
   let upstream: UpstreamRequest;
   try {
     upstream = await buildRequest(a);
@@ -99,17 +110,23 @@ export async function attempt(deps: AttemptDeps, call: RelayCall, choice: RouteC
 
   const left = call.startedAt + deps.maxCallMs - Date.now();
   if (left <= 0) return failed(new RelayError('upstream_timeout', 'the call ran out of time before this attempt'));
-  // The attempt's time limit without an AbortController of its own (the client's signal is the only one undici gets):
-  // before the response head, undici's headers timeout is cut to the time left; after it, a timer destroys the body.
+  if (sink.signal.aborted) return failed(clientGone()); // gone before anything was sent: nothing to pay for
+  // The attempt's time limit: before the response head, undici's headers timeout is cut to the time left; after it, a
+  // timer destroys the body.
   clock.budgetMs = Math.min(choice.channel.config.totalTimeoutMs ?? DEFAULT_TOTAL_TIMEOUT_MS, left);
   const timer = setTimeout(() => {
     clock.timedOut = true;
     clock.body?.destroy(attemptTimedOut(clock.budgetMs));
   }, clock.budgetMs);
+  const clientLeft = () => {
+    if (call.committed) stop.abort(sink.signal.reason);
+  };
+  sink.signal.addEventListener('abort', clientLeft);
   try {
     return await exchange(a, upstream);
   } finally {
     clearTimeout(timer);
+    sink.signal.removeEventListener('abort', clientLeft);
   }
 }
 
@@ -135,19 +152,26 @@ async function buildRequest(a: Attempt): Promise<UpstreamRequest> {
   // We always ask OpenAI-format upstreams for usage in streams; the client's own choice decides what it sees.
   const withUsage = (body: Record<string, unknown>) =>
     call.stream ? { ...body, stream_options: { ...(body.stream_options as object | undefined), include_usage: true } } : body;
+  // The output limit the reservation pays for, when the upstream must be told it (billing/allowance.ts).
+  const limit = call.output?.enforce ? call.output.perChoice : undefined;
 
   switch (call.kind) {
     case 'chat': {
       if (a.native) {
-        const req = adapter.native.buildRequest(call.format === 'openai' ? withUsage(call.body) : call.body, target, call.stream);
+        let body = call.format === 'openai' ? withUsage(call.body) : call.body;
+        if (limit !== undefined) body = adapter.native.limitOutput(body, limit, target.model);
+        const req = adapter.native.buildRequest(body, target, call.stream);
         return { ...req, headers: { ...req.headers, ...call.forwardHeaders } };
       }
       let chat = call.chat!;
       if (adapter.requiresInlineImages) chat = await a.deps.inlineImages(chat, a.sink.signal);
+      if (limit !== undefined) chat = withOutputLimit(chat, limit, 'max_tokens');
       return adapter.buildChatRequest({ ...chat, stream: call.stream, ...(call.stream ? { stream_options: { include_usage: true } } : {}) }, target);
     }
     case 'completions': {
-      const req = adapter.native.buildRequest(withUsage(call.body), target, call.stream);
+      // Legacy completions know one limit field, max_tokens.
+      const body = limit !== undefined ? { ...call.body, max_tokens: limit } : call.body;
+      const req = adapter.native.buildRequest(withUsage(body), target, call.stream);
       return { ...req, url: req.url.replace(/\/chat\/completions(?=\?|$)/, '/completions') };
     }
     case 'embeddings':
@@ -173,12 +197,12 @@ async function buildRequest(a: Attempt): Promise<UpstreamRequest> {
 
 /** Sends the request and delivers the answer. */
 async function exchange(a: Attempt, upstream: UpstreamRequest): Promise<AttemptResult> {
-  const { clock, sink } = a;
+  const { clock } = a;
   let res: UpstreamResponse;
   try {
-    res = await a.deps.forwarder.send(upstream, a.choice.channel.config, sink.signal, clock.budgetMs);
+    res = await a.deps.forwarder.send(upstream, a.choice.channel.config, a.upstream, clock.budgetMs);
   } catch (err) {
-    return unreachable(a, classify(err, sink.signal));
+    return unreachable(a, classify(err, a.upstream));
   }
   if (clock.timedOut) {
     res.body.destroy();
@@ -208,7 +232,7 @@ async function exchange(a: Attempt, upstream: UpstreamRequest): Promise<AttemptR
 function deliveryFailure(a: Attempt, err: unknown): AttemptFailure {
   if (err instanceof RelayError) return failed(err);
   if (err instanceof UpstreamStreamError) return upstreamFailure(a, 200, err.info);
-  return unreachable(a, classify(err, a.sink.signal));
+  return unreachable(a, classify(err, a.upstream));
 }
 
 /** "We could not reach them" (or the client left). */
@@ -218,26 +242,46 @@ function unreachable(a: Attempt, err: UpstreamUnreachable): AttemptFailure {
   return retry(new RelayError('upstream_error', `upstream unreachable: ${err.message}`, 502));
 }
 
-/** "They said no": pass their message on, marked as upstream, with a sensible status. */
-function upstreamFailure(a: Attempt, status: number, info: UpstreamErrorInfo): AttemptFailure {
-  const details = { upstream_status: status, ...(info.code ? { upstream_code: info.code } : {}) };
-  const message = `upstream error (${a.adapter.type}): ${info.message}`;
+/**
+ * A failure told in words that are the operator's business: an upstream's own text (keys scrubbed), or the channels
+ * and why they are down. Who may read them is the pipeline's decision (publicError); `clientsToFix` marks an upstream
+ * refusing the request itself (too long, a bad parameter), whose reason every caller needs.
+ */
+export class OperatorDetailError extends RelayError {
+  constructor(
+    code: 'upstream_error' | 'no_channel',
+    message: string,
+    status: number,
+    details: Record<string, unknown>,
+    readonly clientsToFix = false,
+  ) {
+    super(code, message, status, details);
+  }
+}
+
+/**
+ * "They said no": their message, marked as upstream, with a sensible status. Their text enters the relay here, so
+ * every configured key and anything key-shaped is scrubbed from it here (an upstream may echo the key it was sent).
+ */
+function upstreamFailure(a: Attempt, status: number, raw: UpstreamErrorInfo): AttemptFailure {
+  const secrets = a.deps.secrets();
+  const info = { ...raw, message: scrubSecrets(raw.message, secrets) };
+  const details = { upstream_status: status, ...(info.code ? { upstream_code: scrubSecrets(info.code, secrets) } : {}) };
+  const refusal = (clientStatus: number) =>
+    new OperatorDetailError('upstream_error', `upstream error (${a.adapter.type}): ${info.message}`, clientStatus, details, info.kind === 'bad_request');
   switch (info.kind) {
-    case 'bad_request': {
-      const clientStatus = status >= 400 && status < 500 && status !== 401 && status !== 403 ? status : 400;
-      return failed(new RelayError('upstream_error', message, clientStatus, details));
-    }
+    case 'bad_request':
+      return failed(refusal(status >= 400 && status < 500 && status !== 401 && status !== 403 ? status : 400));
     case 'rate_limited':
-      return retry(new RelayError('upstream_error', message, 429, details));
+      return retry(refusal(429));
     case 'invalid_key':
     case 'no_credit':
-      return retry(new RelayError('upstream_error', message, 502, details), `${info.kind}: ${info.message}`);
+      return retry(refusal(502), `${info.kind}: ${info.message}`);
     case 'overloaded':
-      return retry(new RelayError('upstream_error', message, status === 503 ? 503 : 502, details));
-    default: {
-      const error = new RelayError('upstream_error', message, 502, details);
-      return status >= 500 ? retry(error) : failed(error);
-    }
+      // Busy (503, Anthropic's 529, or an overloaded event inside a stream) stays "unavailable" for the client.
+      return retry(refusal(status === 503 || status === 529 || status === 200 ? 503 : 502));
+    default:
+      return status >= 500 ? retry(refusal(502)) : failed(refusal(502));
   }
 }
 
@@ -270,7 +314,7 @@ async function deliverWhole(a: Attempt, res: UpstreamResponse): Promise<AttemptR
   } else {
     const completion = adapter.parseChatResponse(json, streamContext(call));
     usage = adapter.usageOf(completion.usage);
-    generated = completion.choices.map((c) => (typeof c.message.content === 'string' ? c.message.content : '')).join('');
+    generated = choicesText(completion); // text, reasoning and tool calls: all generated tokens
     out = encodeCompletion(call, completion);
   }
   call.usage = usage;
@@ -298,8 +342,9 @@ async function deliverExtra(a: Attempt, res: UpstreamResponse): Promise<AttemptR
       json = undefined;
     }
   }
-  const { usage, generated } = extraUsage(call, json, contentType.startsWith('text/') ? bytes.toString('utf8') : '');
+  const { usage, generated, local } = extraUsage(call, json, contentType.startsWith('text/') ? bytes.toString('utf8') : '');
   call.usage = usage;
+  call.usageIsLocal = local;
   call.generated = generated;
   call.committed = true;
   call.firstByteAt = Date.now();
@@ -323,7 +368,7 @@ interface StreamStep {
   ended: boolean;
   /** It closes the stream ([DONE], message_stop): held back until the call is settled. */
   closing?: boolean;
-  /** The upstream reported an error in the stream; `out` is the event as a native client reads it ('' otherwise). */
+  /** The upstream reported an error in the stream (the event itself is not passed on). */
   upstreamError?: UpstreamErrorInfo;
 }
 
@@ -342,6 +387,9 @@ async function deliverStream(a: Attempt, res: UpstreamResponse): Promise<Attempt
 
   const send = async (text: string) => {
     if (!call.committed) {
+      // The client left before the answer began: nobody to write to, but the upstream has the call. It is read to its
+      // end (within the attempt's time) and billed on the upstream's own usage.
+      if (sink.signal.aborted) return;
       call.committed = true;
       call.firstByteAt = Date.now();
       sink.start();
@@ -361,8 +409,9 @@ async function deliverStream(a: Attempt, res: UpstreamResponse): Promise<Attempt
         const failure = upstreamFailure(a, 200, step.upstreamError);
         // Before anything went out, an error event is like an error status: another channel may be tried.
         if (!call.committed && out === '') return failure;
-        out += step.out; // a native client reads the upstream's own event
-        stop = failed(failure.error, step.out !== '');
+        // After it, the stream ends with the relay's own error event in the client's format (written after settle):
+        // never the upstream's text as it came, which may carry a key.
+        stop = failed(failure.error);
         break;
       }
       ended ||= step.ended;
@@ -403,7 +452,7 @@ async function deliverStream(a: Attempt, res: UpstreamResponse): Promise<Attempt
 
 /** The connection failed mid-stream: before the first byte like any unreachable upstream; after it, a stream cut short. */
 function streamLost(a: Attempt, err: unknown): AttemptFailure {
-  const result = unreachable(a, classify(err, a.sink.signal));
+  const result = unreachable(a, classify(err, a.upstream));
   if (!a.call.committed || result.outcome !== 'retry') return result;
   const { code, message, status } = result.error;
   return failed(new RelayError(code, `upstream (${a.adapter.type}) closed the stream before it finished: ${message}`, status));
@@ -416,7 +465,7 @@ function nativeMode(a: Attempt): StreamMode {
   return {
     onEvent(ev) {
       const event = meter.push(ev);
-      if (event.error) return { out: encodeSse(ev), delta: '', ended: false, upstreamError: event.error };
+      if (event.error) return { out: '', delta: '', ended: false, upstreamError: event.error };
       const out = event.usageOnly && !call.clientWantsUsage ? '' : encodeSse(ev);
       return { out, delta: event.delta, ended: event.ended, closing: event.closing };
     },
@@ -436,7 +485,7 @@ function translatedMode(a: Attempt): StreamMode {
     let ended = false;
     for (const c of chunks) {
       for (const choice of c.choices) {
-        if (typeof choice.delta.content === 'string') delta += choice.delta.content;
+        delta += messageText(choice.delta); // text, reasoning and tool-call arguments: all generated tokens
         if (choice.finish_reason) ended = true;
       }
       out += encoder.encode(c);

@@ -8,6 +8,7 @@ import type { GroupInfo } from './groups.js';
 import type { RouteChoice } from './channels.js';
 import type { CallSource } from './chat.js';
 import type { ErrorCode } from '../errors.js';
+import type { OutputAllowance } from '../billing/allowance.js';
 
 /** What the client reads: a wire format, or (in-process callers: the bots) the answer's text itself. */
 export type ClientFormat = 'openai' | 'anthropic' | 'gemini' | 'text';
@@ -21,6 +22,8 @@ export interface Payer {
   token: RelayToken | null;
   group: string;
   source: CallSource;
+  /** An admin or the root: errors carry the upstream's own (scrubbed) words instead of a generic message. */
+  admin?: boolean;
 }
 
 export interface RelayCall {
@@ -47,9 +50,11 @@ export interface RelayCall {
   // admit
   price?: ModelPrice;
   group?: GroupInfo;
-  /** Locally counted prompt tokens (images included) and the completion allowance used for the reservation. */
+  /** Locally counted prompt tokens (an upper bound) and the completion tokens the reservation covers. */
   estimate?: { prompt: number; completion: number };
   reserved?: number;
+  /** The output tokens the reservation pays for, and whether the upstream must be told (billing/allowance.ts). */
+  output?: OutputAllowance;
 
   // forward
   route?: RouteChoice;
@@ -68,7 +73,10 @@ export interface RelayCall {
   readonly form: FormData | undefined;
   /** Text generated so far (for local counting when the upstream reports no usage). */
   generated: string;
+  /** The upstream's usage report (for images, speech, …: what extra-endpoints.ts reads or counts). */
   usage?: Usage;
+  /** `usage` was counted by the relay, not reported by the upstream (speech characters, a local transcript count). */
+  usageIsLocal?: boolean;
 }
 
 /** One upstream attempt, as the usage log, a circuit breaker and metrics need it. */

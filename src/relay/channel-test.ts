@@ -4,6 +4,7 @@ import { adapterFor } from '../providers/registry.js';
 import type { ChannelRecord } from './channels.js';
 import { loadChannel, recordTest, type ChannelContext, type ChannelKeyRecord } from '../services/channel-repository.js';
 import { readText, type Forwarder } from './forward.js';
+import { scrubSecrets } from '../auth/redact.js';
 
 export interface KeyTestResult {
   /** The key's id; null for a key-less channel. */
@@ -34,14 +35,16 @@ async function testKey(forwarder: Forwarder, channel: ChannelRecord, key: Channe
     return { ...result, ok: false, status: null, responseTimeMs: 0, message: 'this key cannot be decrypted with the master key in use' };
   }
   const req = adapter.buildTestRequest({ baseUrl: channel.baseUrl, key: key?.secret ?? '', model: channel.modelMapping[model] ?? model, config: channel.config });
+  // Admins read these messages, and an upstream may echo the key it was sent: no key leaves in them.
+  const scrub = (text: string) => scrubSecrets(text, channel.keys.flatMap((k) => (k.secret ? [k.secret] : [])));
   try {
     const res = await forwarder.send(req, { ...channel.config, firstByteTimeoutMs: TEST_TIMEOUT_MS }, AbortSignal.timeout(TEST_TIMEOUT_MS));
     const body = await readText(res, 256 * 1024);
     const ms = Date.now() - started;
     if (res.status < 300) return { ...result, ok: true, status: res.status, responseTimeMs: ms, message: 'ok' };
-    return { ...result, ok: false, status: res.status, responseTimeMs: ms, message: adapter.parseError(res.status, body).message };
+    return { ...result, ok: false, status: res.status, responseTimeMs: ms, message: scrub(adapter.parseError(res.status, body).message) };
   } catch (err) {
-    return { ...result, ok: false, status: null, responseTimeMs: Date.now() - started, message: (err as Error).message };
+    return { ...result, ok: false, status: null, responseTimeMs: Date.now() - started, message: scrub((err as Error).message) };
   }
 }
 

@@ -1,8 +1,14 @@
-// Local token estimates for the reservation (and the fallback bill when an upstream reports no usage).
+// What admission reads from a call to reserve it: an upper-bound count of its prompt, and what it asks of the output
+// side (billing/allowance.ts decides the allowance). Local counts are also the fallback bill when an upstream reports
+// no usage.
 import { countChatPrompt, countText } from '../billing/tokenizer.js';
 import { imageTokens, unknownSizeImageTokens, type ImageDetail } from '../billing/vision.js';
+import { audioTokens, fileTokens, unseenTokens } from '../billing/attachments.js';
+import { outputMaximumOf, type OutputAsk } from '../billing/allowance.js';
 import { inspectImage, parseDataUri } from '../media/image.js';
-import type { ImagePart } from '../providers/types.js';
+import type { ChatRequest, ContentPart, ImagePart } from '../providers/types.js';
+import { isRecord } from '../providers/json.js';
+import type { Options } from '../services/options.js';
 import type { RelayCall } from './call.js';
 
 /** Image tokens: exact from the header of an inline image; the model's worst case for a URL not fetched yet. */
@@ -19,13 +25,42 @@ async function imagePartTokens(model: string, part: ImagePart): Promise<number> 
   return unknownSizeImageTokens(model, detail);
 }
 
-export async function estimatePromptTokens(call: RelayCall): Promise<number> {
-  if (call.chat) {
-    const { tokens, images } = countChatPrompt(call.chat.messages, call.model, call.chat.tools);
-    let total = tokens;
-    for (const image of images) total += await imagePartTokens(call.model, image);
-    return total;
+/** A part that is neither text nor an image: a file, audio, or something the relay cannot see (attachments.ts). */
+function attachmentTokens(model: string, part: ContentPart): number {
+  if (part.type === 'input_audio' && isRecord(part.input_audio) && typeof part.input_audio.data === 'string') {
+    return audioTokens(part.input_audio.data);
   }
+  if (part.type === 'file' && isRecord(part.file) && typeof part.file.file_data === 'string') {
+    return fileTokens(part.file.file_data, model);
+  }
+  return unseenTokens(model); // a file id or URL, video, an unknown part type
+}
+
+/** A chat prompt, every part of it counted or bounded from above (also /v1/messages/count_tokens). */
+export async function estimateChatPrompt(chat: Pick<ChatRequest, 'messages' | 'tools'>, model: string): Promise<number> {
+  const { tokens, images, attachments } = countChatPrompt(chat.messages, model, chat.tools);
+  let total = tokens;
+  for (const image of images) total += await imagePartTokens(model, image);
+  for (const part of attachments) total += attachmentTokens(model, part);
+  return total;
+}
+
+/**
+ * Request features that bring in input the relay never sees, billed by the upstream as prompt tokens: Anthropic's MCP
+ * servers (their tool results), Gemini's URL context (the pages it fetches), OpenAI's web search options. Each call
+ * using one is bounded by the model's context window.
+ */
+function fetchedInputTokens(body: Record<string, unknown>, model: string): number {
+  const tools = Array.isArray(body.tools) ? body.tools : [];
+  const fetches =
+    (Array.isArray(body.mcp_servers) && body.mcp_servers.length > 0) ||
+    (body.web_search_options !== undefined && body.web_search_options !== null) ||
+    tools.some((t) => isRecord(t) && (t.urlContext !== undefined || t.url_context !== undefined));
+  return fetches ? unseenTokens(model) : 0;
+}
+
+export async function estimatePromptTokens(call: RelayCall): Promise<number> {
+  if (call.chat) return (await estimateChatPrompt(call.chat, call.model)) + fetchedInputTokens(call.body, call.model);
   switch (call.kind) {
     case 'completions':
     case 'images':
@@ -55,16 +90,56 @@ function countInput(input: unknown, model: string): number {
   return 0;
 }
 
-/** Completion tokens to reserve: what the client capped it at, else the admin's default; × n choices. */
-export function completionAllowance(call: RelayCall, defaultEstimate: number): number {
-  if (call.kind !== 'chat' && call.kind !== 'completions') return call.kind === 'transcriptions' ? defaultEstimate : 0;
-  const b = (call.chat ?? call.body) as Record<string, unknown>;
-  const cap = num(b.max_completion_tokens) ?? num(b.max_tokens) ?? num(b.max_output_tokens);
-  const n = num(b.n) ?? 1;
-  const perChoice = cap ?? (call.kind === 'completions' ? 16 : defaultEstimate);
-  return perChoice * Math.max(1, n);
+/** Legacy /v1/completions generate 16 tokens when not told (OpenAI's default, and vLLM's). */
+const COMPLETIONS_DEFAULT_MAX_TOKENS = 16;
+
+/**
+ * What the call asks of the output side, in every wire format's words (the inbound formats put Anthropic's max_tokens
+ * and Gemini's maxOutputTokens into max_tokens, candidateCount into n; Responses' max_output_tokens is read too).
+ * Undefined for calls that generate no tokens (embeddings, images, speech, moderations, rerank).
+ */
+export function outputAskOf(call: Pick<RelayCall, 'kind' | 'chat' | 'body' | 'model'>, options: Pick<Options, 'defaultCompletionEstimate' | 'maxOutputTokens'>): OutputAsk | undefined {
+  const fallback = options.defaultCompletionEstimate;
+  switch (call.kind) {
+    case 'chat': {
+      const b = (call.chat ?? call.body) as Record<string, unknown>;
+      const prediction = predictionTokens(b.prediction, call.model);
+      return {
+        requested: count(b.max_completion_tokens) ?? count(b.max_tokens) ?? count(b.max_output_tokens),
+        choices: count(b.n) ?? 1,
+        upstreamDefault: outputMaximumOf(call.model, options.maxOutputTokens),
+        fallback,
+        limitable: true,
+        ...(prediction > 0 ? { unlimited: prediction } : {}),
+      };
+    }
+    case 'completions': {
+      const b = call.body;
+      return {
+        requested: count(b.max_tokens),
+        choices: Math.max(count(b.n) ?? 1, count(b.best_of) ?? 1), // best_of candidates are all generated and billed
+        upstreamDefault: COMPLETIONS_DEFAULT_MAX_TOKENS,
+        fallback,
+        limitable: true,
+      };
+    }
+    case 'transcriptions':
+      // The transcript's length follows the audio; nothing can limit it. Reserve the fallback, bill what comes.
+      return { requested: undefined, choices: 1, upstreamDefault: fallback, fallback, limitable: false };
+    default:
+      return undefined;
+  }
 }
 
-function num(v: unknown): number | undefined {
+/** OpenAI's predicted outputs: the prediction's tokens that the answer does not use are billed as output. */
+function predictionTokens(prediction: unknown, model: string): number {
+  if (!isRecord(prediction)) return 0;
+  const content = prediction.content;
+  if (typeof content === 'string') return countText(content, model);
+  if (!Array.isArray(content)) return 0;
+  return content.reduce((sum: number, part) => sum + (isRecord(part) && typeof part.text === 'string' ? countText(part.text, model) : 0), 0);
+}
+
+function count(v: unknown): number | undefined {
   return typeof v === 'number' && Number.isSafeInteger(v) && v > 0 ? v : undefined;
 }

@@ -6,13 +6,15 @@ import type { FastifyBaseLogger } from 'fastify';
 import { RelayError } from '../errors.js';
 import type { Ledger, UsageLogEntry } from '../billing/ledger.js';
 import { costOf } from '../billing/cost.js';
-import { billedUsage } from '../billing/billed-usage.js';
+import { billedUsage, type BilledUsage } from '../billing/billed-usage.js';
+import type { UsageSource } from '../billing/usage-log.js';
+import { scrubSecrets } from '../auth/redact.js';
 import { formatDecimal } from '../billing/decimal.js';
 import type { OptionsStore } from '../services/options.js';
 import type { AttemptRecord, RelayCall } from './call.js';
 import type { ChannelRouter, RouteChoice } from './channels.js';
 import type { ResponseSink } from './sink.js';
-import { attempt, clientGone, type AttemptDeps, type AttemptResult } from './attempt.js';
+import { attempt, clientGone, OperatorDetailError, type AttemptDeps, type AttemptResult } from './attempt.js';
 import { inStreamError } from './error-formats.js';
 import type { Usage } from '../providers/types.js';
 
@@ -27,10 +29,14 @@ export interface PipelineDeps extends AttemptDeps {
 
 export interface CallOutcome {
   status: 'ok' | 'error';
+  /** The error as the caller was told it. */
   error?: RelayError;
   charged: number;
-  /** The token counts billed. */
+  /** Cost the balance could not cover: written off, not charged (the usage log's writeOff). */
+  writeOff: number;
+  /** The token counts billed, and where they came from. */
   usage: Usage;
+  usageSource: UsageSource;
   /** Every upstream attempt, in order. */
   attempts: readonly AttemptRecord[];
 }
@@ -44,21 +50,40 @@ export async function runCall(deps: PipelineDeps, call: RelayCall, sink: Respons
     deps.log.error({ err, requestId: call.id }, 'relay call failed unexpectedly');
     result = { outcome: 'failed', error: new RelayError('internal_error', `internal error (request id ${call.id})`) };
   }
-  const error = result.outcome === 'done' ? undefined : result.error;
-  const { charged, usage } = await settle(deps, call, error);
+  // A call the upstream finished is billed as finished, also when its client hung up before the answer went out.
+  const finished = result.outcome === 'done';
+  const error = result.outcome !== 'done' ? result.error : sink.signal.aborted ? abandoned() : undefined;
+  const told = error && publicError(error, call);
+  const settled = await settle(deps, call, finished, told, told !== error ? error!.message : '');
   // The last bytes go out only after the charge is recorded, so a client that reads its balance right after the answer
   // (or an error) sees it settled.
-  if (error) {
-    const told = result.outcome === 'failed' && result.told === true;
+  if (told) {
     const format = call.format;
-    if (!sink.signal.aborted) sink.fail(error, (e) => (told || format === 'text' ? '' : inStreamError(e, format)));
+    if (!sink.signal.aborted) sink.fail(told, (e) => (format === 'text' ? '' : inStreamError(e, format)));
   } else if (call.pendingBody !== undefined) sink.json(200, call.pendingBody.body, call.pendingBody.contentType);
   else {
     if (call.pendingTail && !sink.started) sink.start();
     sink.end(call.pendingTail); // a client gone by now changes nothing: it is billed
   }
-  const { attempts } = call;
-  return error ? { status: 'error', error, charged, usage, attempts } : { status: 'ok', charged, usage, attempts };
+  const outcome = { ...settled, attempts: call.attempts };
+  return told ? { status: 'error', error: told, ...outcome } : { status: 'ok', ...outcome };
+}
+
+const abandoned = () =>
+  new RelayError('invalid_request', 'client closed the connection before the answer was sent; the upstream finished it, so it is billed', 499);
+
+/**
+ * What the caller is told. Words that are the operator's business (an upstream's own text, keys already scrubbed from
+ * it; the channels and why they are down) are for admins: a user gets a generic message with the request id, and the
+ * full text stays in the usage log's admin-only `detail`. An upstream that refused the request itself (too long, a bad
+ * parameter) is the client's to fix, so its reason is passed on; so are the relay's own words (a timeout, …).
+ */
+function publicError(err: RelayError, call: RelayCall): RelayError {
+  if (call.payer.admin || !(err instanceof OperatorDetailError) || err.clientsToFix) return err;
+  const next = `try again later, or give the administrator the request id ${call.id}`;
+  if (err.code === 'no_channel') return new RelayError('no_channel', `model ${call.model} is not available right now: no channel can serve it; ${next}`);
+  const what = err.status === 429 ? 'the upstream service is busy (rate limited)' : 'the upstream service could not complete this request';
+  return new RelayError(err.code, `${what}; ${next}`, err.status, err.details);
 }
 
 /** Routes the call and runs attempts until one delivers, one fails the call, or the plan or the retries run out. */
@@ -66,9 +91,11 @@ async function forward(deps: PipelineDeps, call: RelayCall, sink: ResponseSink):
   const plan = deps.channels.plan(call.payer.group, call.model);
   if (plan.length === 0) {
     const all = deps.channels.serving(call.payer.group, call.model);
-    const reasons = all.map((c) => `${c.name}: ${c.status}${c.disabledReason ? ` (${c.disabledReason})` : ''}`).join('; ');
-    const error = new RelayError('no_channel', `no channel is available for model ${call.model} in group ${call.payer.group}${reasons ? ` — ${reasons}` : ''}`);
-    return { outcome: 'failed', error };
+    // Reasons are upstream text (scrubbed when recorded; again here for rows an older version wrote).
+    const reason = (c: (typeof all)[number]) => (c.disabledReason ? ` (${scrubSecrets(c.disabledReason, deps.secrets())})` : '');
+    const reasons = all.map((c) => `${c.name}: ${c.status}${reason(c)}`).join('; ');
+    const message = `no channel is available for model ${call.model} in group ${call.payer.group}${reasons ? ` — ${reasons}` : ''}`;
+    return { outcome: 'failed', error: new OperatorDetailError('no_channel', message, 503, {}) };
   }
   const maxAttempts = 1 + deps.options.current.retryCount;
   const queue = plan; // a fresh array per call: ours to consume
@@ -121,25 +148,30 @@ function recordOf(choice: RouteChoice, result: AttemptResult, ms: number): Attem
   return record;
 }
 
-async function settle(deps: PipelineDeps, call: RelayCall, error: RelayError | undefined): Promise<{ charged: number; usage: Usage }> {
-  const billed = billedUsage(call, error !== undefined);
-  if (call.reserved === undefined || !call.price || !call.group) return { charged: 0, usage: billed.usage }; // never admitted: nothing held
+type Settled = Pick<CallOutcome, 'charged' | 'writeOff' | 'usage' | 'usageSource'>;
+
+/** `error`: as the caller was told it; `detail`: the fuller (scrubbed) text only admins see, when it differs. */
+async function settle(deps: PipelineDeps, call: RelayCall, finished: boolean, error: RelayError | undefined, detail: string): Promise<Settled> {
+  const billed = billedUsage(call, finished);
+  const nothing = { charged: 0, writeOff: 0, usage: billed.usage, usageSource: billed.source };
+  if (call.reserved === undefined || !call.price || !call.group) return nothing; // never admitted: nothing held
   try {
     const cost = costOf(call.price, call.group.ratio, billed);
-    const result = await deps.ledger.settle(call.id, cost, logEntry(call, billed.usage, error));
-    return { charged: result.charged, usage: billed.usage };
+    const result = await deps.ledger.settle(call.id, cost, logEntry(call, finished, billed, error, detail));
+    return { ...nothing, charged: result.charged, writeOff: result.shortfall };
   } catch (err) {
     // The hold stays in the table; the sweeper releases it later. Never lose the error.
     deps.log.error({ err, requestId: call.id }, 'settle failed; the reservation will be released by the sweeper');
-    return { charged: 0, usage: billed.usage };
+    return nothing;
   }
 }
 
-function logEntry(call: RelayCall, usage: Usage, error: RelayError | undefined): UsageLogEntry {
+function logEntry(call: RelayCall, finished: boolean, billed: BilledUsage, error: RelayError | undefined, detail: string): UsageLogEntry {
   const now = Date.now();
+  const { usage } = billed;
   return {
     requestId: call.id,
-    type: error && !call.committed ? 'error' : 'consume',
+    type: finished || call.committed ? 'consume' : 'error',
     source: call.payer.source,
     userId: call.payer.userId,
     tokenId: call.payer.token?.id ?? null,
@@ -161,5 +193,7 @@ function logEntry(call: RelayCall, usage: Usage, error: RelayError | undefined):
     status: error ? 'error' : 'ok',
     content: error ? `${error.code}: ${error.message}`.slice(0, 1000) : '',
     group: call.payer.group,
+    usageSource: billed.source,
+    detail: detail.slice(0, 2000),
   };
 }

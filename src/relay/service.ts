@@ -13,6 +13,7 @@ import { TokenAuth } from './token-auth.js';
 import { GroupDirectory } from './groups.js';
 import { ChannelRouter, type Random, type RouteChoice } from './channels.js';
 import { disableKey } from '../services/channel-repository.js';
+import { isAdminRole } from '../services/permissions.js';
 import { ContentFilter } from './content-filter.js';
 import { Forwarder } from './forward.js';
 import { inlineImages } from './inline-images.js';
@@ -88,6 +89,7 @@ export class RelayService {
       adapterFor,
       maxCallMs: ctx.config.holdTtlMs - 30_000,
       inlineImages: (req, signal) => inlineImages(req, signal, opts.imageAddressPolicy),
+      secrets: () => this.channels.secrets(),
       channels: this.channels,
       ledger: this.ledger,
       options: ctx.options,
@@ -136,7 +138,7 @@ export class RelayService {
         endpoint: input.purpose === 'title' ? 'bot:title' : 'bot:chat',
         kind: 'chat',
         format: 'text',
-        payer: { userId: user.id, token: null, group: user.group, source: input.source },
+        payer: { userId: user.id, token: null, group: user.group, source: input.source, admin: isAdminRole(user.role) },
         model: input.model,
         stream: true,
         body: chat as unknown as Record<string, unknown>,

@@ -48,6 +48,7 @@ export class HttpSink implements ResponseSink {
 
   json(status: number, body: string | Buffer, contentType = 'application/json; charset=utf-8'): void {
     this.#ended = true;
+    if (this.res.destroyed) return; // the client left while the call was settled
     this.res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body), 'x-request-id': this.requestId });
     this.res.end(body);
   }

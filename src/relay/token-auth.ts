@@ -9,7 +9,7 @@ import type { InvalidationBus } from '../cache/bus.js';
 import { RelayError } from '../errors.js';
 import { hashSecret } from '../auth/secrets.js';
 import { parseStringList } from '../services/service-utils.js';
-import { mayUseGroup } from '../services/permissions.js';
+import { isAdminRole, mayUseGroup } from '../services/permissions.js';
 import { query, sqlGet, type Row, type Sql } from '../db/sql.js';
 
 export interface RelayToken {
@@ -26,6 +26,8 @@ export interface RelayToken {
   group: string;
   status: string;
   userStatus: string;
+  /** The owner is an admin or the root: relay errors show them what the upstream said (keys scrubbed). */
+  ownerIsAdmin: boolean;
 }
 
 type IpMatcher = (ip: string) => boolean;
@@ -73,6 +75,7 @@ function toToken(row: Row): RelayToken {
     group: tokenGroupIfApplies(row) ?? row.string('userGroup'),
     status: row.string('status'),
     userStatus: row.string('userStatus'),
+    ownerIsAdmin: isAdminRole(row.string('userRole')),
   };
 }
 

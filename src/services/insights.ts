@@ -3,7 +3,6 @@
 // queries on the usage log bounded by a createdAt range, so they use its (createdAt) and (userId, createdAt) indexes
 // on both databases; nothing is loaded row by row.
 import { Prisma } from '../generated/sqlite/client.js';
-import { shortfallNote } from '../billing/usage-log.js';
 import { checkRange, daysOf, num, utcDay } from './logs.js';
 import type { ServiceContext } from './service-utils.js';
 
@@ -94,6 +93,8 @@ export interface OverviewDay {
   errors: number;
   /** Calls whose cost exceeded what the balance could cover; the difference was not charged. */
   writeOffs: number;
+  /** The units those calls could not be charged (the usage log's writeOff). */
+  writeOffQuota: number;
 }
 
 export interface RankedEntry {
@@ -128,15 +129,13 @@ export interface Overview {
   channels: ChannelHealth[];
 }
 
-/** LIKE pattern of the usage-log note that marks a write-off (the ledger writes it; see shortfallNote). */
-const WRITE_OFF_PATTERN = `${shortfallNote(1).split(';')[0]}%`;
-
 interface DayRow {
   day: unknown;
   requests: unknown;
   quota: unknown;
   errors: unknown;
   writeOffs: unknown;
+  writeOffQuota: unknown;
 }
 interface RankRow {
   key: unknown;
@@ -152,7 +151,7 @@ export async function adminOverview(ctx: ServiceContext, q: { from: Date; to: Da
   const [dayRows, modelRows, userRows, channels] = await Promise.all([
     prisma.$queryRaw<DayRow[]>`SELECT ${day} AS "day", COUNT(*) AS "requests", COALESCE(SUM("quota"), 0) AS "quota",
         SUM(CASE WHEN "status" = 'error' THEN 1 ELSE 0 END) AS "errors",
-        SUM(CASE WHEN "content" LIKE ${WRITE_OFF_PATTERN} THEN 1 ELSE 0 END) AS "writeOffs"
+        SUM(CASE WHEN "writeOff" > 0 THEN 1 ELSE 0 END) AS "writeOffs", COALESCE(SUM("writeOff"), 0) AS "writeOffQuota"
       FROM "UsageLog" WHERE ${where} GROUP BY 1`,
     prisma.$queryRaw<RankRow[]>`SELECT "model" AS "key", COUNT(*) AS "requests", COALESCE(SUM("quota"), 0) AS "quota"
       FROM "UsageLog" WHERE ${where} GROUP BY 1 ORDER BY 3 DESC, 2 DESC, 1 LIMIT ${TOP_N}`,
@@ -164,7 +163,14 @@ export async function adminOverview(ctx: ServiceContext, q: { from: Date; to: Da
   const perDay = new Map(dayRows.map((r) => [String(r.day), r]));
   const days = daysOf(q.from, q.to).map((d) => {
     const r = perDay.get(d);
-    return { day: d, requests: num(r?.requests), quota: num(r?.quota), errors: num(r?.errors), writeOffs: num(r?.writeOffs) };
+    return {
+      day: d,
+      requests: num(r?.requests),
+      quota: num(r?.quota),
+      errors: num(r?.errors),
+      writeOffs: num(r?.writeOffs),
+      writeOffQuota: num(r?.writeOffQuota),
+    };
   });
   const userIds = userRows.map((r) => Number(r.key));
   const users = await prisma.user.findMany({ where: { id: { in: userIds } }, select: { id: true, username: true } });
@@ -201,7 +207,7 @@ export async function channelHealth(ctx: ServiceContext, now = new Date()): Prom
   const byChannel = new Map(traffic.map((r) => [Number(r.key), r]));
   const errorIds = traffic.map((r) => r.lastErrorId).filter((id) => id !== null && id !== undefined).map(Number);
   const errors = errorIds.length
-    ? await prisma.usageLog.findMany({ where: { id: { in: errorIds } }, select: { channelId: true, content: true, createdAt: true } })
+    ? await prisma.usageLog.findMany({ where: { id: { in: errorIds } }, select: { channelId: true, content: true, detail: true, createdAt: true } })
     : [];
   const lastErrors = new Map(errors.map((e) => [e.channelId, e]));
   return channels.map((c) => ({
@@ -209,7 +215,7 @@ export async function channelHealth(ctx: ServiceContext, now = new Date()): Prom
     testedAt: c.testedAt ? c.testedAt.toISOString() : null,
     requests24h: num(byChannel.get(c.id)?.requests),
     errors24h: num(byChannel.get(c.id)?.errors),
-    lastError: lastErrors.get(c.id)?.content || null,
+    lastError: lastErrors.get(c.id)?.detail || lastErrors.get(c.id)?.content || null, // what the upstream said, for admins
     lastErrorAt: lastErrors.get(c.id)?.createdAt.toISOString() ?? null,
   }));
 }

@@ -34,7 +34,11 @@ const COLUMNS: [header: string, cell: (log: LogView) => string | number | boolea
   ['status', (l) => l.status],
   ['content', (l) => l.content],
   ['request_id', (l) => l.requestId],
+  ['usage_source', (l) => l.usageSource],
+  ['write_off', (l) => l.writeOff],
 ];
+/** Admins' exports add what upstreams said. */
+const ADMIN_COLUMNS: typeof COLUMNS = [...COLUMNS, ['detail', (l) => l.detail ?? '']];
 
 /**
  * One CSV field (RFC 4180). Text that a spreadsheet would run as a formula (= + - @, tab, CR) gets a leading
@@ -49,9 +53,10 @@ export function csvField(value: string | number | boolean | null): string {
 
 const csvLine = (cells: (string | number | boolean | null)[]) => `${cells.map(csvField).join(',')}\r\n`;
 
-async function* csvRows(ctx: ServiceContext, filter: LogFilter): AsyncGenerator<string> {
+async function* csvRows(ctx: ServiceContext, filter: LogFilter, admin: boolean): AsyncGenerator<string> {
+  const columns = admin ? ADMIN_COLUMNS : COLUMNS;
   // A byte-order mark so that spreadsheet programs read the UTF-8 (Chinese model names, messages) correctly.
-  yield `\ufeff${csvLine(COLUMNS.map(([header]) => header))}`;
+  yield `\ufeff${csvLine(columns.map(([header]) => header))}`;
   const where = logWhere(filter);
   let after: { createdAt: Date; id: number } | undefined;
   for (;;) {
@@ -63,7 +68,7 @@ async function* csvRows(ctx: ServiceContext, filter: LogFilter): AsyncGenerator<
       take: EXPORT_BATCH,
     });
     if (rows.length === 0) return;
-    yield rows.map((row) => csvLine(COLUMNS.map(([, cell]) => cell(toLogView(row))))).join('');
+    yield rows.map((row) => csvLine(columns.map(([, cell]) => cell(toLogView(row, admin))))).join('');
     if (rows.length < EXPORT_BATCH) return;
     const last = rows[rows.length - 1]!;
     after = { createdAt: last.createdAt, id: last.id };
@@ -71,6 +76,6 @@ async function* csvRows(ctx: ServiceContext, filter: LogFilter): AsyncGenerator<
 }
 
 /** A readable stream of the filtered logs as CSV (pulls the next page only when the previous one was read). */
-export function logsCsv(ctx: ServiceContext, filter: LogFilter): Readable {
-  return Readable.from(csvRows(ctx, filter), { objectMode: false });
+export function logsCsv(ctx: ServiceContext, filter: LogFilter, admin = false): Readable {
+  return Readable.from(csvRows(ctx, filter, admin), { objectMode: false });
 }

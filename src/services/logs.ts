@@ -27,9 +27,16 @@ export interface LogView {
   latencyMs: number;
   ttftMs: number | null;
   status: string;
+  /** What the caller was told (an error as `code: message`), or a note. */
   content: string;
   group: string;
   requestId: string | null;
+  /** Relay calls: where the billed counts came from (upstream | local | mixed | none). */
+  usageSource: string;
+  /** Cost the balance could not cover: written off, not charged. */
+  writeOff: number;
+  /** Admins only: what the upstream said (keys scrubbed), when the caller was told less. */
+  detail?: string;
 }
 
 export interface LogFilter {
@@ -47,7 +54,8 @@ export interface LogFilter {
   to?: Date;
 }
 
-export function toLogView(row: UsageLog): LogView {
+/** `admin`: the viewer may read what upstreams said (the `detail` column). */
+export function toLogView(row: UsageLog, admin = false): LogView {
   return {
     id: row.id,
     createdAt: row.createdAt.toISOString(),
@@ -75,6 +83,9 @@ export function toLogView(row: UsageLog): LogView {
     content: row.content,
     group: row.group,
     requestId: row.requestId,
+    usageSource: row.usageSource,
+    writeOff: units(row.writeOff),
+    ...(admin ? { detail: row.detail } : {}),
   };
 }
 
@@ -90,20 +101,21 @@ export async function listLogs(
   ctx: ServiceContext,
   filter: LogFilter,
   page: { skip: number; take: number },
+  admin = false,
 ): Promise<PageResult<LogView>> {
   const where = logWhere(filter);
   const [rows, total] = await Promise.all([
     ctx.db.prisma.usageLog.findMany({ where, orderBy: [...NEWEST_FIRST], skip: page.skip, take: page.take }),
     ctx.db.prisma.usageLog.count({ where }),
   ]);
-  return { items: rows.map(toLogView), total };
+  return { items: rows.map((row) => toLogView(row, admin)), total };
 }
 
 /** The user's latest `n` log rows (1..100), newest first. For the bots' usage command. */
 export async function recentLogs(ctx: ServiceContext, userId: number, n: number): Promise<LogView[]> {
   const take = Math.min(Math.max(Math.trunc(n) || 1, 1), 100);
   const rows = await ctx.db.prisma.usageLog.findMany({ where: { userId }, orderBy: [...NEWEST_FIRST], take });
-  return rows.map(toLogView);
+  return rows.map((row) => toLogView(row));
 }
 
 /* ---------------------------------------------------------------- stats */
@@ -115,6 +127,8 @@ export interface StatsTotals {
   quota: number;
   promptTokens: number;
   completionTokens: number;
+  /** Units written off: cost the balance could not cover (estimation error at the end of a balance). */
+  writeOff: number;
 }
 
 export interface StatsItem extends StatsTotals {
@@ -171,6 +185,7 @@ interface RawTotals {
   quota: unknown;
   promptTokens: unknown;
   completionTokens: unknown;
+  writeOff: unknown;
 }
 interface RawGroup extends RawTotals {
   key: unknown;
@@ -196,6 +211,7 @@ function totalsOf(row: RawTotals | undefined): StatsTotals {
     quota: num(row?.quota),
     promptTokens: num(row?.promptTokens),
     completionTokens: num(row?.completionTokens),
+    writeOff: num(row?.writeOff),
   };
 }
 
@@ -214,7 +230,8 @@ export async function usageStats(ctx: ServiceContext, query: StatsQuery): Promis
   if (userId !== undefined) conditions.push(Prisma.sql`"userId" = ${userId}`);
   const where = Prisma.join(conditions, ' AND ');
   const sums = Prisma.sql`COUNT(*) AS "requests", COALESCE(SUM("quota"), 0) AS "quota",
-    COALESCE(SUM("promptTokens"), 0) AS "promptTokens", COALESCE(SUM("completionTokens"), 0) AS "completionTokens"`;
+    COALESCE(SUM("promptTokens"), 0) AS "promptTokens", COALESCE(SUM("completionTokens"), 0) AS "completionTokens",
+    COALESCE(SUM("writeOff"), 0) AS "writeOff"`;
   const group = groupExpression(by, ctx.db.kind);
   const order = by === 'day' ? Prisma.sql`ORDER BY 1` : Prisma.sql`ORDER BY "quota" DESC, "requests" DESC, 1`;
 
@@ -254,7 +271,7 @@ export function daysOf(from: Date, to: Date): string[] {
 function fillDays(items: StatsItem[], from: Date, to: Date): StatsItem[] {
   const byDay = new Map(items.map((item) => [item.key, item]));
   return daysOf(from, to).map(
-    (key) => byDay.get(key) ?? { key, label: key, requests: 0, quota: 0, promptTokens: 0, completionTokens: 0 },
+    (key) => byDay.get(key) ?? { key, label: key, requests: 0, quota: 0, promptTokens: 0, completionTokens: 0, writeOff: 0 },
   );
 }
 

@@ -24,8 +24,13 @@ export const OptionsSchema = Type.Object(
     cacheWriteRatios: RatioMap,
     /** Ratio for models with no price at all. null = refuse them (no silent free calls). */
     defaultModelRatio: Type.Union([Ratio, Type.Null()]),
-    /** Completion tokens reserved when a request does not say max_tokens. */
+    /**
+     * The output allowance of a request that sets no limit, for a model whose output maximum is unknown (neither in
+     * maxOutputTokens nor in the catalogue): reserved, and sent upstream as the limit (billing/allowance.ts).
+     */
     defaultCompletionEstimate: Type.Integer({ minimum: 1, maximum: 1_000_000 }),
+    /** Output maximum per model (tokens), over the catalogue's: what a request without a limit may generate. */
+    maxOutputTokens: Type.Record(Type.String({ minLength: 1, maxLength: 200 }), Type.Integer({ minimum: 1, maximum: 10_000_000 })),
     /** Where users buy redemption codes, and what they pay for 1 USD of quota (in the operator's currency). */
     topUpLink: Type.String(),
     exchangeRate: Type.Number({ minimum: 0 }),
@@ -70,6 +75,7 @@ export const DEFAULT_OPTIONS: Options = {
   cacheWriteRatios: {},
   defaultModelRatio: null,
   defaultCompletionEstimate: 4096,
+  maxOutputTokens: {},
   topUpLink: '',
   exchangeRate: 7,
   currency: 'CNY',

@@ -92,7 +92,7 @@ describe.each(dbKinds)('console data on %s', (kind) => {
         }
       }
       rows.push({ userId: alice.id, model: 'model-0', type: 'error', status: 'error', quota: 0n, content: 'upstream 401: invalid key', createdAt: new Date(today + 60_000), channelId });
-      rows.push({ userId: alice.id, model: 'model-0', quota: 50n, content: 'cost exceeded the reservation; 12 units could not be charged (balance exhausted)', createdAt: new Date(today + 120_000), channelId });
+      rows.push({ userId: alice.id, model: 'model-0', quota: 50n, writeOff: 12n, content: 'cost exceeded the reservation; 12 units could not be charged (balance exhausted)', createdAt: new Date(today + 120_000), channelId });
       // Bob: one big call; a top-up (not a relay call) that must not count.
       rows.push({ userId: bob.id, model: 'model-big', quota: 99_999n, createdAt: new Date(today + 180_000) });
       rows.push({ userId: bob.id, type: 'topup', quota: 1_000_000n, createdAt: new Date(today + 240_000) });
@@ -128,7 +128,7 @@ describe.each(dbKinds)('console data on %s', (kind) => {
       expect(res.statusCode, res.body).toBe(200);
       const body = res.json();
       const todayRow = body.days.at(-1);
-      expect(todayRow).toEqual({ day: new Date(today).toISOString().slice(0, 10), requests: 8 + 3, quota: 3600 + 50 + 99_999, errors: 1, writeOffs: 1 });
+      expect(todayRow).toEqual({ day: new Date(today).toISOString().slice(0, 10), requests: 8 + 3, quota: 3600 + 50 + 99_999, errors: 1, writeOffs: 1, writeOffQuota: 12 });
       expect(body.topModels[0]).toEqual({ key: 'model-big', label: 'model-big', requests: 1, quota: 99_999 });
       expect(body.topUsers.map((u: { label: string }) => u.label)).toEqual([bob.username, alice.username]);
       const health = body.channels.find((c: { id: number }) => c.id === channelId);

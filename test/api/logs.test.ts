@@ -23,7 +23,7 @@ interface Stats {
   total: { requests: number; quota: number; promptTokens: number; completionTokens: number };
 }
 
-const zero = { requests: 0, quota: 0, promptTokens: 0, completionTokens: 0 };
+const zero = { requests: 0, quota: 0, promptTokens: 0, completionTokens: 0, writeOff: 0 };
 
 describe.each(dbKinds)('usage logs and stats on %s', (kind) => {
   let t: TestApp;
@@ -44,15 +44,16 @@ describe.each(dbKinds)('usage logs and stats on %s', (kind) => {
           tokenName: 'ann-key', channelId, endpoint: '/v1/chat/completions', model: 'gpt-4o',
           upstreamModel: 'gpt-4o-2024-08-06', promptTokens: 100, completionTokens: 50, cacheReadTokens: 20,
           cacheWriteTokens: 5, groupRatio: '1', modelRatio: '1.25', completionRatio: '4', quota: 300n, stream: true,
-          latencyMs: 812, ttftMs: 95, status: 'ok', content: '', group: 'default', requestId: 'req-1',
+          latencyMs: 812, ttftMs: 95, status: 'ok', content: '', group: 'default', requestId: 'req-1', usageSource: 'upstream',
         },
         {
           createdAt: at('2026-03-01T23:59:59Z'), type: 'consume', source: 'telegram', userId: ann.id, tokenId: 11,
-          tokenName: 'ann-key', channelId, model: 'claude-x', promptTokens: 10, completionTokens: 5, quota: 40n,
+          tokenName: 'ann-key', channelId, model: 'claude-x', promptTokens: 10, completionTokens: 5, quota: 40n, writeOff: 7n,
         },
         {
           createdAt: at('2026-03-03T00:00:00Z'), type: 'error', source: 'api', userId: ann.id, tokenId: 12,
-          tokenName: 'ann-bot', model: 'gpt-4o', status: 'error', content: 'upstream 500',
+          tokenName: 'ann-bot', model: 'gpt-4o', status: 'error', content: 'upstream_error: the upstream service could not complete this request',
+          detail: 'upstream error (openai): Incorrect API key provided: [redacted]', usageSource: 'none',
         },
         { createdAt: at('2026-03-02T12:00:00Z'), type: 'redeem', source: 'api', userId: ann.id, quota: 5000n },
         {
@@ -97,8 +98,13 @@ describe.each(dbKinds)('usage logs and stats on %s', (kind) => {
       tokenName: 'ann-key', channelId, endpoint: '/v1/chat/completions', model: 'gpt-4o',
       upstreamModel: 'gpt-4o-2024-08-06', promptTokens: 100, completionTokens: 50, cacheReadTokens: 20,
       cacheWriteTokens: 5, groupRatio: '1', modelRatio: '1.25', completionRatio: '4', quota: 300, stream: true,
-      latencyMs: 812, ttftMs: 95, status: 'ok', content: '', group: 'default', requestId: 'req-1',
+      latencyMs: 812, ttftMs: 95, status: 'ok', content: '', group: 'default', requestId: 'req-1', usageSource: 'upstream', writeOff: 0,
     });
+    // What the upstream said is for admins: a user's own error row carries what they were told, no detail.
+    expect(page.items[0]).toMatchObject({ status: 'error', content: expect.stringContaining('could not complete') });
+    expect(page.items[0]).not.toHaveProperty('detail');
+    const asAdmin = await logs(`/api/logs?userId=${ann.id}&status=error`, t.admin);
+    expect(asAdmin.items[0]).toMatchObject({ detail: 'upstream error (openai): Incorrect API key provided: [redacted]' });
     expect((await logs('/api/logs', ben.headers)).total).toBe(2);
   });
 
@@ -173,11 +179,11 @@ describe.each(dbKinds)('usage logs and stats on %s', (kind) => {
       from: '2026-03-01T00:00:00.000Z',
       to: '2026-03-04T00:00:00.000Z',
       items: [
-        { key: '2026-03-01', label: '2026-03-01', requests: 2, quota: 340, promptTokens: 110, completionTokens: 55 },
+        { key: '2026-03-01', label: '2026-03-01', requests: 2, quota: 340, promptTokens: 110, completionTokens: 55, writeOff: 7 },
         { key: '2026-03-02', label: '2026-03-02', ...zero },
-        { key: '2026-03-03', label: '2026-03-03', requests: 1, quota: 0, promptTokens: 0, completionTokens: 0 },
+        { key: '2026-03-03', label: '2026-03-03', requests: 1, quota: 0, promptTokens: 0, completionTokens: 0, writeOff: 0 },
       ],
-      total: { requests: 3, quota: 340, promptTokens: 110, completionTokens: 55 },
+      total: { requests: 3, quota: 340, promptTokens: 110, completionTokens: 55, writeOff: 7 },
     });
   });
 
@@ -188,7 +194,7 @@ describe.each(dbKinds)('usage logs and stats on %s', (kind) => {
       ['2026-03-02', 1, 20],
       ['2026-03-03', 1, 0],
     ]);
-    expect(all.total).toEqual({ requests: 4, quota: 360, promptTokens: 117, completionTokens: 58 });
+    expect(all.total).toEqual({ requests: 4, quota: 360, promptTokens: 117, completionTokens: 58, writeOff: 7 });
     const benOnly = await stats(`/api/stats?userId=${ben.id}&from=2026-02-28&to=2026-03-03`, t.admin);
     expect(benOnly.items.map((i) => [i.key, i.quota])).toEqual([
       ['2026-02-28', 999],
@@ -201,8 +207,8 @@ describe.each(dbKinds)('usage logs and stats on %s', (kind) => {
     const range = 'from=2026-03-01&to=2026-03-04';
     const byModel = await stats(`/api/stats?by=model&${range}`, t.admin);
     expect(byModel.items).toEqual([
-      { key: 'gpt-4o', label: 'gpt-4o', requests: 3, quota: 320, promptTokens: 107, completionTokens: 53 },
-      { key: 'claude-x', label: 'claude-x', requests: 1, quota: 40, promptTokens: 10, completionTokens: 5 },
+      { key: 'gpt-4o', label: 'gpt-4o', requests: 3, quota: 320, promptTokens: 107, completionTokens: 53, writeOff: 0 },
+      { key: 'claude-x', label: 'claude-x', requests: 1, quota: 40, promptTokens: 10, completionTokens: 5, writeOff: 7 },
     ]);
     const byToken = await stats(`/api/stats?by=token&${range}`, t.admin);
     expect(byToken.items.map((i) => [i.key, i.label, i.requests, i.quota])).toEqual([

@@ -28,7 +28,7 @@ describe.each(dbKinds)('prices and balances on %s', (kind) => {
 
   beforeAll(async () => {
     up = await startFakeOpenAI();
-    up.setScript(() => ({ kind: 'answer', text: 'Hello world', usage: { prompt: 1000, completion: 0 } }));
+    up.setScript(() => ({ kind: 'answer', text: '', usage: { prompt: 1000, completion: 0 } })); // an empty answer: 1000 prompt tokens only
     t = await createTestApp(kind);
     await addChannel(t, { baseUrl: up.url, models: ['m', 'priced-per-call'] });
   });

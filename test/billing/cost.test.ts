@@ -20,10 +20,16 @@ const facts = (fields: Partial<SettleFacts>): SettleFacts => ({ model: 'gpt-4o-m
 describe('cost of a call', () => {
   it('prices the reservation and the settle with the same formula (billing.md worked example 1)', () => {
     const one = parseDecimal('1');
-    expect(reservationOf(price(), one, { prompt: 1000, completion: 4096 }, 1)).toBe(1304);
-    expect(costOf(price(), one, { usage: usage(1000, 500), requests: 1 })).toBe(225);
+    const gpt4oMini = price({ cacheWriteRatio: parseDecimal('1') });
+    expect(reservationOf(gpt4oMini, one, { prompt: 1000, completion: 16_384 }, 1)).toBe(4991);
+    expect(costOf(gpt4oMini, one, { usage: usage(1000, 500), requests: 1 })).toBe(225);
     // The same counts give the same units whichever way they come in.
-    expect(reservationOf(price(), one, { prompt: 1000, completion: 500 }, 1)).toBe(225);
+    expect(reservationOf(gpt4oMini, one, { prompt: 1000, completion: 500 }, 1)).toBe(225);
+  });
+
+  it('reserves a prompt at the cache-write price where writing costs more (any token of it may be written)', () => {
+    // Cache writes at 1.25×: 0.075 × (1,000 × 1.25 + 500 × 4) = 243.75 → 244, where a fresh read would be 225.
+    expect(reservationOf(price(), parseDecimal('1'), { prompt: 1000, completion: 500 }, 1)).toBe(244);
   });
 
   it('applies the group ratio to every price, cache tokens at their own ratios', () => {
@@ -40,27 +46,57 @@ describe('cost of a call', () => {
 });
 
 describe('what a finished call is billed for', () => {
-  it('bills the upstream usage of a success as it is, and the requests', () => {
-    expect(billedUsage(facts({ usage: usage(10, 5), committed: true, units: 3, generated: 'a long text' }), false)).toEqual({ usage: usage(10, 5), requests: 3 });
+  // billedUsage(facts, finished): finished = the upstream's answer is complete (delivered, or read to its end).
+  it('bills the upstream usage of a finished answer as it is, and the requests', () => {
+    expect(billedUsage(facts({ usage: usage(10, 5), committed: true, units: 3, generated: 'a long text' }), true)).toEqual({
+      usage: usage(10, 5),
+      requests: 3,
+      source: 'upstream',
+    });
   });
 
-  it('counts locally when a success reported no usage', () => {
-    const billed = billedUsage(facts({ estimate: { prompt: 12 }, generated: 'Hello there', committed: true }), false);
-    expect(billed.usage).toEqual(usage(12, 2));
+  it('counts locally when a finished answer reported no usage', () => {
+    const billed = billedUsage(facts({ estimate: { prompt: 12 }, generated: 'Hello there', committed: true }), true);
+    expect(billed).toMatchObject({ usage: usage(12, 2), source: 'local' });
   });
 
-  it('refunds a failure that never reached the client and has no usage', () => {
-    expect(billedUsage(facts({ estimate: { prompt: 12 }, units: 2 }), true)).toEqual({ usage: usage(0, 0), requests: 0 });
+  it('does not believe zero usage for an answer that came back with text: the local counts are billed', () => {
+    // 0/0 with text delivered (the issue's row: the upstream billed 407, the user paid 0).
+    expect(billedUsage(facts({ estimate: { prompt: 12 }, usage: usage(0, 0), generated: 'Hello there', committed: true }), true)).toMatchObject({
+      usage: usage(12, 2),
+      source: 'local',
+    });
+    // A real prompt count with a zero completion: the prompt is the upstream's, the completion ours.
+    expect(billedUsage(facts({ estimate: { prompt: 12 }, usage: usage(30, 0), generated: 'Hello there', committed: true }), true)).toMatchObject({
+      usage: usage(30, 2),
+      source: 'mixed',
+    });
+    // Cache reads are prompt tokens too: a fully cached prompt is plausible.
+    expect(billedUsage(facts({ estimate: { prompt: 12 }, usage: { ...usage(0, 2), cacheReadTokens: 40 }, generated: 'Hi', committed: true }), true).source).toBe('upstream');
+    // An empty answer with zero completion tokens is plausible (a refusal, a tool call the model declined to make).
+    expect(billedUsage(facts({ estimate: { prompt: 12 }, usage: usage(30, 0), generated: '', committed: true }), true)).toMatchObject({ usage: usage(30, 0), source: 'upstream' });
   });
 
-  it('bills a stream cut short for what went out, at least the local count of its text', () => {
-    const partial = billedUsage(facts({ usage: usage(40, 1), generated: 'one two three four', committed: true }), true);
-    expect(partial).toEqual({ usage: usage(40, 4), requests: 0 });
-    const noUsage = billedUsage(facts({ estimate: { prompt: 7 }, generated: 'one two', committed: true }), true);
-    expect(noUsage.usage).toEqual(usage(7, 2));
+  it('bills a finished answer whose client left before it was sent: its usage and its requests', () => {
+    expect(billedUsage(facts({ usage: usage(1004, 300), generated: 'x'.repeat(10), committed: false, units: 1 }), true)).toEqual({
+      usage: usage(1004, 300),
+      requests: 1,
+      source: 'upstream',
+    });
+  });
+
+  it('refunds a failure before anything was produced', () => {
+    expect(billedUsage(facts({ estimate: { prompt: 12 }, units: 2 }), false)).toEqual({ usage: usage(0, 0), requests: 0, source: 'none' });
+  });
+
+  it('bills a stream cut short for what went out, at least the local count of its text, and its requests', () => {
+    const partial = billedUsage(facts({ usage: usage(40, 1), generated: 'one two three four', committed: true }), false);
+    expect(partial).toEqual({ usage: usage(40, 4), requests: 1, source: 'mixed' });
+    const noUsage = billedUsage(facts({ estimate: { prompt: 7 }, generated: 'one two', committed: true }), false);
+    expect(noUsage).toMatchObject({ usage: usage(7, 2), source: 'local' });
   });
 
   it('bills a filtered non-stream answer its usage (it was generated)', () => {
-    expect(billedUsage(facts({ usage: usage(30, 20) }), true).usage).toEqual(usage(30, 20));
+    expect(billedUsage(facts({ usage: usage(30, 20) }), false)).toMatchObject({ usage: usage(30, 20), source: 'upstream' });
   });
 });

@@ -17,6 +17,7 @@ function log(requestId: string, userId: number, tokenId: number | null): UsageLo
     requestId, type: 'consume', source: 'api', userId, tokenId, tokenName: 't', channelId: null, endpoint: 'chat', model: 'm',
     upstreamModel: 'm', promptTokens: 1, completionTokens: 1, cacheReadTokens: 0, cacheWriteTokens: 0, groupRatio: '1',
     modelRatio: '1', completionRatio: '1', stream: false, latencyMs: 1, ttftMs: null, status: 'ok', content: '', group: 'default',
+    usageSource: 'upstream', detail: '',
   };
 }
 
@@ -81,6 +82,30 @@ describe.each(dbKinds)('ledger on %s', (kind) => {
     expect(await balances()).toMatchObject({ user: 1000, token: 500, holds: 0 });
   });
 
+  it('a flexible hold takes what the balances have, down to its minimum, and only that', async () => {
+    // Token 500, account 1000: a hold of up to 800 with at least 100 gets the token's 500.
+    expect(await ledger.reserve({ requestId: randomUUID(), userId, tokenId, tokenLimited: true, amount: 800, minimum: 100 })).toEqual({ ok: true, amount: 500 });
+    expect(await ledger.reserve({ requestId: randomUUID(), userId, tokenId, tokenLimited: true, amount: 800, minimum: 1 })).toEqual({
+      ok: false, short: 'token', available: 0, needed: 1,
+    });
+    // Without the token's limit, the account's other 500 (a rich balance gets all it asks for, in one statement).
+    expect(await ledger.reserve({ requestId: randomUUID(), userId, tokenId, tokenLimited: false, amount: 300, minimum: 10 })).toEqual({ ok: true, amount: 300 });
+    expect(await ledger.reserve({ requestId: randomUUID(), userId, tokenId, tokenLimited: false, amount: 900, minimum: 10 })).toEqual({ ok: true, amount: 200 });
+    expect(await ledger.reserve({ requestId: randomUUID(), userId, tokenId, tokenLimited: false, amount: 900, minimum: 10 })).toMatchObject({ ok: false, short: 'account', needed: 10 });
+  });
+
+  it('100 parallel flexible holds share a balance exactly: what is held never exceeds it, nobody is refused while a minimum fits', async () => {
+    const ids = Array.from({ length: 100 }, () => randomUUID());
+    const outcomes = await Promise.all(ids.map((requestId) => ledger.reserve({ requestId, userId, tokenId, tokenLimited: true, amount: 37, minimum: 5 })));
+    const held = outcomes.reduce((sum, o) => sum + (o.ok ? o.amount : 0), 0);
+    expect(held).toBeLessThanOrEqual(500);
+    expect(held).toBeGreaterThan(500 - 5); // refusals only once less than a minimum is left
+    for (const o of outcomes) if (o.ok) expect(o.amount).toBeGreaterThanOrEqual(5);
+    await Promise.all(ids.map((id, i) => (outcomes[i]!.ok ? ledger.settle(id, 4, log(id, userId, tokenId)) : undefined)));
+    const okCount = outcomes.filter((o) => o.ok).length;
+    expect(await balances()).toMatchObject({ token: 500 - 4 * okCount, user: 1000 - 4 * okCount, holds: 0, logs: okCount });
+  });
+
   it('settles exactly once, even when settled concurrently', async () => {
     const id = randomUUID();
     await ledger.reserve({ requestId: id, userId, tokenId, tokenLimited: true, amount: 100 });
@@ -107,6 +132,7 @@ describe.each(dbKinds)('ledger on %s', (kind) => {
     expect(await balances()).toMatchObject({ token: 0, user: 500, used: 500, logged: 500 });
     const entry = await ctx.db.prisma.usageLog.findFirstOrThrow({ where: { requestId: id } });
     expect(entry.content).toMatch(/150 units could not be charged/);
+    expect(entry).toMatchObject({ quota: 500n, writeOff: 150n }); // the write-off in its own column
   });
 
   it('settles of one moment are charged in order: an overage takes what the earlier ones left', async () => {
@@ -162,14 +188,14 @@ describe.each(dbKinds)('ledger on %s', (kind) => {
     // A top-up that says so (as the redemption and user services do) is seen by the very next call.
     await ctx.db.prisma.user.update({ where: { id: userId }, data: { quota: 2000n } });
     ctx.bus.publish('users');
-    expect(await reserve()).toEqual({ ok: true });
+    expect(await reserve()).toEqual({ ok: true, amount: 1500 });
     // A change nobody announced is picked up once the cached balance is older than BALANCE_TTL_MS.
     await ctx.db.prisma.user.update({ where: { id: userId }, data: { quota: 5000n } });
     expect(await reserve()).toMatchObject({ ok: false, short: 'account', available: 500 });
     clock += BALANCE_TTL_MS - 1;
     expect(await reserve()).toMatchObject({ ok: false, available: 500 }); // (the second call's hold is still open)
     clock += 1;
-    expect(await reserve()).toEqual({ ok: true });
+    expect(await reserve()).toEqual({ ok: true, amount: 1500 });
   });
 
   it.runIf(kind === 'sqlite')('holds live in memory: a process that dies leaves the balances untouched; old table rows are refunded', async () => {
@@ -236,13 +262,14 @@ describe.each(dbKinds)('ledger on %s', (kind) => {
         requestId: randomUUID(), type: 'consume', source: 'telegram', userId, tokenId: null, tokenName: 'tk', channelId: 7,
         endpoint: '/v1/chat/completions', model: 'm', upstreamModel: 'm-up', promptTokens: 11, completionTokens: 22,
         cacheReadTokens: 33, cacheWriteTokens: 44, groupRatio: '0.5', modelRatio: '1.25', completionRatio: '4', quota: 123_456,
-        stream: true, latencyMs: 99, ttftMs: null, status: 'ok', content: 'note', group: 'vip',
+        stream: true, latencyMs: 99, ttftMs: null, status: 'ok', content: 'note', group: 'vip', usageSource: 'mixed',
+        writeOff: 17, detail: 'upstream said no',
       };
       const before = Date.now() - 1000;
       await run(ctx.db.sql, INSERT_USAGE_LOG, ...usageLogValues(row));
       const stored = await ctx.db.prisma.usageLog.findUniqueOrThrow({ where: { requestId: row.requestId } });
-      const { id, createdAt, quota, ...fields } = stored;
-      expect({ ...fields, quota: Number(quota) }).toEqual(row);
+      const { id, createdAt, quota, writeOff, ...fields } = stored;
+      expect({ ...fields, quota: Number(quota), writeOff: Number(writeOff) }).toEqual(row);
       expect(createdAt.getTime()).toBeGreaterThan(before);
       expect(createdAt.getTime()).toBeLessThan(Date.now() + 1000);
       expect(id).toBeGreaterThan(0);

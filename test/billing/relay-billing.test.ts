@@ -34,7 +34,8 @@ describe('exact quota through the relay', () => {
   it.each([
     // group, modelRatio, completionRatio, stream, upstream usage [prompt, completion] or null, expected quota
     ['default', '1', '1', false, [100, 50], 150], // 1 × 1 × (100 + 50)
-    ['default', '0.1', '1', false, [30, 0], 3], // 0.1 × 30 = 3 exactly
+    ['default', '0.1', '1', false, [30, 1], 4], // 0.1 × 31 = 3.1 → 4
+    ['default', '0.1', '1', false, [30, 0], 4], // 0 completion tokens for "Hello world" is not believed: 0.1 × (30 + 2) → 4
     ['g15', '2.5', '1.33', false, [1000, 300], 5247], // 1.5 × 2.5 × (1000 + 399) = 5246.25 → 5247
     ['g09', '0.075', '4', false, [12, 9], 4], // 0.9 × 0.075 × 48 = 3.24 → 4
     ['default', '1', '2', true, [40, 10], 60], // 40 + 20
@@ -124,7 +125,7 @@ describe.each(dbKinds)('concurrency and faults on %s', (kind) => {
     up.setScript(() => ({ kind: 'stream', chunks: ['Hello', ' world', ' and', ' more'], usage: null, cutAfter: 3 }));
     const res = await chatRequest(t, account.key, { stream: true, max_tokens: 50 });
     expect(res.statusCode).toBe(200);
-    expect(res.body).toContain('closed the stream before it finished');
+    expect(res.body).toContain('closed the stream before it finished'); // the relay's own words: every caller reads them
     const b = await balances(t, account);
     // role chunk, "Hello", " world" arrived: 8 prompt + 2 completion = 10
     expect(b).toMatchObject({ quota: 990, used: 10, logged: 10, holds: 0 });

@@ -122,7 +122,7 @@ describe('countChatPrompt', () => {
     ['gpt-4o', 124],
     ['gpt-4o-mini', 124],
   ])('matches the cookbook on %s (%i)', (model, expected) => {
-    expect(countChatPrompt(cookbookMessages, model)).toEqual({ tokens: expected, images: [], estimated: false });
+    expect(countChatPrompt(cookbookMessages, model)).toEqual({ tokens: expected, images: [], attachments: [], estimated: false });
   });
 
   // The cookbook's tool example: API-verified 105 on gpt-3.5-turbo / gpt-4, 101 on gpt-4o(-mini).

@@ -389,7 +389,7 @@ export function runCoreSuite(makeTransport: () => RecordingTransport, worlds: Wo
         await world.setQuota(aliceId, 0);
         const [refusal] = await say('hi');
         expect(refusal!.text).toMatch(
-          /^⚠️ Account quota exhausted: this request needs up to \d+ units \(\$[\d.]+\) but the account has 0 left \(short by \d+\); recharge with a redemption code\. Top up with \/recharge, then \/redeem your code\.$/,
+          /^⚠️ Account quota exhausted: this request needs at least \d+ units \(\$[\d.]+\) but the account has 0 left \(short by \d+\); recharge with a redemption code\. Top up with \/recharge, then \/redeem your code\.$/,
         );
 
         await world.setQuota(aliceId, 1_000_000);
@@ -408,10 +408,10 @@ export function runCoreSuite(makeTransport: () => RecordingTransport, worlds: Wo
       });
 
       it('warns once when a chat takes the balance below the threshold', async () => {
-        // gpt-4o-mini: 0.075 units per prompt token, so 200,000 prompt tokens cost 15,000 units.
+        // gpt-4o-mini: 0.075 units per prompt token, 0.3 per completion token: 199,996 + 1 × 4 cost 15,000 units.
         await world.setQuota(aliceId, 100_000);
         expect(await one('/notify 90000')).toBe("I'll warn you when your balance falls below 90,000 units ($0.18).");
-        world.answer(() => ({ deltas: ['ok'], usage: { prompt: 200_000, completion: 0 } }));
+        world.answer(() => ({ deltas: ['ok'], usage: { prompt: 199_996, completion: 1 } }));
         const first = await say('spend');
         expect(texts(first)).toEqual(['ok', expect.stringMatching(/^⚠️ Your balance is low: 85,000 units/)]);
         expect(texts(await say('spend more'))).toEqual(['ok']);
@@ -421,7 +421,8 @@ export function runCoreSuite(makeTransport: () => RecordingTransport, worlds: Wo
       it('sends the low-balance warning privately when the chat was in a group', async () => {
         await world.setQuota(aliceId, 100_000);
         await backend.updateSettings(aliceId, { lowQuotaNotice: 90_000 });
-        world.answer(() => ({ deltas: ['ok'], usage: { prompt: 200_000, completion: 0 } }));
+        // 0 completion tokens with text delivered is not believed (billed-usage.ts): the answer bills one.
+        world.answer(() => ({ deltas: ['ok'], usage: { prompt: 199_996, completion: 1 } }));
         const answers = await say('/chat spend', { chat: GROUP, name: 'Alice' });
         // Privately where the platform can; otherwise the group hears that it is low, never how much is left.
         if (transport.sendToUser) {

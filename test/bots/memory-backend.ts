@@ -5,7 +5,9 @@
 // cannot drift apart. The model's answers are scripted per test with `answer(...)`.
 import { RelayError } from '../../src/errors.js';
 import { parseDecimal } from '../../src/billing/decimal.js';
-import { costOf, reservationOf } from '../../src/billing/cost.js';
+import { costOf } from '../../src/billing/cost.js';
+import { reservationRange } from '../../src/billing/allowance.js';
+import { outputAskOf } from '../../src/relay/estimate.js';
 import { Pricing } from '../../src/billing/pricing.js';
 import { priceInGroup } from '../../bots/core/price.js';
 import { countChatPrompt } from '../../src/billing/tokenizer.js';
@@ -352,9 +354,11 @@ export class MemoryBackend implements BotBackend {
     }
     const price = this.pricing.resolve(input.model);
     const ratio = parseDecimal(group.ratio);
-    const estimate = { prompt: countChatPrompt(input.messages, input.model).tokens, completion: input.maxTokens ?? this.options.defaultCompletionEstimate };
-    const reserved = reservationOf(price, ratio, estimate, 1);
-    if (user.quota < reserved) throw quotaShortError('account', reserved, Math.max(0, user.quota));
+    // The relay's admission: a call runs when the balance pays for its prompt and one output token (billing/allowance.ts).
+    const prompt = countChatPrompt(input.messages, input.model).tokens;
+    const ask = outputAskOf({ kind: 'chat', chat: { model: input.model, messages: input.messages, max_tokens: input.maxTokens ?? null }, body: {}, model: input.model }, this.options);
+    const { least } = reservationRange(price, ratio, prompt, ask, 1);
+    if (user.quota < least) throw quotaShortError('account', least, Math.max(0, user.quota));
 
     const scripted = await this.#script(input);
     let text = '';

@@ -14,11 +14,11 @@ export interface SeededAccount {
 
 export async function seedAccount(
   t: Pick<TestApp, 'ctx'>,
-  opts: { quota?: number; tokenQuota?: number | null; group?: string; tokenGroup?: string; models?: string[]; allowIps?: string[]; expiresAt?: Date; status?: string } = {},
+  opts: { quota?: number; tokenQuota?: number | null; group?: string; tokenGroup?: string; models?: string[]; allowIps?: string[]; expiresAt?: Date; status?: string; role?: 'user' | 'admin' } = {},
 ): Promise<SeededAccount> {
   const prisma = t.ctx.db.prisma;
   const user = await prisma.user.create({
-    data: { username: `user-${randomUUID().slice(0, 8)}`, quota: BigInt(opts.quota ?? 1_000_000), group: opts.group ?? 'default' },
+    data: { username: `user-${randomUUID().slice(0, 8)}`, quota: BigInt(opts.quota ?? 1_000_000), group: opts.group ?? 'default', role: opts.role ?? 'user' },
   });
   const key = newRelayKey();
   const token = await prisma.token.create({

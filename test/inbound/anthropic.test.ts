@@ -71,8 +71,13 @@ describe('anthropic inbound: validation names the field', () => {
       'messages.0.content.0.source.media_type',
     ],
     [
-      'PDF document',
-      withMessages({ role: 'user', content: [{ type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: 'x' } }] }),
+      'base64 document that is not a PDF',
+      withMessages({ role: 'user', content: [{ type: 'document', source: { type: 'base64', media_type: 'text/csv', data: 'x' } }] }),
+      'messages.0.content.0.source.media_type',
+    ],
+    [
+      'uploaded-file document',
+      withMessages({ role: 'user', content: [{ type: 'document', source: { type: 'file', file_id: 'f' } }] }),
       'messages.0.content.0.source.type',
     ],
     ['tool_use in a user message', withMessages({ role: 'user', content: [{ type: 'tool_use', id: 't', name: 'f', input: {} }] }), 'messages.0.content.0.type'],
@@ -240,6 +245,21 @@ describe('anthropic inbound: request conversion', () => {
   it('maps the other tool_choice forms', () => {
     expect(toChat({ ...base, tool_choice: { type: 'none' } }).tool_choice).toBe('none');
     expect(toChat({ ...base, tool_choice: { type: 'tool', name: 'f' } }).tool_choice).toEqual({ type: 'function', function: { name: 'f' } });
+  });
+
+  it('carries PDF documents (inline and by URL) as file parts, and back to the same documents on an Anthropic channel', () => {
+    const pdf = { type: 'document', source: { type: 'base64', media_type: 'application/pdf', data: 'JVBERi0xLjQK' } };
+    const byUrl = { type: 'document', source: { type: 'url', url: 'https://example.com/a.pdf' } };
+    const original = { ...base, messages: [{ role: 'user', content: [pdf, byUrl, { type: 'text', text: 'Summarize both.' }] }] };
+    const chat = toChat(original);
+    expect(chat.messages[0]!.content).toEqual([
+      { type: 'file', file: { filename: 'document.pdf', file_data: 'data:application/pdf;base64,JVBERi0xLjQK' } },
+      { type: 'file', file: { file_url: 'https://example.com/a.pdf', mime_type: 'application/pdf' } },
+      { type: 'text', text: 'Summarize both.' },
+    ]);
+    const target: UpstreamTarget = { baseUrl: 'https://api.anthropic.com', key: 'k', model: 'claude-sonnet-4-5', config: {} };
+    const sent = JSON.parse(anthropicAdapter.buildChatRequest(chat, target).body!) as { messages: unknown[] };
+    expect(sent.messages).toEqual(original.messages);
   });
 
   it('round-trips the documented tool-use request through the Anthropic adapter unchanged', () => {

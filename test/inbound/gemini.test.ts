@@ -1,3 +1,4 @@
+import { toGeminiRequest } from '../../src/providers/gemini/index.js';
 import { describe, expect, it } from 'vitest';
 import { RelayError } from '../../src/errors.js';
 import { geminiAdapter } from '../../src/providers/gemini/index.js';
@@ -81,6 +82,9 @@ describe('Gemini request → canonical', () => {
             role: 'user',
             parts: [
               { fileData: { mimeType: 'image/jpeg', fileUri: 'https://images.test/cat.jpg' } },
+              { fileData: { fileUri: 'https://images.test/dog.png?size=large' } },
+              { fileData: { fileUri: 'https://www.youtube.com/watch?v=9hE5-98ZeCg' } },
+              { fileData: { mimeType: 'application/pdf', fileUri: 'https://docs.test/a.pdf' } },
               { inlineData: { mimeType: 'audio/mpeg', data: 'SUQz' } },
               { inlineData: { mimeType: 'application/pdf', data: 'JVBERi0=' } },
             ],
@@ -89,10 +93,22 @@ describe('Gemini request → canonical', () => {
       },
       FROM,
     );
+    // Images by URL stay images; any other file by URL (a video with no MIME type, a PDF) is a file the relay cannot
+    // see into (reserved at the model's context window).
     expect(req.messages[0]!.content).toEqual([
       { type: 'image_url', image_url: { url: 'https://images.test/cat.jpg' } },
+      { type: 'image_url', image_url: { url: 'https://images.test/dog.png?size=large' } },
+      { type: 'file', file: { file_url: 'https://www.youtube.com/watch?v=9hE5-98ZeCg' } },
+      { type: 'file', file: { file_url: 'https://docs.test/a.pdf', mime_type: 'application/pdf' } },
       { type: 'input_audio', input_audio: { data: 'SUQz', format: 'mp3' } },
       { type: 'file', file: { filename: 'attachment.pdf', file_data: 'data:application/pdf;base64,JVBERi0=' } },
+    ]);
+    // A Gemini channel gets the same fileData back (images by URL are inlined by the pipeline before this step).
+    const files = (req.messages[0]!.content as unknown[]).slice(2, 4);
+    const sent = toGeminiRequest({ ...req, messages: [{ role: 'user', content: files as never }] });
+    expect(sent.contents[0]!.parts).toEqual([
+      { fileData: { fileUri: 'https://www.youtube.com/watch?v=9hE5-98ZeCg' } },
+      { fileData: { fileUri: 'https://docs.test/a.pdf', mimeType: 'application/pdf' } },
     ]);
   });
 

@@ -72,7 +72,9 @@ describe('upstream errors through the relay', () => {
     await addChannel(t, { type: 'gemini', baseUrl: geminiUp.url, models: ['gemini-2.5-flash'] });
     await addChannel(t, { type: 'azure', baseUrl: azureUp.url, models: ['gpt-4o'] });
     await addChannel(t, { type: 'openai', baseUrl: openaiUp.url, models: ['gpt-4o-mini'] });
-    account = await seedAccount(t, { quota: 10_000_000 });
+    // An admin's key: admins read what the upstream said (keys scrubbed). A user is told a generic message with the
+    // request id instead (test/relay/upstream-secrets.test.ts); the format of the error is the same.
+    account = await seedAccount(t, { quota: 10_000_000, role: 'admin' });
     base = await listen(t);
     openai = new OpenAI({ apiKey: account.key, baseURL: `${base}/v1`, maxRetries: 0 });
     anthropic = new Anthropic({ apiKey: account.key, baseURL: base, maxRetries: 0 });

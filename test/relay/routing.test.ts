@@ -162,10 +162,14 @@ describe('routing and failover', () => {
     const res = await chat();
     expect(res.status).toBe(503);
     const body = (await res.json()) as { error: { code: string; message: string; type: string } };
-    expect(body.error).toMatchObject({ code: 'upstream_error', type: 'upstream_error' });
-    expect(body.error.message).toContain('The server is overloaded');
-    expect(a.requests).toHaveLength(2);
     await t.ctx.options.update({ retryCount: 2 });
+    expect(body.error).toMatchObject({ code: 'upstream_error', type: 'upstream_error' });
+    // A user is told that the upstream failed and the request id; what it said is kept for admins in the log.
+    const id = res.headers.get('x-request-id')!;
+    expect(body.error.message).toBe(`the upstream service could not complete this request; try again later, or give the administrator the request id ${id}`);
+    const row = await t.ctx.db.prisma.usageLog.findUniqueOrThrow({ where: { requestId: id } });
+    expect(row.detail).toContain('The server is overloaded');
+    expect(a.requests).toHaveLength(2);
   });
 
   it('does not retry a client error; passes the upstream message on with its status', async () => {

@@ -12,7 +12,8 @@ describe.each(dbKinds)('token groups follow the owner on %s', (kind) => {
 
   beforeAll(async () => {
     up = await startFakeOpenAI();
-    up.setScript(() => ({ kind: 'answer', text: 'Hello world', usage: { prompt: 100, completion: 0 } }));
+    // An empty answer: 100 prompt tokens and nothing else (text with 0 completion tokens would be billed on a local count).
+    up.setScript(() => ({ kind: 'answer', text: '', usage: { prompt: 100, completion: 0 } }));
     t = await createTestApp(kind);
     await t.ctx.db.prisma.group.createMany({
       data: [

@@ -91,7 +91,7 @@ export interface ChannelHealth {
   lastErrorAt: string | null;
 }
 export interface Overview {
-  days: { day: string; requests: number; quota: number; errors: number; writeOffs: number }[];
+  days: { day: string; requests: number; quota: number; errors: number; writeOffs: number; writeOffQuota: number }[];
   topModels: Ranked[];
   topUsers: Ranked[];
   channels: ChannelHealth[];

@@ -5,6 +5,7 @@ import { RelayError } from '../../errors.js';
 import type { ChatMessage } from '../types.js';
 import { isRecord, type JsonObject } from '../json.js';
 import type {
+  AnthropicDocumentBlock,
   AnthropicImageBlock,
   AnthropicMessageParam,
   AnthropicRequestBlock,
@@ -98,14 +99,16 @@ function textBlocksOf(content: ChatMessage['content'], param: string): Anthropic
   return blocks;
 }
 
-function userBlocksOf(content: ChatMessage['content'], param: string): Array<AnthropicTextBlock | AnthropicImageBlock> {
-  const blocks: Array<AnthropicTextBlock | AnthropicImageBlock> = [];
+function userBlocksOf(content: ChatMessage['content'], param: string): Array<AnthropicTextBlock | AnthropicImageBlock | AnthropicDocumentBlock> {
+  const blocks: Array<AnthropicTextBlock | AnthropicImageBlock | AnthropicDocumentBlock> = [];
   partsOf(content, param).forEach((part, j) => {
     if (part.type === 'text') {
       const block = textBlockOf(part, `${param}.${j}`);
       if (block) blocks.push(block);
     } else if (part.type === 'image_url') {
       blocks.push(imageBlockOf(part, `${param}.${j}`));
+    } else if (part.type === 'file') {
+      blocks.push(documentBlockOf(part, `${param}.${j}`));
     } else {
       throw invalid(`${param}.${j}.type`, `"${String(part.type)}" parts are not supported by Anthropic channels`);
     }
@@ -117,6 +120,24 @@ function imageBlockOf(part: JsonObject, param: string): AnthropicImageBlock {
   const url = isRecord(part.image_url) ? part.image_url.url : undefined;
   if (typeof url !== 'string') throw invalid(`${param}.image_url.url`, 'must be a string');
   const block: AnthropicImageBlock = { type: 'image', source: imageSourceOf(url, `${param}.image_url.url`) };
+  if (part.cache_control !== undefined) block.cache_control = part.cache_control;
+  return block;
+}
+
+/** OpenAI's `file` part with a PDF (file_data as a data: URI, or the file_url an Anthropic client sent) → a document. */
+function documentBlockOf(part: JsonObject, param: string): AnthropicDocumentBlock {
+  const file = isRecord(part.file) ? part.file : {};
+  let source: AnthropicDocumentBlock['source'] | undefined;
+  if (typeof file.file_data === 'string') {
+    const match = DATA_URI.exec(file.file_data);
+    if (match && match[1]!.toLowerCase() === 'application/pdf' && match[2]!.toLowerCase().includes('base64')) {
+      source = { type: 'base64', media_type: 'application/pdf', data: match[3]! };
+    }
+  } else if (typeof file.file_url === 'string' && /^https?:\/\//i.test(file.file_url)) {
+    source = { type: 'url', url: file.file_url };
+  }
+  if (!source) throw invalid(`${param}.file`, 'Anthropic channels take files as PDFs: file_data as a data:application/pdf;base64 URI');
+  const block: AnthropicDocumentBlock = { type: 'document', source };
   if (part.cache_control !== undefined) block.cache_control = part.cache_control;
   return block;
 }

@@ -30,6 +30,9 @@ export function textOfAnthropicMessage(body: unknown): string {
     .join('');
 }
 
+/** The smallest extended-thinking budget Anthropic takes. */
+const MIN_THINKING_BUDGET = 1024;
+
 const STOP_EVENT: NativeStreamEvent = Object.freeze({ delta: '', ended: true, closing: true, usageOnly: false });
 
 export class AnthropicNativeMeter implements NativeStreamMeter {
@@ -68,6 +71,14 @@ export class AnthropicNativeMeter implements NativeStreamMeter {
 export const anthropicNative: ProviderAdapter['native'] = {
   buildRequest(body, target, stream) {
     return messagesRequest(target, { ...body, model: target.model, stream });
+  },
+  // Anthropic requires max_tokens, so a client always set one: it is lowered in place, and an extended-thinking
+  // budget with it (Anthropic refuses a budget that is not below max_tokens; 1,024 is its least).
+  limitOutput(body, tokens) {
+    const thinking = body.thinking;
+    const budget = isRecord(thinking) && typeof thinking.budget_tokens === 'number' ? thinking.budget_tokens : undefined;
+    const fitted = budget !== undefined && budget >= tokens && tokens > MIN_THINKING_BUDGET ? { thinking: { ...(thinking as object), budget_tokens: tokens - 1 } } : {};
+    return { ...body, max_tokens: tokens, ...fitted };
   },
   usageOfResponse(body) {
     return isRecord(body) && isRecord(body.usage) ? billingUsageOf(toOpenAIUsage(body.usage)) : undefined;

@@ -9,6 +9,7 @@ import { OpenAIChatStream, OpenAIStreamMeter } from '../openai/stream.js';
 import { choicesText } from '../openai/text.js';
 import { jsonHeaders } from '../openai/url.js';
 import { openaiUsageOf, usageFieldOf } from '../openai/usage.js';
+import { inPreferredField, openaiLimitField, withOutputLimit } from '../openai/limit.js';
 
 export const AZURE_DEFAULT_API_VERSION = '2024-10-21';
 
@@ -45,7 +46,7 @@ export const azureAdapter: ProviderAdapter = {
   requiresInlineImages: false,
 
   buildChatRequest(req: ChatRequest, target: UpstreamTarget): UpstreamRequest {
-    return post(target, 'chat/completions', req);
+    return post(target, 'chat/completions', inPreferredField(req, openaiLimitField(target.model)));
   },
   parseChatResponse: parseOpenAIChatResponse,
   createChatStream: (ctx) => new OpenAIChatStream(ctx),
@@ -54,6 +55,7 @@ export const azureAdapter: ProviderAdapter = {
 
   native: {
     buildRequest: (body, target, stream) => post(target, 'chat/completions', { ...body, stream }),
+    limitOutput: (body, tokens, model) => withOutputLimit(body, tokens, openaiLimitField(model)),
     usageOfResponse: (body) => openaiUsageOf(usageFieldOf(body)),
     textOfResponse: choicesText,
     createStreamMeter: () => new OpenAIStreamMeter(),

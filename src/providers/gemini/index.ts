@@ -13,6 +13,15 @@ export { toGeminiRequest, SKIP_THOUGHT_SIGNATURE } from './request.js';
 export { openaiUsageFromGemini, finishReasonOf } from './response.js';
 export { parseGeminiError } from './errors.js';
 
+/** generationConfig.maxOutputTokens, in the spelling the client used (the REST API takes snake_case too). */
+function limitGeminiOutput(body: Record<string, unknown>, tokens: number): Record<string, unknown> {
+  const snake = body.generationConfig === undefined && isRecord(body.generation_config);
+  const key = snake ? 'generation_config' : 'generationConfig';
+  const config = isRecord(body[key]) ? (body[key] as Record<string, unknown>) : {};
+  const { maxOutputTokens: _camel, max_output_tokens: _snake, ...rest } = config;
+  return { ...body, [key]: { ...rest, [snake ? 'max_output_tokens' : 'maxOutputTokens']: tokens } };
+}
+
 export const GEMINI_DEFAULT_BASE_URL = 'https://generativelanguage.googleapis.com';
 
 /** `${base}/v1beta/models/{model}:generateContent`, or `:streamGenerateContent?alt=sse` (SSE instead of a JSON array). */
@@ -48,6 +57,7 @@ export const geminiAdapter: ProviderAdapter = {
 
   native: {
     buildRequest: (body, target, stream) => post(target, stream, body),
+    limitOutput: limitGeminiOutput,
     usageOfResponse: (body) => openaiUsageOf(isRecord(body) ? openaiUsageFromGemini(body.usageMetadata) : undefined),
     textOfResponse: geminiResponseText,
     createStreamMeter: () => new GeminiStreamMeter(),

@@ -51,6 +51,12 @@ function partOf(part: ContentPart, param: string): GeminiPart | undefined {
     case 'file': {
       const file = part.file;
       const fileData = isRecord(file) ? stringOf(file.file_data) : undefined;
+      const fileUrl = isRecord(file) ? stringOf(file.file_url) : undefined;
+      if (fileData === undefined && fileUrl !== undefined && /^https?:\/\//i.test(fileUrl)) {
+        // A file by URL that a Gemini client sent as fileData: back as it came.
+        const mimeType = isRecord(file) ? stringOf(file.mime_type) : undefined;
+        return { fileData: { fileUri: fileUrl, ...(mimeType ? { mimeType } : {}) } };
+      }
       if (fileData === undefined) throw invalid(`${param}.file.file_data must be a data: URI`, `${param}.file.file_data`);
       return inlineDataOf(fileData, `${param}.file.file_data`);
     }

@@ -7,6 +7,7 @@ import { OpenAIChatStream, OpenAIStreamMeter } from './stream.js';
 import { choicesText } from './text.js';
 import { bearerAuth, joinUrl, jsonHeaders } from './url.js';
 import { openaiUsageOf, usageFieldOf } from './usage.js';
+import { inPreferredField, withOutputLimit, type LimitField } from './limit.js';
 
 export interface OpenAICompatibleOptions {
   /** The channel type ("openai", "deepseek", ...). */
@@ -17,6 +18,8 @@ export interface OpenAICompatibleOptions {
   embeddingsPath?: string;
   /** Credential headers for a key. Default `Authorization: Bearer <key>` (none for an empty key). */
   authHeader?: (key: string) => Record<string, string>;
+  /** The output-limit field this provider expects for a model. Default max_tokens. */
+  limitField?: (model: string) => LimitField;
 }
 
 /** The cheapest call that proves a key and model work. */
@@ -26,6 +29,7 @@ export function createOpenAICompatibleAdapter(options: OpenAICompatibleOptions):
   const chatPath = options.chatPath ?? '/v1/chat/completions';
   const embeddingsPath = options.embeddingsPath ?? '/v1/embeddings';
   const auth = options.authHeader ?? bearerAuth;
+  const limitField = options.limitField ?? (() => 'max_tokens' as const);
 
   function post(target: UpstreamTarget, path: string, body: Record<string, unknown>): UpstreamRequest {
     return {
@@ -42,7 +46,7 @@ export function createOpenAICompatibleAdapter(options: OpenAICompatibleOptions):
     requiresInlineImages: false,
 
     buildChatRequest(req: ChatRequest, target: UpstreamTarget): UpstreamRequest {
-      return post(target, chatPath, { ...req, model: target.model });
+      return post(target, chatPath, inPreferredField({ ...req, model: target.model }, limitField(target.model)));
     },
     parseChatResponse: parseOpenAIChatResponse,
     createChatStream: (ctx) => new OpenAIChatStream(ctx),
@@ -53,6 +57,7 @@ export function createOpenAICompatibleAdapter(options: OpenAICompatibleOptions):
       buildRequest(body, target, stream) {
         return post(target, chatPath, { ...body, model: target.model, stream });
       },
+      limitOutput: (body, tokens, model) => withOutputLimit(body, tokens, limitField(model)),
       usageOfResponse: (body) => openaiUsageOf(usageFieldOf(body)),
       textOfResponse: choicesText,
       createStreamMeter: () => new OpenAIStreamMeter(),

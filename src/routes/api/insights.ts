@@ -56,6 +56,7 @@ const Overview = Type.Object({
       quota: Int,
       errors: Int,
       writeOffs: Type.Integer({ minimum: 0, description: 'calls whose cost exceeded the balance (the rest not charged)' }),
+      writeOffQuota: Type.Integer({ minimum: 0, description: 'units those calls could not be charged (the usage log writeOff column)' }),
     }),
   ),
   topModels: Type.Array(Ranked),

@@ -7,6 +7,7 @@ import type { AppContext } from '../../context.js';
 import { errorResponses } from './schemas.js';
 import { LogQuery } from './schemas-ops.js';
 import { logFilter } from './logs.js';
+import { accountOf, isAdmin } from '../../plugins/management-auth.js';
 
 export const logExportRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = async (api, { ctx }) => {
 
@@ -31,7 +32,7 @@ export const logExportRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = a
         .header('content-type', 'text/csv; charset=utf-8')
         .header('content-disposition', `attachment; filename="usage-logs-${day}.csv"`)
         .header('cache-control', 'no-store')
-        .send(logsCsv(ctx, filter) as unknown as string); // a stream: fastify pipes it (the schema documents the text)
+        .send(logsCsv(ctx, filter, isAdmin(accountOf(request))) as unknown as string); // a stream: fastify pipes it (the schema documents the text)
     },
   );
 };

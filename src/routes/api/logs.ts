@@ -45,7 +45,7 @@ export async function logRoutes(instance: FastifyInstance, opts: { ctx: AppConte
     },
     async (request) => {
       const { page, pageSize, ...query } = request.query;
-      return listLogs(ctx, logFilter(request, query), pageArgs({ page, pageSize }));
+      return listLogs(ctx, logFilter(request, query), pageArgs({ page, pageSize }), isAdmin(accountOf(request)));
     },
   );
 

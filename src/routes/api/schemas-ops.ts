@@ -88,9 +88,12 @@ export const UsageLog = Type.Object({
   latencyMs: Type.Integer(),
   ttftMs: NullableInt,
   status: Type.String({ description: 'ok | error' }),
-  content: Type.String(),
+  content: Type.String({ description: 'what the caller was told: the error as "code: message", or a note' }),
   group: Type.String(),
   requestId: Type.Union([Type.String(), Type.Null()]),
+  usageSource: Type.String({ description: 'relay calls: where the billed counts came from: upstream | local | mixed | none' }),
+  writeOff: Type.Integer({ minimum: 0, description: 'cost the balance could not cover: written off, not charged' }),
+  detail: Type.Optional(Type.String({ description: 'admins only: what the upstream said (keys scrubbed)' })),
 });
 
 export const LogQuery = Query({
@@ -120,6 +123,7 @@ const Totals = {
   quota: Units,
   promptTokens: Type.Integer(),
   completionTokens: Type.Integer(),
+  writeOff: Type.Integer({ minimum: 0, description: 'units written off: cost the balance could not cover, not charged' }),
 };
 
 export const StatsResponse = Type.Object({

@@ -3,7 +3,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { RelayService } from '../../relay/service.js';
 import { anthropicInbound } from '../../relay/inbound/anthropic/index.js';
-import { countChatPrompt } from '../../billing/tokenizer.js';
+import { estimateChatPrompt } from '../../relay/estimate.js';
 import { payerOf, relayCall } from './handle.js';
 
 export async function anthropicRoutes(app: FastifyInstance, opts: { relay: RelayService }): Promise<void> {
@@ -28,10 +28,11 @@ export async function anthropicRoutes(app: FastifyInstance, opts: { relay: Relay
     });
   });
 
-  // Claude Code asks for this before large requests; answered locally with the same tokenizer the relay bills with.
+  // Claude Code asks for this before large requests; answered locally with the count the relay reserves on (images,
+  // documents and other attachments at their upper bounds).
   app.post('/v1/messages/count_tokens', { config, schema: { hide: true } }, async (request) => {
     const body = { max_tokens: 1, ...(request.body as Record<string, unknown>) };
     const chat = anthropicInbound.toChatRequest(body, {});
-    return { input_tokens: countChatPrompt(chat.messages, chat.model, chat.tools).tokens };
+    return { input_tokens: await estimateChatPrompt(chat, chat.model) };
   });
 }

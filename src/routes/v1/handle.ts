@@ -25,7 +25,7 @@ export function installRelayAuth(app: FastifyInstance, relay: RelayService): voi
   app.decorateRequest('payer', null);
   app.addHook('onRequest', async (request) => {
     const token = await relay.tokens.authenticate(keyFrom(request), request.ip);
-    request.payer = { userId: token.userId, token, group: token.group, source: 'api' };
+    request.payer = { userId: token.userId, token, group: token.group, source: 'api', admin: token.ownerIsAdmin };
   });
 }
 

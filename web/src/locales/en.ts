@@ -180,6 +180,7 @@ export const en = {
     quota30: 'Charged (30 days)',
     errors30: 'Errors (30 days)',
     writeOffs30: 'Write-offs (30 days)',
+    writeOffCalls: '{{count}} calls not charged in full',
     traffic: 'Requests, errors and write-offs by day',
     spend: 'Quota charged by day (USD)',
     requests: 'Requests',

@@ -184,6 +184,7 @@ export const zh: Dictionary<typeof en> = {
     quota30: '扣费（30 天）',
     errors30: '错误（30 天）',
     writeOffs30: '核销（30 天）',
+    writeOffCalls: '{{count}} 次调用未能全额扣费',
     traffic: '每日请求、错误与核销',
     spend: '每日扣费（美元）',
     requests: '请求',

@@ -38,7 +38,7 @@ function userMessages(content: unknown, param: string): ChatMessage[] {
         parts.push({ type: 'image_url', image_url: { url: imageUrlOf(block.source, `${at}.source`) } });
         break;
       case 'document':
-        parts.push({ type: 'text', text: documentTextOf(block.source, `${at}.source`) });
+        parts.push(documentPartOf(block.source, `${at}.source`));
         break;
       case 'tool_result':
         toolMessages.push(toolMessageOf(block, at));
@@ -112,13 +112,29 @@ function imageUrlOf(value: unknown, param: string): string {
   throw invalid(`${param}.type`, 'must be "base64" or "url" (uploaded files are not supported on this route)');
 }
 
-/** Only plain-text documents translate to the canonical format; PDFs and URLs need an Anthropic channel's own API. */
-function documentTextOf(value: unknown, param: string): string {
+/**
+ * A document block: plain text becomes text; a PDF (base64 or URL) becomes OpenAI's `file` part, which an Anthropic
+ * channel turns back into the same document and an OpenAI or Gemini channel reads as a file. Either way it is counted
+ * (bounded) before the call is reserved.
+ */
+function documentPartOf(value: unknown, param: string): ContentPart {
   const source = requireRecord(value, param);
-  if (source.type !== 'text') {
-    throw invalid(`${param}.type`, 'only text documents ({type:"text", data}) are supported on this route');
+  switch (source.type) {
+    case 'text':
+      return { type: 'text', text: requireString(source.data, `${param}.data`) };
+    case 'base64': {
+      const mediaType = requireString(source.media_type, `${param}.media_type`);
+      if (mediaType !== 'application/pdf') throw invalid(`${param}.media_type`, 'base64 documents must be "application/pdf"');
+      return { type: 'file', file: { filename: 'document.pdf', file_data: `data:application/pdf;base64,${requireString(source.data, `${param}.data`)}` } };
+    }
+    case 'url': {
+      const url = requireString(source.url, `${param}.url`);
+      if (!/^https?:\/\//i.test(url)) throw invalid(`${param}.url`, 'must be an http(s) URL');
+      return { type: 'file', file: { file_url: url, mime_type: 'application/pdf' } };
+    }
+    default:
+      throw invalid(`${param}.type`, 'must be "text", "base64" (a PDF) or "url" (uploaded files are not supported on this route)');
   }
-  return requireString(source.data, `${param}.data`);
 }
 
 function toolMessageOf(block: JsonObject, param: string): ChatMessage {

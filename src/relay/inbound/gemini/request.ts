@@ -48,11 +48,21 @@ function inlinePart(value: unknown, param: string): ContentPart {
   return { type: 'file', file: { filename: `attachment.${extension}`, file_data: uri } };
 }
 
+/** An image file name, for a fileData that names no MIME type. */
+const IMAGE_PATH = /\.(?:png|jpe?g|gif|webp)$/i;
+
+/**
+ * An image by URL stays an image; any other file by URL (a PDF, a video: Gemini takes YouTube links with no MIME
+ * type) is a file the relay cannot see into, reserved at the model's context window (billing/attachments.ts).
+ */
 function filePart(value: unknown, param: string): ContentPart {
   const file = requireRecord(value, param);
   const uri = requireString(field(file, 'fileUri'), `${param}.fileUri`);
   if (!/^https?:\/\//i.test(uri)) throw invalid(`${param}.fileUri must be an http(s) URL to be relayed`, `${param}.fileUri`);
-  return { type: 'image_url', image_url: { url: uri } };
+  const mimeType = optionalString(field(file, 'mimeType'), `${param}.mimeType`);
+  const image = mimeType !== undefined ? mimeType.startsWith('image/') : IMAGE_PATH.test(uri.split(/[?#]/)[0]!);
+  if (image) return { type: 'image_url', image_url: { url: uri } };
+  return { type: 'file', file: { file_url: uri, ...(mimeType ? { mime_type: mimeType } : {}) } };
 }
 
 function functionCallOf(value: unknown, param: string, ledger: CallLedger): ToolCall {

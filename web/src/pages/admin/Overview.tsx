@@ -27,7 +27,7 @@ export default function Overview() {
     [data, t],
   );
   const spend = useMemo(() => (data ? [{ label: t('overview.quota'), data: data.days.map((d) => d.quota / money.quotaPerUsd) }] : []), [data, t, money]);
-  const sum = (key: 'requests' | 'quota' | 'errors' | 'writeOffs') => data?.days.reduce((s, d) => s + d[key], 0) ?? 0;
+  const sum = (key: 'requests' | 'quota' | 'errors' | 'writeOffs' | 'writeOffQuota') => data?.days.reduce((s, d) => s + d[key], 0) ?? 0;
 
   const ranking = (title: string, rows: Ranked[]) => (
     <Card withBorder radius="md">
@@ -57,7 +57,11 @@ export default function Overview() {
               <StatCard label={t('overview.requests30')} value={f.integer(sum('requests'))} />
               <StatCard label={t('overview.quota30')} value={f.quotaLocal(sum('quota'))} hint={f.quotaUsd(sum('quota'))} />
               <StatCard label={t('overview.errors30')} value={f.integer(sum('errors'))} hint={sum('requests') ? f.percent(sum('errors') / sum('requests')) : undefined} />
-              <StatCard label={t('overview.writeOffs30')} value={f.integer(sum('writeOffs'))} />
+              <StatCard
+                label={t('overview.writeOffs30')}
+                value={f.quotaLocal(sum('writeOffQuota'))}
+                hint={t('overview.writeOffCalls', { count: sum('writeOffs') })}
+              />
             </div>
             <div className="grid-2" style={{ marginTop: 16 }}>
               <Card withBorder radius="md">

@@ -1,0 +1,4 @@
+-- AlterTable
+ALTER TABLE "UsageLog" ADD COLUMN     "detail" TEXT NOT NULL DEFAULT '',
+ADD COLUMN     "usageSource" TEXT NOT NULL DEFAULT '',
+ADD COLUMN     "writeOff" BIGINT NOT NULL DEFAULT 0;
