@@ -74,8 +74,9 @@ export async function chatTurn(ctx: BotContext, user: BotUser, text: string): Pr
     await stream.finish(`⚠️ ${describeError(err, ctx.log, t, { platform: message.platform, what: 'chat' })}`);
     return;
   }
-  await stream.finish(receipt);
+  // Stored before the answer is shown whole: what the user has seen survives a restart or a takeover right after.
   await backend.appendMessages(conversation.id, [question, { role: 'assistant', content: answer }]);
+  await stream.finish(receipt);
 
   if (conversation.messages.length === 0 && settings.autoTitle) {
     charged += await autoTitle(ctx, user, settings, conversation, asked, answer);
