@@ -9,12 +9,15 @@ import { openDb, type Db } from './db/client.js';
 import { migrate } from './db/migrate.js';
 import { prepareChannelKeys } from './db/channel-keys-start.js';
 import { createLocalBus, createRedisBus, type InvalidationBus } from './cache/bus.js';
+import { createPgBus } from './cache/pg-bus.js';
 import { OptionsStore } from './services/options.js';
 import { bootstrap, type BootstrapResult } from './bootstrap.js';
 import { buildApp, REDACT_PATHS } from './app.js';
 import { LOG_SERIALIZERS } from './auth/redact.js';
 import type { AppContext } from './context.js';
 import { createGuessLimiters } from './services/auth.js';
+import { MemoryRateLimitStore } from './rate-limit/memory-store.js';
+import { RedisRateLimitStore } from './rate-limit/redis-store.js';
 import { RelayService } from './relay/service.js';
 import { PaymentService } from './payments/service.js';
 import { loadEncoding } from './billing/tokenizer.js';
@@ -58,11 +61,14 @@ export async function startRelayStation(config: Config, log = createLogger(confi
     const subscriber = new Redis(config.redisUrl, { lazyConnect: false });
     redisConnections.push(publisher, subscriber);
     bus = await createRedisBus(publisher, subscriber);
+  } else if (db.kind === 'postgresql') {
+    bus = await createPgBus(config.databaseUrl, db.pool, log).catch(closeOnError);
   }
 
   const options = new OptionsStore(db, bus);
   await options.load();
-  const ctx: AppContext = { config, db, bus, options, log, secrets, guesses: createGuessLimiters() };
+  const rateLimits = redisConnections[0] ? new RedisRateLimitStore(redisConnections[0]) : new MemoryRateLimitStore();
+  const ctx: AppContext = { config, db, bus, options, log, secrets, guesses: createGuessLimiters(rateLimits), rateLimits };
 
   const boot = await bootstrap(db, config.adminKey);
   const relay = new RelayService(ctx);

@@ -9,6 +9,7 @@ import type { RouteChoice } from './channels.js';
 import type { CallSource } from './chat.js';
 import type { ErrorCode } from '../errors.js';
 import type { OutputAllowance } from '../billing/allowance.js';
+import type { RateLimitTicket } from './rate-limits.js';
 
 /** What the client reads: a wire format, or (in-process callers: the bots) the answer's text itself. */
 export type ClientFormat = 'openai' | 'anthropic' | 'gemini' | 'text';
@@ -55,6 +56,8 @@ export interface RelayCall {
   reserved?: number;
   /** The output tokens the reservation pays for, and whether the upstream must be told (billing/allowance.ts). */
   output?: OutputAllowance;
+  /** What the call took from its rate limits (undefined: nothing limits it), settled when it ends. */
+  rateLimit?: RateLimitTicket;
 
   // forward
   route?: RouteChoice;

@@ -17,6 +17,7 @@ import type { ResponseSink } from './sink.js';
 import { attempt, clientGone, OperatorDetailError, type AttemptDeps, type AttemptResult } from './attempt.js';
 import { inStreamError } from './error-formats.js';
 import type { Usage } from '../providers/types.js';
+import type { RelayRateLimiter } from './rate-limits.js';
 
 export interface PipelineDeps extends AttemptDeps {
   channels: ChannelRouter;
@@ -25,6 +26,7 @@ export interface PipelineDeps extends AttemptDeps {
   log: FastifyBaseLogger;
   /** The upstream said a key is invalid or out of credit. */
   disableChannel(choice: RouteChoice, reason: string): Promise<void>;
+  rateLimits: RelayRateLimiter;
 }
 
 export interface CallOutcome {
@@ -55,6 +57,9 @@ export async function runCall(deps: PipelineDeps, call: RelayCall, sink: Respons
   const error = result.outcome !== 'done' ? result.error : sink.signal.aborted ? abandoned() : undefined;
   const told = error && publicError(error, call);
   const settled = await settle(deps, call, finished, told, told !== error ? error!.message : '');
+  // Its slot is free and its tokens per minute are what it was billed before the client reads the end of the answer
+  // (a client that calls again at once must not find its own finished call still counted).
+  if (call.rateLimit) await deps.rateLimits.finish(call.rateLimit, tokensOf(settled.usage));
   // The last bytes go out only after the charge is recorded, so a client that reads its balance right after the answer
   // (or an error) sees it settled.
   if (told) {
@@ -68,6 +73,8 @@ export async function runCall(deps: PipelineDeps, call: RelayCall, sink: Respons
   const outcome = { ...settled, attempts: call.attempts };
   return told ? { status: 'error', error: told, ...outcome } : { status: 'ok', ...outcome };
 }
+
+const tokensOf = (u: Usage): number => u.promptTokens + u.completionTokens + u.cacheReadTokens + u.cacheWriteTokens;
 
 const abandoned = () =>
   new RelayError('invalid_request', 'client closed the connection before the answer was sent; the upstream finished it, so it is billed', 499);

@@ -25,6 +25,7 @@ import { newCall, type CallKind, type ClientFormat, type Payer, type RelayCall }
 import { TextSink, type ResponseSink } from './sink.js';
 import type { InboundFormat } from './inbound/types.js';
 import type { ChatCallInput, ChatCallResult } from './chat.js';
+import { RelayRateLimiter } from './rate-limits.js';
 
 /** One per incident: a key the relay disabled, or a key-less channel; `channelDisabled` when the whole channel went. */
 export interface ChannelDisabledEvent {
@@ -66,6 +67,7 @@ export class RelayService {
   readonly ledger: Ledger;
   readonly filter: ContentFilter;
   readonly forwarder: Forwarder;
+  readonly rateLimits: RelayRateLimiter;
   readonly events = new EventEmitter<RelayEvents>();
   readonly #deps: PipelineDeps;
   readonly #admitDeps: AdmitDeps;
@@ -83,6 +85,7 @@ export class RelayService {
     this.ledger = createLedger(ctx.db, ctx.bus);
     this.filter = new ContentFilter(ctx.options);
     this.forwarder = new Forwarder();
+    this.rateLimits = new RelayRateLimiter(ctx.rateLimits, ctx.config.holdTtlMs, (err) => ctx.log.error({ err }, 'rate limit store failed; call let through'));
     this.#deps = {
       forwarder: this.forwarder,
       filter: this.filter,
@@ -95,6 +98,7 @@ export class RelayService {
       options: ctx.options,
       log: ctx.log,
       disableChannel: (choice, reason) => this.disableChannel(choice, reason),
+      rateLimits: this.rateLimits,
     };
     this.#admitDeps = { ...this.#deps, groups: this.groups, pricing: this.pricing, options: ctx.options };
   }

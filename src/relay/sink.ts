@@ -46,10 +46,10 @@ export class HttpSink implements ResponseSink {
     return this.#started;
   }
 
-  json(status: number, body: string | Buffer, contentType = 'application/json; charset=utf-8'): void {
+  json(status: number, body: string | Buffer, contentType = 'application/json; charset=utf-8', extra?: Record<string, string>): void {
     this.#ended = true;
     if (this.res.destroyed) return; // the client left while the call was settled
-    this.res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body), 'x-request-id': this.requestId });
+    this.res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body), 'x-request-id': this.requestId, ...extra });
     this.res.end(body);
   }
 
@@ -78,7 +78,9 @@ export class HttpSink implements ResponseSink {
   fail(err: RelayError, inStream: (err: RelayError) => string): void {
     if (this.res.destroyed) return;
     if (!this.#started) {
-      this.json(err.status, JSON.stringify(encodeError(err, this.format)));
+      const retryAfter = err.details.retryAfter;
+      const extra = typeof retryAfter === 'number' ? { 'retry-after': String(retryAfter) } : undefined;
+      this.json(err.status, JSON.stringify(encodeError(err, this.format)), undefined, extra);
       return;
     }
     this.#ended = true;
