@@ -15,6 +15,7 @@ import { RelayService } from './relay/service.js';
 import { PaymentService } from './payments/service.js';
 import type { AppContext } from './context.js';
 import { query, sqlGet } from './db/sql.js';
+import { installMetricsRoute } from './metrics/serve.js';
 
 const SELECT_ONE = query('SELECT 1 AS "one"', (r) => r.int('one'));
 
@@ -75,6 +76,8 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
       return reply.status(503).send({ status: 'unavailable', database: ctx.db.kind });
     }
   });
+
+  installMetricsRoute(app, ctx);
 
   const relay = opts.relay ?? new RelayService(ctx);
   if (!opts.relay) app.addHook('onClose', () => relay.close());

@@ -8,6 +8,7 @@ import type { OptionsStore } from './services/options.js';
 import type { SecretBox } from './auth/secret-box.js';
 import type { GuessLimiters } from './services/auth.js';
 import type { RateLimitStore } from './rate-limit/store.js';
+import type { Metrics } from './metrics/metrics.js';
 
 export interface AppContext {
   config: Config;
@@ -21,4 +22,6 @@ export interface AppContext {
   guesses: GuessLimiters;
   /** Where every limit counts: Redis when REDIS_URL is set (shared by all instances), else this process's memory. */
   rateLimits: RateLimitStore;
+  /** Prometheus counters of this process (src/metrics/). */
+  metrics: Metrics;
 }

@@ -18,6 +18,8 @@ import type { AppContext } from './context.js';
 import { createGuessLimiters } from './services/auth.js';
 import { MemoryRateLimitStore } from './rate-limit/memory-store.js';
 import { RedisRateLimitStore } from './rate-limit/redis-store.js';
+import { Metrics } from './metrics/metrics.js';
+import { startMetricsServer } from './metrics/serve.js';
 import { RelayService } from './relay/service.js';
 import { PaymentService } from './payments/service.js';
 import { loadEncoding } from './billing/tokenizer.js';
@@ -68,7 +70,7 @@ export async function startRelayStation(config: Config, log = createLogger(confi
   const options = new OptionsStore(db, bus);
   await options.load();
   const rateLimits = redisConnections[0] ? new RedisRateLimitStore(redisConnections[0]) : new MemoryRateLimitStore();
-  const ctx: AppContext = { config, db, bus, options, log, secrets, guesses: createGuessLimiters(rateLimits), rateLimits };
+  const ctx: AppContext = { config, db, bus, options, log, secrets, guesses: createGuessLimiters(rateLimits), rateLimits, metrics: new Metrics() };
 
   const boot = await bootstrap(db, config.adminKey);
   const relay = new RelayService(ctx);
@@ -81,6 +83,8 @@ export async function startRelayStation(config: Config, log = createLogger(confi
   loadEncoding('o200k_base');
 
   const address = await app.listen({ port: config.port, host: config.host });
+  const metricsServer = await startMetricsServer(ctx);
+  if (metricsServer) log.info({ address: metricsServer.address }, 'metrics served');
   if (bots.platforms.length) log.info({ platforms: bots.platforms }, 'chat bots starting');
   if (config.trustProxy === true) {
     log.warn('TRUST_PROXY=true believes X-Forwarded-For from every client; list your proxies instead (docs/api.md#client-address)');
@@ -96,6 +100,7 @@ export async function startRelayStation(config: Config, log = createLogger(confi
     async close() {
       await bots.stop();
       await app.close(); // stops accepting, lets in-flight requests settle their quota
+      await metricsServer?.close();
       await relay.close();
       payments.close();
       await bus.close();

@@ -85,7 +85,16 @@ export class RelayService {
     this.ledger = createLedger(ctx.db, ctx.bus);
     this.filter = new ContentFilter(ctx.options);
     this.forwarder = new Forwarder();
-    this.rateLimits = new RelayRateLimiter(ctx.rateLimits, ctx.config.holdTtlMs, (err) => ctx.log.error({ err }, 'rate limit store failed; call let through'));
+    this.rateLimits = new RelayRateLimiter(
+      ctx.rateLimits,
+      ctx.config.holdTtlMs,
+      (err) => ctx.log.error({ err }, 'rate limit store failed; call let through'),
+      (limit) => ctx.metrics.rateLimited(limit),
+    );
+    // Metrics label models by name only when they have a price: model names come from clients.
+    const priced = () => ctx.metrics.setPricedModels(this.pricing.pricedModels());
+    priced();
+    ctx.options.onChange(priced);
     this.#deps = {
       forwarder: this.forwarder,
       filter: this.filter,
@@ -121,8 +130,22 @@ export class RelayService {
       forwardHeaders: req.forwardHeaders ?? {},
       form: req.form,
     });
-    await admit(this.#admitDeps, call);
-    return runCall(this.#deps, call, sink);
+    const metrics = this.ctx.metrics;
+    try {
+      await admit(this.#admitDeps, call);
+    } catch (err) {
+      if (err instanceof RelayError) metrics.refused(call, err);
+      throw err;
+    }
+    metrics.reservationOpened();
+    let outcome: CallOutcome;
+    try {
+      outcome = await runCall(this.#deps, call, sink);
+    } finally {
+      metrics.reservationClosed();
+    }
+    metrics.finished(call, outcome);
+    return outcome;
   }
 
   /** The bots' chat: the same pipeline, billed to the account (no token), its text streamed through onDelta. */

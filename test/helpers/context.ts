@@ -15,6 +15,7 @@ import { createLocalBus, type InvalidationBus } from '../../src/cache/bus.js';
 import { OptionsStore } from '../../src/services/options.js';
 import { createGuessLimiters } from '../../src/services/auth.js';
 import { MemoryRateLimitStore } from '../../src/rate-limit/memory-store.js';
+import { Metrics } from '../../src/metrics/metrics.js';
 import { bootstrap } from '../../src/bootstrap.js';
 import { buildApp } from '../../src/app.js';
 import type { AppContext } from '../../src/context.js';
@@ -104,6 +105,7 @@ export async function createTestContext(
     secrets,
     guesses: createGuessLimiters(rateLimits),
     rateLimits,
+    metrics: new Metrics(),
     async cleanup() {
       await bus.close();
       await db.close();
