@@ -42,6 +42,10 @@ export interface Token {
   allowIps: string[];
   group: string | null;
   status: 'enabled' | 'disabled';
+  /** Rate limits; null = none. */
+  rpm: number | null;
+  tpm: number | null;
+  maxConcurrent: number | null;
   createdAt: string;
   lastUsedAt: string | null;
 }
@@ -51,6 +55,9 @@ export interface Group {
   ratio: string;
   description: string;
   userSelectable: boolean;
+  /** Rate limits for each user of the group; null = none. */
+  rpm: number | null;
+  tpm: number | null;
 }
 
 export interface UsageLog {
