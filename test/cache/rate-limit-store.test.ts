@@ -87,3 +87,20 @@ describe.each(stores)('RateLimitStore (%s)', (_name, make) => {
     expect(await s.hit([{ key: 'client', max: 3 }], 60_000, 'e7')).toBe(0);
   });
 });
+
+describe('RelayRateLimiter when the store fails', () => {
+  it('lets the call through (logged), releasing any slot it took', async () => {
+    const { RelayRateLimiter } = await import('../../src/relay/rate-limits.js');
+    const store = new MemoryRateLimitStore();
+    store.take = async () => {
+      throw new Error('redis down');
+    };
+    const errors: unknown[] = [];
+    const limiter = new RelayRateLimiter(store, 60_000, (err) => errors.push(err));
+    const call = { id: 'req-1' } as Parameters<typeof limiter.admit>[0];
+    const limits = { tokenId: 7, userId: 1, group: 'default', tokenRpm: 5, tokenTpm: null, tokenConcurrent: 1, groupRpm: null, groupTpm: null };
+    expect(await limiter.admit(call, limits, 100)).toBeUndefined();
+    expect(errors).toHaveLength(1);
+    expect(store.slotsHeld('t:7:slots')).toBe(0);
+  });
+});
