@@ -39,6 +39,7 @@ export async function channelTestRoutes(api: FastifyInstance, opts: { ctx: AppCo
     async (request) => {
       const result = await testChannel(ctx, relay.forwarder, request.params.id);
       if (!result) throw new RelayError('not_found', `channel ${request.params.id} not found`);
+      relay.recordProbes(request.params.id, result.keys);
       return result;
     },
   );

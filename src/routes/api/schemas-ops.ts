@@ -94,6 +94,21 @@ export const UsageLog = Type.Object({
   usageSource: Type.String({ description: 'relay calls: where the billed counts came from: upstream | local | mixed | none' }),
   writeOff: Type.Integer({ minimum: 0, description: 'cost the balance could not cover: written off, not charged' }),
   detail: Type.Optional(Type.String({ description: 'admins only: what the upstream said (keys scrubbed)' })),
+  attempts: Type.Optional(
+    Type.Union([
+      Type.Array(
+        Type.Object({
+          channelId: Type.Integer(),
+          keyId: NullableInt,
+          status: Type.Integer({ description: "the upstream's HTTP status, or the relay's when it never answered" }),
+          code: Type.String({ description: 'ok, or the error code the attempt ended with' }),
+          fault: Type.Optional(Type.String({ description: 'server_error | overloaded | timeout | connection | rate_limited' })),
+          ms: Type.Integer(),
+        }),
+      ),
+      Type.Null(),
+    ], { description: 'admins only: every upstream attempt when there was more than one (failover); else null' }),
+  ),
 });
 
 export const LogQuery = Query({
