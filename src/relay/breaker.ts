@@ -240,6 +240,15 @@ export class ChannelHealth {
   }
 }
 
+/** Health from the persisted columns alone (no instance's window): for views built without the relay. */
+export function persistedView(row: BreakerRow, now = Date.now()): HealthView {
+  const state: BreakerState = row.cooldownUntil === null ? 'closed' : now < row.cooldownUntil ? 'open' : 'half_open';
+  return summarize([undefined], [row], now, [state]);
+}
+
+/** What the management views need of the live health (RelayService.health). */
+export type HealthSource = Pick<ChannelHealth, 'view' | 'channelView'>;
+
 function summarize(healths: Array<Health | undefined>, rows: BreakerRow[], now: number, states: BreakerState[]): HealthView {
   const samples = healths.flatMap((h) => h?.samples.filter((s) => s.at >= now - WINDOW_MS) ?? []);
   const ok = samples.filter((s) => s.ok).map((s) => s.ms).sort((a, b) => a - b);

@@ -126,7 +126,7 @@ function openKey(secrets: SecretBox, key: ChannelKey, onUnreadable?: UnreadableK
   return { id: key.id, mask: key.mask, status: statusOf(key.status), secret, breaker: breakerOf(key) };
 }
 
-export function breakerOf(row: Pick<ChannelKey, 'consecutiveFailures' | 'lastError' | 'lastErrorAt' | 'cooldownUntil'>): BreakerRow {
+export function breakerOf(row: Pick<Channel, 'consecutiveFailures' | 'lastError' | 'lastErrorAt' | 'cooldownUntil'>): BreakerRow {
   return {
     consecutiveFailures: row.consecutiveFailures,
     lastError: row.lastError,

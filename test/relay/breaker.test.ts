@@ -116,6 +116,13 @@ describe.each(dbKinds)('failover and circuit breaker on %s', (kind) => {
     const firstCooldown = key!.cooldownUntil!.getTime() - key!.lastErrorAt!.getTime();
     expect(firstCooldown).toBe(1000);
 
+    // Admins see it: the channel and its key are open (cooling), with the classified reason; in the stats too.
+    const view = (await t.app.inject({ method: 'GET', url: `/api/channels/${id}`, headers: t.admin })).json();
+    expect(view.health).toMatchObject({ state: 'open', consecutiveFailures: 3, lastError: 'overloaded (HTTP 529)', requests: 3, successRate: 0 });
+    expect(view.keys[0].health).toMatchObject({ state: 'open', cooldownUntil: key!.cooldownUntil!.toISOString() });
+    const stats = (await t.app.inject({ method: 'GET', url: '/api/stats?by=channel', headers: t.admin })).json();
+    expect(stats.items.find((i: { key: string }) => i.key === String(id)).health).toMatchObject({ state: 'open', lastError: 'overloaded (HTTP 529)' });
+
     // Cooling: routing skips it, the upstream is not called, the caller is told why (no_channel).
     const seen = a.requests.length;
     const skipped = await chat();
@@ -138,6 +145,10 @@ describe.each(dbKinds)('failover and circuit breaker on %s', (kind) => {
     await eventually(async () => expect((await chat()).status).toBe(200), 8000);
     await eventually(async () => expect((await keysOf(id))[0]).toMatchObject({ cooldownUntil: null, consecutiveFailures: 0, status: 'enabled' }));
     expect((await chat()).status).toBe(200);
+    const healed = (await t.app.inject({ method: 'GET', url: '/api/channels', headers: t.admin })).json().items[0];
+    expect(healed.health).toMatchObject({ state: 'closed', consecutiveFailures: 0, cooldownUntil: null, lastError: 'overloaded (HTTP 529)' });
+    expect(healed.health.p50LatencyMs).toEqual(expect.any(Number));
+    expect(healed.health.successRate).toBeGreaterThan(0);
 
     // One alert per incident: cooled once (the failed probe is the same incident), recovered once; on the webhook too.
     await eventually(() => expect(hooked.map((h) => h.event)).toEqual(['channel.cooled', 'channel.recovered']));
