@@ -9,6 +9,22 @@ import { createTestApp, dbKinds, type TestApp } from '../helpers/context.js';
 import { addChannel, eventually, listen, seedAccount, type SeededAccount } from '../helpers/relay.js';
 import { startFakeOpenAI, type FakeOpenAI, type Script } from '../fakes/openai-upstream.js';
 import type { ChannelIncident } from '../../src/relay/alerts.js';
+import { openDb } from '../../src/db/client.js';
+import { RelayService } from '../../src/relay/service.js';
+import type { ResponseSink } from '../../src/relay/sink.js';
+
+/** A sink for calls run in-process: it keeps nothing. */
+class DiscardingSink implements ResponseSink {
+  readonly signal = new AbortController().signal;
+  started = false;
+  json(): void {}
+  start(): void {
+    this.started = true;
+  }
+  async write(): Promise<void> {}
+  end(): void {}
+  fail(): void {}
+}
 
 const KEYS = ['sk-key-aaaaaaaaaaaaaaaa1', 'sk-key-bbbbbbbbbbbbbbbb2', 'sk-key-cccccccccccccccc3', 'sk-key-dddddddddddddddd4'];
 const keyOf = (req: { headers: Record<string, unknown> }) => String(req.headers.authorization).slice('Bearer '.length);
@@ -200,6 +216,45 @@ describe.each(dbKinds)('failover and circuit breaker on %s', (kind) => {
       const now = await keyFor({ user });
       if (home.get(user) === broken) expect(now).not.toBe(broken);
       else expect(now).toBe(home.get(user));
+    }
+  });
+
+  it.runIf(kind === 'postgresql')('two instances: a key cooled down on one is skipped by the other; the incident and the recovery are told once', async () => {
+    await t.ctx.options.update({ retryCount: 0 });
+    const id = await addChannel(t, { baseUrl: a.url, keys: [KEYS[0]!] });
+    const other = await openDb(t.ctx.config.databaseUrl);
+    // The second instance: its own database connection and relay (router, breaker), the same bus (as Redis would be).
+    const b2 = new RelayService({ ...t.ctx, db: other }, { webhookAddressPolicy: () => true });
+    const seenByB: ChannelIncident[] = [];
+    b2.events.on('channel-incident', (i) => seenByB.push(i));
+    const payer = { userId: account.userId, token: null, group: 'default', source: 'api' as const };
+    const callOn = (relay: RelayService) =>
+      relay.execute(
+        { endpoint: '/v1/chat/completions', kind: 'chat', format: 'openai', payer, model: 'gpt-4o-mini', stream: false, body: { model: 'gpt-4o-mini', messages: [{ role: 'user', content: 'Hi' }], max_tokens: 5 } },
+        new DiscardingSink(),
+      );
+    try {
+      await b2.channels.ensureLoaded();
+      a.setScript(() => overloaded);
+      for (let i = 0; i < 3; i++) expect((await callOn(t.relay)).status).toBe('error');
+      await eventually(async () => expect((await keysOf(id))[0]!.cooldownUntil).not.toBeNull());
+      // B never saw a failure, yet it skips the key: the cooldown is in the row, and its router reloaded.
+      const seen = a.requests.length;
+      await eventually(async () => {
+        const outcome = await callOn(b2);
+        expect(outcome.error?.code).toBe('no_channel');
+      });
+      expect(a.requests.length).toBe(seen);
+      // After the cooldown B probes it (the upstream is fine again) and closes the breaker for both.
+      a.setScript(null);
+      await eventually(async () => expect((await callOn(b2)).status).toBe('ok'), 5000);
+      await eventually(async () => expect((await keysOf(id))[0]).toMatchObject({ cooldownUntil: null, consecutiveFailures: 0 }));
+      await eventually(async () => expect((await callOn(t.relay)).status).toBe('ok'));
+      expect(incidents.map((i) => i.kind)).toEqual(['cooled']);
+      expect(seenByB.map((i) => i.kind)).toEqual(['recovered']);
+    } finally {
+      await b2.close();
+      await other.close();
     }
   });
 });
