@@ -52,18 +52,28 @@ export interface AttemptDeps {
  * - `retry`: nothing reached the client and the failure is the upstream's: another channel or key may serve the call.
  * - `failed`: the call ends with `error` (before the first byte: as the answer; after it: as an in-stream event).
  * `disable`: the upstream said this key is invalid or out of credit; the reason to record (keys scrubbed).
+ * `fault`: the failure means "broken for now" (the circuit breaker counts it, relay/breaker.ts).
  */
 export type AttemptResult =
   | { readonly outcome: 'done' }
-  | { readonly outcome: 'retry'; readonly error: RelayError; readonly disable?: string }
-  | { readonly outcome: 'failed'; readonly error: RelayError; readonly disable?: string };
+  | { readonly outcome: 'retry'; readonly error: RelayError; readonly disable?: string; readonly fault?: Fault }
+  | { readonly outcome: 'failed'; readonly error: RelayError; readonly disable?: string; readonly fault?: Fault };
+
+/** Kinds of failure that mean an upstream (or key) is broken for now: what the breaker may count. */
+export const FAULTS = ['server_error', 'overloaded', 'timeout', 'connection', 'rate_limited'] as const;
+export type Fault = (typeof FAULTS)[number];
 
 /** An attempt that did not deliver. */
 export type AttemptFailure = Exclude<AttemptResult, { outcome: 'done' }>;
 
 const DONE: AttemptResult = Object.freeze({ outcome: 'done' });
-const retry = (error: RelayError, disable?: string): AttemptFailure => (disable ? { outcome: 'retry', error, disable } : { outcome: 'retry', error });
-const failed = (error: RelayError): AttemptFailure => ({ outcome: 'failed', error });
+const retry = (error: RelayError, disable?: string, fault?: Fault): AttemptFailure => ({
+  outcome: 'retry',
+  error,
+  ...(disable ? { disable } : {}),
+  ...(fault ? { fault } : {}),
+});
+const failed = (error: RelayError, fault?: Fault): AttemptFailure => (fault ? { outcome: 'failed', error, fault } : { outcome: 'failed', error });
 export const clientGone = (): RelayError => new RelayError('invalid_request', 'client closed the connection', 499);
 
 /** Everything one attempt works with. */
@@ -238,8 +248,8 @@ function deliveryFailure(a: Attempt, err: unknown): AttemptFailure {
 /** "We could not reach them" (or the client left). */
 function unreachable(a: Attempt, err: UpstreamUnreachable): AttemptFailure {
   if (err.kind === 'aborted' && a.sink.signal.aborted) return failed(clientGone());
-  if (err.kind === 'timeout' || err.kind === 'aborted') return retry(new RelayError('upstream_timeout', `upstream timed out: ${err.message}`));
-  return retry(new RelayError('upstream_error', `upstream unreachable: ${err.message}`, 502));
+  if (err.kind === 'timeout' || err.kind === 'aborted') return retry(new RelayError('upstream_timeout', `upstream timed out: ${err.message}`), undefined, 'timeout');
+  return retry(new RelayError('upstream_error', `upstream unreachable: ${err.message}`, 502), undefined, 'connection');
 }
 
 /**
@@ -273,15 +283,15 @@ function upstreamFailure(a: Attempt, status: number, raw: UpstreamErrorInfo): At
     case 'bad_request':
       return failed(refusal(status >= 400 && status < 500 && status !== 401 && status !== 403 ? status : 400));
     case 'rate_limited':
-      return retry(refusal(429));
+      return retry(refusal(429), undefined, 'rate_limited');
     case 'invalid_key':
     case 'no_credit':
       return retry(refusal(502), `${info.kind}: ${info.message}`);
     case 'overloaded':
       // Busy (503, Anthropic's 529, or an overloaded event inside a stream) stays "unavailable" for the client.
-      return retry(refusal(status === 503 || status === 529 || status === 200 ? 503 : 502));
+      return retry(refusal(status === 503 || status === 529 || status === 200 ? 503 : 502), undefined, status === 503 || status === 529 || status === 200 ? 'overloaded' : 'server_error');
     default:
-      return status >= 500 ? retry(refusal(502)) : failed(refusal(502));
+      return status >= 500 ? retry(refusal(502), undefined, 'server_error') : failed(refusal(502));
   }
 }
 
@@ -297,7 +307,7 @@ async function deliverWhole(a: Attempt, res: UpstreamResponse): Promise<AttemptR
   try {
     json = JSON.parse(text);
   } catch {
-    return retry(new RelayError('upstream_error', `upstream (${adapter.type}) returned a body that is not JSON`, 502));
+    return retry(new RelayError('upstream_error', `upstream (${adapter.type}) returned a body that is not JSON`, 502), undefined, 'server_error');
   }
   let out: string;
   let usage: Usage | undefined;
@@ -411,7 +421,7 @@ async function deliverStream(a: Attempt, res: UpstreamResponse): Promise<Attempt
         if (!call.committed && out === '') return failure;
         // After it, the stream ends with the relay's own error event in the client's format (written after settle):
         // never the upstream's text as it came, which may carry a key.
-        stop = failed(failure.error);
+        stop = failed(failure.error, failure.fault);
         break;
       }
       ended ||= step.ended;
@@ -442,7 +452,7 @@ async function deliverStream(a: Attempt, res: UpstreamResponse): Promise<Attempt
   const { out, usage } = mode.finish();
   call.usage = usage;
   if (!call.committed && !ended && !out) {
-    return retry(new RelayError('upstream_error', `upstream (${adapter.type}) closed the stream without sending anything`, 502));
+    return retry(new RelayError('upstream_error', `upstream (${adapter.type}) closed the stream without sending anything`, 502), undefined, 'server_error');
   }
   // What finish() adds (the closing chunks) goes out with the held tail, after settle.
   if (out) call.pendingTail = out + (call.pendingTail ?? '');
@@ -455,7 +465,7 @@ function streamLost(a: Attempt, err: unknown): AttemptFailure {
   const result = unreachable(a, classify(err, a.upstream));
   if (!a.call.committed || result.outcome !== 'retry') return result;
   const { code, message, status } = result.error;
-  return failed(new RelayError(code, `upstream (${a.adapter.type}) closed the stream before it finished: ${message}`, status));
+  return failed(new RelayError(code, `upstream (${a.adapter.type}) closed the stream before it finished: ${message}`, status), result.fault);
 }
 
 /** Pass-through: every event is forwarded as it came (OpenAI's usage chunk is dropped unless the client asked). */

@@ -47,6 +47,8 @@ export interface RelayCall {
   readonly clientWantsUsage: boolean;
   /** Client headers passed on in native pass-through (e.g. anthropic-beta, which turns on features per request). */
   readonly forwardHeaders: Record<string, string>;
+  /** The bot conversation the call belongs to (prompt-cache affinity). */
+  readonly conversation?: number;
 
   // admit
   price?: ModelPrice;
@@ -90,6 +92,8 @@ export interface AttemptRecord {
   outcome: 'done' | 'retry' | 'failed';
   /** 'ok', or the error the attempt ended with (upstream_error, upstream_timeout, no_channel, …). */
   code: ErrorCode | 'ok';
+  /** A failure meaning "broken for now" (timeout, overloaded, …): what the breaker counts. */
+  fault?: string;
   /** The HTTP status that outcome means for the client. */
   status: number;
   /** The upstream's own HTTP status, when it answered with an error. */

@@ -16,6 +16,7 @@ import type { ChannelRouter, RouteChoice } from './channels.js';
 import type { ResponseSink } from './sink.js';
 import { attempt, clientGone, OperatorDetailError, type AttemptDeps, type AttemptResult } from './attempt.js';
 import { inStreamError } from './error-formats.js';
+import { affinityOf } from './affinity.js';
 import type { Usage } from '../providers/types.js';
 import type { RelayRateLimiter } from './rate-limits.js';
 
@@ -27,6 +28,8 @@ export interface PipelineDeps extends AttemptDeps {
   /** The upstream said a key is invalid or out of credit. */
   disableChannel(choice: RouteChoice, reason: string): Promise<void>;
   rateLimits: RelayRateLimiter;
+  /** Every attempt's outcome, for channel health and the circuit breaker (relay/breaker.ts). Never throws. */
+  attempted?(choice: RouteChoice, result: AttemptResult, ms: number): void;
 }
 
 export interface CallOutcome {
@@ -95,11 +98,12 @@ function publicError(err: RelayError, call: RelayCall): RelayError {
 
 /** Routes the call and runs attempts until one delivers, one fails the call, or the plan or the retries run out. */
 async function forward(deps: PipelineDeps, call: RelayCall, sink: ResponseSink): Promise<AttemptResult> {
-  const plan = deps.channels.plan(call.payer.group, call.model);
+  const plan = deps.channels.plan(call.payer.group, call.model, affinityOf(call));
   if (plan.length === 0) {
     const all = deps.channels.serving(call.payer.group, call.model);
     // Reasons are upstream text (scrubbed when recorded; again here for rows an older version wrote).
-    const reason = (c: (typeof all)[number]) => (c.disabledReason ? ` (${scrubSecrets(c.disabledReason, deps.secrets())})` : '');
+    const reason = (c: (typeof all)[number]) =>
+      c.disabledReason ? ` (${scrubSecrets(c.disabledReason, deps.secrets())})` : deps.channels.coolingDown(c) ? ' (cooling down after failures: circuit breaker open)' : '';
     const reasons = all.map((c) => `${c.name}: ${c.status}${reason(c)}`).join('; ');
     const message = `no channel is available for model ${call.model} in group ${call.payer.group}${reasons ? ` — ${reasons}` : ''}`;
     return { outcome: 'failed', error: new OperatorDetailError('no_channel', message, 503, {}) };
@@ -119,7 +123,9 @@ async function forward(deps: PipelineDeps, call: RelayCall, sink: ResponseSink):
     if (debug) deps.log.debug({ requestId: call.id, channel: choice.channel.id, key: choice.keyId, attempt: call.attempts.length + 1, model: choice.upstreamModel }, 'route');
     const started = Date.now();
     const result = await attempt(deps, call, choice, sink);
-    call.attempts.push(recordOf(choice, result, Date.now() - started));
+    const ms = Date.now() - started;
+    call.attempts.push(recordOf(choice, result, ms));
+    deps.attempted?.(choice, result, ms);
     if (result.outcome === 'done') return result;
     if (debug) deps.log.debug({ requestId: call.id, channel: choice.channel.id, outcome: result.outcome, error: result.error.message }, 'attempt failed');
     if (result.disable) {
@@ -151,8 +157,20 @@ function recordOf(choice: RouteChoice, result: AttemptResult, ms: number): Attem
     record.status = result.error.status;
     const upstream = result.error.details.upstream_status;
     if (typeof upstream === 'number') record.upstreamStatus = upstream;
+    if (result.fault) record.fault = result.fault;
   }
   return record;
+}
+
+/**
+ * The usage log's `attempts` column: every attempt when there was more than one (a failover), else null. Channel and
+ * key by id, the upstream's status (or the relay's, when it never answered), the error code and the time taken.
+ */
+export function attemptsJson(attempts: readonly AttemptRecord[]): string | null {
+  if (attempts.length < 2) return null;
+  return JSON.stringify(
+    attempts.map((a) => ({ channelId: a.channelId, keyId: a.keyId, status: a.upstreamStatus ?? a.status, code: a.code, ...(a.fault ? { fault: a.fault } : {}), ms: a.ms })),
+  );
 }
 
 type Settled = Pick<CallOutcome, 'charged' | 'writeOff' | 'usage' | 'usageSource'>;
@@ -202,5 +220,6 @@ function logEntry(call: RelayCall, finished: boolean, billed: BilledUsage, error
     group: call.payer.group,
     usageSource: billed.source,
     detail: detail.slice(0, 2000),
+    attempts: attemptsJson(call.attempts),
   };
 }

@@ -39,6 +39,14 @@ export const OptionsSchema = Type.Object(
     retryCount: Type.Integer({ minimum: 0, maximum: 10 }),
     /** Disable a channel (or key) when the upstream says its key is invalid or out of credit. */
     autoDisableChannels: Type.Boolean(),
+    /** Circuit breaker (relay/breaker.ts): failures in a row that cool a key down, the first and the longest cooldown. */
+    breakerThreshold: Type.Integer({ minimum: 1, maximum: 1000 }),
+    breakerCooldownSeconds: Type.Integer({ minimum: 1, maximum: 86_400 }),
+    breakerMaxCooldownSeconds: Type.Integer({ minimum: 1, maximum: 7 * 86_400 }),
+    /** The kinds of failure the breaker counts. */
+    breakerFaults: Type.Array(Type.Enum(['server_error', 'overloaded', 'timeout', 'connection', 'rate_limited']), { maxItems: 5, uniqueItems: true }),
+    /** Channel incidents (cooled down, disabled, recovered) are POSTed here as JSON too; '' = off. */
+    alertWebhookUrl: Type.String({ maxLength: 2000, pattern: '^(https?://\\S+)?$' }),
     /** Re-test auto-disabled channels every N seconds and re-enable those that pass; 0 = never. */
     channelRetestSeconds: Type.Integer({ minimum: 0, maximum: 86_400 }),
     /** Prohibited-word filter (case-insensitive substrings) on prompts, optionally on completions. */
@@ -82,6 +90,11 @@ export const DEFAULT_OPTIONS: Options = {
   retryCount: 2,
   autoDisableChannels: true,
   channelRetestSeconds: 0,
+  breakerThreshold: 3,
+  breakerCooldownSeconds: 30,
+  breakerMaxCooldownSeconds: 600,
+  breakerFaults: ['server_error', 'overloaded', 'timeout', 'connection', 'rate_limited'],
+  alertWebhookUrl: '',
   prohibitedWords: [],
   checkCompletions: false,
   botRegistration: false,

@@ -76,6 +76,8 @@ export interface UsageLog {
   latencyMs: number;
   status: string;
   content: string;
+  /** Admins: every upstream attempt when the call failed over (more than one); else null. */
+  attempts?: { channelId: number; keyId: number | null; status: number; code: string; fault?: string; ms: number }[] | null;
 }
 
 export interface UsageSeries {
@@ -129,12 +131,24 @@ export interface Pricing {
   models: ModelPrice[];
 }
 
+/** Rolling health and the circuit breaker of a channel or key (src/relay/breaker.ts). */
+export interface Health {
+  state: 'closed' | 'open' | 'half_open';
+  requests: number;
+  successRate: number | null;
+  p50LatencyMs: number | null;
+  consecutiveFailures: number;
+  lastError: string | null;
+  lastErrorAt: string | null;
+  cooldownUntil: string | null;
+}
 export interface ChannelKey {
   id: number;
   /** Enough to tell keys apart ("sk-ab…wxyz"); the key itself is never returned. */
   mask: string;
   status: 'enabled' | 'disabled' | 'auto_disabled';
   disabledReason: string | null;
+  health?: Health;
 }
 export interface Channel {
   id: number;
@@ -151,6 +165,7 @@ export interface Channel {
   disabledReason: string | null;
   testedAt: string | null;
   responseTimeMs: number | null;
+  health?: Health;
 }
 export interface ChannelType {
   type: string;

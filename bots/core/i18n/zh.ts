@@ -269,6 +269,9 @@ export const zh: Messages = {
     enableButton: '🟢 启用',
     disableButton: '⚪ 停用',
     alert: (id, name, reason) => `⚠️ 渠道 #${id}“${name}”已被自动停用。\n原因：${reason}\n修复后可发送 /channel enable ${id} 重新启用。`,
+    alertCooled: (id, name, key, reason, until, channelOut) =>
+      `⏸️ 渠道 #${id}“${name}”${key ? `的密钥 ${key}` : ''}连续失败，暂停使用。\n原因：${reason}\n暂停至 ${until}，之后会再探测。${channelOut ? '\n该渠道目前没有其他可用的密钥。' : ''}`,
+    alertRecovered: (id, name, key) => `✅ 渠道 #${id}“${name}”${key ? `的密钥 ${key}` : ''}已恢复：探测请求成功。`,
     codesUsage: (max) => `用法：/codes <额度数或 $金额> <数量，最多 ${max}> [名称]`,
     codes: (count, quota, name, codes) => `${count} 个兑换码，每个 ${units(quota)}（“${name}”），只显示这一次：\n\n${codes.join('\n')}`,
     userUsage: '用法：/user <编号 | 用户名>',

@@ -46,9 +46,9 @@ export async function apiRoutes(api: FastifyInstance, opts: { ctx: AppContext; r
   await api.register(tokensRoutes, { ctx });
   await api.register(groupsRoutes, { ctx });
   await api.register(redemptionRoutes, { ctx });
-  await api.register(logRoutes, { ctx });
+  await api.register(logRoutes, { ctx, relay: opts.relay });
   await api.register(optionRoutes, { ctx });
-  await api.register(channelRoutes, { ctx });
+  await api.register(channelRoutes, { ctx, relay: opts.relay });
   await api.register(channelTestRoutes, { ctx, relay: opts.relay });
   await api.register(pricingRoutes, { ctx, relay: opts.relay });
   await api.register(linkRoutes, { ctx });

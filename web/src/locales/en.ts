@@ -125,6 +125,8 @@ export const en = {
     completionTokens: 'Completion',
     cost: 'Cost',
     latency: 'Latency',
+    attempts: '{{count}} attempts (failover)',
+    attempt: 'channel #{{channel}} key {{key}}: {{status}} {{code}}, {{ms}} ms',
     types: { consume: 'Call', error: 'Failed call', topup: 'Top-up', redeem: 'Redemption', manage: 'Adjustment' },
   },
   wallet: {
@@ -230,6 +232,13 @@ export const en = {
     testAll: 'Test all',
     testOk: 'test passed',
     testFailed: 'test failed',
+    testingAll: 'Testing every channel…',
+    testedAll: 'Tested {{count}} channels: {{ok}} passed, {{failed}} failed.',
+    health: 'Health',
+    healthStates: { closed: 'healthy', open: 'cooling down', half_open: 'probing' },
+    healthDetail: '{{rate}} ok of {{requests}} in 5 min · p50 {{p50}}',
+    coolingUntil: 'until {{time}}',
+    failuresInRow: '{{count}} failures in a row',
   },
   users: {
     create: 'New user',

@@ -129,6 +129,8 @@ export const zh: Dictionary<typeof en> = {
     completionTokens: '输出',
     cost: '费用',
     latency: '耗时',
+    attempts: '尝试 {{count}} 次（故障转移）',
+    attempt: '渠道 #{{channel}} 密钥 {{key}}：{{status}} {{code}}，{{ms}} 毫秒',
     types: { consume: '调用', error: '失败调用', topup: '充值', redeem: '兑换', manage: '调整' },
   },
   wallet: {
@@ -234,6 +236,13 @@ export const zh: Dictionary<typeof en> = {
     testAll: '全部测试',
     testOk: '测试通过',
     testFailed: '测试失败',
+    testingAll: '正在测试全部渠道…',
+    testedAll: '已测试 {{count}} 个渠道：{{ok}} 个通过，{{failed}} 个失败。',
+    health: '健康状况',
+    healthStates: { closed: '正常', open: '冷却中', half_open: '探测中' },
+    healthDetail: '5 分钟内 {{requests}} 次，成功 {{rate}} · p50 {{p50}}',
+    coolingUntil: '至 {{time}}',
+    failuresInRow: '连续失败 {{count}} 次',
   },
   users: {
     create: '新建用户',
