@@ -25,6 +25,8 @@ export interface PipelineDeps extends AttemptDeps {
   log: FastifyBaseLogger;
   /** The upstream said a key is invalid or out of credit. */
   disableChannel(choice: RouteChoice, reason: string): Promise<void>;
+  /** A call the upstream gave an id to (a stored Responses response): remember where it is, for follow-ups. */
+  remember?(call: RelayCall): Promise<void>;
 }
 
 export interface CallOutcome {
@@ -55,11 +57,15 @@ export async function runCall(deps: PipelineDeps, call: RelayCall, sink: Respons
   const error = result.outcome !== 'done' ? result.error : sink.signal.aborted ? abandoned() : undefined;
   const told = error && publicError(error, call);
   const settled = await settle(deps, call, finished, told, told !== error ? error!.message : '');
+  // Before the answer's last bytes too: a client may send its follow-up the moment it has read them.
+  if (call.upstreamId && deps.remember) {
+    await deps.remember(call).catch((err) => deps.log.error({ err, requestId: call.id }, 'could not remember where the response is stored'));
+  }
   // The last bytes go out only after the charge is recorded, so a client that reads its balance right after the answer
   // (or an error) sees it settled.
   if (told) {
     const format = call.format;
-    if (!sink.signal.aborted) sink.fail(told, (e) => (format === 'text' ? '' : inStreamError(e, format)));
+    if (!sink.signal.aborted) sink.fail(told, (e) => (format === 'text' ? '' : inStreamError(e, format, (call.sequence ?? -1) + 1)));
   } else if (call.pendingBody !== undefined) sink.json(200, call.pendingBody.body, call.pendingBody.contentType);
   else {
     if (call.pendingTail && !sink.started) sink.start();
@@ -88,7 +94,17 @@ function publicError(err: RelayError, call: RelayCall): RelayError {
 
 /** Routes the call and runs attempts until one delivers, one fails the call, or the plan or the retries run out. */
 async function forward(deps: PipelineDeps, call: RelayCall, sink: ResponseSink): Promise<AttemptResult> {
-  const plan = deps.channels.plan(call.payer.group, call.model);
+  let plan: RouteChoice[];
+  if (call.pinned) {
+    // A Responses follow-up: only the upstream that stored the conversation can continue it.
+    const { channelId, keyId, why } = call.pinned;
+    const pinned = deps.channels.pinned(call.payer.group, call.model, channelId, keyId);
+    if (!pinned) {
+      const message = `${why} is not available for model ${call.model} now; send the whole conversation in input instead of previous_response_id`;
+      return { outcome: 'failed', error: new RelayError('no_channel', message) };
+    }
+    plan = [pinned];
+  } else plan = deps.channels.plan(call.payer.group, call.model);
   if (plan.length === 0) {
     const all = deps.channels.serving(call.payer.group, call.model);
     // Reasons are upstream text (scrubbed when recorded; again here for rows an older version wrote).

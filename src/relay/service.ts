@@ -25,6 +25,7 @@ import { newCall, type CallKind, type ClientFormat, type Payer, type RelayCall }
 import { TextSink, type ResponseSink } from './sink.js';
 import type { InboundFormat } from './inbound/types.js';
 import type { ChatCallInput, ChatCallResult } from './chat.js';
+import { ResponseAffinity } from './response-affinity.js';
 
 /** One per incident: a key the relay disabled, or a key-less channel; `channelDisabled` when the whole channel went. */
 export interface ChannelDisabledEvent {
@@ -56,6 +57,9 @@ export interface CallRequest {
   clientWantsUsage?: boolean;
   forwardHeaders?: Record<string, string>;
   form?: FormData;
+  untranslatable?: string;
+  pinned?: RelayCall['pinned'];
+  unseenPrompt?: number;
 }
 
 export class RelayService {
@@ -66,6 +70,8 @@ export class RelayService {
   readonly ledger: Ledger;
   readonly filter: ContentFilter;
   readonly forwarder: Forwarder;
+  /** Where stored Responses API responses live (channel and key), for follow-ups and GET/DELETE/cancel. */
+  readonly affinity: ResponseAffinity;
   readonly events = new EventEmitter<RelayEvents>();
   readonly #deps: PipelineDeps;
   readonly #admitDeps: AdmitDeps;
@@ -83,6 +89,7 @@ export class RelayService {
     this.ledger = createLedger(ctx.db, ctx.bus);
     this.filter = new ContentFilter(ctx.options);
     this.forwarder = new Forwarder();
+    this.affinity = new ResponseAffinity(ctx.db);
     this.#deps = {
       forwarder: this.forwarder,
       filter: this.filter,
@@ -95,6 +102,7 @@ export class RelayService {
       options: ctx.options,
       log: ctx.log,
       disableChannel: (choice, reason) => this.disableChannel(choice, reason),
+      remember: (call) => this.affinity.remember(call),
     };
     this.#admitDeps = { ...this.#deps, groups: this.groups, pricing: this.pricing, options: ctx.options };
   }
@@ -116,6 +124,9 @@ export class RelayService {
       clientWantsUsage: req.clientWantsUsage ?? false,
       forwardHeaders: req.forwardHeaders ?? {},
       form: req.form,
+      untranslatable: req.untranslatable,
+      pinned: req.pinned,
+      unseenPrompt: req.unseenPrompt,
     });
     await admit(this.#admitDeps, call);
     return runCall(this.#deps, call, sink);
@@ -180,7 +191,11 @@ export class RelayService {
       this.ctx.options.load().catch((err) => this.ctx.log.error({ err }, 'options reload failed'));
     }, 60_000);
     options.unref();
-    this.#timers.push(sweeper, options);
+    const affinity = setInterval(() => {
+      this.affinity.sweep().catch((err) => this.ctx.log.error({ err }, 'response affinity sweep failed'));
+    }, 3600_000);
+    affinity.unref();
+    this.#timers.push(sweeper, options, affinity);
     this.#scheduleRetest();
   }
 

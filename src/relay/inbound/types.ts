@@ -9,10 +9,12 @@ export interface StreamEncoder {
   encode(chunk: ChatCompletionChunk): string;
   /** Closing events; `usage` is what the relay will bill (so the client sees the same numbers). */
   finish(usage: Usage | undefined): string;
+  /** Formats that number their events (Responses): the last number written. */
+  readonly sequence?: number;
 }
 
 export interface InboundFormat {
-  readonly format: 'anthropic' | 'gemini';
+  readonly format: 'anthropic' | 'gemini' | 'responses';
   /**
    * Validates and converts. Throws RelayError('invalid_request', message, 400, { param }) naming the bad field.
    * `model`/`stream` come from the URL for Gemini (`/v1beta/models/{model}:streamGenerateContent`).
