@@ -25,7 +25,7 @@ export interface PipelineDeps extends AttemptDeps {
   log: FastifyBaseLogger;
   /** The upstream said a key is invalid or out of credit. */
   disableChannel(choice: RouteChoice, reason: string): Promise<void>;
-  /** A call the upstream gave an id to (a stored Responses response): remember where it is, for follow-ups. */
+  /** A Responses call whose answer can be referred back to (by response id, natively; by item ids, translated). */
   remember?(call: RelayCall): Promise<void>;
 }
 
@@ -58,7 +58,7 @@ export async function runCall(deps: PipelineDeps, call: RelayCall, sink: Respons
   const told = error && publicError(error, call);
   const settled = await settle(deps, call, finished, told, told !== error ? error!.message : '');
   // Before the answer's last bytes too: a client may send its follow-up the moment it has read them.
-  if (call.upstreamId && deps.remember) {
+  if (deps.remember && (call.upstreamId || call.inbound?.outputItems?.())) {
     await deps.remember(call).catch((err) => deps.log.error({ err, requestId: call.id }, 'could not remember where the response is stored'));
   }
   // The last bytes go out only after the charge is recorded, so a client that reads its balance right after the answer

@@ -55,7 +55,8 @@ describe.each(dbKinds)('Vercel AI SDK through /v1/responses (%s)', (kind) => {
       const body = req.body as { messages: Array<{ content: unknown }>; tools?: unknown[] };
       if (body.messages.some((m) => Array.isArray(m.content) && m.content.some((b: { type?: string }) => b.type === 'tool_result'))) return { kind: 'answer', content: [{ type: 'text', text: ANSWER }] };
       if (!body.tools) return { kind: 'answer', content: [{ type: 'text', text: 'Hello there' }] };
-      return { kind: 'answer', content: [{ type: 'tool_use', id: 'toolu_01', name: 'weather', input: { city: 'Paris' } }] };
+      // Text before the call: the SDK refers back to it by id (item_reference) in the next step.
+      return { kind: 'answer', content: [{ type: 'text', text: 'Let me check.' }, { type: 'tool_use', id: 'toolu_01', name: 'weather', input: { city: 'Paris' } }] };
     });
     gemini.setScript((req) => {
       const body = req.body as { contents: Array<{ parts: Array<Record<string, unknown>> }>; tools?: unknown[] };
@@ -99,7 +100,7 @@ describe.each(dbKinds)('Vercel AI SDK through /v1/responses (%s)', (kind) => {
       const result = streamText({ model: provider(model), prompt: 'Weather in Paris?', tools: { weather }, stopWhen: stepCountIs(3) });
       let text = '';
       for await (const delta of result.textStream) text += delta;
-      expect(text).toBe(ANSWER);
+      expect(text).toBe(model === 'claude-sonnet-4-6' ? `Let me check.${ANSWER}` : ANSWER);
       const steps = await result.steps;
       expect(steps).toHaveLength(2);
       expect(steps[0]!.toolCalls[0]).toMatchObject({ toolName: 'weather', input: { city: 'Paris' } });
@@ -113,6 +114,11 @@ describe.each(dbKinds)('Vercel AI SDK through /v1/responses (%s)', (kind) => {
       ]);
       expect(before.quota - after.quota).toBe(logs.reduce((s, l) => s + Number(l.quota), 0));
       expect(after.holds).toBe(0);
+      if (model === 'claude-sonnet-4-6') {
+        // The step's text went back as a reference to the relay's own item, and reached Claude in place.
+        const messages = (anthropic.requests.at(-1)!.body as { messages: Array<{ role: string; content: unknown }> }).messages;
+        expect(JSON.stringify(messages.find((m) => m.role === 'assistant'))).toContain('Let me check.');
+      }
     });
   });
 });

@@ -222,6 +222,26 @@ describe.each(dbKinds)('Responses API, translated (%s)', (kind) => {
     expect(after.holds).toBe(0);
   });
 
+  it('item_reference to an earlier translated answer: the relay kept its items and puts them back; only for their owner', async () => {
+    compat.setScript(() => ({ kind: 'answer', text: 'The capital is Paris.' }));
+    const first = await client.responses.create({ model: 'deepseek-chat', input: 'Capital of France?' });
+    const message = first.output.find((o) => o.type === 'message')!;
+    compat.setScript(() => ({ kind: 'answer', text: 'About 2 million.' }));
+    const second = await client.responses.create({
+      model: 'deepseek-chat',
+      input: [{ role: 'user', content: 'Capital of France?' }, { type: 'item_reference', id: message.id }, { role: 'user', content: 'Its population?' }],
+    });
+    expect(second.output_text).toBe('About 2 million.');
+    expect(compat.requests.at(-1)!.body!.messages).toEqual([
+      { role: 'user', content: 'Capital of France?' },
+      { role: 'assistant', content: 'The capital is Paris.' },
+      { role: 'user', content: 'Its population?' },
+    ]);
+    const other = await seedAccount(t, { quota: 10_000_000 });
+    const otherClient = new OpenAI({ apiKey: other.key, baseURL: `${base}/v1`, maxRetries: 0 });
+    await expect(otherClient.responses.create({ model: 'deepseek-chat', input: [{ type: 'item_reference', id: message.id }] })).rejects.toMatchObject({ status: 400 });
+  });
+
   it('hostile bodies are 400s in the OpenAI error shape, never 500s', async () => {
     const bodies: unknown[] = [
       [],

@@ -22,4 +22,6 @@ export interface InboundFormat {
   toChatRequest(body: unknown, from: { model?: string; stream?: boolean }): ChatRequest;
   fromChatCompletion(completion: ChatCompletion, model: string): unknown;
   createStreamEncoder(model: string): StreamEncoder;
+  /** The output items of the translated answer, once it is complete (Responses: clients may refer back to them by id). */
+  outputItems?(): readonly Record<string, unknown>[] | undefined;
 }

@@ -7,7 +7,7 @@ import { RelayError } from '../../errors.js';
 import type { RelayService } from '../../relay/service.js';
 import { responsesInbound, toResponsesRequest } from '../../relay/inbound/responses/index.js';
 import { unseenTokens } from '../../billing/attachments.js';
-import type { JsonObject } from '../../providers/json.js';
+import { isRecord, type JsonObject } from '../../providers/json.js';
 import { forwardStoredResponse } from '../../relay/stored-responses.js';
 import { payerOf, relayCall } from './handle.js';
 
@@ -18,7 +18,9 @@ export async function responsesRoutes(app: FastifyInstance, opts: { relay: Relay
 
   app.post('/v1/responses', { config, schema: { hide: true } }, async (request, reply) => {
     const payer = payerOf(request);
-    const body = request.body as JsonObject;
+    const sent = request.body;
+    // Items of earlier translated answers referred to by id are put back in place (no upstream holds them).
+    const body = isRecord(sent) ? await relay.affinity.inlineReferences(sent, payer.userId) : (sent as JsonObject);
     const req = toResponsesRequest(body); // validates: 400 naming the field
     const { chat } = req;
     let pinned;

@@ -7,13 +7,12 @@ import { isRecord, tryParseJson, type JsonObject } from '../../../providers/json
 
 /** What a translated answer echoes of its request, and which tools are freeform. */
 export interface ResponseContext {
+  /** This answer's own id, unique (not the upstream's, which need not be): resp_<id>, and its items' ids from it. */
+  readonly id: string;
   readonly body: JsonObject;
   readonly customTools: ReadonlySet<string>;
-}
-
-/** The response id for a canonical completion id (`chatcmpl-<request id>`): the relay's request id shows through. */
-export function responseIdOf(completionId: string): string {
-  return `resp_${completionId.replace(/^chatcmpl-/, '')}`;
+  /** The answer's output items, set when it is complete (kept for item_reference). */
+  output?: JsonObject[];
 }
 
 export function usageObjectOf(usage: Usage | undefined, reasoningTokens = 0): JsonObject {
@@ -88,8 +87,8 @@ function textOf(content: unknown): string {
 }
 
 export function fromChatCompletion(ctx: ResponseContext, completion: ChatCompletion, model: string): JsonObject {
-  const id = responseIdOf(completion.id);
-  const base = id.slice('resp_'.length);
+  const base = ctx.id;
+  const id = `resp_${base}`;
   const choice = completion.choices[0];
   const message = choice?.message;
   const output: JsonObject[] = [];
@@ -101,6 +100,7 @@ export function fromChatCompletion(ctx: ResponseContext, completion: ChatComplet
   (message?.tool_calls ?? []).forEach((call, i) => {
     output.push(toolItemOf(ctx, `fc_${base}_${i}`, call.id, call.function.name, call.function.arguments));
   });
+  ctx.output = output;
   const reasoningTokens = completion.usage?.completion_tokens_details?.reasoning_tokens;
   return {
     ...responseShell(ctx, id, completion.created, model),

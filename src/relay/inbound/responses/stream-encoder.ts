@@ -7,7 +7,7 @@ import type { ChatCompletionChunk, ChunkDelta, FinishReason, Usage } from '../..
 import type { JsonObject } from '../../../providers/json.js';
 import type { StreamEncoder } from '../types.js';
 import { encodeSse } from '../../sse.js';
-import { outputText, responseIdOf, responseShell, statusOf, toolItemOf, usageObjectOf, type ResponseContext } from './response.js';
+import { outputText, responseShell, statusOf, toolItemOf, usageObjectOf, type ResponseContext } from './response.js';
 
 type ToolCallDelta = NonNullable<ChunkDelta['tool_calls']>[number];
 
@@ -53,7 +53,7 @@ export class ResponsesStreamEncoder implements StreamEncoder {
 
   encode(chunk: ChatCompletionChunk): string {
     if (this.#ended) return '';
-    let out = this.#start(chunk.id, chunk.created);
+    let out = this.#start(chunk.created);
     const choice = chunk.choices.find((c) => c.index === 0);
     if (!choice) return out; // the usage-only chunk: its numbers arrive through finish(usage)
     const { delta } = choice;
@@ -66,10 +66,12 @@ export class ResponsesStreamEncoder implements StreamEncoder {
 
   finish(usage: Usage | undefined): string {
     if (this.#ended) return '';
-    let out = this.#start(undefined, undefined) + this.#closeCurrent() + this.#closeTools();
+    let out = this.#start(undefined) + this.#closeCurrent() + this.#closeTools();
     this.#ended = true;
     const { status, incomplete_details } = statusOf(this.#finish);
-    const response = { ...this.#response!, status, incomplete_details, output: this.#output.filter(Boolean), usage: usageObjectOf(usage) };
+    const output = this.#output.filter(Boolean);
+    this.ctx.output = output;
+    const response = { ...this.#response!, status, incomplete_details, output, usage: usageObjectOf(usage) };
     out += this.#event(`response.${status}`, { response });
     return out;
   }
@@ -80,11 +82,10 @@ export class ResponsesStreamEncoder implements StreamEncoder {
   }
 
   /** response.created and response.in_progress, once, before anything else. */
-  #start(chunkId: string | undefined, created: number | undefined): string {
+  #start(created: number | undefined): string {
     if (this.#response) return '';
-    const id = responseIdOf(chunkId ?? 'relay');
-    this.#base = id.slice('resp_'.length);
-    this.#response = responseShell(this.ctx, id, created ?? this.createdAt, this.model);
+    this.#base = this.ctx.id;
+    this.#response = responseShell(this.ctx, `resp_${this.#base}`, created ?? this.createdAt, this.model);
     return this.#event('response.created', { response: this.#response }) + this.#event('response.in_progress', { response: this.#response });
   }
 
