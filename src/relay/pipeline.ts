@@ -30,6 +30,8 @@ export interface PipelineDeps extends AttemptDeps {
   rateLimits: RelayRateLimiter;
   /** Every attempt's outcome, for channel health and the circuit breaker (relay/breaker.ts). Never throws. */
   attempted?(choice: RouteChoice, result: AttemptResult, ms: number): void;
+  /** A Responses call whose answer can be referred back to (by response id, natively; by item ids, translated). */
+  remember?(call: RelayCall): Promise<void>;
 }
 
 export interface CallOutcome {
@@ -63,11 +65,15 @@ export async function runCall(deps: PipelineDeps, call: RelayCall, sink: Respons
   // Its slot is free and its tokens per minute are what it was billed before the client reads the end of the answer
   // (a client that calls again at once must not find its own finished call still counted).
   if (call.rateLimit) await deps.rateLimits.finish(call.rateLimit, tokensOf(settled.usage));
+  // Before the answer's last bytes too: a client may send its follow-up the moment it has read them.
+  if (deps.remember && (call.upstreamId || call.inbound?.outputItems?.())) {
+    await deps.remember(call).catch((err) => deps.log.error({ err, requestId: call.id }, 'could not remember where the response is stored'));
+  }
   // The last bytes go out only after the charge is recorded, so a client that reads its balance right after the answer
   // (or an error) sees it settled.
   if (told) {
     const format = call.format;
-    if (!sink.signal.aborted) sink.fail(told, (e) => (format === 'text' ? '' : inStreamError(e, format)));
+    if (!sink.signal.aborted) sink.fail(told, (e) => (format === 'text' ? '' : inStreamError(e, format, (call.sequence ?? -1) + 1)));
   } else if (call.pendingBody !== undefined) sink.json(200, call.pendingBody.body, call.pendingBody.contentType);
   else {
     if (call.pendingTail && !sink.started) sink.start();
@@ -98,7 +104,17 @@ function publicError(err: RelayError, call: RelayCall): RelayError {
 
 /** Routes the call and runs attempts until one delivers, one fails the call, or the plan or the retries run out. */
 async function forward(deps: PipelineDeps, call: RelayCall, sink: ResponseSink): Promise<AttemptResult> {
-  const plan = deps.channels.plan(call.payer.group, call.model, affinityOf(call));
+  let plan: RouteChoice[];
+  if (call.pinned) {
+    // A Responses follow-up: only the upstream that stored the conversation can continue it.
+    const { channelId, keyId, why } = call.pinned;
+    const pinned = deps.channels.pinned(call.payer.group, call.model, channelId, keyId);
+    if (!pinned) {
+      const message = `${why} is not available for model ${call.model} now; send the whole conversation in input instead of previous_response_id`;
+      return { outcome: 'failed', error: new RelayError('no_channel', message) };
+    }
+    plan = [pinned];
+  } else plan = deps.channels.plan(call.payer.group, call.model, affinityOf(call));
   if (plan.length === 0) {
     const all = deps.channels.serving(call.payer.group, call.model);
     // Reasons are upstream text (scrubbed when recorded; again here for rows an older version wrote).

@@ -29,6 +29,7 @@ import { TextSink, type ResponseSink } from './sink.js';
 import type { InboundFormat } from './inbound/types.js';
 import type { ChatCallInput, ChatCallResult } from './chat.js';
 import { RelayRateLimiter } from './rate-limits.js';
+import { ResponseAffinity } from './response-affinity.js';
 
 /** One per incident: a key the relay disabled, or a key-less channel; `channelDisabled` when the whole channel went. */
 export interface ChannelDisabledEvent {
@@ -63,6 +64,9 @@ export interface CallRequest {
   forwardHeaders?: Record<string, string>;
   form?: FormData;
   conversation?: number;
+  untranslatable?: string;
+  pinned?: RelayCall['pinned'];
+  unseenPrompt?: number;
 }
 
 export class RelayService {
@@ -75,6 +79,8 @@ export class RelayService {
   readonly forwarder: Forwarder;
   readonly rateLimits: RelayRateLimiter;
   readonly health: ChannelHealth;
+  /** Where stored Responses API responses live (channel and key), for follow-ups and GET/DELETE/cancel. */
+  readonly affinity: ResponseAffinity;
   readonly events = new EventEmitter<RelayEvents>();
   readonly #deps: PipelineDeps;
   readonly #admitDeps: AdmitDeps;
@@ -122,6 +128,7 @@ export class RelayService {
       (err) => ctx.log.error({ err }, 'could not save channel health'),
     );
     this.channels.health = this.health;
+    this.affinity = new ResponseAffinity(ctx.db);
     this.#deps = {
       forwarder: this.forwarder,
       filter: this.filter,
@@ -136,6 +143,7 @@ export class RelayService {
       disableChannel: (choice, reason) => this.disableChannel(choice, reason),
       rateLimits: this.rateLimits,
       attempted: (choice, result, ms) => this.health.record({ channelId: choice.channel.id, keyId: choice.keyId }, breakerRowOf(choice), result, ms),
+      remember: (call) => this.affinity.remember(call),
     };
     this.#admitDeps = { ...this.#deps, groups: this.groups, pricing: this.pricing, options: ctx.options };
   }
@@ -158,6 +166,9 @@ export class RelayService {
       forwardHeaders: req.forwardHeaders ?? {},
       form: req.form,
       ...(req.conversation !== undefined ? { conversation: req.conversation } : {}),
+      untranslatable: req.untranslatable,
+      pinned: req.pinned,
+      unseenPrompt: req.unseenPrompt,
     });
     const metrics = this.ctx.metrics;
     try {
@@ -295,8 +306,12 @@ export class RelayService {
       this.ctx.options.load().catch((err) => this.ctx.log.error({ err }, 'options reload failed'));
     }, 60_000);
     options.unref();
-    this.#timers.push(sweeper, options);
     this.health.start();
+    const affinity = setInterval(() => {
+      this.affinity.sweep().catch((err) => this.ctx.log.error({ err }, 'response affinity sweep failed'));
+    }, 3600_000);
+    affinity.unref();
+    this.#timers.push(sweeper, options, affinity);
     this.#scheduleRetest();
   }
 
