@@ -49,7 +49,7 @@ export function lookup(map: DecimalMap, model: string, family = true): string | 
 export class Pricing {
   #cache = new Map<string, ModelPrice | null>();
 
-  constructor(private readonly options: Pick<OptionsStore, 'current' | 'onChange'>) {
+  constructor(readonly options: Pick<OptionsStore, 'current' | 'onChange'>) {
     options.onChange(() => this.#cache.clear());
   }
 

@@ -1,11 +1,11 @@
 // OpenAI-compatible endpoints: chat completions, completions, embeddings, models.
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@fastify/type-provider-typebox';
-import { RelayError } from '../../errors.js';
 import type { RelayService } from '../../relay/service.js';
 import type { ChatRequest } from '../../providers/types.js';
-import { checkModelAccess } from '../../relay/admit.js';
+import { checkUsable, usableModels } from '../../relay/models.js';
 import { payerOf, relayCall } from './handle.js';
+import { getGeminiModel, isGeminiClient, listGeminiModels } from './gemini.js';
 
 const Message = Type.Object(
   {
@@ -88,28 +88,18 @@ export async function openaiRoutes(app: FastifyInstance, opts: { relay: RelaySer
     await relayCall(relay, reply, 'openai', { endpoint: '/v1/embeddings', kind: 'embeddings', format: 'openai', payer, model: body.model, stream: false, body });
   });
 
+  // A Gemini SDK on /v1 (its default API version) gets Google's shapes (routes/v1/gemini.ts).
   app.get('/v1/models', { schema: { hide: true } }, async (request) => {
     const payer = payerOf(request);
-    return { object: 'list', data: (await modelsFor(relay, payer)).map(modelObject) };
+    if (isGeminiClient(request)) return listGeminiModels(relay, payer, request.query as Record<string, unknown>);
+    return { object: 'list', data: (await usableModels(relay, payer)).map(modelObject) };
   });
 
   app.get<{ Params: { id: string } }>('/v1/models/:id', { schema: { hide: true } }, async (request) => {
-    const payer = payerOf(request);
-    const models = await modelsFor(relay, payer);
-    if (!models.includes(request.params.id)) {
-      await checkModelAccess(relay, { model: request.params.id, payer }); // says why (token list, group, unknown)
-      throw new RelayError('model_not_found', `model ${request.params.id} does not exist`);
-    }
+    if (isGeminiClient(request)) return getGeminiModel(relay, payerOf(request), request.params.id);
+    await checkUsable(relay, payerOf(request), request.params.id);
     return modelObject(request.params.id);
   });
-}
-
-/** Exactly the models this token may use: the group's models, narrowed by the token's own list. */
-export async function modelsFor(relay: RelayService, payer: { group: string; token: { models: Set<string> | null } | null }): Promise<string[]> {
-  await relay.channels.ensureLoaded();
-  const models = relay.channels.modelsOf(payer.group);
-  const allowed = payer.token?.models;
-  return allowed ? models.filter((m) => allowed.has(m)) : models;
 }
 
 const modelObject = (id: string) => ({ id, object: 'model', created: 1_700_000_000, owned_by: 'relay-station' });
