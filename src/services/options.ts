@@ -5,10 +5,10 @@ import Value from 'typebox/value';
 import type { Db } from '../db/client.js';
 import type { InvalidationBus } from '../cache/bus.js';
 import { RelayError } from '../errors.js';
-import { normalizeRatio } from './ratios.js';
+import { normalizeRatio, RatioSchema } from './ratios.js';
 
 /** A ratio or price as services/ratios.ts defines it: a JSON number or a decimal string; checked exactly on update. */
-const Ratio = Type.Union([Type.Number({ minimum: 0 }), Type.String({ minLength: 1, maxLength: 40 })]);
+const Ratio = RatioSchema;
 const RatioMap = Type.Record(Type.String({ minLength: 1, maxLength: 200 }), Ratio);
 
 export const OptionsSchema = Type.Object(
@@ -229,7 +229,7 @@ function validatePatch(patch: unknown): Partial<Options> {
   return withExactRatios(body as Partial<Options>);
 }
 
-const MapChangesSchema = Type.Record(Type.String({ minLength: 1, maxLength: 200 }), Type.Union([Type.Number({ minimum: 0 }), Type.String({ maxLength: 40 }), Type.Null()]));
+const MapChangesSchema = Type.Record(Type.String({ minLength: 1, maxLength: 200 }), Type.Union([RatioSchema, Type.Null()]));
 
 /** A price-map merge: {model: ratio (services/ratios.ts: a number or decimal string, at most 9 decimals) | null}; 400 names `key.model`. */
 function validateChanges(key: RatioKey, value: unknown): RatioMapChanges {

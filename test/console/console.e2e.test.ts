@@ -335,7 +335,7 @@ describe('web console end to end (Chromium, SQLite, fake upstream)', () => {
     await page.getByRole('button', { name: 'Add', exact: true }).click();
     await page.getByLabel('my-model Ratio').fill('0.75');
     await page.getByRole('button', { name: 'Save my-model' }).click();
-    await expect.poll(() => ctx.options.current.modelRatios['my-model']).toBe(0.75);
+    await expect.poll(() => ctx.options.current.modelRatios['my-model']).toBe('0.75'); // sent as typed: an exact decimal string
     await shot(page, '31-admin-options');
     await open(page, 'All usage logs');
     await page.getByTestId('logs-table').getByRole('cell', { name: 'gpt-4o-mini', exact: true }).first().waitFor();

@@ -176,7 +176,7 @@ export interface LinkedAccount {
   createdAt: string;
 }
 
-export type PriceMap = Record<string, number>;
+export type PriceMap = Record<string, number | string>;
 export interface Options {
   modelRatios: PriceMap;
   completionRatios: PriceMap;

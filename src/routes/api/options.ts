@@ -4,6 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { OptionsSchema, RATIO_KEYS } from '../../services/options.js';
+import { RatioSchema } from '../../services/ratios.js';
 import { NoQuery, errorResponses } from './schemas.js';
 import type { AppContext } from '../../context.js';
 
@@ -14,7 +15,7 @@ const OptionsPatch = Type.Partial(Type.Object(OptionsSchema.properties), {
   description: 'any subset of the options; unknown keys and wrong types are refused with a 400 naming the key',
 });
 
-const MapChanges = Type.Record(Type.String(), Type.Union([Type.Number({ minimum: 0 }), Type.Null()]), {
+const MapChanges = Type.Record(Type.String(), Type.Union([RatioSchema, Type.Null()]), {
   description: 'merged into the stored map: {model: value} sets that model, {model: null} removes it, others stay',
 });
 
