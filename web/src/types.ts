@@ -113,6 +113,8 @@ export interface ModelPrice {
   inputUsdPer1M: string | null;
   outputUsdPer1M: string | null;
   perRequestUsd: string | null;
+  /** Long-prompt prices: above `above` prompt tokens the whole call costs these. */
+  tiers: Array<{ above: number; modelRatio: string; completionRatio: string; inputUsdPer1M: string; outputUsdPer1M: string }>;
 }
 export interface Pricing {
   group: string;
