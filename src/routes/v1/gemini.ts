@@ -40,22 +40,22 @@ export async function geminiRoutes(app: FastifyInstance, opts: { relay: RelaySer
 
   // GET /v1/models and /v1/models/{model} are OpenAI's too: routes/v1/openai.ts answers them in Google's shape when the
   // client is a Gemini SDK (isGeminiClient), with the same functions.
-  app.get<{ Querystring: { pageSize?: number; pageToken?: string } }>('/v1beta/models', { config, schema: { hide: true, querystring: ListQuery } }, async (request) =>
+  app.get<{ Querystring: { pageSize?: number; pageToken?: string } }>('/v1beta/models', { config, schema: { querystring: ListQuery } }, async (request) =>
     listGeminiModels(relay, payerOf(request), request.query),
   );
-  app.get<{ Params: { target: string } }>('/v1beta/models/:target', { config, schema: { hide: true } }, async (request) =>
-    getGeminiModel(relay, payerOf(request), request.params.target),
+  app.get<{ Params: { model: string } }>('/v1beta/models/:model', { config }, async (request) =>
+    getGeminiModel(relay, payerOf(request), request.params.model),
   );
 
   // @google/genai calls /v1 by default (v3 of the SDK), older SDKs and most REST examples /v1beta: both are served alike.
   for (const version of ['v1beta', 'v1'] as const) {
-    app.post<{ Params: { target: string }; Querystring: { key?: string; alt?: string } }>(
-      `/${version}/models/:target`,
-      { config, schema: { hide: true } },
+    app.post<{ Params: { model: string }; Querystring: { key?: string; alt?: string } }>(
+      `/${version}/models/:model`,
+      { config },
       async (request, reply) => {
-        const [model, action] = request.params.target.split(':') as [string, Method | undefined];
+        const [model, action] = request.params.model.split(':') as [string, Method | undefined];
         if (!model || !action || !(METHODS as readonly string[]).includes(action)) {
-          throw new RelayError('not_found', `unknown method ${request.params.target}; use {model}:generateContent, :streamGenerateContent or :countTokens`);
+          throw new RelayError('not_found', `unknown method ${request.params.model}; use {model}:generateContent, :streamGenerateContent or :countTokens`);
         }
         const payer = payerOf(request);
         const body = request.body as Record<string, unknown>;

@@ -50,7 +50,7 @@ const EmbeddingBody = Type.Object(
 export async function openaiRoutes(app: FastifyInstance, opts: { relay: RelayService }): Promise<void> {
   const { relay } = opts;
 
-  app.post('/v1/chat/completions', { schema: { body: ChatBody, hide: true } }, async (request, reply) => {
+  app.post('/v1/chat/completions', { schema: { body: ChatBody } }, async (request, reply) => {
     const payer = payerOf(request);
     const body = request.body as ChatRequest;
     const stream = body.stream === true;
@@ -67,7 +67,7 @@ export async function openaiRoutes(app: FastifyInstance, opts: { relay: RelaySer
     });
   });
 
-  app.post('/v1/completions', { schema: { body: CompletionBody, hide: true } }, async (request, reply) => {
+  app.post('/v1/completions', { schema: { body: CompletionBody } }, async (request, reply) => {
     const payer = payerOf(request);
     const body = request.body as Record<string, unknown> & { model: string; stream?: boolean };
     await relayCall(relay, reply, 'openai', {
@@ -82,23 +82,23 @@ export async function openaiRoutes(app: FastifyInstance, opts: { relay: RelaySer
     });
   });
 
-  app.post('/v1/embeddings', { schema: { body: EmbeddingBody, hide: true } }, async (request, reply) => {
+  app.post('/v1/embeddings', { schema: { body: EmbeddingBody } }, async (request, reply) => {
     const payer = payerOf(request);
     const body = request.body as Record<string, unknown> & { model: string };
     await relayCall(relay, reply, 'openai', { endpoint: '/v1/embeddings', kind: 'embeddings', format: 'openai', payer, model: body.model, stream: false, body });
   });
 
   // A Gemini SDK on /v1 (its default API version) gets Google's shapes (routes/v1/gemini.ts).
-  app.get('/v1/models', { schema: { hide: true } }, async (request) => {
+  app.get('/v1/models', {}, async (request) => {
     const payer = payerOf(request);
     if (isGeminiClient(request)) return listGeminiModels(relay, payer, request.query as Record<string, unknown>);
     return { object: 'list', data: (await usableModels(relay, payer)).map(modelObject) };
   });
 
-  app.get<{ Params: { id: string } }>('/v1/models/:id', { schema: { hide: true } }, async (request) => {
-    if (isGeminiClient(request)) return getGeminiModel(relay, payerOf(request), request.params.id);
-    await checkUsable(relay, payerOf(request), request.params.id);
-    return modelObject(request.params.id);
+  app.get<{ Params: { model: string } }>('/v1/models/:model', {}, async (request) => {
+    if (isGeminiClient(request)) return getGeminiModel(relay, payerOf(request), request.params.model);
+    await checkUsable(relay, payerOf(request), request.params.model);
+    return modelObject(request.params.model);
   });
 }
 
