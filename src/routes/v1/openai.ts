@@ -1,5 +1,5 @@
 // OpenAI-compatible endpoints: chat completions, completions, embeddings, models.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from '@fastify/type-provider-typebox';
 import type { RelayService } from '../../relay/service.js';
 import type { ChatRequest } from '../../providers/types.js';
@@ -92,14 +92,25 @@ export async function openaiRoutes(app: FastifyInstance, opts: { relay: RelaySer
   app.get('/v1/models', {}, async (request) => {
     const payer = payerOf(request);
     if (isGeminiClient(request)) return listGeminiModels(relay, payer, request.query as Record<string, unknown>);
+    if (isAnthropicClient(request)) return anthropicModelList(await usableModels(relay, payer));
     return { object: 'list', data: (await usableModels(relay, payer)).map(modelObject) };
   });
 
   app.get<{ Params: { model: string } }>('/v1/models/:model', {}, async (request) => {
     if (isGeminiClient(request)) return getGeminiModel(relay, payerOf(request), request.params.model);
     await checkUsable(relay, payerOf(request), request.params.model);
-    return modelObject(request.params.model);
+    return isAnthropicClient(request) ? anthropicModel(request.params.model) : modelObject(request.params.model);
   });
 }
+
+/** An Anthropic SDK (it sends anthropic-version on every request) gets Anthropic's list shape, with the same models. */
+const isAnthropicClient = (request: FastifyRequest) => typeof request.headers['anthropic-version'] === 'string';
+const anthropicModel = (id: string) => ({ type: 'model', id, display_name: id, created_at: '2023-11-14T22:13:20Z' });
+const anthropicModelList = (models: string[]) => ({
+  data: models.map(anthropicModel),
+  has_more: false,
+  first_id: models[0] ?? null,
+  last_id: models.at(-1) ?? null,
+});
 
 const modelObject = (id: string) => ({ id, object: 'model', created: 1_700_000_000, owned_by: 'relay-station' });

@@ -110,7 +110,7 @@ export const RELAY_DOCS: Readonly<Record<string, RouteDoc>> = {
   'POST /v1/moderations': openai('createModeration', 'Moderation', { 200: json('the moderation result') }),
   'POST /v1/rerank': openai('rerank', 'Rerank documents against a query (OpenAI-format upstreams that offer it)', { 200: json('the ranked results') }),
   'GET /v1/models': openai('listModels', 'The models this key can use (priced, routed in its group, allowed by the key)', {
-    200: json('OpenAI list; a Gemini SDK (x-goog-api-key, no Authorization) gets Google’s {models, nextPageToken}', open({ object: Type.Literal('list'), data: Type.Array(ModelObject) })),
+    200: json('OpenAI list; a Gemini SDK (x-goog-api-key, no Authorization) gets Google’s {models, nextPageToken}, an Anthropic SDK (anthropic-version) Anthropic’s {data, has_more, first_id, last_id}', open({ object: Type.Literal('list'), data: Type.Array(ModelObject) })),
   }),
   'GET /v1/models/:model': openai('retrieveModel', 'One model this key can use', { 200: json('the model (Google’s Model for a Gemini SDK)', ModelObject) }, { params: ModelParam }),
   'POST /v1/messages': {
