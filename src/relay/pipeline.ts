@@ -5,7 +5,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { RelayError } from '../errors.js';
 import type { Ledger, UsageLogEntry } from '../billing/ledger.js';
-import { costOf } from '../billing/cost.js';
+import { costOf, priceAt, promptOf } from '../billing/cost.js';
 import { billedUsage, type BilledUsage } from '../billing/billed-usage.js';
 import type { UsageSource } from '../billing/usage-log.js';
 import { scrubSecrets } from '../auth/redact.js';
@@ -210,6 +210,7 @@ async function settle(deps: PipelineDeps, call: RelayCall, finished: boolean, er
 function logEntry(call: RelayCall, finished: boolean, billed: BilledUsage, error: RelayError | undefined, detail: string): UsageLogEntry {
   const now = Date.now();
   const { usage } = billed;
+  const price = call.price ? priceAt(call.price, promptOf(usage)) : undefined; // the tier the call was billed at
   return {
     requestId: call.id,
     type: finished || call.committed ? 'consume' : 'error',
@@ -226,8 +227,8 @@ function logEntry(call: RelayCall, finished: boolean, billed: BilledUsage, error
     cacheReadTokens: usage.cacheReadTokens,
     cacheWriteTokens: usage.cacheWriteTokens,
     groupRatio: call.group?.ratioText ?? '',
-    modelRatio: call.price ? formatDecimal(call.price.modelRatio) : '',
-    completionRatio: call.price ? formatDecimal(call.price.completionRatio) : '',
+    modelRatio: price ? formatDecimal(price.modelRatio) : '',
+    completionRatio: price ? formatDecimal(price.completionRatio) : '',
     stream: call.stream,
     latencyMs: now - call.startedAt,
     ttftMs: call.firstByteAt !== undefined ? call.firstByteAt - call.startedAt : null,

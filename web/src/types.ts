@@ -122,6 +122,8 @@ export interface ModelPrice {
   inputUsdPer1M: string | null;
   outputUsdPer1M: string | null;
   perRequestUsd: string | null;
+  /** Long-prompt prices: above `above` prompt tokens the whole call costs these. */
+  tiers: Array<{ above: number; modelRatio: string; completionRatio: string; inputUsdPer1M: string; outputUsdPer1M: string }>;
 }
 export interface Pricing {
   group: string;
@@ -198,7 +200,7 @@ export interface LinkedAccount {
   createdAt: string;
 }
 
-export type PriceMap = Record<string, number>;
+export type PriceMap = Record<string, number | string>;
 export interface Options {
   modelRatios: PriceMap;
   completionRatios: PriceMap;

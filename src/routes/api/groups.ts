@@ -5,10 +5,9 @@ import { accountOf, isAdmin } from '../../plugins/management-auth.js';
 import { GROUP_NAME_PATTERN, createGroup, deleteGroup, listGroups, updateGroup } from '../../services/groups.js';
 import type { AppContext } from '../../context.js';
 import { Group, Page, Pagination, RateLimit, errorResponses } from './schemas.js';
+import { RatioSchema } from '../../services/ratios.js';
 
-const Ratio = Type.Union([Type.Number({ minimum: 0 }), Type.String({ maxLength: 40 })], {
-  description: 'price multiplier from 0 to 1,000,000: a number or decimal string with at most 9 decimal places ("0.8")',
-});
+const Ratio = RatioSchema; // the one number rule: services/ratios.ts
 
 const CreateGroupBody = Type.Object(
   {

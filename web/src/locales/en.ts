@@ -154,6 +154,8 @@ export const en = {
     perRequest: 'Per request',
     groups: 'Groups',
     unpriced: 'not priced',
+    tier: 'prompt over {{tokens}} tokens: {{price}}',
+    tiers: 'Long prompts: when a request’s prompt (cached tokens included) is over the threshold, the whole request is charged at that line’s input and output prices.',
     per1M: 'Prices per million tokens, in USD and in the local currency, with your group’s ratio applied.',
   },
   links: {

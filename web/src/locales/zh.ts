@@ -158,6 +158,8 @@ export const zh: Dictionary<typeof en> = {
     perRequest: '按次',
     groups: '分组',
     unpriced: '未定价',
+    tier: '提示超过 {{tokens}} Token：{{price}}',
+    tiers: '长提示：请求的提示（含缓存 Token）超过阈值时，整个请求按该行的输入和输出价格计费。',
     per1M: '每百万 Token 的价格，以美元和本地货币显示，已计入分组倍率。',
   },
   links: {
