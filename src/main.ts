@@ -3,7 +3,7 @@
 // that it measures exactly what production runs. `close()` shuts everything down in the order that loses no charge.
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Config } from './config.js';
 import { openDb, type Db } from './db/client.js';
 import { migrate } from './db/migrate.js';
@@ -54,6 +54,8 @@ export async function startRelayStation(config: Config, log = createLogger(confi
   const redisConnections: Redis[] = [];
   let bus: InvalidationBus = createLocalBus();
   if (config.redisUrl) {
+    // Loaded only when configured: a SQLite relay has no use for the client's memory.
+    const { Redis } = await import('ioredis');
     const publisher = new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 });
     const subscriber = new Redis(config.redisUrl, { lazyConnect: false });
     redisConnections.push(publisher, subscriber);

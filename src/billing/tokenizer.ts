@@ -10,6 +10,7 @@
 // Speed: ~0.05–0.1 ms per KB of text (see bpe.ts for why we do not call js-tiktoken's encode). Past
 // FAST_ESTIMATE_BYTES of text in one call we stop tokenizing and count one token per UTF-8 byte, which is a proven
 // upper bound for byte-level BPE (every token covers at least one byte), so reservations can never come out short.
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { ChatMessage, ContentPart, FunctionTool, ImagePart } from '../providers/types.js';
 import { createBpeCounter, type BpeCounter, type RankTable } from './bpe.js';
@@ -35,11 +36,17 @@ export function loadEncoding(name: EncodingName): BpeCounter {
   let counter = counters.get(name);
   if (!counter) {
     const id = `js-tiktoken/ranks/${name}`;
-    const table: unknown = requireRanks(id);
+    // The file is `module.exports = {…}` with a JSON object: read as data rather than required, so that neither the
+    // module's megabytes of source nor its exports stay reachable (a required module stays in its parent's children).
+    const text = readFileSync(requireRanks.resolve(id), 'utf8');
+    let table: unknown;
+    try {
+      table = JSON.parse(text.slice(text.indexOf('{'), text.lastIndexOf('}') + 1));
+    } catch {
+      table = undefined;
+    }
     if (!isRankTable(table)) throw new Error(`${id} has an unexpected shape`);
     counter = createBpeCounter(table);
-    // The counter keeps its own compact copy: let the module's megabytes of source text go.
-    delete requireRanks.cache[requireRanks.resolve(id)];
     counters.set(name, counter);
   }
   return counter;
