@@ -17,7 +17,6 @@ import type { AppContext } from './context.js';
 import { createGuessLimiters } from './services/auth.js';
 import { RelayService } from './relay/service.js';
 import { PaymentService } from './payments/service.js';
-import { loadEncoding } from './billing/tokenizer.js';
 import { startBots, type RunningBots } from '../bots/index.js';
 
 export interface RelayStation {
@@ -73,8 +72,9 @@ export async function startRelayStation(config: Config, log = createLogger(confi
   const bots = await startBots(ctx, relay, app, payments);
   await relay.startBackground();
   payments.start();
-  // Load the tokenizer's rank table now rather than on the first request (≈0.5 s).
-  loadEncoding('o200k_base');
+  // The tokenizer's rank tables are not loaded here: a chat call from a balance far above its cost is reserved on a byte
+  // bound and billed on the upstream's usage, so a table (~15 MB resident, ~0.3 s to load) is read at its first exact
+  // count (a balance near its end, images, other endpoints, an upstream that reports no usage).
 
   const address = await app.listen({ port: config.port, host: config.host });
   if (bots.platforms.length) log.info({ platforms: bots.platforms }, 'chat bots starting');

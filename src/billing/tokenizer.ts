@@ -76,6 +76,17 @@ class BudgetedCounter {
   }
 }
 
+/**
+ * Counts every text as its UTF-8 byte length: an upper bound of its token count under any byte-level BPE (every token
+ * covers at least one byte), with no tokenizer at all (its tables need not even be loaded).
+ */
+class ByteCounter {
+  readonly estimated = true;
+  count(text: string | undefined | null): number {
+    return text ? Buffer.byteLength(text, 'utf8') : 0;
+  }
+}
+
 export function countText(text: string, model: string): number {
   return new BudgetedCounter(loadEncoding(encodingFor(model))).count(text);
 }
@@ -97,9 +108,13 @@ const REPLY_PRIMING = 3;
 /** Not documented by OpenAI: a small per-call allowance for the wrapper around a tool call's name and arguments. */
 const TOKENS_PER_TOOL_CALL = 3;
 
-export function countChatPrompt(messages: ChatMessage[], model: string, tools?: FunctionTool[]): PromptCount {
+/**
+ * `bytes`: count each text as its UTF-8 bytes instead of tokenizing it. Same rules and constants, each text's count
+ * replaced by one at least as large: an upper bound of the exact count, at a fraction of its cost.
+ */
+export function countChatPrompt(messages: ChatMessage[], model: string, tools?: FunctionTool[], opts: { bytes?: boolean } = {}): PromptCount {
   const encoding = encodingFor(model);
-  const counter = new BudgetedCounter(loadEncoding(encoding));
+  const counter = opts.bytes ? new ByteCounter() : new BudgetedCounter(loadEncoding(encoding));
   const images: ImagePart[] = [];
   const attachments: ContentPart[] = [];
   let tokens = REPLY_PRIMING;
@@ -136,7 +151,7 @@ function isImagePart(part: { type: string }): part is ImagePart {
  * "name:type:description" plus enum items; a fixed end for the whole list. Nested schemas (objects, arrays) are not
  * in the cookbook; we count their JSON text so that big schemas are not free.
  */
-function countTools(tools: FunctionTool[], encoding: EncodingName, counter: BudgetedCounter): number {
+function countTools(tools: FunctionTool[], encoding: EncodingName, counter: BudgetedCounter | ByteCounter): number {
   const functionStart = encoding === 'o200k_base' ? 7 : 10;
   const [propertiesStart, propertyKey, enumStart, enumItem, listEnd] = [3, 3, -3, 3, 12];
   let tokens = 0;

@@ -9,7 +9,7 @@ import type { RelayCall } from './call.js';
 import type { ChannelRouter } from './channels.js';
 import type { GroupDirectory } from './groups.js';
 import type { ContentFilter } from './content-filter.js';
-import { estimatePromptTokens, outputAskOf } from './estimate.js';
+import { countTextChatPrompt, estimatePromptTokens, outputAskOf, promptBoundFromBytes } from './estimate.js';
 
 export interface AdmitDeps {
   channels: ChannelRouter;
@@ -38,6 +38,23 @@ export async function checkModelAccess(deps: Pick<AdmitDeps, 'channels'>, call: 
   );
 }
 
+/** The balance is "far above" a bytes-bounded hold when it could pay for this many of them. */
+const PLENTY_OF_ROOM = 100;
+
+/**
+ * The call's estimate with the exact prompt count taken only if something reads it: settle does only when the upstream
+ * reports no (plausible) prompt usage, so the usual call never tokenizes its prompt.
+ */
+function countedWhenRead(count: () => number, completion: number): { prompt: number; completion: number } {
+  let prompt: number | undefined;
+  return {
+    get prompt() {
+      return (prompt ??= count());
+    },
+    completion,
+  };
+}
+
 export async function admit(deps: AdmitDeps, call: RelayCall): Promise<void> {
   await checkModelAccess(deps, call);
 
@@ -55,20 +72,30 @@ export async function admit(deps: AdmitDeps, call: RelayCall): Promise<void> {
   call.price = price;
   call.group = group;
 
+  const ask = outputAskOf(call, deps.options.current);
+  const token = call.payer.token;
+  const holder = { requestId: call.id, userId: call.payer.userId, tokenId: token?.id ?? null, tokenLimited: token?.limited ?? false };
+
+  // A balance far above what the call can cost does not need the prompt tokenized: its bytes bound it from above, and
+  // the hold of that bound is all-or-nothing, so the call gets its whole output allowance as it would with the exact
+  // count. Nearer the end of a balance (or with images and files) the prompt is counted exactly, below.
+  const bound = promptBoundFromBytes(call);
+  if (bound !== undefined) {
+    const most = reservationRange(price, group.ratio, bound, ask, call.units).most;
+    const cheap = await deps.ledger.reserve({ ...holder, amount: most, minimum: most, onlyIfAvailable: most * PLENTY_OF_ROOM });
+    if (cheap.ok) {
+      call.reserved = cheap.amount;
+      call.output = allowanceFor(price, group.ratio, bound, ask, call.units, cheap.amount);
+      call.estimate = countedWhenRead(() => countTextChatPrompt(call), call.output.total);
+      return;
+    }
+  }
+
   // The most the call can cost and the least it can run on; the ledger holds what the balance has between the two,
   // and the output allowance is what that hold pays for (billing/allowance.ts).
   const prompt = await estimatePromptTokens(call);
-  const ask = outputAskOf(call, deps.options.current);
   const range = reservationRange(price, group.ratio, prompt, ask, call.units);
-  const token = call.payer.token;
-  const outcome = await deps.ledger.reserve({
-    requestId: call.id,
-    userId: call.payer.userId,
-    tokenId: token?.id ?? null,
-    tokenLimited: token?.limited ?? false,
-    amount: range.most,
-    minimum: range.least,
-  });
+  const outcome = await deps.ledger.reserve({ ...holder, amount: range.most, minimum: range.least });
   if (!outcome.ok) throw quotaShortError(outcome.short, outcome.needed, outcome.available);
   call.reserved = outcome.amount;
   call.output = allowanceFor(price, group.ratio, prompt, ask, call.units, outcome.amount);
