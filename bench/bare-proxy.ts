@@ -1,5 +1,5 @@
-// Bench child: the honest minimum any relay must do — accept the request, forward it over a keep-alive pool, pipe the
-// answer back as it arrives (streams included). No auth, no parsing, no billing. The relay is measured against this.
+// Bench child: the undici floor — accept the request, forward it over an undici keep-alive pool, pipe the
+// answer back as it arrives (streams included). No auth, no parsing, no billing: the relay forwards with undici too.
 // Upstream from UPSTREAM_URL; prints {"type":"ready","url":…}.
 import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';

@@ -1,8 +1,9 @@
 // The bench's child processes and the tiny protocol they speak with the parent: one JSON object per line on stdout
 // (`{"type": "ready", ...}`, `{"type": "stats", ...}`), one command word per line on stdin. A child exits when its stdin
 // closes, so an interrupted bench never leaves servers behind.
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -43,10 +44,39 @@ export function productionNodeFlags(): string[] {
   return match[1]!.trim().split(/\s+/).filter(Boolean);
 }
 
-/** Starts the compiled `<script>` next to this file (dist/bench/) with plain node. `nodeArgs` go before the script. */
-export function startChild(name: string, script: string, env: Record<string, string>, nodeArgs: string[] = []): BenchChild {
+/**
+ * Core pinning: the process measured gets a core of its own, the load generator and the fake upstream share the other,
+ * so the measured process never waits for (or is charged for) them. Needs 2+ CPUs and `taskset` (util-linux); without
+ * them nothing is pinned and the report says so.
+ */
+export const pinning: { available: boolean; loadCore: number; measuredCore: number } = (() => {
+  const available = process.platform === 'linux' && cpus().length >= 2 && hasTaskset();
+  return { available, loadCore: 0, measuredCore: 1 };
+})();
+
+function hasTaskset(): boolean {
+  try {
+    execFileSync('taskset', ['-p', String(process.pid)], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Pins this process (all its threads, and the threads it starts later) to `core`. */
+export function pinSelf(core: number): void {
+  if (pinning.available) execFileSync('taskset', ['-a', '-cp', String(core), String(process.pid)], { stdio: 'ignore' });
+}
+
+/**
+ * Starts the compiled `<script>` next to this file (dist/bench/) with plain node. `nodeArgs` go before the script.
+ * `core`: run it on that core only (`taskset -c`, which execs node: the pid is node's own).
+ */
+export function startChild(name: string, script: string, env: Record<string, string>, nodeArgs: string[] = [], core?: number): BenchChild {
   const path = fileURLToPath(new URL(script, import.meta.url));
-  const proc: ChildProcess = spawn(process.execPath, [...nodeArgs, path], {
+  const argv = [...nodeArgs, path];
+  const [command, args] = core !== undefined && pinning.available ? ['taskset', ['-c', String(core), process.execPath, ...argv]] : [process.execPath, argv];
+  const proc: ChildProcess = spawn(command, args as string[], {
     cwd: repoRoot,
     env: { ...process.env, ...env },
     stdio: ['pipe', 'pipe', 'pipe'],
@@ -143,8 +173,29 @@ export function listenForCommands(onCommand: (command: string) => void, onEnd: (
     .on('close', onEnd);
 }
 
-/** Parent side: the child's CPU time so far, µs. */
+/** Clock ticks per second of /proc's CPU times (USER_HZ; 100 on every common Linux). */
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+
+/**
+ * Parent side: the child's CPU time so far, µs, as the OS accounts it: utime + stime of /proc/<pid>/stat (every thread
+ * of the process: GC helpers and libuv's pool included), read from outside so that asking costs the child nothing.
+ * The resolution is one clock tick (10 ms): measure over enough requests that a tick is noise. Elsewhere than Linux,
+ * the child is asked (process.cpuUsage()).
+ */
 export async function cpuMicros(child: BenchChild): Promise<number> {
+  if (process.platform === 'linux') {
+    const stat = readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+    // Fields after the command name (which is in parentheses and may hold spaces): state is field 3, utime 14, stime 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(fields[11]) + Number(fields[12]);
+    return (ticks * 1_000_000) / CLOCK_TICKS;
+  }
   child.send('cpu');
   return Number((await child.next('cpu')).micros);
 }

@@ -1,6 +1,6 @@
 // The measurement plan: a global warm-up, then for each scenario (non-stream, stream) and concurrency level a short
 // per-cell warm-up and the measured requests in rounds whose target order rotates, so noise from the (shared) machine
-// lands on all three targets alike. Around every measured run the serving process is asked for its CPU time.
+// lands on all three targets alike. Around every measured run the measured process's CPU time is read from the OS.
 import type { BenchChild } from './child.js';
 import { cpuMicros } from './child.js';
 import { runClosedLoop, type RunResult, type Target } from './load.js';
@@ -32,7 +32,7 @@ const progress = (text: string) => process.stderr.write(text);
 
 export async function measure(
   targets: Record<TargetName, Target>,
-  /** The process each target's clients talk to. */
+  /** The process each target's clients talk to (the one measured). */
   servers: Record<TargetName, BenchChild>,
   plan: Plan,
 ): Promise<Measurements> {
@@ -61,8 +61,8 @@ export async function measure(
     progress(stream ? 'stream    ' : 'non-stream');
     for (const concurrency of plan.levels) {
       progress(` | ${concurrency}:`);
-      const rounds: Record<TargetName, RunResult[]> = { direct: [], 'bare proxy': [], relay: [] };
-      const cpu: Record<TargetName, number> = { direct: 0, 'bare proxy': 0, relay: 0 };
+      const rounds: Record<TargetName, RunResult[]> = { 'node:http floor': [], 'undici floor': [], relay: [] };
+      const cpu: Record<TargetName, number> = { 'node:http floor': 0, 'undici floor': 0, relay: 0 };
       for (const name of TARGETS) await run(name, stream, plan.cellWarmup, concurrency);
       const perRound = Math.round(plan.measured(concurrency) / plan.rounds);
       for (let round = 0; round < plan.rounds; round++) {

@@ -1,5 +1,5 @@
 // Bench child: the real service, started by startRelayStation() exactly as src/server.ts starts it (migrated SQLite
-// file, options, root key, relay with its background jobs, the full fastify app, the tokenizer preloaded), then seeded
+// file, options, root key, relay with its background jobs, the full fastify app), then seeded
 // with one well-funded account, an unlimited token, a priced model and a channel to the fake upstream. Every request
 // therefore does what a production one does: token auth, routing, pricing, reserve → forward → meter → settle + usage log.
 //

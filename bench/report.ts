@@ -1,10 +1,11 @@
-// Turning measurements into the printed report: aggregated cells, tables, ratios and PASS/FAIL lines.
+// Turning measurements into the printed report: cells (one per scenario, target and client count), the median over
+// runs, tables, ratios and PASS/FAIL lines against issue 18's targets.
 import { percentile, type RunResult } from './load.js';
 
-export type TargetName = 'direct' | 'bare proxy' | 'relay';
-export const TARGETS: TargetName[] = ['direct', 'bare proxy', 'relay'];
+export type TargetName = 'node:http floor' | 'undici floor' | 'relay';
+export const TARGETS: TargetName[] = ['node:http floor', 'undici floor', 'relay'];
 
-/** One (scenario, target, concurrency) measurement, summed over its interleaved rounds. */
+/** One (scenario, target, concurrency) measurement, summed over its interleaved rounds (or the median of runs). */
 export interface Cell {
   target: TargetName;
   concurrency: number;
@@ -16,35 +17,64 @@ export interface Cell {
   p99: number;
   ttfbP50: number;
   ttfbP99: number;
-  /** CPU time of the process the client talks to (upstream, bare proxy, relay) per request, µs. */
-  serverCpuUs: number;
+  /** CPU time of the measured process itself (relay or floor; /proc/<pid>/stat) per request, µs. */
+  cpuUs: number;
 }
 
-/** `serverCpuUs`: CPU the serving process used during these rounds, µs. */
-export function aggregate(target: TargetName, concurrency: number, rounds: RunResult[], serverCpuUs: number): Cell {
+/** `cpuUs`: CPU the measured process used during these rounds, µs. */
+export function aggregate(target: TargetName, concurrency: number, rounds: RunResult[], cpuUs: number): Cell {
   const latencies = rounds.flatMap((r) => r.latencies).sort((a, b) => a - b);
   const ttfb = rounds.flatMap((r) => r.ttfb).sort((a, b) => a - b);
   const requests = rounds.reduce((s, r) => s + r.count, 0);
+  const errors = rounds.reduce((s, r) => s + r.errors, 0);
   const elapsedMs = rounds.reduce((s, r) => s + r.elapsedMs, 0);
   return {
     target,
     concurrency,
     requests,
-    errors: rounds.reduce((s, r) => s + r.errors, 0),
+    errors,
     firstError: rounds.find((r) => r.firstError)?.firstError,
-    reqPerSec: (1000 * (requests - rounds.reduce((s, r) => s + r.errors, 0))) / elapsedMs,
+    reqPerSec: (1000 * (requests - errors)) / elapsedMs,
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
     ttfbP50: percentile(ttfb, 50),
     ttfbP99: percentile(ttfb, 99),
-    serverCpuUs: serverCpuUs / requests,
+    cpuUs: cpuUs / requests,
   };
+}
+
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Each figure of each cell: the median over the runs (requests and errors: summed). */
+export function medianCells(runs: Cell[][]): Cell[] {
+  return runs[0]!.map((first) => {
+    const same = runs.map((cells) => find(cells, first.target, first.concurrency));
+    const m = (pick: (c: Cell) => number) => median(same.map(pick));
+    return {
+      target: first.target,
+      concurrency: first.concurrency,
+      requests: same.reduce((s, c) => s + c.requests, 0),
+      errors: same.reduce((s, c) => s + c.errors, 0),
+      firstError: same.find((c) => c.firstError)?.firstError,
+      reqPerSec: m((c) => c.reqPerSec),
+      p50: m((c) => c.p50),
+      p99: m((c) => c.p99),
+      ttfbP50: m((c) => c.ttfbP50),
+      ttfbP99: m((c) => c.ttfbP99),
+      cpuUs: m((c) => c.cpuUs),
+    };
+  });
 }
 
 const f = (n: number, digits = 2) => (Number.isFinite(n) ? n.toFixed(digits) : '–');
 
 /** Text columns (the first `leftAligned`) padded right, numbers padded left. */
-function table(header: string[], rows: string[][], leftAligned: number): string {
+export function table(header: string[], rows: string[][], leftAligned: number): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
   const line = (cols: string[]) => cols.map((c, i) => (i < leftAligned ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
   return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
@@ -60,7 +90,7 @@ export function scenarioTable(cells: Cell[], stream: boolean): string {
     f(c.p50),
     f(c.p99),
     ...(stream ? [f(c.ttfbP50), f(c.ttfbP99)] : []),
-    f(c.serverCpuUs, 0),
+    f(c.cpuUs, 0),
     String(c.errors),
   ]);
   const errors = cells.filter((c) => c.firstError).map((c) => `  ${c.target} @${c.concurrency}: first error: ${c.firstError}`);
@@ -73,22 +103,32 @@ export function find(cells: Cell[], target: TargetName, concurrency: number): Ce
   return cell;
 }
 
-/** Throughput ratios and added latency per concurrency level. */
+const times = (a: number, b: number) => `${f(a / b)}×`;
+const plus = (a: number, b: number) => `${a - b >= 0 ? '+' : ''}${f(a - b)}`;
+
+/** Per client count: each process's own CPU per request, the relay's multiple of each floor, added latency. */
 export function ratioTable(cells: Cell[], levels: number[], stream: boolean): string {
-  const pct = (a: number, b: number) => `${f((100 * a) / b, 0)}%`;
-  const plus = (a: number, b: number) => `${a - b >= 0 ? '+' : ''}${f(a - b)}`;
-  const header = ['clients', 'relay/bare req/s', 'bare/relay CPU per req', 'relay/direct req/s', 'bare/direct req/s', 'p50 Δ vs bare', 'p50 Δ vs direct', ...(stream ? ['TTFB Δ vs bare', 'TTFB Δ vs direct'] : [])];
+  const header = [
+    'clients',
+    'relay µs',
+    'node:http µs',
+    'undici µs',
+    'relay / node:http',
+    'relay / undici',
+    'p50 Δ vs node:http ms',
+    ...(stream ? ['TTFB Δ vs node:http ms'] : []),
+  ];
   const rows = levels.map((c) => {
-    const [d, b, r] = [find(cells, 'direct', c), find(cells, 'bare proxy', c), find(cells, 'relay', c)];
+    const [n, u, r] = [find(cells, 'node:http floor', c), find(cells, 'undici floor', c), find(cells, 'relay', c)];
     return [
       String(c),
-      pct(r.reqPerSec, b.reqPerSec),
-      pct(b.serverCpuUs, r.serverCpuUs),
-      pct(r.reqPerSec, d.reqPerSec),
-      pct(b.reqPerSec, d.reqPerSec),
-      plus(r.p50, b.p50),
-      plus(r.p50, d.p50),
-      ...(stream ? [plus(r.ttfbP50, b.ttfbP50), plus(r.ttfbP50, d.ttfbP50)] : []),
+      f(r.cpuUs, 0),
+      f(n.cpuUs, 0),
+      f(u.cpuUs, 0),
+      times(r.cpuUs, n.cpuUs),
+      times(r.cpuUs, u.cpuUs),
+      plus(r.p50, n.p50),
+      ...(stream ? [plus(r.ttfbP50, n.ttfbP50)] : []),
     ];
   });
   return table(header, rows, 0);
@@ -101,28 +141,28 @@ export interface Verdict {
 
 export const verdictLine = (v: Verdict) => `  [${v.pass ? 'PASS' : 'FAIL'}] ${v.label}`;
 
+/** Issue 18's targets. */
 export function targetVerdicts(plain: Cell[], stream: Cell[], relayRssBytes: number): Verdict[] {
-  const r16 = find(plain, 'relay', 16);
-  const b16 = find(plain, 'bare proxy', 16);
-  const share = r16.reqPerSec / b16.reqPerSec;
-  const added = (a: number, b: number) => `${f(a - b, 3)} ms`;
-  const [r1, b1, d1] = [find(plain, 'relay', 1), find(plain, 'bare proxy', 1), find(plain, 'direct', 1)];
-  const [sr1, sb1, sd1] = [find(stream, 'relay', 1), find(stream, 'bare proxy', 1), find(stream, 'direct', 1)];
+  const ratio = (cells: Cell[]) => find(cells, 'relay', 16).cpuUs / find(cells, 'node:http floor', 16).cpuUs;
+  const added = (cells: Cell[], pick: (c: Cell) => number) => pick(find(cells, 'relay', 1)) - pick(find(cells, 'node:http floor', 1));
+  const [plainRatio, streamRatio] = [ratio(plain), ratio(stream)];
+  const p50 = added(plain, (c) => c.p50);
+  const streamP50 = added(stream, (c) => c.p50);
+  const ttfb = added(stream, (c) => c.ttfbP50);
   const mb = relayRssBytes / 1024 / 1024;
-  const cpuShare = b16.serverCpuUs / r16.serverCpuUs;
+  const cpu = (cells: Cell[], t: TargetName) => f(find(cells, t, 16).cpuUs, 0);
   return [
     {
-      label: `non-stream, 16 clients: relay serves ${f(100 * share, 1)}% of the bare proxy's req/s (${f(r16.reqPerSec, 0)} vs ${f(b16.reqPerSec, 0)}; target ≥ 70%)`,
-      pass: share >= 0.7,
+      label: `non-stream, 16 clients: relay CPU ${cpu(plain, 'relay')} µs/request = ${f(plainRatio)}× the node:http floor's ${cpu(plain, 'node:http floor')} µs (target ≤ 1.8×)`,
+      pass: plainRatio <= 1.8,
     },
     {
-      label: `non-stream, 16 clients, per CPU: relay needs ${f(r16.serverCpuUs, 0)} µs per request, the bare proxy ${f(b16.serverCpuUs, 0)} µs → ${f(100 * cpuShare, 1)}% of its req/s per core (noise-resistant view of the same target)`,
-      pass: cpuShare >= 0.7,
+      label: `stream, 16 clients: relay CPU ${cpu(stream, 'relay')} µs/request = ${f(streamRatio)}× the node:http floor's ${cpu(stream, 'node:http floor')} µs (target ≤ 2×)`,
+      pass: streamRatio <= 2,
     },
-    { label: `non-stream, 1 client: relay adds ${added(r1.p50, b1.p50)} to p50 vs the bare proxy (target < 1 ms)`, pass: r1.p50 - b1.p50 < 1 },
-    { label: `non-stream, 1 client: relay adds ${added(r1.p50, d1.p50)} to p50 vs direct (target < 1 ms)`, pass: r1.p50 - d1.p50 < 1 },
-    { label: `stream, 1 client: relay adds ${added(sr1.ttfbP50, sb1.ttfbP50)} to TTFB p50 vs the bare proxy (target < 1 ms)`, pass: sr1.ttfbP50 - sb1.ttfbP50 < 1 },
-    { label: `stream, 1 client: relay adds ${added(sr1.ttfbP50, sd1.ttfbP50)} to TTFB p50 vs direct (target < 1 ms)`, pass: sr1.ttfbP50 - sd1.ttfbP50 < 1 },
-    { label: `relay RSS after the run: ${f(mb, 1)} MB (target < 200 MB)`, pass: mb < 200 },
+    { label: `non-stream, 1 client: relay adds ${f(p50, 3)} ms to p50 vs the node:http floor (target ≤ 0.5 ms)`, pass: p50 <= 0.5 },
+    { label: `stream, 1 client: relay adds ${f(streamP50, 3)} ms to p50 vs the node:http floor (target ≤ 0.5 ms)`, pass: streamP50 <= 0.5 },
+    { label: `stream, 1 client: relay adds ${f(ttfb, 3)} ms to TTFB p50 vs the node:http floor (target ≤ 0.5 ms)`, pass: ttfb <= 0.5 },
+    { label: `relay RSS after the load: ${f(mb, 1)} MB (target ≤ 150 MB)`, pass: mb <= 150 },
   ];
 }

@@ -3,7 +3,7 @@
 // that it measures exactly what production runs. `close()` shuts everything down in the order that loses no charge.
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
-import { Redis } from 'ioredis';
+import type { Redis } from 'ioredis';
 import type { Config } from './config.js';
 import { openDb, type Db } from './db/client.js';
 import { migrate } from './db/migrate.js';
@@ -22,7 +22,6 @@ import { Metrics } from './metrics/metrics.js';
 import { startMetricsServer } from './metrics/serve.js';
 import { RelayService } from './relay/service.js';
 import { PaymentService } from './payments/service.js';
-import { loadEncoding } from './billing/tokenizer.js';
 import { startBots, type RunningBots } from '../bots/index.js';
 
 export interface RelayStation {
@@ -59,6 +58,8 @@ export async function startRelayStation(config: Config, log = createLogger(confi
   const redisConnections: Redis[] = [];
   let bus: InvalidationBus = createLocalBus();
   if (config.redisUrl) {
+    // Loaded only when configured: a SQLite relay has no use for the client's memory.
+    const { Redis } = await import('ioredis');
     const publisher = new Redis(config.redisUrl, { lazyConnect: false, maxRetriesPerRequest: 2 });
     const subscriber = new Redis(config.redisUrl, { lazyConnect: false });
     redisConnections.push(publisher, subscriber);
@@ -79,8 +80,9 @@ export async function startRelayStation(config: Config, log = createLogger(confi
   const bots = await startBots(ctx, relay, app, payments);
   await relay.startBackground();
   payments.start();
-  // Load the tokenizer's rank table now rather than on the first request (≈0.5 s).
-  loadEncoding('o200k_base');
+  // The tokenizer's rank tables are not loaded here: a chat call from a balance far above its cost is reserved on a byte
+  // bound and billed on the upstream's usage, so a table (~15 MB resident, ~0.3 s to load) is read at its first exact
+  // count (a balance near its end, images, other endpoints, an upstream that reports no usage).
 
   const address = await app.listen({ port: config.port, host: config.host });
   const metricsServer = await startMetricsServer(ctx);

@@ -57,8 +57,9 @@ function finishedTokens(call: SettleFacts): { usage: Usage; source: UsageSource 
   const reported = call.usage;
   if (!reported) return { usage: localUsage(call), source: 'local' };
   if (call.usageIsLocal) return { usage: reported, source: 'local' };
-  const estimatedPrompt = call.estimate?.prompt ?? 0;
-  const noPrompt = reported.promptTokens + reported.cacheReadTokens + reported.cacheWriteTokens === 0 && estimatedPrompt > 0;
+  // The estimate is read only when the report has no prompt: on the cheap admission path, reading it tokenizes (admit.ts).
+  const estimatedPrompt = reported.promptTokens + reported.cacheReadTokens + reported.cacheWriteTokens === 0 ? (call.estimate?.prompt ?? 0) : 0;
+  const noPrompt = estimatedPrompt > 0;
   const noCompletion = reported.completionTokens === 0 && call.generated !== '';
   // The upstream's own count of a plausible answer is final: no local tokenizing on that (the usual) path.
   if (!noPrompt && !noCompletion) return { usage: reported, source: 'upstream' };

@@ -63,10 +63,11 @@ export function createPgLedger(sql: PgSql): Ledger {
 
   /** Holds `amount` with conditional decrements: nothing is taken unless both balances have it all. */
   async function holdAll(tx: PgSql, h: HoldRequest, amount: number): Promise<void> {
+    const wanted = Math.max(amount, h.onlyIfAvailable ?? 0); // what each balance must have for the decrement to happen
     if (h.tokenId !== null && h.tokenLimited) {
-      if ((await tx.run(RESERVE_TOKEN, amount, h.tokenId, amount)) === 0) throw new ShortError('token');
+      if ((await tx.run(RESERVE_TOKEN, amount, h.tokenId, wanted)) === 0) throw new ShortError('token');
     }
-    if ((await tx.run(RESERVE_USER, amount, h.userId, amount)) === 0) throw new ShortError('account');
+    if ((await tx.run(RESERVE_USER, amount, h.userId, wanted)) === 0) throw new ShortError('account');
     await tx.run(INSERT_HOLD, h.requestId, h.userId, h.tokenId, amount, h.tokenLimited ? amount : 0);
   }
 
@@ -95,13 +96,13 @@ export function createPgLedger(sql: PgSql): Ledger {
           await sql.transaction((tx) => holdAll(tx, h, h.amount));
           return { ok: true, amount: h.amount };
         } catch (err) {
-          if (!(err instanceof ShortError) || minimum === h.amount) throw err;
+          if (!(err instanceof ShortError) || minimum === h.amount || h.onlyIfAvailable !== undefined) throw err;
         }
         return { ok: true, amount: await sql.transaction((tx) => holdWhatIsLeft(tx, h, minimum)) };
       } catch (err) {
         if (!(err instanceof ShortError)) throw err;
         const available = err.short === 'token' ? await sql.get(TOKEN_BALANCE, h.tokenId) : await sql.get(USER_BALANCE, h.userId);
-        return { ok: false, short: err.short, available: available ?? 0, needed: minimum };
+        return { ok: false, short: err.short, available: available ?? 0, needed: Math.max(minimum, h.onlyIfAvailable ?? 0) };
       }
     },
     settle: (requestId, cost, log) => sql.transaction((tx) => settleOn(tx, requestId, cost, log)),

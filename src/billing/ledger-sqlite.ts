@@ -229,6 +229,11 @@ export function createSqliteLedger(sql: SqliteSql, bus?: InvalidationBus, now: (
       const token = limited ? tokenBalance! - holds.tokenHeld(h.tokenId!) : Infinity;
       const user = userBalance - holds.userHeld(h.userId);
       const minimum = Math.min(h.minimum ?? h.amount, h.amount);
+      if (h.onlyIfAvailable !== undefined) {
+        const wanted = Math.max(h.onlyIfAvailable, h.amount);
+        if (token < wanted) return { ok: false, short: 'token', available: Math.max(0, token), needed: wanted };
+        if (user < wanted) return { ok: false, short: 'account', available: Math.max(0, user), needed: wanted };
+      }
       if (token < minimum) return { ok: false, short: 'token', available: Math.max(0, token), needed: minimum };
       if (user < minimum) return { ok: false, short: 'account', available: Math.max(0, user), needed: minimum };
       const amount = Math.min(h.amount, token, user);

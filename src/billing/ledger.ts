@@ -29,6 +29,12 @@ export interface HoldRequest {
    * two, the hold takes what the balances have. Default: `amount` (all or nothing).
    */
   minimum?: number;
+  /**
+   * Hold only when both balances have at least this much free (other holds deducted), else refuse without touching
+   * anything (`needed` is this figure). Admission uses it to hold a cheap upper bound of the prompt only where the
+   * balance is far above it (src/relay/admit.ts).
+   */
+  onlyIfAvailable?: number;
 }
 
 export type ReserveOutcome =

@@ -10,6 +10,7 @@
 // Speed: ~0.05–0.1 ms per KB of text (see bpe.ts for why we do not call js-tiktoken's encode). Past
 // FAST_ESTIMATE_BYTES of text in one call we stop tokenizing and count one token per UTF-8 byte, which is a proven
 // upper bound for byte-level BPE (every token covers at least one byte), so reservations can never come out short.
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { ChatMessage, ContentPart, FunctionTool, ImagePart } from '../providers/types.js';
 import { createBpeCounter, type BpeCounter, type RankTable } from './bpe.js';
@@ -35,11 +36,17 @@ export function loadEncoding(name: EncodingName): BpeCounter {
   let counter = counters.get(name);
   if (!counter) {
     const id = `js-tiktoken/ranks/${name}`;
-    const table: unknown = requireRanks(id);
+    // The file is `module.exports = {…}` with a JSON object: read as data rather than required, so that neither the
+    // module's megabytes of source nor its exports stay reachable (a required module stays in its parent's children).
+    const text = readFileSync(requireRanks.resolve(id), 'utf8');
+    let table: unknown;
+    try {
+      table = JSON.parse(text.slice(text.indexOf('{'), text.lastIndexOf('}') + 1));
+    } catch {
+      table = undefined;
+    }
     if (!isRankTable(table)) throw new Error(`${id} has an unexpected shape`);
     counter = createBpeCounter(table);
-    // The counter keeps its own compact copy: let the module's megabytes of source text go.
-    delete requireRanks.cache[requireRanks.resolve(id)];
     counters.set(name, counter);
   }
   return counter;
@@ -69,6 +76,17 @@ class BudgetedCounter {
   }
 }
 
+/**
+ * Counts every text as its UTF-8 byte length: an upper bound of its token count under any byte-level BPE (every token
+ * covers at least one byte), with no tokenizer at all (its tables need not even be loaded).
+ */
+class ByteCounter {
+  readonly estimated = true;
+  count(text: string | undefined | null): number {
+    return text ? Buffer.byteLength(text, 'utf8') : 0;
+  }
+}
+
 export function countText(text: string, model: string): number {
   return new BudgetedCounter(loadEncoding(encodingFor(model))).count(text);
 }
@@ -90,9 +108,13 @@ const REPLY_PRIMING = 3;
 /** Not documented by OpenAI: a small per-call allowance for the wrapper around a tool call's name and arguments. */
 const TOKENS_PER_TOOL_CALL = 3;
 
-export function countChatPrompt(messages: ChatMessage[], model: string, tools?: FunctionTool[]): PromptCount {
+/**
+ * `bytes`: count each text as its UTF-8 bytes instead of tokenizing it. Same rules and constants, each text's count
+ * replaced by one at least as large: an upper bound of the exact count, at a fraction of its cost.
+ */
+export function countChatPrompt(messages: ChatMessage[], model: string, tools?: FunctionTool[], opts: { bytes?: boolean } = {}): PromptCount {
   const encoding = encodingFor(model);
-  const counter = new BudgetedCounter(loadEncoding(encoding));
+  const counter = opts.bytes ? new ByteCounter() : new BudgetedCounter(loadEncoding(encoding));
   const images: ImagePart[] = [];
   const attachments: ContentPart[] = [];
   let tokens = REPLY_PRIMING;
@@ -129,7 +151,7 @@ function isImagePart(part: { type: string }): part is ImagePart {
  * "name:type:description" plus enum items; a fixed end for the whole list. Nested schemas (objects, arrays) are not
  * in the cookbook; we count their JSON text so that big schemas are not free.
  */
-function countTools(tools: FunctionTool[], encoding: EncodingName, counter: BudgetedCounter): number {
+function countTools(tools: FunctionTool[], encoding: EncodingName, counter: BudgetedCounter | ByteCounter): number {
   const functionStart = encoding === 'o200k_base' ? 7 : 10;
   const [propertiesStart, propertyKey, enumStart, enumItem, listEnd] = [3, 3, -3, 3, 12];
   let tokens = 0;

@@ -275,7 +275,7 @@ export class PaymentService {
     let event: StripeEvent;
     try {
       if (!signature) throw new Error('no Stripe-Signature header');
-      event = this.#stripe.verify(rawBody, signature, secret);
+      event = await this.#stripe.verify(rawBody, signature, secret);
     } catch (err) {
       const reason = isStripeSignatureError(err) ? 'signature does not verify (forged, altered or older than 5 minutes)' : (err as Error).message;
       this.#ctx.log.warn({ ip, reason }, 'stripe webhook refused');

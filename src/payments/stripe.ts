@@ -2,8 +2,17 @@
 // Pay where the currency allows them), webhooks verified by `Stripe.webhooks.constructEvent` on the raw body (which also
 // refuses a signature older than 5 minutes: a replayed delivery), refunds through the Refunds API. The client's
 // endpoint is api.stripe.com; tests point it at a local fake (host/port/protocol), never a setting an admin can change.
-import Stripe from 'stripe';
+//
+// The library is loaded on first use (a checkout, a webhook, a refund): it is ~10 MB of resident memory that a relay
+// without Stripe configured, or between payments, has no use for.
+import type Stripe from 'stripe';
 import type { StripeMethod } from './settings.js';
+
+type StripeModule = typeof import('stripe').default;
+let loaded: StripeModule | undefined;
+async function stripeLibrary(): Promise<StripeModule> {
+  return (loaded ??= (await import('stripe')).default);
+}
 
 export type StripeEvent = Stripe.Event;
 export type StripeSession = Stripe.Checkout.Session;
@@ -50,9 +59,10 @@ export class StripeGateway {
     this.#endpoint = endpoint;
   }
 
-  #client(secretKey: string): Stripe {
+  async #client(secretKey: string): Promise<Stripe> {
     let client = this.#clients.get(secretKey);
     if (!client) {
+      const Stripe = await stripeLibrary();
       if (this.#clients.size > 4) this.#clients.clear(); // old keys after rotations
       client = new Stripe(secretKey, { ...this.#endpoint, maxNetworkRetries: 2, timeout: 20_000, telemetry: false, appInfo: { name: 'relay-station' } });
       this.#clients.set(secretKey, client);
@@ -61,7 +71,7 @@ export class StripeGateway {
   }
 
   async createCheckout(secretKey: string, input: CheckoutInput): Promise<{ id: string; url: string }> {
-    const session = await this.#client(secretKey).checkout.sessions.create(
+    const session = await (await this.#client(secretKey)).checkout.sessions.create(
       {
         mode: 'payment',
         client_reference_id: input.tradeNo,
@@ -89,24 +99,25 @@ export class StripeGateway {
   }
 
   /** Throws Stripe.errors.StripeSignatureVerificationError for a forged, altered or stale payload. */
-  verify(rawBody: Buffer, signature: string, webhookSecret: string): StripeEvent {
-    return Stripe.webhooks.constructEvent(rawBody, signature, webhookSecret);
+  async verify(rawBody: Buffer, signature: string, webhookSecret: string): Promise<StripeEvent> {
+    return (await stripeLibrary()).webhooks.constructEvent(rawBody, signature, webhookSecret);
   }
 
   /** The Checkout Session that created a PaymentIntent (a refund or dispute names only the PaymentIntent). */
   async sessionOfPaymentIntent(secretKey: string, paymentIntent: string): Promise<StripeSession | null> {
-    const page = await this.#client(secretKey).checkout.sessions.list({ payment_intent: paymentIntent, limit: 1 });
+    const page = await (await this.#client(secretKey)).checkout.sessions.list({ payment_intent: paymentIntent, limit: 1 });
     return page.data[0] ?? null;
   }
 
   /** Refunds `amount` minor units (all that is left when undefined). */
   async refund(secretKey: string, paymentIntent: string, amount: number | undefined, idempotencyKey: string): Promise<Stripe.Refund> {
-    return this.#client(secretKey).refunds.create(
+    return (await this.#client(secretKey)).refunds.create(
       { payment_intent: paymentIntent, ...(amount === undefined ? {} : { amount }), reason: 'requested_by_customer' },
       { idempotencyKey },
     );
   }
 }
 
-export const isStripeSignatureError = (err: unknown): boolean => err instanceof Stripe.errors.StripeSignatureVerificationError;
-export const isStripeError = (err: unknown): err is Stripe.errors.StripeError => err instanceof Stripe.errors.StripeError;
+// Before the library is loaded nothing can have thrown one of its errors.
+export const isStripeSignatureError = (err: unknown): boolean => loaded !== undefined && err instanceof loaded.errors.StripeSignatureVerificationError;
+export const isStripeError = (err: unknown): err is Stripe.errors.StripeError => loaded !== undefined && err instanceof loaded.errors.StripeError;

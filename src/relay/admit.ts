@@ -2,15 +2,16 @@
 // to do. Order: model access (token list, group) → content filter → price → estimate → rate limits → reserve (→ output
 // allowance).
 import { RelayError } from '../errors.js';
-import { allowanceFor, reservationRange } from '../billing/allowance.js';
-import type { Pricing } from '../billing/pricing.js';
-import { quotaShortError, type Ledger } from '../billing/ledger.js';
+import { allowanceFor, reservationRange, type OutputAsk } from '../billing/allowance.js';
+import type { ModelPrice, Pricing } from '../billing/pricing.js';
+import type { Scaled } from '../billing/decimal.js';
+import { quotaShortError, type HoldRequest, type Ledger } from '../billing/ledger.js';
 import type { OptionsStore } from '../services/options.js';
 import type { RelayCall } from './call.js';
 import type { ChannelRouter } from './channels.js';
 import type { GroupDirectory } from './groups.js';
 import type { ContentFilter } from './content-filter.js';
-import { estimatePromptTokens, outputAskOf } from './estimate.js';
+import { countTextChatPrompt, estimatePromptTokens, outputAskOf, promptBoundFromBytes } from './estimate.js';
 import { limitsOf, type RelayRateLimiter } from './rate-limits.js';
 
 export interface AdmitDeps {
@@ -41,6 +42,23 @@ export async function checkModelAccess(deps: Pick<AdmitDeps, 'channels'>, call: 
   );
 }
 
+/** The balance is "far above" a bytes-bounded hold when it could pay for this many of them. */
+const PLENTY_OF_ROOM = 100;
+
+/**
+ * The call's estimate with the exact prompt count taken only if something reads it: settle does only when the upstream
+ * reports no (plausible) prompt usage, so the usual call never tokenizes its prompt.
+ */
+function countedWhenRead(count: () => number, completion: number): { prompt: number; completion: number } {
+  let prompt: number | undefined;
+  return {
+    get prompt() {
+      return (prompt ??= count());
+    },
+    completion,
+  };
+}
+
 export async function admit(deps: AdmitDeps, call: RelayCall): Promise<void> {
   await checkModelAccess(deps, call);
 
@@ -58,33 +76,56 @@ export async function admit(deps: AdmitDeps, call: RelayCall): Promise<void> {
   call.price = price;
   call.group = group;
 
+  const ask = outputAskOf(call, deps.options.current);
+  const token = call.payer.token;
+  const holder = { requestId: call.id, userId: call.payer.userId, tokenId: token?.id ?? null, tokenLimited: token?.limited ?? false };
+
+  // Rate limits first (a 429 reserves nothing). Tokens per minute are taken on the exact prompt and the output asked
+  // (not the upstream's maximum, which would make a limit useless); a byte bound would spend the minute several times.
+  const limits = limitsOf(call);
+  const exactPrompt = limits.tokenTpm !== null || limits.groupTpm !== null ? await estimatePromptTokens(call) : undefined;
+  const askedTokens = ask ? ask.choices * (ask.requested ?? ask.fallback) + (ask.unlimited ?? 0) : 0;
+  call.rateLimit = await deps.rateLimits.admit(call, limits, (exactPrompt ?? 0) + askedTokens);
+  try {
+    await reserve(deps, call, holder, price, group.ratio, ask, exactPrompt);
+  } catch (err) {
+    await deps.rateLimits.finish(call.rateLimit, 0); // a refused call keeps its request counted, gives its tokens back
+    throw err;
+  }
+}
+
+/** Holds the most the call can cost (or what the balance has, down to the least it can run on) and sets its allowance. */
+async function reserve(
+  deps: AdmitDeps,
+  call: RelayCall,
+  holder: Pick<HoldRequest, 'requestId' | 'userId' | 'tokenId' | 'tokenLimited'>,
+  price: ModelPrice,
+  groupRatio: Scaled,
+  ask: OutputAsk | undefined,
+  exactPrompt: number | undefined,
+): Promise<void> {
+  // A balance far above what the call can cost does not need the prompt tokenized: its bytes bound it from above, and
+  // the hold of that bound is all-or-nothing, so the call gets its whole output allowance as it would with the exact
+  // count. Nearer the end of a balance (or with images and files) the prompt is counted exactly, below.
+  const bound = exactPrompt === undefined ? promptBoundFromBytes(call) : undefined;
+  if (bound !== undefined) {
+    const most = reservationRange(price, groupRatio, bound, ask, call.units).most;
+    const cheap = await deps.ledger.reserve({ ...holder, amount: most, minimum: most, onlyIfAvailable: most * PLENTY_OF_ROOM });
+    if (cheap.ok) {
+      call.reserved = cheap.amount;
+      call.output = allowanceFor(price, groupRatio, bound, ask, call.units, cheap.amount);
+      call.estimate = countedWhenRead(() => countTextChatPrompt(call), call.output.total);
+      return;
+    }
+  }
+
   // The most the call can cost and the least it can run on; the ledger holds what the balance has between the two,
   // and the output allowance is what that hold pays for (billing/allowance.ts).
-  const prompt = await estimatePromptTokens(call);
-  const ask = outputAskOf(call, deps.options.current);
-  const range = reservationRange(price, group.ratio, prompt, ask, call.units);
-  // Tokens per minute: the prompt and the output asked (not the upstream's maximum, which would make a limit useless).
-  const askedTokens = ask ? ask.choices * (ask.requested ?? ask.fallback) + (ask.unlimited ?? 0) : 0;
-  call.rateLimit = await deps.rateLimits.admit(call, limitsOf(call), prompt + askedTokens);
-  const token = call.payer.token;
-  const outcome = await deps.ledger
-    .reserve({
-      requestId: call.id,
-      userId: call.payer.userId,
-      tokenId: token?.id ?? null,
-      tokenLimited: token?.limited ?? false,
-      amount: range.most,
-      minimum: range.least,
-    })
-    .catch(async (err: unknown) => {
-      await deps.rateLimits.finish(call.rateLimit, 0);
-      throw err;
-    });
-  if (!outcome.ok) {
-    await deps.rateLimits.finish(call.rateLimit, 0); // a refused call keeps its request counted, gives its tokens back
-    throw quotaShortError(outcome.short, outcome.needed, outcome.available);
-  }
+  const prompt = exactPrompt ?? (await estimatePromptTokens(call));
+  const range = reservationRange(price, groupRatio, prompt, ask, call.units);
+  const outcome = await deps.ledger.reserve({ ...holder, amount: range.most, minimum: range.least });
+  if (!outcome.ok) throw quotaShortError(outcome.short, outcome.needed, outcome.available);
   call.reserved = outcome.amount;
-  call.output = allowanceFor(price, group.ratio, prompt, ask, call.units, outcome.amount);
+  call.output = allowanceFor(price, groupRatio, prompt, ask, call.units, outcome.amount);
   call.estimate = { prompt, completion: call.output.total };
 }

@@ -59,6 +59,27 @@ function fetchedInputTokens(body: Record<string, unknown>, model: string): numbe
   return fetches ? unseenTokens(model) : 0;
 }
 
+/**
+ * A chat prompt bounded from above without tokenizing: every text counted as its UTF-8 bytes (countChatPrompt's
+ * `bytes`), fetched input as in the exact count. Undefined for anything but a chat of text (images and attachments
+ * need their own rules, and their bytes say nothing of their tokens): those are counted exactly.
+ */
+export function promptBoundFromBytes(call: RelayCall): number | undefined {
+  if (!call.chat) return undefined;
+  const { tokens, images, attachments } = countChatPrompt(call.chat.messages, call.model, call.chat.tools, { bytes: true });
+  if (images.length > 0 || attachments.length > 0) return undefined;
+  return tokens + fetchedInputTokens(call.body, call.model);
+}
+
+/**
+ * The exact count of a prompt promptBoundFromBytes bounded (text only, so synchronous): what settle bills as the prompt
+ * when the upstream reports none.
+ */
+export function countTextChatPrompt(call: RelayCall): number {
+  if (!call.chat) return 0;
+  return countChatPrompt(call.chat.messages, call.model, call.chat.tools).tokens + fetchedInputTokens(call.body, call.model);
+}
+
 export async function estimatePromptTokens(call: RelayCall): Promise<number> {
   if (call.chat) return (await estimateChatPrompt(call.chat, call.model)) + fetchedInputTokens(call.body, call.model) + (call.unseenPrompt ?? 0);
   switch (call.kind) {

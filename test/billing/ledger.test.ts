@@ -94,6 +94,26 @@ describe.each(dbKinds)('ledger on %s', (kind) => {
     expect(await ledger.reserve({ requestId: randomUUID(), userId, tokenId, tokenLimited: false, amount: 900, minimum: 10 })).toMatchObject({ ok: false, short: 'account', needed: 10 });
   });
 
+  it('a hold with onlyIfAvailable is taken only when both balances have that much free, else nothing is touched', async () => {
+    // Token 500, account 1000. 100 held only if 400 is free: the token has it.
+    const first = randomUUID();
+    expect(await ledger.reserve({ requestId: first, userId, tokenId, tokenLimited: true, amount: 100, minimum: 100, onlyIfAvailable: 400 })).toEqual({ ok: true, amount: 100 });
+    // Now 400 of the token is free: another such hold still fits; a third would not (300 free < 400).
+    const second = randomUUID();
+    expect(await ledger.reserve({ requestId: second, userId, tokenId, tokenLimited: true, amount: 100, minimum: 100, onlyIfAvailable: 400 })).toEqual({ ok: true, amount: 100 });
+    expect(await ledger.reserve({ requestId: randomUUID(), userId, tokenId, tokenLimited: true, amount: 100, minimum: 100, onlyIfAvailable: 400 })).toEqual({
+      ok: false, short: 'token', available: 300, needed: 400,
+    });
+    // The account (800 free) refuses one that asks for 900 free, even with no token limit; a plain hold of 100 still fits.
+    expect(await ledger.reserve({ requestId: randomUUID(), userId, tokenId, tokenLimited: false, amount: 100, minimum: 100, onlyIfAvailable: 900 })).toEqual({
+      ok: false, short: 'account', available: 800, needed: 900,
+    });
+    const third = randomUUID();
+    expect(await ledger.reserve({ requestId: third, userId, tokenId, tokenLimited: true, amount: 100 })).toEqual({ ok: true, amount: 100 });
+    for (const id of [first, second, third]) await ledger.settle(id, 7, log(id, userId, tokenId));
+    expect(await balances()).toMatchObject({ user: 1000 - 21, token: 500 - 21, holds: 0, logs: 3, logged: 21 });
+  });
+
   it('100 parallel flexible holds share a balance exactly: what is held never exceeds it, nobody is refused while a minimum fits', async () => {
     const ids = Array.from({ length: 100 }, () => randomUUID());
     const outcomes = await Promise.all(ids.map((requestId) => ledger.reserve({ requestId, userId, tokenId, tokenLimited: true, amount: 37, minimum: 5 })));

@@ -4,6 +4,7 @@ import { describe, it, expect, beforeAll, afterAll, beforeEach } from 'vitest';
 import { createTestApp, dbKinds, type TestApp } from '../helpers/context.js';
 import { addChannel, balances, eventually, seedAccount, listen } from '../helpers/relay.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai-upstream.js';
+import type { HoldRequest } from '../../src/billing/ledger.js';
 
 function chatRequest(t: TestApp, key: string, body: Record<string, unknown>) {
   return t.app.inject({
@@ -91,6 +92,35 @@ describe.each(dbKinds)('concurrency and faults on %s', (kind) => {
     const results = await Promise.all(Array.from({ length: 100 }, () => chatRequest(t, key, { max_tokens: 2 })));
     return results.map((r) => r.statusCode);
   };
+
+  it('a balance far above the call is held on the prompt bytes, one near its end on the exact count; both billed the same', async () => {
+    const holds: HoldRequest[] = [];
+    const reserve = t.relay.ledger.reserve.bind(t.relay.ledger);
+    t.relay.ledger.reserve = (h) => {
+      holds.push(h);
+      return reserve(h);
+    };
+    try {
+      // "Hi" from a user: 3 priming + 3 per message + "user" + "Hi" = 8 tokens exactly; as bytes 3 + 3 + 4 + 2 = 12.
+      const rich = await seedAccount(t, { quota: 1_000_000 });
+      expect((await chatRequest(t, rich.key, { max_tokens: 2 })).statusCode).toBe(200);
+      expect(holds).toEqual([expect.objectContaining({ amount: 14, minimum: 14, onlyIfAvailable: 1400 })]);
+      expect(await balances(t, rich)).toMatchObject({ quota: 1_000_000 - 10, used: 10, logged: 10, holds: 0 });
+
+      // 1,000 units is less than 100 bytes-bounded holds: the prompt is counted, and the hold is the exact range.
+      holds.length = 0;
+      const near = await seedAccount(t, { quota: 1000 });
+      expect((await chatRequest(t, near.key, { max_tokens: 2 })).statusCode).toBe(200);
+      expect(holds).toEqual([
+        expect.objectContaining({ amount: 14, onlyIfAvailable: 1400 }),
+        expect.objectContaining({ amount: 10, minimum: 9 }),
+      ]);
+      expect(holds[1]!.onlyIfAvailable).toBeUndefined();
+      expect(await balances(t, near)).toMatchObject({ quota: 990, used: 10, logged: 10, holds: 0 });
+    } finally {
+      t.relay.ledger.reserve = reserve;
+    }
+  });
 
   it('100 parallel requests against a token with quota for 10: never below zero, charges = quota spent', async () => {
     const account = await seedAccount(t, { quota: 1_000_000, tokenQuota: 100 });

@@ -180,6 +180,34 @@ describe('countChatPrompt', () => {
     expect(result.estimated).toBe(false);
   });
 
+  it('bytes mode bounds the exact count from above on every model, without tokenizing', () => {
+    const messages: ChatMessage[] = [
+      ...cookbookMessages,
+      { role: 'user', name: 'émile', content: [{ type: 'text', text: '请用中文回答：东京的天气怎么样？ 🌧️ naïve café' }] },
+      {
+        role: 'assistant',
+        content: null,
+        reasoning_content: 'The user asks about the weather; call the tool.',
+        tool_calls: [{ id: 'call_1', type: 'function', function: { name: 'get_current_weather', arguments: '{"location":"東京","unit":"celsius"}' } }],
+      },
+      { role: 'tool', tool_call_id: 'call_1', content: '{"temperature": 18, "sky": "rain"}' },
+      { role: 'user', content: '   \n\n\t   ' + 'x'.repeat(300) + ' '.repeat(500) },
+    ];
+    const nested: FunctionTool[] = [
+      ...weatherTools,
+      { type: 'function', function: { name: 'plan', parameters: { type: 'object', properties: { steps: { type: 'array', items: { type: 'object', properties: { at: { type: 'string' } } } }, mode: { type: ['string', 'null'], enum: ['a', 'b', ''] } } } } },
+    ];
+    for (const model of ['gpt-4o', 'gpt-4', 'claude-sonnet-4-5']) {
+      for (const tools of [undefined, weatherTools, nested]) {
+        const exact = countChatPrompt(messages, model, tools);
+        const bound = countChatPrompt(messages, model, tools, { bytes: true });
+        expect(bound.tokens).toBeGreaterThanOrEqual(exact.tokens);
+        expect(bound.estimated).toBe(true);
+      }
+    }
+    expect(countChatPrompt([{ role: 'user', content: 'hello world' }], 'gpt-4o', undefined, { bytes: true }).tokens).toBe(3 + 3 + 4 + 11);
+  });
+
   it('shares one budget across messages and flags the estimate', () => {
     const chunk = 'word '.repeat(30 * 1024); // 150 KB each
     const messages: ChatMessage[] = [
