@@ -1,5 +1,6 @@
 // Admission: everything checked before any upstream call, each refusal with its own code and a message that says what
-// to do. Order: model access (token list, group) → content filter → price → estimate → reserve (→ output allowance).
+// to do. Order: model access (token list, group) → content filter → price → estimate → rate limits → reserve (→ output
+// allowance).
 import { RelayError } from '../errors.js';
 import { allowanceFor, reservationRange } from '../billing/allowance.js';
 import type { Pricing } from '../billing/pricing.js';
@@ -10,6 +11,7 @@ import type { ChannelRouter } from './channels.js';
 import type { GroupDirectory } from './groups.js';
 import type { ContentFilter } from './content-filter.js';
 import { estimatePromptTokens, outputAskOf } from './estimate.js';
+import { limitsOf, type RelayRateLimiter } from './rate-limits.js';
 
 export interface AdmitDeps {
   channels: ChannelRouter;
@@ -18,6 +20,7 @@ export interface AdmitDeps {
   ledger: Ledger;
   filter: ContentFilter;
   options: OptionsStore;
+  rateLimits: RelayRateLimiter;
 }
 
 /** Token model list and group availability. Shared with GET /v1/models/:id. */
@@ -60,16 +63,27 @@ export async function admit(deps: AdmitDeps, call: RelayCall): Promise<void> {
   const prompt = await estimatePromptTokens(call);
   const ask = outputAskOf(call, deps.options.current);
   const range = reservationRange(price, group.ratio, prompt, ask, call.units);
+  // Tokens per minute: the prompt and the output asked (not the upstream's maximum, which would make a limit useless).
+  const askedTokens = ask ? ask.choices * (ask.requested ?? ask.fallback) + (ask.unlimited ?? 0) : 0;
+  call.rateLimit = await deps.rateLimits.admit(call, limitsOf(call), prompt + askedTokens);
   const token = call.payer.token;
-  const outcome = await deps.ledger.reserve({
-    requestId: call.id,
-    userId: call.payer.userId,
-    tokenId: token?.id ?? null,
-    tokenLimited: token?.limited ?? false,
-    amount: range.most,
-    minimum: range.least,
-  });
-  if (!outcome.ok) throw quotaShortError(outcome.short, outcome.needed, outcome.available);
+  const outcome = await deps.ledger
+    .reserve({
+      requestId: call.id,
+      userId: call.payer.userId,
+      tokenId: token?.id ?? null,
+      tokenLimited: token?.limited ?? false,
+      amount: range.most,
+      minimum: range.least,
+    })
+    .catch(async (err: unknown) => {
+      await deps.rateLimits.finish(call.rateLimit, 0);
+      throw err;
+    });
+  if (!outcome.ok) {
+    await deps.rateLimits.finish(call.rateLimit, 0); // a refused call keeps its request counted, gives its tokens back
+    throw quotaShortError(outcome.short, outcome.needed, outcome.available);
+  }
   call.reserved = outcome.amount;
   call.output = allowanceFor(price, group.ratio, prompt, ask, call.units, outcome.amount);
   call.estimate = { prompt, completion: call.output.total };

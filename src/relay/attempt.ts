@@ -6,6 +6,7 @@ import { RelayError } from '../errors.js';
 import type {
   ChatCompletionChunk,
   ChatRequest,
+  NativeApi,
   ProviderAdapter,
   SseEvent,
   StreamContext,
@@ -84,6 +85,8 @@ interface Attempt {
   readonly adapter: ProviderAdapter;
   /** The client speaks the channel's own format: bodies and events pass through as they are. */
   readonly native: boolean;
+  /** That format's native side (the adapter's chat-native one, or its Responses API), when `native`. */
+  readonly api: NativeApi | undefined;
   readonly sink: ResponseSink;
   readonly clock: AttemptClock;
   /**
@@ -107,9 +110,13 @@ export async function attempt(deps: AttemptDeps, call: RelayCall, choice: RouteC
   const unsupported = unsupportedBy(adapter, call);
   if (unsupported) return retry(new RelayError('no_channel', `channel type ${adapter.type} does not support ${unsupported}`));
 
+  const api = nativeApiFor(adapter, call);
+  // A request only the client format's own upstream understands: refused here, another channel may speak it natively.
+  if (!api && call.untranslatable) return retry(new RelayError('invalid_request', call.untranslatable, 400));
+
   const clock: AttemptClock = { budgetMs: 0, body: undefined, timedOut: false };
   const stop = new AbortController();
-  const a: Attempt = { deps, call, choice, adapter, native: call.format === adapter.nativeFormat, sink, clock, upstream: stop.signal };
+  const a: Attempt = { deps, call, choice, adapter, native: api !== undefined, api, sink, clock, upstream: stop.signal };
   let upstream: UpstreamRequest;
   try {
     upstream = await buildRequest(a);
@@ -142,6 +149,12 @@ export async function attempt(deps: AttemptDeps, call: RelayCall, choice: RouteC
 
 const attemptTimedOut = (budgetMs: number) => new UpstreamUnreachable('timeout', `upstream timed out (the attempt's ${budgetMs} ms ran out)`);
 
+/** The adapter's native side for the client's format: its own format, or (OpenAI, Azure) the Responses API. */
+function nativeApiFor(adapter: ProviderAdapter, call: RelayCall): NativeApi | undefined {
+  if (call.format === 'responses') return adapter.responses;
+  return call.format === adapter.nativeFormat ? adapter.native : undefined;
+}
+
 /** What this channel type cannot serve for this call, if anything (then the next channel is tried). */
 function unsupportedBy(adapter: ProviderAdapter, call: RelayCall): string | undefined {
   switch (call.kind) {
@@ -169,8 +182,8 @@ async function buildRequest(a: Attempt): Promise<UpstreamRequest> {
     case 'chat': {
       if (a.native) {
         let body = call.format === 'openai' ? withUsage(call.body) : call.body;
-        if (limit !== undefined) body = adapter.native.limitOutput(body, limit, target.model);
-        const req = adapter.native.buildRequest(body, target, call.stream);
+        if (limit !== undefined) body = a.api!.limitOutput(body, limit, target.model);
+        const req = a.api!.buildRequest(body, target, call.stream);
         return { ...req, headers: { ...req.headers, ...call.forwardHeaders } };
       }
       let chat = call.chat!;
@@ -317,9 +330,11 @@ async function deliverWhole(a: Attempt, res: UpstreamResponse): Promise<AttemptR
     usage = adapter.usageOf(body.usage);
     generated = (body.choices ?? []).map((c) => c.text ?? '').join('');
     out = text;
-  } else if (a.native) {
-    usage = adapter.native.usageOfResponse(json);
-    generated = adapter.native.textOfResponse(json);
+  } else if (a.api) {
+    usage = a.api.usageOfResponse(json);
+    generated = a.api.textOfResponse(json);
+    const id = a.api.idOfResponse?.(json);
+    if (id) call.upstreamId = id;
     out = text; // byte-faithful
   } else {
     const completion = adapter.parseChatResponse(json, streamContext(call));
@@ -470,12 +485,14 @@ function streamLost(a: Attempt, err: unknown): AttemptFailure {
 
 /** Pass-through: every event is forwarded as it came (OpenAI's usage chunk is dropped unless the client asked). */
 function nativeMode(a: Attempt): StreamMode {
-  const meter = a.adapter.native.createStreamMeter();
+  const meter = (a.api ?? a.adapter.native).createStreamMeter();
   const { call } = a;
   return {
     onEvent(ev) {
       const event = meter.push(ev);
+      if (event.id !== undefined) call.upstreamId = event.id;
       if (event.error) return { out: '', delta: '', ended: false, upstreamError: event.error };
+      if (event.sequence !== undefined) call.sequence = event.sequence; // the last number the client saw
       const out = event.usageOnly && !call.clientWantsUsage ? '' : encodeSse(ev);
       return { out, delta: event.delta, ended: event.ended, closing: event.closing };
     },
@@ -500,6 +517,7 @@ function translatedMode(a: Attempt): StreamMode {
       }
       out += encoder.encode(c);
     }
+    if (encoder.sequence !== undefined) call.sequence = encoder.sequence;
     return { out, delta, ended };
   };
   return {

@@ -132,6 +132,16 @@ export class ChannelRouter {
     return plan;
   }
 
+  /**
+   * The one channel and key a call is pinned to (a Responses follow-up goes where the conversation is stored), when
+   * that channel still serves the model in the group and the key is still usable.
+   */
+  pinned(group: string, model: string, channelId: number, keyId: number | null): RouteChoice | undefined {
+    const channel = this.serving(group, model).find((c) => c.id === channelId && c.status === 'enabled');
+    const key = channel && keysOf(channel).find((k) => k.id === keyId);
+    return channel && key && choice(channel, key, model);
+  }
+
   /** After a key failed: another usable key of the same channel not tried yet in this call, if there is one. */
   otherKey(failed: RouteChoice, tried: ReadonlySet<number | null>): RouteChoice | undefined {
     const next = this.#healthyKeys(failed.channel).find((k) => k.id !== null && !tried.has(k.id));

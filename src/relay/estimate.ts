@@ -60,7 +60,7 @@ function fetchedInputTokens(body: Record<string, unknown>, model: string): numbe
 }
 
 export async function estimatePromptTokens(call: RelayCall): Promise<number> {
-  if (call.chat) return (await estimateChatPrompt(call.chat, call.model)) + fetchedInputTokens(call.body, call.model);
+  if (call.chat) return (await estimateChatPrompt(call.chat, call.model)) + fetchedInputTokens(call.body, call.model) + (call.unseenPrompt ?? 0);
   switch (call.kind) {
     case 'completions':
     case 'images':

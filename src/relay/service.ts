@@ -28,6 +28,8 @@ import { newCall, type CallKind, type ClientFormat, type Payer, type RelayCall }
 import { TextSink, type ResponseSink } from './sink.js';
 import type { InboundFormat } from './inbound/types.js';
 import type { ChatCallInput, ChatCallResult } from './chat.js';
+import { RelayRateLimiter } from './rate-limits.js';
+import { ResponseAffinity } from './response-affinity.js';
 
 /** One per incident: a key the relay disabled, or a key-less channel; `channelDisabled` when the whole channel went. */
 export interface ChannelDisabledEvent {
@@ -62,6 +64,9 @@ export interface CallRequest {
   forwardHeaders?: Record<string, string>;
   form?: FormData;
   conversation?: number;
+  untranslatable?: string;
+  pinned?: RelayCall['pinned'];
+  unseenPrompt?: number;
 }
 
 export class RelayService {
@@ -72,7 +77,10 @@ export class RelayService {
   readonly ledger: Ledger;
   readonly filter: ContentFilter;
   readonly forwarder: Forwarder;
+  readonly rateLimits: RelayRateLimiter;
   readonly health: ChannelHealth;
+  /** Where stored Responses API responses live (channel and key), for follow-ups and GET/DELETE/cancel. */
+  readonly affinity: ResponseAffinity;
   readonly events = new EventEmitter<RelayEvents>();
   readonly #deps: PipelineDeps;
   readonly #admitDeps: AdmitDeps;
@@ -98,6 +106,16 @@ export class RelayService {
     this.ledger = createLedger(ctx.db, ctx.bus);
     this.filter = new ContentFilter(ctx.options);
     this.forwarder = new Forwarder();
+    this.rateLimits = new RelayRateLimiter(
+      ctx.rateLimits,
+      ctx.config.holdTtlMs,
+      (err) => ctx.log.error({ err }, 'rate limit store failed; call let through'),
+      (limit) => ctx.metrics.rateLimited(limit),
+    );
+    // Metrics label models by name only when they have a price: model names come from clients.
+    const priced = () => ctx.metrics.setPricedModels(this.pricing.pricedModels());
+    priced();
+    ctx.options.onChange(priced);
     this.health = new ChannelHealth(
       () => {
         const o = ctx.options.current;
@@ -113,6 +131,7 @@ export class RelayService {
       opts.clock,
     );
     this.channels.health = this.health;
+    this.affinity = new ResponseAffinity(ctx.db);
     this.#deps = {
       forwarder: this.forwarder,
       filter: this.filter,
@@ -125,7 +144,9 @@ export class RelayService {
       options: ctx.options,
       log: ctx.log,
       disableChannel: (choice, reason) => this.disableChannel(choice, reason),
+      rateLimits: this.rateLimits,
       attempted: (choice, result, ms) => this.health.record({ channelId: choice.channel.id, keyId: choice.keyId }, breakerRowOf(choice), result, ms),
+      remember: (call) => this.affinity.remember(call),
     };
     this.#admitDeps = { ...this.#deps, groups: this.groups, pricing: this.pricing, options: ctx.options };
   }
@@ -148,9 +169,26 @@ export class RelayService {
       forwardHeaders: req.forwardHeaders ?? {},
       form: req.form,
       ...(req.conversation !== undefined ? { conversation: req.conversation } : {}),
+      untranslatable: req.untranslatable,
+      pinned: req.pinned,
+      unseenPrompt: req.unseenPrompt,
     });
-    await admit(this.#admitDeps, call);
-    return runCall(this.#deps, call, sink);
+    const metrics = this.ctx.metrics;
+    try {
+      await admit(this.#admitDeps, call);
+    } catch (err) {
+      if (err instanceof RelayError) metrics.refused(call, err);
+      throw err;
+    }
+    metrics.reservationOpened();
+    let outcome: CallOutcome;
+    try {
+      outcome = await runCall(this.#deps, call, sink);
+    } finally {
+      metrics.reservationClosed();
+    }
+    metrics.finished(call, outcome);
+    return outcome;
   }
 
   /** The bots' chat: the same pipeline, billed to the account (no token), its text streamed through onDelta. */
@@ -271,8 +309,12 @@ export class RelayService {
       this.ctx.options.load().catch((err) => this.ctx.log.error({ err }, 'options reload failed'));
     }, 60_000);
     options.unref();
-    this.#timers.push(sweeper, options);
     this.health.start();
+    const affinity = setInterval(() => {
+      this.affinity.sweep().catch((err) => this.ctx.log.error({ err }, 'response affinity sweep failed'));
+    }, 3600_000);
+    affinity.unref();
+    this.#timers.push(sweeper, options, affinity);
     this.#scheduleRetest();
   }
 

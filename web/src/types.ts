@@ -42,6 +42,10 @@ export interface Token {
   allowIps: string[];
   group: string | null;
   status: 'enabled' | 'disabled';
+  /** Rate limits; null = none. */
+  rpm: number | null;
+  tpm: number | null;
+  maxConcurrent: number | null;
   createdAt: string;
   lastUsedAt: string | null;
 }
@@ -51,6 +55,9 @@ export interface Group {
   ratio: string;
   description: string;
   userSelectable: boolean;
+  /** Rate limits for each user of the group; null = none. */
+  rpm: number | null;
+  tpm: number | null;
 }
 
 export interface UsageLog {
@@ -115,6 +122,8 @@ export interface ModelPrice {
   inputUsdPer1M: string | null;
   outputUsdPer1M: string | null;
   perRequestUsd: string | null;
+  /** Long-prompt prices: above `above` prompt tokens the whole call costs these. */
+  tiers: Array<{ above: number; modelRatio: string; completionRatio: string; inputUsdPer1M: string; outputUsdPer1M: string }>;
 }
 export interface Pricing {
   group: string;
@@ -191,7 +200,7 @@ export interface LinkedAccount {
   createdAt: string;
 }
 
-export type PriceMap = Record<string, number>;
+export type PriceMap = Record<string, number | string>;
 export interface Options {
   modelRatios: PriceMap;
   completionRatios: PriceMap;

@@ -316,7 +316,7 @@ export const zh: Messages = {
     token_quota_exhausted: say(quotaShort('令牌额度不足'), '请发送 /recharge 充值，然后用 /redeem 兑换。'),
     account_quota_exhausted: say(quotaShort('余额不足'), '请发送 /recharge 充值，然后用 /redeem 兑换。'),
     rate_limited: say(
-      (e) => (num(e.details['retryAfter']) !== null ? `尝试次数太多，请 ${num(e.details['retryAfter'])} 秒后再试。` : '请求太频繁。'),
+      (e) => (num(e.details['retryAfter']) !== null ? `请求太频繁，请 ${num(e.details['retryAfter'])} 秒后再试。` : '请求太频繁。'),
       '请稍后再试。',
     ),
     not_found: say((e) => (/token/i.test(e.message) ? '没有找到这个令牌。' : /channel/i.test(e.message) ? '没有找到这个渠道。' : '没有找到。')),

@@ -57,5 +57,5 @@ export async function apiRoutes(api: FastifyInstance, opts: { ctx: AppContext; r
   await api.register(channelTypeRoutes);
   await api.register(paymentRoutes, { payments: opts.payments });
   await api.register(paymentWebhookRoutes, { payments: opts.payments });
-  api.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => api.swagger());
+  api.get('/openapi.json', { config: { public: true }, schema: { tags: ['meta'], summary: 'This OpenAPI document', operationId: 'getOpenApiDocument' } }, async () => api.swagger());
 }

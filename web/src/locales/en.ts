@@ -101,6 +101,11 @@ export const en = {
     allowIpsHint: 'IPs or CIDR subnets, e.g. 203.0.113.7 or 10.0.0.0/8. Empty = any.',
     group: 'Price group',
     ownGroup: 'My group',
+    rpm: 'Requests per minute',
+    tpm: 'Tokens per minute',
+    maxConcurrent: 'Calls at once',
+    noLimit: 'No limit',
+    rateLimitsHint: 'Rate limits: empty = no limit. Your group’s limits apply as well. Over a limit, calls get 429 with the seconds to wait.',
   },
   logs: {
     export: 'Export CSV',
@@ -149,6 +154,8 @@ export const en = {
     perRequest: 'Per request',
     groups: 'Groups',
     unpriced: 'not priced',
+    tier: 'prompt over {{tokens}} tokens: {{price}}',
+    tiers: 'Long prompts: when a request’s prompt (cached tokens included) is over the threshold, the whole request is charged at that line’s input and output prices.',
     per1M: 'Prices per million tokens, in USD and in the local currency, with your group’s ratio applied.',
   },
   links: {
@@ -260,6 +267,12 @@ export const en = {
     ratioHint: 'Multiplies every price: 0.8 = 20% off.',
     description: 'Description',
     selectable: 'Users may switch into it',
+    rpm: 'Requests per minute (each user)',
+    tpm: 'Tokens per minute (each user)',
+    rateLimits: 'Rate limits',
+    rpmShort: '{{n}} req/min',
+    tpmShort: '{{n}} tokens/min',
+    rateLimitsHint: 'Limits for each user of the group, on top of their tokens’ own. Empty = no limit.',
   },
   redemptions: {
     generate: 'Generate codes',

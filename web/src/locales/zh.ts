@@ -105,6 +105,11 @@ export const zh: Dictionary<typeof en> = {
     allowIpsHint: 'IP 或 CIDR 网段，如 203.0.113.7 或 10.0.0.0/8。留空 = 不限。',
     group: '价格分组',
     ownGroup: '我的分组',
+    rpm: '每分钟请求数',
+    tpm: '每分钟 Token 数',
+    maxConcurrent: '同时进行的调用数',
+    noLimit: '不限',
+    rateLimitsHint: '速率限制：留空表示不限。所在分组的限制同样适用。超出限制时调用返回 429，并告知需等待的秒数。',
   },
   logs: {
     export: '导出 CSV',
@@ -153,6 +158,8 @@ export const zh: Dictionary<typeof en> = {
     perRequest: '按次',
     groups: '分组',
     unpriced: '未定价',
+    tier: '提示超过 {{tokens}} Token：{{price}}',
+    tiers: '长提示：请求的提示（含缓存 Token）超过阈值时，整个请求按该行的输入和输出价格计费。',
     per1M: '每百万 Token 的价格，以美元和本地货币显示，已计入分组倍率。',
   },
   links: {
@@ -264,6 +271,12 @@ export const zh: Dictionary<typeof en> = {
     ratioHint: '所有价格乘以该倍率：0.8 = 八折。',
     description: '说明',
     selectable: '用户可自行切换到此分组',
+    rpm: '每分钟请求数（每位用户）',
+    tpm: '每分钟 Token 数（每位用户）',
+    rateLimits: '速率限制',
+    rpmShort: '{{n}} 次/分钟',
+    tpmShort: '{{n}} Token/分钟',
+    rateLimitsHint: '分组内每位用户的限制，令牌自身的限制另外生效。留空表示不限。',
   },
   redemptions: {
     generate: '生成兑换码',
