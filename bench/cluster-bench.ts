@@ -99,7 +99,8 @@ async function main(): Promise<void> {
       UPSTREAM_URL: upstreamUrl,
       DATABASE_URL: dbUrl.toString(),
       RELAY_ADMIN_KEY: ADMIN_KEY,
-      RELAY_SECRET_KEY_FILE: join(dir, 'secret.key'),
+      // PostgreSQL needs the master key given: the same on both instances.
+      RELAY_SECRET_KEY: randomBytes(32).toString('base64'),
       LOG_LEVEL: 'warn',
       ...(REDIS_URL ? { REDIS_URL } : {}),
     };

@@ -95,6 +95,8 @@ export class RelayService {
       random?: Random;
       /** Which addresses the alert webhook may reach (default: public only; tests allow loopback). */
       webhookAddressPolicy?: AddressPolicy;
+      /** The circuit breaker's clock (tests move it past a cooldown instead of waiting). */
+      clock?: () => number;
     } = {},
   ) {
     this.tokens = new TokenAuth(ctx.db, ctx.bus);
@@ -126,6 +128,7 @@ export class RelayService {
       },
       (incident) => this.#onBreakerIncident(incident),
       (err) => ctx.log.error({ err }, 'could not save channel health'),
+      opts.clock,
     );
     this.channels.health = this.health;
     this.affinity = new ResponseAffinity(ctx.db);
