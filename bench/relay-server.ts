@@ -3,7 +3,8 @@
 // with one well-funded account, an unlimited token, a priced model and a channel to the fake upstream. Every request
 // therefore does what a production one does: token auth, routing, pricing, reserve → forward → meter → settle + usage log.
 //
-// Env: DATABASE_URL (file:…), RELAY_ADMIN_KEY, LOG_LEVEL (the bench keeps the default, info), UPSTREAM_URL. Prints {"type":"ready", url, key, …};
+// BENCH_JOIN=1 (bench:cluster's second instance): the database is seeded already; only serve it.
+// Env: DATABASE_URL (file:… or postgresql://…), RELAY_ADMIN_KEY, LOG_LEVEL (the bench keeps the default, info), UPSTREAM_URL. Prints {"type":"ready", url, key, …};
 // on the stdin line "stats" prints {"type":"stats", rss, …}; exits when stdin closes.
 import pino from 'pino';
 import { loadConfig } from '../src/config.js';
@@ -33,31 +34,38 @@ if (process.env.BENCH_NO_BILLING === '1') {
 }
 
 const prisma = db.prisma;
-const user = await prisma.user.create({ data: { username: 'bench', quota: BigInt(BENCH_USER_QUOTA) } });
-const key = newRelayKey();
-const token = await prisma.token.create({
-  data: { userId: user.id, name: 'bench', keyHash: hashSecret(key), keyPrefix: visiblePrefix(key), unlimited: true },
-});
-const channel = await createChannel(station.ctx, {
-  name: 'fake-upstream',
-  type: 'openai',
-  baseUrl: upstreamUrl,
-  keys: ['sk-upstream'],
-  models: [BENCH_MODEL],
-});
-bus.publish('tokens');
-await options.update({ modelRatios: { [BENCH_MODEL]: 0.075 }, completionRatios: { [BENCH_MODEL]: 4 } });
+if (process.env.BENCH_JOIN === '1') {
+  await relay.channels.ensureLoaded();
+  report({ type: 'ready', url: address, rss: process.memoryUsage().rss });
+} else await seed();
 
-report({
-  type: 'ready',
-  url: address,
-  key,
-  userId: user.id,
-  tokenId: token.id,
-  channelId: channel.id,
-  initialQuota: BENCH_USER_QUOTA,
-  rss: process.memoryUsage().rss,
-});
+async function seed(): Promise<void> {
+  const user = await prisma.user.create({ data: { username: 'bench', quota: BigInt(BENCH_USER_QUOTA) } });
+  const key = newRelayKey();
+  const token = await prisma.token.create({
+    data: { userId: user.id, name: 'bench', keyHash: hashSecret(key), keyPrefix: visiblePrefix(key), unlimited: true },
+  });
+  const channel = await createChannel(station.ctx, {
+    name: 'fake-upstream',
+    type: 'openai',
+    baseUrl: upstreamUrl,
+    keys: ['sk-upstream'],
+    models: [BENCH_MODEL],
+  });
+  bus.publish('tokens');
+  await options.update({ modelRatios: { [BENCH_MODEL]: 0.075 }, completionRatios: { [BENCH_MODEL]: 4 } });
+
+  report({
+    type: 'ready',
+    url: address,
+    key,
+    userId: user.id,
+    tokenId: token.id,
+    channelId: channel.id,
+    initialQuota: BENCH_USER_QUOTA,
+    rss: process.memoryUsage().rss,
+  });
+}
 
 let closing = false;
 listenForCommands(

@@ -46,7 +46,7 @@ export async function startBots(
   );
   if (platforms.length === 0) return { platforms, leadership: undefined, stop: async () => stopRecording() };
 
-  const core = createBotCore({ backend, log });
+  const core = createBotCore({ backend, log, onMessage: (platform) => ctx.metrics.botMessage(platform) });
   const delivery = deliverNotices(outbox, createNotifier(backend, registry, log), () => registry.platforms, log);
   const leadership = ctx.db.kind === 'postgresql' ? postgresLeadership(config.databaseUrl, log, { retryMs: opts.leaderRetryMs }) : soleLeadership(log);
   leadership.listen(NOTICE_CHANNEL, delivery.wake);

@@ -7,6 +7,7 @@
 import { EventEmitter } from 'node:events';
 import type { AppContext } from '../src/context.js';
 import type { RelayService } from '../src/relay/service.js';
+import type { ChannelIncident } from '../src/relay/alerts.js';
 import type { BotBackend, BotLogger, ChannelDisabledNotice, Notifier, Platform } from './core/index.js';
 
 /** The NOTIFY channel the bot-running instance listens on. */
@@ -69,16 +70,34 @@ export function createNoticeOutbox(ctx: AppContext, backend: BotBackend): Notice
   };
 }
 
-/** Every instance records the relay's "channel auto-disabled" events (whole channels only). Returns the unsubscribe. */
+/**
+ * Every instance records the relay's "channel auto-disabled" events (whole channels only) and the circuit breaker's
+ * incidents (a key or channel cooled down, or recovered: each announced by one instance only). Returns the unsubscribe.
+ */
 export function recordChannelAlerts(relay: Pick<RelayService, 'events'>, outbox: NoticeOutbox, log: BotLogger): () => void {
+  const record = (notice: ChannelDisabledNotice) => outbox.channelDisabled(notice).catch((err: unknown) => log.error({ err }, 'could not record a channel alert'));
   const listener = (event: { channelId: number; channelName: string; channelDisabled: boolean; reason: string }): void => {
     if (!event.channelDisabled) return;
-    outbox
-      .channelDisabled({ channelId: event.channelId, channelName: event.channelName, reason: event.reason })
-      .catch((err: unknown) => log.error({ err }, 'could not record a channel alert'));
+    void record({ channelId: event.channelId, channelName: event.channelName, reason: event.reason });
+  };
+  const incident = (event: ChannelIncident): void => {
+    if (event.kind === 'disabled') return; // told by 'channel-disabled' above
+    void record({
+      kind: event.kind,
+      channelId: event.channelId,
+      channelName: event.channelName,
+      reason: event.reason,
+      keyMask: event.keyMask,
+      channelOut: event.channelOut,
+      ...(event.until ? { until: event.until } : {}),
+    });
   };
   relay.events.on('channel-disabled', listener);
-  return () => relay.events.off('channel-disabled', listener);
+  relay.events.on('channel-incident', incident);
+  return () => {
+    relay.events.off('channel-disabled', listener);
+    relay.events.off('channel-incident', incident);
+  };
 }
 
 /**

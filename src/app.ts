@@ -1,12 +1,12 @@
 // The HTTP application: plugins, error handling, the two route trees (/api management, /v1 relay) and the web console at /.
 // Building it does no I/O beyond what the context already opened, so tests build it and use inject() or listen(0).
 import Fastify, { type FastifyInstance } from 'fastify';
-import swagger from '@fastify/swagger';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { installErrorHandlers, type NotFoundFallback } from './plugins/error-handler.js';
 import { registerConsole } from './plugins/console.js';
 import { installJsonBodyParser } from './plugins/json-body.js';
 import { installQueryRules } from './plugins/query-rules.js';
+import { installOpenApi } from './plugins/openapi.js';
 import { LOG_SERIALIZERS } from './auth/redact.js';
 import { fastifyTrustProxy } from './config.js';
 import { apiRoutes } from './routes/api/index.js';
@@ -15,6 +15,7 @@ import { RelayService } from './relay/service.js';
 import { PaymentService } from './payments/service.js';
 import type { AppContext } from './context.js';
 import { query, sqlGet } from './db/sql.js';
+import { installMetricsRoute } from './metrics/serve.js';
 
 const SELECT_ONE = query('SELECT 1 AS "one"', (r) => r.int('one'));
 
@@ -56,16 +57,9 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   installJsonBodyParser(app);
   installQueryRules(app);
 
-  await app.register(swagger, {
-    openapi: {
-      openapi: '3.0.3',
-      info: { title: 'relay-station management API', version: '0.1.0' },
-      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer' } } },
-      security: [{ bearer: [] }],
-    },
-  });
+  await installOpenApi(app);
 
-  app.get('/healthz', { schema: { hide: true } }, async (request, reply) => {
+  app.get('/healthz', async (request, reply) => {
     try {
       await sqlGet(ctx.db.sql, SELECT_ONE);
       return { status: 'ok', database: ctx.db.kind };
@@ -75,6 +69,8 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
       return reply.status(503).send({ status: 'unavailable', database: ctx.db.kind });
     }
   });
+
+  installMetricsRoute(app, ctx);
 
   const relay = opts.relay ?? new RelayService(ctx);
   if (!opts.relay) app.addHook('onClose', () => relay.close());

@@ -29,6 +29,11 @@ export interface Config {
   secretKeyFile: string;
   /** Trust X-Forwarded-For (behind a reverse proxy) for IP allow-lists and rate limits. */
   trustProxy: TrustProxy;
+  /** GET /metrics on the main port with this Bearer token (docs/operations.md#metrics). */
+  metricsToken: string | undefined;
+  /** Serve GET /metrics on this port of its own (no token), bound to metricsHost. */
+  metricsPort: number | undefined;
+  metricsHost: string;
   telegram: { token: string; apiRoot: string | undefined; webhookUrl: string | undefined; webhookSecret: string | undefined } | undefined;
   discord: { token: string; applicationId: string; apiRoot: string | undefined; guildId: string | undefined } | undefined;
   qq: { appId: string; secret: string; token: string; sandbox: boolean } | undefined;
@@ -152,6 +157,8 @@ export function loadConfig(env: Env = process.env): Config {
     throw new ConfigError('LOG_LEVEL', `must be one of fatal, error, warn, info, debug, trace, silent`);
   }
 
+  const metricsToken = str(env, 'METRICS_TOKEN');
+  if (metricsToken !== undefined && metricsToken.length < 16) throw new ConfigError('METRICS_TOKEN', 'must be at least 16 characters');
   const telegramToken = str(env, 'TELEGRAM_BOT_TOKEN');
   const discordToken = str(env, 'DISCORD_BOT_TOKEN');
   const qqAppId = str(env, 'QQ_APP_ID');
@@ -169,6 +176,9 @@ export function loadConfig(env: Env = process.env): Config {
     secretKey,
     secretKeyFile: str(env, 'RELAY_SECRET_KEY_FILE') ?? './data/secret.key',
     trustProxy: trustProxy(env),
+    metricsToken,
+    metricsPort: str(env, 'METRICS_PORT') === undefined ? undefined : int(env, 'METRICS_PORT', 0, 0, 65535),
+    metricsHost: str(env, 'METRICS_HOST') ?? '127.0.0.1',
     telegram: telegramToken
       ? {
           token: telegramToken,

@@ -7,6 +7,8 @@ import type { InvalidationBus } from './cache/bus.js';
 import type { OptionsStore } from './services/options.js';
 import type { SecretBox } from './auth/secret-box.js';
 import type { GuessLimiters } from './services/auth.js';
+import type { RateLimitStore } from './rate-limit/store.js';
+import type { Metrics } from './metrics/metrics.js';
 
 export interface AppContext {
   config: Config;
@@ -16,6 +18,10 @@ export interface AppContext {
   log: FastifyBaseLogger;
   /** Seals and opens secrets stored in the database (channel keys) with the master key kept outside it. */
   secrets: SecretBox;
-  /** Wrong-guess limits for passwords and codes, shared by the API and the bots (in memory, per instance). */
+  /** Wrong-guess limits for passwords and codes, shared by the API and the bots (counted in `rateLimits`). */
   guesses: GuessLimiters;
+  /** Where every limit counts: Redis when REDIS_URL is set (shared by all instances), else this process's memory. */
+  rateLimits: RateLimitStore;
+  /** Prometheus counters of this process (src/metrics/). */
+  metrics: Metrics;
 }

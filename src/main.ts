@@ -9,12 +9,17 @@ import { openDb, type Db } from './db/client.js';
 import { migrate } from './db/migrate.js';
 import { prepareChannelKeys } from './db/channel-keys-start.js';
 import { createLocalBus, createRedisBus, type InvalidationBus } from './cache/bus.js';
+import { createPgBus } from './cache/pg-bus.js';
 import { OptionsStore } from './services/options.js';
 import { bootstrap, type BootstrapResult } from './bootstrap.js';
 import { buildApp, REDACT_PATHS } from './app.js';
 import { LOG_SERIALIZERS } from './auth/redact.js';
 import type { AppContext } from './context.js';
 import { createGuessLimiters } from './services/auth.js';
+import { MemoryRateLimitStore } from './rate-limit/memory-store.js';
+import { RedisRateLimitStore } from './rate-limit/redis-store.js';
+import { Metrics } from './metrics/metrics.js';
+import { startMetricsServer } from './metrics/serve.js';
 import { RelayService } from './relay/service.js';
 import { PaymentService } from './payments/service.js';
 import { startBots, type RunningBots } from '../bots/index.js';
@@ -59,11 +64,14 @@ export async function startRelayStation(config: Config, log = createLogger(confi
     const subscriber = new Redis(config.redisUrl, { lazyConnect: false });
     redisConnections.push(publisher, subscriber);
     bus = await createRedisBus(publisher, subscriber);
+  } else if (db.kind === 'postgresql') {
+    bus = await createPgBus(config.databaseUrl, db.pool, log).catch(closeOnError);
   }
 
   const options = new OptionsStore(db, bus);
   await options.load();
-  const ctx: AppContext = { config, db, bus, options, log, secrets, guesses: createGuessLimiters() };
+  const rateLimits = redisConnections[0] ? new RedisRateLimitStore(redisConnections[0]) : new MemoryRateLimitStore();
+  const ctx: AppContext = { config, db, bus, options, log, secrets, guesses: createGuessLimiters(rateLimits), rateLimits, metrics: new Metrics() };
 
   const boot = await bootstrap(db, config.adminKey);
   const relay = new RelayService(ctx);
@@ -77,6 +85,8 @@ export async function startRelayStation(config: Config, log = createLogger(confi
   // count (a balance near its end, images, other endpoints, an upstream that reports no usage).
 
   const address = await app.listen({ port: config.port, host: config.host });
+  const metricsServer = await startMetricsServer(ctx);
+  if (metricsServer) log.info({ address: metricsServer.address }, 'metrics served');
   if (bots.platforms.length) log.info({ platforms: bots.platforms }, 'chat bots starting');
   if (config.trustProxy === true) {
     log.warn('TRUST_PROXY=true believes X-Forwarded-For from every client; list your proxies instead (docs/api.md#client-address)');
@@ -92,6 +102,7 @@ export async function startRelayStation(config: Config, log = createLogger(confi
     async close() {
       await bots.stop();
       await app.close(); // stops accepting, lets in-flight requests settle their quota
+      await metricsServer?.close();
       await relay.close();
       payments.close();
       await bus.close();

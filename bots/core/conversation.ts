@@ -59,6 +59,7 @@ export async function chatTurn(ctx: BotContext, user: BotUser, text: string): Pr
       ],
       source: message.platform,
       purpose: 'chat',
+      conversationId: conversation.id,
       onDelta: (delta) => stream.push(delta),
     });
     // A non-streaming upstream delivers no deltas: show the whole answer instead.

@@ -24,6 +24,8 @@ import type { ChatTransport, IncomingMessage, Platform } from './types.js';
 export interface BotCoreOptions {
   backend: BotBackend;
   log: BotLogger;
+  /** Each message addressed to the bot (metrics: bot messages by platform). */
+  onMessage?: (platform: Platform) => void;
 }
 
 /** Who is asking, where the platform says nothing more (Discord autocomplete). */
@@ -77,6 +79,7 @@ export function createBotCore(opts: BotCoreOptions): BotCore {
       let message = incoming;
       let command = parseCommand(message.text);
       if (command && !isAddressedTo(command, transport.botUsername)) return;
+      opts.onMessage?.(message.platform);
       const where = { platform: message.platform, command: command?.name ?? null, chatId: message.chatId };
       let lang: Lang = 'en';
       try {

@@ -57,6 +57,14 @@ export interface ChannelDisabledNotice {
   channelId: number;
   channelName: string;
   reason: string;
+  /** Absent: the channel was disabled. cooled / recovered: its circuit breaker opened or closed (src/relay/breaker.ts). */
+  kind?: 'cooled' | 'recovered';
+  /** The key concerned, by mask; null or absent: the channel as a whole. */
+  keyMask?: string | null;
+  /** cooled: until when (ISO time). */
+  until?: string;
+  /** cooled: no other key of the channel can serve now. */
+  channelOut?: boolean;
 }
 
 export interface Notifier {
@@ -77,10 +85,18 @@ export function createNotifier(backend: BotBackend, registry: TransportRegistry,
       log.warn({ err }, "could not read an admin's language; alerting in English");
       t = messages('en');
     }
+    // The reason is the upstream's refusal, which may quote the key it was given.
+    const reason = redactSecrets(notice.reason);
+    const key = notice.keyMask ?? null;
+    const text =
+      notice.kind === 'cooled'
+        ? t.admin.alertCooled(notice.channelId, notice.channelName, key, reason, notice.until ?? '', notice.channelOut === true)
+        : notice.kind === 'recovered'
+          ? t.admin.alertRecovered(notice.channelId, notice.channelName, key)
+          : t.admin.alert(notice.channelId, notice.channelName, reason);
     const reply: Reply = {
-      // The reason is the upstream's refusal, which may quote the key it was given.
-      text: t.admin.alert(notice.channelId, notice.channelName, redactSecrets(notice.reason)),
-      buttons: [channelButtons(t, { id: notice.channelId, status: 'auto_disabled' })],
+      text,
+      buttons: [channelButtons(t, { id: notice.channelId, status: notice.kind ? 'enabled' : 'auto_disabled' })],
     };
     return registry.sendToUser(identity, forTransport(transport, reply, identity.platformUserId, t), log);
   };

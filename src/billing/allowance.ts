@@ -63,8 +63,13 @@ export function outputMaximumOf(model: string, adminLimits: Readonly<Record<stri
 
 /** The model's context window: the most input an upstream can bill for it. */
 export function contextWindowOf(model: string): number {
+  return knownContextWindowOf(model) ?? UNKNOWN_CONTEXT_WINDOW;
+}
+
+/** The catalogue's context window for the model, if it lists one. */
+export function knownContextWindowOf(model: string): number | undefined {
   const window = lookup(DEFAULT_CONTEXT_WINDOWS, model, false);
-  return typeof window === 'number' ? window : UNKNOWN_CONTEXT_WINDOW;
+  return typeof window === 'number' ? window : undefined;
 }
 
 /** Per-choice tokens the call wants when the balance is no object. */

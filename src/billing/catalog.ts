@@ -169,6 +169,30 @@ export const DEFAULT_COMPLETION_RATIOS: Readonly<Record<string, string>> = Objec
   PRICES.map(([model, input, output]) => [model, COMPLETION_OVERRIDES[model] ?? completionRatio(input, output)]),
 );
 
+/**
+ * Long-prompt prices: [model, threshold, input USD per 1M, output USD per 1M] — a call whose prompt is ABOVE the
+ * threshold (cached and cache-written tokens included, as both vendors count it) pays these for all of its tokens.
+ * Cache ratios stay relative to the input price, as the vendors' long-context cache prices do (Claude: 0.1× / 1.25×
+ * of $6; Gemini 2.5 Pro: 0.1× of $2.50). Published by Google (ai.google.dev/gemini-api/docs/pricing) and Anthropic
+ * (platform.claude.com/docs/en/about-claude/pricing, the 1M-context beta), checked 2025–2026.
+ */
+type TierRow = readonly [model: string, above: number, input: string, output: string];
+
+const TIERS: readonly TierRow[] = [
+  ['gemini-1.5-pro', 128_000, '2.5', '10'],
+  ['gemini-2.5-pro', 200_000, '2.5', '15'],
+  ['gemini-3-pro-preview', 200_000, '4', '18'],
+  ['claude-sonnet-4', 200_000, '6', '22.5'],
+  ['claude-sonnet-4-5', 200_000, '6', '22.5'],
+];
+
+/** Per model, its tiers as ratios (the same exact derivation as the base prices). */
+export const DEFAULT_PRICE_TIERS: Readonly<Record<string, ReadonlyArray<{ above: number; modelRatio: string; completionRatio: string }>>> =
+  TIERS.reduce<Record<string, Array<{ above: number; modelRatio: string; completionRatio: string }>>>((out, [model, above, input, output]) => {
+    (out[model] ??= []).push({ above, modelRatio: modelRatio(input), completionRatio: completionRatio(input, output) });
+    return out;
+  }, {});
+
 /** USD per request, for models priced per call (a 1024×1024 image at standard / medium quality). */
 export const DEFAULT_MODEL_PRICES: Readonly<Record<string, string>> = {
   'dall-e-3': '0.04',

@@ -12,6 +12,7 @@ import {
   DEFAULT_MODEL_PRICES,
   DEFAULT_CACHE_READ_RATIOS,
   DEFAULT_CACHE_WRITE_RATIOS,
+  DEFAULT_PRICE_TIERS,
 } from './catalog.js';
 
 export interface ModelPrice {
@@ -24,6 +25,30 @@ export interface ModelPrice {
   perRequestUsd?: Scaled;
   /** Where the price came from, for the pricing page and logs. */
   source: 'admin' | 'catalog' | 'default';
+  /**
+   * Long-prompt tiers, by ascending threshold: a call whose prompt (cache reads and writes included) is above a tier's
+   * `above` tokens is priced WHOLE at that tier's ratios (the highest such tier), as Gemini 2.5 Pro and Claude Sonnet's
+   * 1M context are. Empty for most models. cost.ts applies them.
+   */
+  tiers?: readonly PriceTier[];
+}
+
+/** A tier's ratios, complete: what the admin or catalogue left out is the base price's. */
+export interface PriceTier {
+  above: number;
+  modelRatio: Scaled;
+  completionRatio: Scaled;
+  cacheReadRatio: Scaled;
+  cacheWriteRatio: Scaled;
+}
+
+/** A tier as stored (option priceTiers, catalogue): decimal ratios; the optional ones default to the base price's. */
+export interface TierSpec {
+  above: number;
+  modelRatio: string | number;
+  completionRatio?: string | number;
+  cacheReadRatio?: string | number;
+  cacheWriteRatio?: string | number;
 }
 
 type DecimalMap = Record<string, string | number>;
@@ -49,7 +74,7 @@ export function lookup(map: DecimalMap, model: string, family = true): string | 
 export class Pricing {
   #cache = new Map<string, ModelPrice | null>();
 
-  constructor(private readonly options: Pick<OptionsStore, 'current' | 'onChange'>) {
+  constructor(readonly options: Pick<OptionsStore, 'current' | 'onChange'>) {
     options.onChange(() => this.#cache.clear());
   }
 
@@ -101,15 +126,53 @@ function compute(o: Readonly<Options>, model: string): ModelPrice | null {
   const completion = lookup(o.completionRatios, model, false) ?? lookup(DEFAULT_COMPLETION_RATIOS, model, false) ?? 1;
   const cacheRead = lookup(o.cacheReadRatios, model) ?? lookup(DEFAULT_CACHE_READ_RATIOS, model) ?? 1;
   const cacheWrite = lookup(o.cacheWriteRatios, model) ?? lookup(DEFAULT_CACHE_WRITE_RATIOS, model) ?? 1;
-  return {
-    model,
+  const base = {
     modelRatio: parseDecimal(modelRatio ?? 0),
     completionRatio: parseDecimal(completion),
     cacheReadRatio: parseDecimal(cacheRead),
     cacheWriteRatio: parseDecimal(cacheWrite),
+  };
+  return {
+    model,
+    ...base,
     ...(perRequest !== undefined ? { perRequestUsd: parseDecimal(perRequest) } : {}),
     source,
+    tiers: perRequest !== undefined ? [] : tiersOf(tierSpecs(o, model, source), base),
   };
+}
+
+/**
+ * Tiers belong to the price they come with: the admin's own (option priceTiers; an empty list means none) win; else the
+ * catalogue's, only when the base ratio is the catalogue's too (an admin's ratio for the model would otherwise be mixed
+ * with the catalogue's long-prompt price).
+ */
+function tierSpecs(o: Readonly<Options>, model: string, source: ModelPrice['source']): readonly TierSpec[] {
+  const admin = lookupTiers(o.priceTiers, model);
+  if (admin !== undefined) return admin;
+  return source === 'catalog' ? (lookupTiers(DEFAULT_PRICE_TIERS, model) ?? []) : [];
+}
+
+function lookupTiers(map: Readonly<Record<string, readonly TierSpec[]>>, model: string): readonly TierSpec[] | undefined {
+  if (Object.hasOwn(map, model)) return map[model];
+  let best: string | undefined;
+  for (const key of Object.keys(map)) {
+    if (!model.startsWith(key) || (best !== undefined && key.length <= best.length)) continue;
+    if (SNAPSHOT_SUFFIX.test(model.slice(key.length))) best = key;
+  }
+  return best !== undefined ? map[best] : undefined;
+}
+
+function tiersOf(specs: readonly TierSpec[], base: Omit<PriceTier, 'above'>): PriceTier[] {
+  const ratio = (value: string | number | undefined, fallback: Scaled) => (value === undefined ? fallback : parseDecimal(value));
+  return specs
+    .map((t) => ({
+      above: t.above,
+      modelRatio: parseDecimal(t.modelRatio),
+      completionRatio: ratio(t.completionRatio, base.completionRatio),
+      cacheReadRatio: ratio(t.cacheReadRatio, base.cacheReadRatio),
+      cacheWriteRatio: ratio(t.cacheWriteRatio, base.cacheWriteRatio),
+    }))
+    .sort((a, b) => a.above - b.above);
 }
 
 /** Display helper: USD per call of a per-request model in a group. */

@@ -32,6 +32,8 @@ export interface UsageLogEntry {
   usageSource: UsageSource;
   /** What the upstream said when the call failed (keys scrubbed): admins only, never shown to the caller. */
   detail: string;
+  /** JSON list of the upstream attempts (attemptsJson in relay/pipeline.ts) when there was more than one; else null. */
+  attempts: string | null;
 }
 
 /** upstream: its usage report; local: the relay's own counts; mixed: some of each; none: nothing was billed. */
@@ -48,7 +50,7 @@ const COLUMNS = [
   'requestId', 'type', 'source', 'userId', 'tokenId', 'tokenName', 'channelId', 'endpoint', 'model', 'upstreamModel',
   'promptTokens', 'completionTokens', 'cacheReadTokens', 'cacheWriteTokens', 'groupRatio', 'modelRatio',
   'completionRatio', 'quota', 'stream', 'latencyMs', 'ttftMs', 'status', 'content', 'group', 'usageSource', 'writeOff',
-  'detail',
+  'detail', 'attempts',
 ] as const satisfies ReadonlyArray<keyof UsageLogRow>;
 
 // Every field of a row has its column (the compiler says which one is missing).
@@ -95,6 +97,7 @@ export function sweptLog(requestId: string): UsageLogEntry {
     group: '',
     usageSource: 'none',
     detail: '',
+    attempts: null,
   };
 }
 

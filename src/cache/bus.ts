@@ -1,6 +1,7 @@
 // Cache invalidation across instances. Each instance keeps small in-process caches (tokens by key hash, channels,
 // options, groups); whoever changes the underlying rows publishes the topic, and every instance drops what it cached.
-// Alone (SQLite) this is an in-process EventEmitter; with REDIS_URL it is also a Redis pub/sub channel.
+// Alone (SQLite) this is an in-process EventEmitter; with REDIS_URL it is also a Redis pub/sub channel; on PostgreSQL
+// without Redis, a LISTEN/NOTIFY channel (pg-bus.ts).
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';

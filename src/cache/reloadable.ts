@@ -1,6 +1,6 @@
 // A value loaded from the database, held in memory, and reloaded (lazily, on the next read) after its InvalidationBus
-// topic fires on any instance, or once it is older than MAX_AGE_MS (so instances sharing PostgreSQL without Redis still
-// converge within a minute). Readers never see a half-built value: while a load runs, they wait for it.
+// topic fires on any instance, or once it is older than MAX_AGE_MS (so instances converge within a minute even if an
+// invalidation message is lost). Readers never see a half-built value: while a load runs, they wait for it.
 import type { InvalidationBus, Topic } from './bus.js';
 
 const MAX_AGE_MS = 60_000;

@@ -3,7 +3,7 @@
 // - a strict Content-Security-Policy: scripts, styles, fonts and connections only from this origin, no inline script
 //   or style, no eval, no framing;
 // - single-page-app fallback: an unknown GET outside the APIs answers index.html, so /tokens or /admin/users can be
-//   reloaded or bookmarked. /api, /v1, /v1beta and /healthz keep their own JSON 404s.
+//   reloaded or bookmarked. /api, /v1, /v1beta, /healthz and /metrics keep their own JSON 404s.
 // Build output sits beside compressed copies (.br, .gz) written by the build, sent to browsers that accept them.
 import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -25,7 +25,7 @@ export const CONTENT_SECURITY_POLICY = [
 ].join('; ');
 
 /** Paths the console never answers for: their 404s stay the APIs' own. */
-const API_PREFIXES = ['/api', '/v1', '/v1beta', '/healthz'];
+const API_PREFIXES = ['/api', '/v1', '/v1beta', '/healthz', '/metrics'];
 
 export const isApiPath = (path: string): boolean =>
   API_PREFIXES.some((prefix) => path === prefix || path.startsWith(`${prefix}/`));

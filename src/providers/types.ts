@@ -147,7 +147,7 @@ export interface UpstreamTarget {
 }
 
 export interface UpstreamRequest {
-  method: 'POST' | 'GET';
+  method: 'POST' | 'GET' | 'DELETE';
   url: string;
   headers: Record<string, string>;
   body?: string;
@@ -215,6 +215,10 @@ export interface NativeStreamEvent {
   readonly error?: UpstreamErrorInfo;
   /** It carries nothing but usage (OpenAI's include_usage chunk): passed on only to a client that asked for it. */
   readonly usageOnly: boolean;
+  /** The upstream's id for the answer, when this event names it (Responses' response.created). */
+  readonly id?: string;
+  /** The event's own sequence number (Responses streams number every event). */
+  readonly sequence?: number;
 }
 
 /** An event that is none of the above (a keep-alive, a ping, a block start, data that does not parse). */
@@ -252,21 +256,37 @@ export interface ProviderAdapter {
   usageOf(usage: OpenAIUsage | undefined | null): Usage | undefined;
 
   /** Native pass-through (client format === nativeFormat). */
-  native: {
-    buildRequest(body: Record<string, unknown>, target: UpstreamTarget, stream: boolean): UpstreamRequest;
-    /**
-     * The client's body with its output limit lowered to `tokens` per choice, in this format's own field (the field
-     * the client used, else the one this channel type expects for `model`, the upstream's model name). The relay sets
-     * a limit only where the reservation could not pay for more (billing/allowance.ts).
-     */
-    limitOutput(body: Record<string, unknown>, tokens: number, model: string): Record<string, unknown>;
-    usageOfResponse(body: unknown): Usage | undefined;
-    textOfResponse(body: unknown): string;
-    createStreamMeter(): NativeStreamMeter;
-  };
+  native: NativeApi;
+  /**
+   * OpenAI's Responses API (POST /v1/responses), spoken natively: only OpenAI and Azure channels have it. Every other
+   * channel type serves a Responses client through the canonical translation.
+   */
+  responses?: ResponsesApi;
 
   /** Embeddings, when the provider has them in a form we translate (OpenAI-family: pass-through). */
   buildEmbeddingsRequest?(body: Record<string, unknown>, target: UpstreamTarget): UpstreamRequest;
   /** A cheap request that proves the channel works (used by POST /api/channels/:id/test and re-enable). */
   buildTestRequest(target: UpstreamTarget): UpstreamRequest;
+}
+
+/** One wire format spoken natively: the client's body forwarded as is, its answer metered as it passes. */
+export interface NativeApi {
+  buildRequest(body: Record<string, unknown>, target: UpstreamTarget, stream: boolean): UpstreamRequest;
+  /**
+   * The client's body with its output limit lowered to `tokens` per choice, in this format's own field (the field
+   * the client used, else the one this channel type expects for `model`, the upstream's model name). The relay sets
+   * a limit only where the reservation could not pay for more (billing/allowance.ts).
+   */
+  limitOutput(body: Record<string, unknown>, tokens: number, model: string): Record<string, unknown>;
+  usageOfResponse(body: unknown): Usage | undefined;
+  textOfResponse(body: unknown): string;
+  createStreamMeter(): NativeStreamMeter;
+  /** The upstream's id for a whole answer (Responses: the response id), when the format has one worth keeping. */
+  idOfResponse?(body: unknown): string | undefined;
+}
+
+/** The Responses API natively, and its stored responses (GET / DELETE /v1/responses/{id}, …/cancel, …/input_items). */
+export interface ResponsesApi extends NativeApi {
+  /** A request about a stored response: `path` is what follows /v1/responses ("/resp_1", "/resp_1/cancel"), query included. */
+  buildResourceRequest(target: UpstreamTarget, method: 'GET' | 'POST' | 'DELETE', path: string): UpstreamRequest;
 }

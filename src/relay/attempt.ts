@@ -6,6 +6,7 @@ import { RelayError } from '../errors.js';
 import type {
   ChatCompletionChunk,
   ChatRequest,
+  NativeApi,
   ProviderAdapter,
   SseEvent,
   StreamContext,
@@ -52,18 +53,28 @@ export interface AttemptDeps {
  * - `retry`: nothing reached the client and the failure is the upstream's: another channel or key may serve the call.
  * - `failed`: the call ends with `error` (before the first byte: as the answer; after it: as an in-stream event).
  * `disable`: the upstream said this key is invalid or out of credit; the reason to record (keys scrubbed).
+ * `fault`: the failure means "broken for now" (the circuit breaker counts it, relay/breaker.ts).
  */
 export type AttemptResult =
   | { readonly outcome: 'done' }
-  | { readonly outcome: 'retry'; readonly error: RelayError; readonly disable?: string }
-  | { readonly outcome: 'failed'; readonly error: RelayError; readonly disable?: string };
+  | { readonly outcome: 'retry'; readonly error: RelayError; readonly disable?: string; readonly fault?: Fault }
+  | { readonly outcome: 'failed'; readonly error: RelayError; readonly disable?: string; readonly fault?: Fault };
+
+/** Kinds of failure that mean an upstream (or key) is broken for now: what the breaker may count. */
+export const FAULTS = ['server_error', 'overloaded', 'timeout', 'connection', 'rate_limited'] as const;
+export type Fault = (typeof FAULTS)[number];
 
 /** An attempt that did not deliver. */
 export type AttemptFailure = Exclude<AttemptResult, { outcome: 'done' }>;
 
 const DONE: AttemptResult = Object.freeze({ outcome: 'done' });
-const retry = (error: RelayError, disable?: string): AttemptFailure => (disable ? { outcome: 'retry', error, disable } : { outcome: 'retry', error });
-const failed = (error: RelayError): AttemptFailure => ({ outcome: 'failed', error });
+const retry = (error: RelayError, disable?: string, fault?: Fault): AttemptFailure => ({
+  outcome: 'retry',
+  error,
+  ...(disable ? { disable } : {}),
+  ...(fault ? { fault } : {}),
+});
+const failed = (error: RelayError, fault?: Fault): AttemptFailure => (fault ? { outcome: 'failed', error, fault } : { outcome: 'failed', error });
 export const clientGone = (): RelayError => new RelayError('invalid_request', 'client closed the connection', 499);
 
 /** Everything one attempt works with. */
@@ -74,6 +85,8 @@ interface Attempt {
   readonly adapter: ProviderAdapter;
   /** The client speaks the channel's own format: bodies and events pass through as they are. */
   readonly native: boolean;
+  /** That format's native side (the adapter's chat-native one, or its Responses API), when `native`. */
+  readonly api: NativeApi | undefined;
   readonly sink: ResponseSink;
   readonly clock: AttemptClock;
   /**
@@ -97,9 +110,13 @@ export async function attempt(deps: AttemptDeps, call: RelayCall, choice: RouteC
   const unsupported = unsupportedBy(adapter, call);
   if (unsupported) return retry(new RelayError('no_channel', `channel type ${adapter.type} does not support ${unsupported}`));
 
+  const api = nativeApiFor(adapter, call);
+  // A request only the client format's own upstream understands: refused here, another channel may speak it natively.
+  if (!api && call.untranslatable) return retry(new RelayError('invalid_request', call.untranslatable, 400));
+
   const clock: AttemptClock = { budgetMs: 0, body: undefined, timedOut: false };
   const stop = new AbortController();
-  const a: Attempt = { deps, call, choice, adapter, native: call.format === adapter.nativeFormat, sink, clock, upstream: stop.signal };
+  const a: Attempt = { deps, call, choice, adapter, native: api !== undefined, api, sink, clock, upstream: stop.signal };
   let upstream: UpstreamRequest;
   try {
     upstream = await buildRequest(a);
@@ -132,6 +149,12 @@ export async function attempt(deps: AttemptDeps, call: RelayCall, choice: RouteC
 
 const attemptTimedOut = (budgetMs: number) => new UpstreamUnreachable('timeout', `upstream timed out (the attempt's ${budgetMs} ms ran out)`);
 
+/** The adapter's native side for the client's format: its own format, or (OpenAI, Azure) the Responses API. */
+function nativeApiFor(adapter: ProviderAdapter, call: RelayCall): NativeApi | undefined {
+  if (call.format === 'responses') return adapter.responses;
+  return call.format === adapter.nativeFormat ? adapter.native : undefined;
+}
+
 /** What this channel type cannot serve for this call, if anything (then the next channel is tried). */
 function unsupportedBy(adapter: ProviderAdapter, call: RelayCall): string | undefined {
   switch (call.kind) {
@@ -159,8 +182,8 @@ async function buildRequest(a: Attempt): Promise<UpstreamRequest> {
     case 'chat': {
       if (a.native) {
         let body = call.format === 'openai' ? withUsage(call.body) : call.body;
-        if (limit !== undefined) body = adapter.native.limitOutput(body, limit, target.model);
-        const req = adapter.native.buildRequest(body, target, call.stream);
+        if (limit !== undefined) body = a.api!.limitOutput(body, limit, target.model);
+        const req = a.api!.buildRequest(body, target, call.stream);
         return { ...req, headers: { ...req.headers, ...call.forwardHeaders } };
       }
       let chat = call.chat!;
@@ -238,8 +261,8 @@ function deliveryFailure(a: Attempt, err: unknown): AttemptFailure {
 /** "We could not reach them" (or the client left). */
 function unreachable(a: Attempt, err: UpstreamUnreachable): AttemptFailure {
   if (err.kind === 'aborted' && a.sink.signal.aborted) return failed(clientGone());
-  if (err.kind === 'timeout' || err.kind === 'aborted') return retry(new RelayError('upstream_timeout', `upstream timed out: ${err.message}`));
-  return retry(new RelayError('upstream_error', `upstream unreachable: ${err.message}`, 502));
+  if (err.kind === 'timeout' || err.kind === 'aborted') return retry(new RelayError('upstream_timeout', `upstream timed out: ${err.message}`), undefined, 'timeout');
+  return retry(new RelayError('upstream_error', `upstream unreachable: ${err.message}`, 502), undefined, 'connection');
 }
 
 /**
@@ -273,15 +296,15 @@ function upstreamFailure(a: Attempt, status: number, raw: UpstreamErrorInfo): At
     case 'bad_request':
       return failed(refusal(status >= 400 && status < 500 && status !== 401 && status !== 403 ? status : 400));
     case 'rate_limited':
-      return retry(refusal(429));
+      return retry(refusal(429), undefined, 'rate_limited');
     case 'invalid_key':
     case 'no_credit':
       return retry(refusal(502), `${info.kind}: ${info.message}`);
     case 'overloaded':
       // Busy (503, Anthropic's 529, or an overloaded event inside a stream) stays "unavailable" for the client.
-      return retry(refusal(status === 503 || status === 529 || status === 200 ? 503 : 502));
+      return retry(refusal(status === 503 || status === 529 || status === 200 ? 503 : 502), undefined, status === 503 || status === 529 || status === 200 ? 'overloaded' : 'server_error');
     default:
-      return status >= 500 ? retry(refusal(502)) : failed(refusal(502));
+      return status >= 500 ? retry(refusal(502), undefined, 'server_error') : failed(refusal(502));
   }
 }
 
@@ -297,7 +320,7 @@ async function deliverWhole(a: Attempt, res: UpstreamResponse): Promise<AttemptR
   try {
     json = JSON.parse(text);
   } catch {
-    return retry(new RelayError('upstream_error', `upstream (${adapter.type}) returned a body that is not JSON`, 502));
+    return retry(new RelayError('upstream_error', `upstream (${adapter.type}) returned a body that is not JSON`, 502), undefined, 'server_error');
   }
   let out: string;
   let usage: Usage | undefined;
@@ -307,9 +330,11 @@ async function deliverWhole(a: Attempt, res: UpstreamResponse): Promise<AttemptR
     usage = adapter.usageOf(body.usage);
     generated = (body.choices ?? []).map((c) => c.text ?? '').join('');
     out = text;
-  } else if (a.native) {
-    usage = adapter.native.usageOfResponse(json);
-    generated = adapter.native.textOfResponse(json);
+  } else if (a.api) {
+    usage = a.api.usageOfResponse(json);
+    generated = a.api.textOfResponse(json);
+    const id = a.api.idOfResponse?.(json);
+    if (id) call.upstreamId = id;
     out = text; // byte-faithful
   } else {
     const completion = adapter.parseChatResponse(json, streamContext(call));
@@ -411,7 +436,7 @@ async function deliverStream(a: Attempt, res: UpstreamResponse): Promise<Attempt
         if (!call.committed && out === '') return failure;
         // After it, the stream ends with the relay's own error event in the client's format (written after settle):
         // never the upstream's text as it came, which may carry a key.
-        stop = failed(failure.error);
+        stop = failed(failure.error, failure.fault);
         break;
       }
       ended ||= step.ended;
@@ -442,7 +467,7 @@ async function deliverStream(a: Attempt, res: UpstreamResponse): Promise<Attempt
   const { out, usage } = mode.finish();
   call.usage = usage;
   if (!call.committed && !ended && !out) {
-    return retry(new RelayError('upstream_error', `upstream (${adapter.type}) closed the stream without sending anything`, 502));
+    return retry(new RelayError('upstream_error', `upstream (${adapter.type}) closed the stream without sending anything`, 502), undefined, 'server_error');
   }
   // What finish() adds (the closing chunks) goes out with the held tail, after settle.
   if (out) call.pendingTail = out + (call.pendingTail ?? '');
@@ -455,17 +480,19 @@ function streamLost(a: Attempt, err: unknown): AttemptFailure {
   const result = unreachable(a, classify(err, a.upstream));
   if (!a.call.committed || result.outcome !== 'retry') return result;
   const { code, message, status } = result.error;
-  return failed(new RelayError(code, `upstream (${a.adapter.type}) closed the stream before it finished: ${message}`, status));
+  return failed(new RelayError(code, `upstream (${a.adapter.type}) closed the stream before it finished: ${message}`, status), result.fault);
 }
 
 /** Pass-through: every event is forwarded as it came (OpenAI's usage chunk is dropped unless the client asked). */
 function nativeMode(a: Attempt): StreamMode {
-  const meter = a.adapter.native.createStreamMeter();
+  const meter = (a.api ?? a.adapter.native).createStreamMeter();
   const { call } = a;
   return {
     onEvent(ev) {
       const event = meter.push(ev);
+      if (event.id !== undefined) call.upstreamId = event.id;
       if (event.error) return { out: '', delta: '', ended: false, upstreamError: event.error };
+      if (event.sequence !== undefined) call.sequence = event.sequence; // the last number the client saw
       const out = event.usageOnly && !call.clientWantsUsage ? '' : encodeSse(ev);
       return { out, delta: event.delta, ended: event.ended, closing: event.closing };
     },
@@ -490,6 +517,7 @@ function translatedMode(a: Attempt): StreamMode {
       }
       out += encoder.encode(c);
     }
+    if (encoder.sequence !== undefined) call.sequence = encoder.sequence;
     return { out, delta, ended };
   };
   return {

@@ -9,9 +9,10 @@ import type { RouteChoice } from './channels.js';
 import type { CallSource } from './chat.js';
 import type { ErrorCode } from '../errors.js';
 import type { OutputAllowance } from '../billing/allowance.js';
+import type { RateLimitTicket } from './rate-limits.js';
 
 /** What the client reads: a wire format, or (in-process callers: the bots) the answer's text itself. */
-export type ClientFormat = 'openai' | 'anthropic' | 'gemini' | 'text';
+export type ClientFormat = 'openai' | 'responses' | 'anthropic' | 'gemini' | 'text';
 export type CallKind = 'chat' | 'completions' | 'embeddings' | OpenAIOnlyKind;
 /** Endpoints relayed as is to OpenAI-format channels only. */
 export type OpenAIOnlyKind = 'images' | 'speech' | 'transcriptions' | 'moderations' | 'rerank';
@@ -46,6 +47,20 @@ export interface RelayCall {
   readonly clientWantsUsage: boolean;
   /** Client headers passed on in native pass-through (e.g. anthropic-beta, which turns on features per request). */
   readonly forwardHeaders: Record<string, string>;
+  /** The bot conversation the call belongs to (prompt-cache affinity). */
+  readonly conversation?: number;
+  /**
+   * Why this call can only be served natively (a Responses request naming a built-in tool or a stored item): a
+   * channel that would have to translate it refuses it with this message, and the next one is tried.
+   */
+  readonly untranslatable?: string | undefined;
+  /**
+   * Prompt tokens the canonical request does not carry but the upstream bills, bounded from above (a Responses call:
+   * reasoning items passed back, the stored conversation a previous_response_id continues, tools fetching input).
+   */
+  readonly unseenPrompt?: number | undefined;
+  /** Only this channel and key may serve the call (a Responses follow-up: the upstream that holds the conversation). */
+  readonly pinned?: { channelId: number; keyId: number | null; why: string } | undefined;
 
   // admit
   price?: ModelPrice;
@@ -55,6 +70,8 @@ export interface RelayCall {
   reserved?: number;
   /** The output tokens the reservation pays for, and whether the upstream must be told (billing/allowance.ts). */
   output?: OutputAllowance;
+  /** What the call took from its rate limits (undefined: nothing limits it), settled when it ends. */
+  rateLimit?: RateLimitTicket;
 
   // forward
   route?: RouteChoice;
@@ -77,6 +94,10 @@ export interface RelayCall {
   usage?: Usage;
   /** `usage` was counted by the relay, not reported by the upstream (speech characters, a local transcript count). */
   usageIsLocal?: boolean;
+  /** The upstream's id for the answer (a native Responses call: the response id, remembered for follow-ups). */
+  upstreamId?: string;
+  /** The last event sequence number the client saw (Responses streams): an error event after it continues the count. */
+  sequence?: number;
 }
 
 /** One upstream attempt, as the usage log, a circuit breaker and metrics need it. */
@@ -87,6 +108,8 @@ export interface AttemptRecord {
   outcome: 'done' | 'retry' | 'failed';
   /** 'ok', or the error the attempt ended with (upstream_error, upstream_timeout, no_channel, …). */
   code: ErrorCode | 'ok';
+  /** A failure meaning "broken for now" (timeout, overloaded, …): what the breaker counts. */
+  fault?: string;
   /** The HTTP status that outcome means for the client. */
   status: number;
   /** The upstream's own HTTP status, when it answered with an error. */

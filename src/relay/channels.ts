@@ -1,10 +1,14 @@
 // Channels in memory, indexed by (group, model), and the routing policy over them:
 // highest priority first; weighted random order within a priority; a multi-key channel spreads over its enabled keys.
+// Keys whose circuit breaker is open (relay/breaker.ts) are skipped. A call with an affinity (one user's conversation)
+// gets the same channel and key every time while they stay healthy: rendezvous hashing, no shared state.
 // Changes (admin edits, auto-disable) reload the index on every instance via the InvalidationBus. A reload is two
 // queries (channels, their keys) and opens every key once; routing itself never touches the database.
 import type { FastifyBaseLogger } from 'fastify';
 import { Reloadable } from '../cache/reloadable.js';
-import { loadChannels, type ChannelContext, type ChannelRecord } from '../services/channel-repository.js';
+import { loadChannels, type BreakerRow, type ChannelContext, type ChannelRecord } from '../services/channel-repository.js';
+import type { ChannelHealth } from './breaker.js';
+import { rendezvousOrder, rendezvousPick } from './affinity.js';
 
 export type { ChannelRecord };
 
@@ -21,6 +25,8 @@ export interface RouteChoice {
 export interface UsableKey {
   id: number | null;
   secret: string;
+  /** Its circuit breaker as loaded (the key's row, or a key-less channel's). */
+  breaker: BreakerRow;
 }
 
 export type Random = () => number;
@@ -35,6 +41,8 @@ interface ChannelIndex {
 
 export class ChannelRouter {
   readonly #state: Reloadable<ChannelIndex>;
+  /** Channel health and circuit breakers; routing skips open breakers (set by RelayService). */
+  health: ChannelHealth | undefined;
 
   constructor(
     ctx: ChannelContext & { log: Pick<FastifyBaseLogger, 'error'> },
@@ -103,28 +111,61 @@ export class ChannelRouter {
    * The order in which to try channels for one request: priority levels high to low, weighted random order within a
    * level (weight 0 channels only when nothing else is left), skipping disabled channels and channels without a usable key.
    */
-  plan(group: string, model: string): RouteChoice[] {
+  plan(group: string, model: string, affinity?: string): RouteChoice[] {
     const serving = this.serving(group, model); // sorted by priority, highest first
     const plan: RouteChoice[] = [];
     for (let i = 0; i < serving.length; ) {
       const priority = serving[i]!.priority;
-      const level: ChannelRecord[] = [];
+      const level: Array<{ channel: ChannelRecord; keys: UsableKey[]; weight: number; id: number }> = [];
       for (; i < serving.length && serving[i]!.priority === priority; i++) {
         const c = serving[i]!;
-        if (c.status === 'enabled' && keysOf(c).length > 0) level.push(c);
+        if (c.status !== 'enabled') continue;
+        const keys = this.#healthyKeys(c);
+        if (keys.length > 0) level.push({ channel: c, keys, weight: c.weight, id: c.id });
       }
-      for (const channel of level.length === 1 ? level : weightedOrder(level, this.random)) {
-        const keys = keysOf(channel);
-        plan.push(choice(channel, keys[Math.floor(this.random() * keys.length)]!, model));
+      const ordered = level.length === 1 ? level : affinity !== undefined ? rendezvousOrder(level, affinity) : weightedOrder(level, this.random);
+      for (const { channel, keys } of ordered) {
+        const key = affinity !== undefined ? rendezvousPick(keys, affinity) : keys[Math.floor(this.random() * keys.length)]!;
+        plan.push(this.#chosen(channel, key, choice(channel, key, model)));
       }
     }
     return plan;
   }
 
+  /**
+   * The one channel and key a call is pinned to (a Responses follow-up goes where the conversation is stored), when
+   * that channel still serves the model in the group and the key is still usable.
+   */
+  pinned(group: string, model: string, channelId: number, keyId: number | null): RouteChoice | undefined {
+    const channel = this.serving(group, model).find((c) => c.id === channelId && c.status === 'enabled');
+    const key = channel && keysOf(channel).find((k) => k.id === keyId);
+    return channel && key && choice(channel, key, model);
+  }
+
   /** After a key failed: another usable key of the same channel not tried yet in this call, if there is one. */
   otherKey(failed: RouteChoice, tried: ReadonlySet<number | null>): RouteChoice | undefined {
-    const next = keysOf(failed.channel).find((k) => k.id !== null && !tried.has(k.id));
-    return next && { ...failed, keyId: next.id, key: next.secret };
+    const next = this.#healthyKeys(failed.channel).find((k) => k.id !== null && !tried.has(k.id));
+    return next && this.#chosen(failed.channel, next, { ...failed, keyId: next.id, key: next.secret });
+  }
+
+  /** An enabled channel whose usable keys all have an open breaker. */
+  coolingDown(channel: ChannelRecord): boolean {
+    return channel.status === 'enabled' && keysOf(channel).length > 0 && this.#healthyKeys(channel).length === 0;
+  }
+
+  /** Usable keys whose breaker lets a call through (closed, or half-open: due for a probe). */
+  #healthyKeys(channel: ChannelRecord): UsableKey[] {
+    const keys = keysOf(channel);
+    const health = this.health;
+    if (!health) return keys;
+    return keys.filter((k) => health.state({ channelId: channel.id, keyId: k.id }, k.breaker) !== 'open');
+  }
+
+  /** The choice of a key; a half-open key chosen is this call's probe (others skip it until it answers). */
+  #chosen(channel: ChannelRecord, key: UsableKey, route: RouteChoice): RouteChoice {
+    const target = { channelId: channel.id, keyId: key.id };
+    if (this.health?.state(target, key.breaker) === 'half_open') this.health.lease(target);
+    return route;
   }
 }
 
@@ -145,8 +186,8 @@ function keysOf(channel: ChannelRecord): UsableKey[] {
 
 /** Enabled keys that could be opened; a key-less channel (local Ollama/vLLM) has the one pseudo-key `{id: null}`. */
 export function usableKeys(channel: ChannelRecord): UsableKey[] {
-  if (channel.keys.length === 0) return [{ id: null, secret: '' }];
-  return channel.keys.flatMap((k) => (k.status === 'enabled' && k.secret !== null ? [{ id: k.id, secret: k.secret }] : []));
+  if (channel.keys.length === 0) return [{ id: null, secret: '', breaker: channel.breaker }];
+  return channel.keys.flatMap((k) => (k.status === 'enabled' && k.secret !== null ? [{ id: k.id, secret: k.secret, breaker: k.breaker }] : []));
 }
 
 /** Weighted random permutation (Efraimidis–Spirakis: sort by u^(1/w)); weight 0 goes last. */

@@ -13,6 +13,8 @@ export interface ChatCallInput {
   /** 'title' calls are logged as their own entry (the FAQ's "extra billing entry"). */
   purpose?: 'chat' | 'title';
   maxTokens?: number;
+  /** The bot conversation: its calls keep to one upstream key (prompt-cache affinity, relay/affinity.ts). */
+  conversationId?: number;
   signal?: AbortSignal;
   /** Called with each new piece of the answer as it streams in. */
   onDelta?: (text: string) => void;

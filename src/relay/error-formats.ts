@@ -4,7 +4,7 @@
 import { RelayError, toWireError } from '../errors.js';
 import { encodeSse } from './sse.js';
 
-export type ErrorFormat = 'openai' | 'anthropic' | 'gemini';
+export type ErrorFormat = 'openai' | 'responses' | 'anthropic' | 'gemini';
 
 /** Anthropic's error types (https://docs.anthropic.com/en/api/errors). */
 export function anthropicErrorType(err: RelayError): string {
@@ -48,6 +48,7 @@ export function googleStatus(status: number): string {
 export function encodeError(err: RelayError, format: ErrorFormat = 'openai'): unknown {
   switch (format) {
     case 'openai':
+    case 'responses':
       return toWireError(err);
     case 'anthropic':
       return { type: 'error', error: { type: anthropicErrorType(err), message: err.message, code: err.code } };
@@ -56,8 +57,15 @@ export function encodeError(err: RelayError, format: ErrorFormat = 'openai'): un
   }
 }
 
-/** The error as an SSE event in the client's format, for a stream that already started. */
-export function inStreamError(err: RelayError, format: ErrorFormat): string {
+/**
+ * The error as an SSE event in the client's format, for a stream that already started. A Responses stream gets its
+ * `error` event (type, code, message, param, and the next `sequence` number), which the SDKs turn into an error.
+ */
+export function inStreamError(err: RelayError, format: ErrorFormat, sequence = 0): string {
+  if (format === 'responses') {
+    const event = { type: 'error', code: err.code, message: err.message, param: typeof err.details.param === 'string' ? err.details.param : null, sequence_number: sequence };
+    return encodeSse({ event: 'error', data: JSON.stringify(event) });
+  }
   const body = JSON.stringify(encodeError(err, format));
   return format === 'anthropic' ? encodeSse({ event: 'error', data: body }) : encodeSse({ data: body });
 }

@@ -81,7 +81,7 @@ export function countTextChatPrompt(call: RelayCall): number {
 }
 
 export async function estimatePromptTokens(call: RelayCall): Promise<number> {
-  if (call.chat) return (await estimateChatPrompt(call.chat, call.model)) + fetchedInputTokens(call.body, call.model);
+  if (call.chat) return (await estimateChatPrompt(call.chat, call.model)) + fetchedInputTokens(call.body, call.model) + (call.unseenPrompt ?? 0);
   switch (call.kind) {
     case 'completions':
     case 'images':

@@ -10,6 +10,9 @@ export interface GroupInfo {
   ratioText: string;
   userSelectable: boolean;
   description: string;
+  /** Requests and tokens per minute for each user of the group (null = unlimited). */
+  rpm: number | null;
+  tpm: number | null;
 }
 
 export class GroupDirectory {
@@ -21,7 +24,7 @@ export class GroupDirectory {
       async () => {
         const rows = await db.prisma.group.findMany();
         return new Map(
-          rows.map((g) => [g.name, { name: g.name, ratio: parseDecimal(g.ratio), ratioText: g.ratio, userSelectable: g.userSelectable, description: g.description }]),
+          rows.map((g) => [g.name, { name: g.name, ratio: parseDecimal(g.ratio), ratioText: g.ratio, userSelectable: g.userSelectable, description: g.description, rpm: g.rpm, tpm: g.tpm }]),
         );
       },
       bus,

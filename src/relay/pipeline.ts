@@ -5,7 +5,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { RelayError } from '../errors.js';
 import type { Ledger, UsageLogEntry } from '../billing/ledger.js';
-import { costOf } from '../billing/cost.js';
+import { costOf, priceAt, promptOf } from '../billing/cost.js';
 import { billedUsage, type BilledUsage } from '../billing/billed-usage.js';
 import type { UsageSource } from '../billing/usage-log.js';
 import { scrubSecrets } from '../auth/redact.js';
@@ -16,7 +16,9 @@ import type { ChannelRouter, RouteChoice } from './channels.js';
 import type { ResponseSink } from './sink.js';
 import { attempt, clientGone, OperatorDetailError, type AttemptDeps, type AttemptResult } from './attempt.js';
 import { inStreamError } from './error-formats.js';
+import { affinityOf } from './affinity.js';
 import type { Usage } from '../providers/types.js';
+import type { RelayRateLimiter } from './rate-limits.js';
 
 export interface PipelineDeps extends AttemptDeps {
   channels: ChannelRouter;
@@ -25,6 +27,11 @@ export interface PipelineDeps extends AttemptDeps {
   log: FastifyBaseLogger;
   /** The upstream said a key is invalid or out of credit. */
   disableChannel(choice: RouteChoice, reason: string): Promise<void>;
+  rateLimits: RelayRateLimiter;
+  /** Every attempt's outcome, for channel health and the circuit breaker (relay/breaker.ts). Never throws. */
+  attempted?(choice: RouteChoice, result: AttemptResult, ms: number): void;
+  /** A Responses call whose answer can be referred back to (by response id, natively; by item ids, translated). */
+  remember?(call: RelayCall): Promise<void>;
 }
 
 export interface CallOutcome {
@@ -55,11 +62,18 @@ export async function runCall(deps: PipelineDeps, call: RelayCall, sink: Respons
   const error = result.outcome !== 'done' ? result.error : sink.signal.aborted ? abandoned() : undefined;
   const told = error && publicError(error, call);
   const settled = await settle(deps, call, finished, told, told !== error ? error!.message : '');
+  // Its slot is free and its tokens per minute are what it was billed before the client reads the end of the answer
+  // (a client that calls again at once must not find its own finished call still counted).
+  if (call.rateLimit) await deps.rateLimits.finish(call.rateLimit, tokensOf(settled.usage));
+  // Before the answer's last bytes too: a client may send its follow-up the moment it has read them.
+  if (deps.remember && (call.upstreamId || call.inbound?.outputItems?.())) {
+    await deps.remember(call).catch((err) => deps.log.error({ err, requestId: call.id }, 'could not remember where the response is stored'));
+  }
   // The last bytes go out only after the charge is recorded, so a client that reads its balance right after the answer
   // (or an error) sees it settled.
   if (told) {
     const format = call.format;
-    if (!sink.signal.aborted) sink.fail(told, (e) => (format === 'text' ? '' : inStreamError(e, format)));
+    if (!sink.signal.aborted) sink.fail(told, (e) => (format === 'text' ? '' : inStreamError(e, format, (call.sequence ?? -1) + 1)));
   } else if (call.pendingBody !== undefined) sink.json(200, call.pendingBody.body, call.pendingBody.contentType);
   else {
     if (call.pendingTail && !sink.started) sink.start();
@@ -68,6 +82,8 @@ export async function runCall(deps: PipelineDeps, call: RelayCall, sink: Respons
   const outcome = { ...settled, attempts: call.attempts };
   return told ? { status: 'error', error: told, ...outcome } : { status: 'ok', ...outcome };
 }
+
+const tokensOf = (u: Usage): number => u.promptTokens + u.completionTokens + u.cacheReadTokens + u.cacheWriteTokens;
 
 const abandoned = () =>
   new RelayError('invalid_request', 'client closed the connection before the answer was sent; the upstream finished it, so it is billed', 499);
@@ -88,11 +104,22 @@ function publicError(err: RelayError, call: RelayCall): RelayError {
 
 /** Routes the call and runs attempts until one delivers, one fails the call, or the plan or the retries run out. */
 async function forward(deps: PipelineDeps, call: RelayCall, sink: ResponseSink): Promise<AttemptResult> {
-  const plan = deps.channels.plan(call.payer.group, call.model);
+  let plan: RouteChoice[];
+  if (call.pinned) {
+    // A Responses follow-up: only the upstream that stored the conversation can continue it.
+    const { channelId, keyId, why } = call.pinned;
+    const pinned = deps.channels.pinned(call.payer.group, call.model, channelId, keyId);
+    if (!pinned) {
+      const message = `${why} is not available for model ${call.model} now; send the whole conversation in input instead of previous_response_id`;
+      return { outcome: 'failed', error: new RelayError('no_channel', message) };
+    }
+    plan = [pinned];
+  } else plan = deps.channels.plan(call.payer.group, call.model, affinityOf(call));
   if (plan.length === 0) {
     const all = deps.channels.serving(call.payer.group, call.model);
     // Reasons are upstream text (scrubbed when recorded; again here for rows an older version wrote).
-    const reason = (c: (typeof all)[number]) => (c.disabledReason ? ` (${scrubSecrets(c.disabledReason, deps.secrets())})` : '');
+    const reason = (c: (typeof all)[number]) =>
+      c.disabledReason ? ` (${scrubSecrets(c.disabledReason, deps.secrets())})` : deps.channels.coolingDown(c) ? ' (cooling down after failures: circuit breaker open)' : '';
     const reasons = all.map((c) => `${c.name}: ${c.status}${reason(c)}`).join('; ');
     const message = `no channel is available for model ${call.model} in group ${call.payer.group}${reasons ? ` — ${reasons}` : ''}`;
     return { outcome: 'failed', error: new OperatorDetailError('no_channel', message, 503, {}) };
@@ -112,7 +139,9 @@ async function forward(deps: PipelineDeps, call: RelayCall, sink: ResponseSink):
     if (debug) deps.log.debug({ requestId: call.id, channel: choice.channel.id, key: choice.keyId, attempt: call.attempts.length + 1, model: choice.upstreamModel }, 'route');
     const started = Date.now();
     const result = await attempt(deps, call, choice, sink);
-    call.attempts.push(recordOf(choice, result, Date.now() - started));
+    const ms = Date.now() - started;
+    call.attempts.push(recordOf(choice, result, ms));
+    deps.attempted?.(choice, result, ms);
     if (result.outcome === 'done') return result;
     if (debug) deps.log.debug({ requestId: call.id, channel: choice.channel.id, outcome: result.outcome, error: result.error.message }, 'attempt failed');
     if (result.disable) {
@@ -144,8 +173,20 @@ function recordOf(choice: RouteChoice, result: AttemptResult, ms: number): Attem
     record.status = result.error.status;
     const upstream = result.error.details.upstream_status;
     if (typeof upstream === 'number') record.upstreamStatus = upstream;
+    if (result.fault) record.fault = result.fault;
   }
   return record;
+}
+
+/**
+ * The usage log's `attempts` column: every attempt when there was more than one (a failover), else null. Channel and
+ * key by id, the upstream's status (or the relay's, when it never answered), the error code and the time taken.
+ */
+export function attemptsJson(attempts: readonly AttemptRecord[]): string | null {
+  if (attempts.length < 2) return null;
+  return JSON.stringify(
+    attempts.map((a) => ({ channelId: a.channelId, keyId: a.keyId, status: a.upstreamStatus ?? a.status, code: a.code, ...(a.fault ? { fault: a.fault } : {}), ms: a.ms })),
+  );
 }
 
 type Settled = Pick<CallOutcome, 'charged' | 'writeOff' | 'usage' | 'usageSource'>;
@@ -169,6 +210,7 @@ async function settle(deps: PipelineDeps, call: RelayCall, finished: boolean, er
 function logEntry(call: RelayCall, finished: boolean, billed: BilledUsage, error: RelayError | undefined, detail: string): UsageLogEntry {
   const now = Date.now();
   const { usage } = billed;
+  const price = call.price ? priceAt(call.price, promptOf(usage)) : undefined; // the tier the call was billed at
   return {
     requestId: call.id,
     type: finished || call.committed ? 'consume' : 'error',
@@ -185,8 +227,8 @@ function logEntry(call: RelayCall, finished: boolean, billed: BilledUsage, error
     cacheReadTokens: usage.cacheReadTokens,
     cacheWriteTokens: usage.cacheWriteTokens,
     groupRatio: call.group?.ratioText ?? '',
-    modelRatio: call.price ? formatDecimal(call.price.modelRatio) : '',
-    completionRatio: call.price ? formatDecimal(call.price.completionRatio) : '',
+    modelRatio: price ? formatDecimal(price.modelRatio) : '',
+    completionRatio: price ? formatDecimal(price.completionRatio) : '',
     stream: call.stream,
     latencyMs: now - call.startedAt,
     ttftMs: call.firstByteAt !== undefined ? call.firstByteAt - call.startedAt : null,
@@ -195,5 +237,6 @@ function logEntry(call: RelayCall, finished: boolean, billed: BilledUsage, error
     group: call.payer.group,
     usageSource: billed.source,
     detail: detail.slice(0, 2000),
+    attempts: attemptsJson(call.attempts),
   };
 }

@@ -11,8 +11,11 @@ import { adapterFor } from '../providers/registry.js';
 import type { ChatRequest } from '../providers/types.js';
 import { TokenAuth } from './token-auth.js';
 import { GroupDirectory } from './groups.js';
-import { ChannelRouter, type Random, type RouteChoice } from './channels.js';
-import { disableKey } from '../services/channel-repository.js';
+import { ChannelRouter, usableKeys, type Random, type RouteChoice } from './channels.js';
+import { closeBreaker, disableKey, openBreaker, saveBreakerCounts, type BreakerTarget } from '../services/channel-repository.js';
+import { ChannelHealth, probeResult, type Incident } from './breaker.js';
+import { postWebhook, type ChannelIncident } from './alerts.js';
+import { redactSecrets } from '../auth/redact.js';
 import { isAdminRole } from '../services/permissions.js';
 import { ContentFilter } from './content-filter.js';
 import { Forwarder } from './forward.js';
@@ -25,6 +28,8 @@ import { newCall, type CallKind, type ClientFormat, type Payer, type RelayCall }
 import { TextSink, type ResponseSink } from './sink.js';
 import type { InboundFormat } from './inbound/types.js';
 import type { ChatCallInput, ChatCallResult } from './chat.js';
+import { RelayRateLimiter } from './rate-limits.js';
+import { ResponseAffinity } from './response-affinity.js';
 
 /** One per incident: a key the relay disabled, or a key-less channel; `channelDisabled` when the whole channel went. */
 export interface ChannelDisabledEvent {
@@ -39,6 +44,8 @@ export interface ChannelDisabledEvent {
 
 export interface RelayEvents {
   'channel-disabled': [ChannelDisabledEvent];
+  /** A key or channel cooled down, disabled or recovered: once per incident across instances (relay/alerts.ts). */
+  'channel-incident': [ChannelIncident];
 }
 
 export interface CallRequest {
@@ -56,6 +63,10 @@ export interface CallRequest {
   clientWantsUsage?: boolean;
   forwardHeaders?: Record<string, string>;
   form?: FormData;
+  conversation?: number;
+  untranslatable?: string;
+  pinned?: RelayCall['pinned'];
+  unseenPrompt?: number;
 }
 
 export class RelayService {
@@ -66,6 +77,10 @@ export class RelayService {
   readonly ledger: Ledger;
   readonly filter: ContentFilter;
   readonly forwarder: Forwarder;
+  readonly rateLimits: RelayRateLimiter;
+  readonly health: ChannelHealth;
+  /** Where stored Responses API responses live (channel and key), for follow-ups and GET/DELETE/cancel. */
+  readonly affinity: ResponseAffinity;
   readonly events = new EventEmitter<RelayEvents>();
   readonly #deps: PipelineDeps;
   readonly #admitDeps: AdmitDeps;
@@ -74,7 +89,13 @@ export class RelayService {
 
   constructor(
     private readonly ctx: AppContext,
-    opts: { imageAddressPolicy?: AddressPolicy; /** The router's random source (tests make routing deterministic). */ random?: Random } = {},
+    private readonly opts: {
+      imageAddressPolicy?: AddressPolicy;
+      /** The router's random source (tests make routing deterministic). */
+      random?: Random;
+      /** Which addresses the alert webhook may reach (default: public only; tests allow loopback). */
+      webhookAddressPolicy?: AddressPolicy;
+    } = {},
   ) {
     this.tokens = new TokenAuth(ctx.db, ctx.bus);
     this.groups = new GroupDirectory(ctx.db, ctx.bus);
@@ -83,6 +104,31 @@ export class RelayService {
     this.ledger = createLedger(ctx.db, ctx.bus);
     this.filter = new ContentFilter(ctx.options);
     this.forwarder = new Forwarder();
+    this.rateLimits = new RelayRateLimiter(
+      ctx.rateLimits,
+      ctx.config.holdTtlMs,
+      (err) => ctx.log.error({ err }, 'rate limit store failed; call let through'),
+      (limit) => ctx.metrics.rateLimited(limit),
+    );
+    // Metrics label models by name only when they have a price: model names come from clients.
+    const priced = () => ctx.metrics.setPricedModels(this.pricing.pricedModels());
+    priced();
+    ctx.options.onChange(priced);
+    this.health = new ChannelHealth(
+      () => {
+        const o = ctx.options.current;
+        return { threshold: o.breakerThreshold, baseCooldownMs: o.breakerCooldownSeconds * 1000, maxCooldownMs: o.breakerMaxCooldownSeconds * 1000, faults: o.breakerFaults };
+      },
+      {
+        open: (target, state) => openBreaker(ctx, target, state),
+        close: (target) => closeBreaker(ctx, target),
+        saveCounts: (rows) => saveBreakerCounts(ctx, rows),
+      },
+      (incident) => this.#onBreakerIncident(incident),
+      (err) => ctx.log.error({ err }, 'could not save channel health'),
+    );
+    this.channels.health = this.health;
+    this.affinity = new ResponseAffinity(ctx.db);
     this.#deps = {
       forwarder: this.forwarder,
       filter: this.filter,
@@ -95,6 +141,9 @@ export class RelayService {
       options: ctx.options,
       log: ctx.log,
       disableChannel: (choice, reason) => this.disableChannel(choice, reason),
+      rateLimits: this.rateLimits,
+      attempted: (choice, result, ms) => this.health.record({ channelId: choice.channel.id, keyId: choice.keyId }, breakerRowOf(choice), result, ms),
+      remember: (call) => this.affinity.remember(call),
     };
     this.#admitDeps = { ...this.#deps, groups: this.groups, pricing: this.pricing, options: ctx.options };
   }
@@ -116,9 +165,27 @@ export class RelayService {
       clientWantsUsage: req.clientWantsUsage ?? false,
       forwardHeaders: req.forwardHeaders ?? {},
       form: req.form,
+      ...(req.conversation !== undefined ? { conversation: req.conversation } : {}),
+      untranslatable: req.untranslatable,
+      pinned: req.pinned,
+      unseenPrompt: req.unseenPrompt,
     });
-    await admit(this.#admitDeps, call);
-    return runCall(this.#deps, call, sink);
+    const metrics = this.ctx.metrics;
+    try {
+      await admit(this.#admitDeps, call);
+    } catch (err) {
+      if (err instanceof RelayError) metrics.refused(call, err);
+      throw err;
+    }
+    metrics.reservationOpened();
+    let outcome: CallOutcome;
+    try {
+      outcome = await runCall(this.#deps, call, sink);
+    } finally {
+      metrics.reservationClosed();
+    }
+    metrics.finished(call, outcome);
+    return outcome;
   }
 
   /** The bots' chat: the same pipeline, billed to the account (no token), its text streamed through onDelta. */
@@ -144,6 +211,7 @@ export class RelayService {
         body: chat as unknown as Record<string, unknown>,
         chat,
         clientWantsUsage: false,
+        ...(input.conversationId !== undefined ? { conversation: input.conversationId } : {}),
       },
       sink,
     );
@@ -161,6 +229,64 @@ export class RelayService {
     if (!keyDisabled && !channelDisabled) return; // already done by another call or instance, or the key is gone
     this.ctx.log.warn({ channel: channel.id, keyId, channelDisabled, reason }, channelDisabled ? 'channel auto-disabled' : 'channel key auto-disabled');
     this.events.emit('channel-disabled', { channelId: channel.id, channelName: channel.name, keyId, channelDisabled, reason });
+    const key = channel.keys.find((k) => k.id === keyId);
+    this.#announce({
+      kind: 'disabled',
+      channelId: channel.id,
+      channelName: channel.name,
+      keyId,
+      keyMask: key?.mask ?? null,
+      channelOut: channelDisabled,
+      // Classified first ("invalid_key"), then the upstream's words, already scrubbed when recorded.
+      reason: redactSecrets(reason).slice(0, 300),
+      at: new Date().toISOString(),
+    });
+  }
+
+  /** A breaker opened or closed on this instance, and this instance's write started or ended the incident. */
+  #onBreakerIncident(incident: Incident): void {
+    const { channelId, keyId } = incident.target;
+    const channel = this.channels.channels.find((c) => c.id === channelId);
+    const key = channel?.keys.find((k) => k.id === keyId);
+    const others = channel ? usableKeys(channel).filter((k) => k.id !== keyId) : [];
+    const channelOut =
+      incident.kind === 'cooled' && others.every((k) => this.health.state({ channelId, keyId: k.id }, k.breaker) === 'open');
+    this.ctx.log.warn({ channel: channelId, keyId, incident: incident.kind }, incident.kind === 'cooled' ? 'channel key cooling down (circuit breaker open)' : 'channel key recovered (circuit breaker closed)');
+    this.#announce({
+      kind: incident.kind,
+      channelId,
+      channelName: channel?.name ?? `#${channelId}`,
+      keyId,
+      keyMask: key?.mask ?? null,
+      channelOut,
+      reason: incident.kind === 'cooled' ? incident.reason : 'probe succeeded',
+      ...(incident.kind === 'cooled' ? { until: new Date(incident.until).toISOString() } : {}),
+      at: new Date().toISOString(),
+    });
+  }
+
+  /** Tells the bots (event) and the webhook, if one is set. Never throws. */
+  #announce(incident: ChannelIncident): void {
+    this.events.emit('channel-incident', incident);
+    const url = this.ctx.options.current.alertWebhookUrl;
+    if (!url) return;
+    postWebhook(url, incident, this.opts.webhookAddressPolicy)
+      .then((status) => {
+        if (status >= 300) this.ctx.log.warn({ status }, 'the alert webhook refused an alert');
+      })
+      .catch((err: Error) => this.ctx.log.warn({ err: err.message }, 'could not post an alert to the webhook'));
+  }
+
+  /** A channel test's answers count as probes: a passing key closes its breaker, a failing one stays out longer. */
+  recordProbes(channelId: number, results: ReadonlyArray<{ keyId: number | null; ok: boolean; status: number | null; responseTimeMs: number }>): void {
+    const channel = this.channels.channels.find((c) => c.id === channelId);
+    if (!channel) return;
+    for (const r of results) {
+      const target: BreakerTarget = { channelId, keyId: r.keyId };
+      const row = r.keyId === null ? channel.breaker : channel.keys.find((k) => k.id === r.keyId)?.breaker;
+      if (!row) continue;
+      this.health.record(target, row, probeResult(r.ok, r.status), r.responseTimeMs);
+    }
   }
 
   /**
@@ -180,7 +306,12 @@ export class RelayService {
       this.ctx.options.load().catch((err) => this.ctx.log.error({ err }, 'options reload failed'));
     }, 60_000);
     options.unref();
-    this.#timers.push(sweeper, options);
+    this.health.start();
+    const affinity = setInterval(() => {
+      this.affinity.sweep().catch((err) => this.ctx.log.error({ err }, 'response affinity sweep failed'));
+    }, 3600_000);
+    affinity.unref();
+    this.#timers.push(sweeper, options, affinity);
     this.#scheduleRetest();
   }
 
@@ -191,8 +322,11 @@ export class RelayService {
       if (seconds > 0) {
         try {
           await this.channels.ensureLoaded();
-          for (const channel of this.channels.channels.filter(needsRetest)) {
+          const halfOpen = (c: (typeof this.channels.channels)[number]) =>
+            c.status === 'enabled' && usableKeys(c).some((k) => this.health.state({ channelId: c.id, keyId: k.id }, k.breaker) === 'half_open');
+          for (const channel of this.channels.channels.filter((c) => needsRetest(c) || halfOpen(c))) {
             const result = await testChannel(this.ctx, this.forwarder, channel.id);
+            if (result) this.recordProbes(channel.id, result.keys);
             this.ctx.log.info({ channel: channel.id, ok: result?.ok }, 'channel re-test');
           }
         } catch (err) {
@@ -209,6 +343,12 @@ export class RelayService {
   async close(): Promise<void> {
     this.#closed = true;
     for (const t of this.#timers) clearTimeout(t);
+    await this.health.stop();
     await this.forwarder.close();
   }
+}
+
+/** The breaker of the chosen key (or key-less channel) as the router loaded it. */
+function breakerRowOf(choice: RouteChoice) {
+  return choice.keyId === null ? choice.channel.breaker : choice.channel.keys.find((k) => k.id === choice.keyId)?.breaker;
 }

@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
 import { RelayError } from '../errors.js';
 import { encodeError, type ErrorFormat } from './error-formats.js';
-import { SSE_HEADERS } from './sse.js';
+import { SSE_HEADERS, SseReader } from './sse.js';
 
 export interface ResponseSink {
   /** Aborted when the client goes away. */
@@ -31,6 +31,8 @@ export class HttpSink implements ResponseSink {
     private readonly res: ServerResponse,
     private readonly format: ErrorFormat,
     private readonly requestId: string,
+    /** The head of a stream: SSE unless the client asked for another framing (JsonArraySink). */
+    private readonly streamHeaders: Readonly<Record<string, string>> = SSE_HEADERS,
   ) {
     // 'close' before we ended means the client went away: abort the upstream call.
     res.on('close', () => {
@@ -46,10 +48,10 @@ export class HttpSink implements ResponseSink {
     return this.#started;
   }
 
-  json(status: number, body: string | Buffer, contentType = 'application/json; charset=utf-8'): void {
+  json(status: number, body: string | Buffer, contentType = 'application/json; charset=utf-8', extra?: Record<string, string>): void {
     this.#ended = true;
     if (this.res.destroyed) return; // the client left while the call was settled
-    this.res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body), 'x-request-id': this.requestId });
+    this.res.writeHead(status, { 'content-type': contentType, 'content-length': Buffer.byteLength(body), 'x-request-id': this.requestId, ...extra });
     this.res.end(body);
   }
 
@@ -58,7 +60,7 @@ export class HttpSink implements ResponseSink {
     this.#started = true;
     // Not flushed on their own: start() is always followed at once by the first write, which carries them (one packet,
     // one syscall, and no earlier byte for the client to see).
-    this.res.writeHead(200, { ...SSE_HEADERS, 'x-request-id': this.requestId });
+    this.res.writeHead(200, { ...this.streamHeaders, 'x-request-id': this.requestId });
   }
 
   async write(text: string): Promise<void> {
@@ -78,7 +80,9 @@ export class HttpSink implements ResponseSink {
   fail(err: RelayError, inStream: (err: RelayError) => string): void {
     if (this.res.destroyed) return;
     if (!this.#started) {
-      this.json(err.status, JSON.stringify(encodeError(err, this.format)));
+      const retryAfter = err.details.retryAfter;
+      const extra = typeof retryAfter === 'number' ? { 'retry-after': String(retryAfter) } : undefined;
+      this.json(err.status, JSON.stringify(encodeError(err, this.format)), undefined, extra);
       return;
     }
     this.#ended = true;
@@ -125,3 +129,71 @@ export class TextSink implements ResponseSink {
     this.error = err;
   }
 }
+
+/**
+ * Gemini's streamGenerateContent without `alt=sse`: Google answers with one JSON array of GenerateContentResponse
+ * objects, written as the array grows (`[{…}` `,\r\n{…}` … `]`). The pipeline writes SSE events as for every stream;
+ * this sink turns each event's data into an array element, so pass-through and translated streams (and the in-stream
+ * error event, which becomes an `{"error": …}` element) are framed alike. Writes are whole events, but the reader does
+ * not rely on it.
+ */
+export class JsonArraySink implements ResponseSink {
+  readonly #inner: HttpSink;
+  readonly #reader = new SseReader();
+  #elements = 0;
+
+  constructor(res: ServerResponse, requestId: string) {
+    this.#inner = new HttpSink(res, 'gemini', requestId, JSON_STREAM_HEADERS);
+  }
+
+  get signal(): AbortSignal {
+    return this.#inner.signal;
+  }
+
+  get started(): boolean {
+    return this.#inner.started;
+  }
+
+  json(status: number, body: string | Buffer, contentType?: string): void {
+    this.#inner.json(status, body, contentType);
+  }
+
+  start(): void {
+    this.#inner.start();
+  }
+
+  async write(text: string): Promise<void> {
+    const out = this.#elementsOf(text);
+    if (out) await this.#inner.write(out);
+  }
+
+  end(text?: string): void {
+    this.#inner.end(this.#closing(text ?? ''));
+  }
+
+  fail(err: RelayError, inStream: (err: RelayError) => string): void {
+    this.#inner.fail(err, (e) => this.#closing(inStream(e)));
+  }
+
+  /** The array's remaining elements and its closing bracket (`[]` for a stream that had none). */
+  #closing(text: string): string {
+    const out = this.#elementsOf(text, true);
+    return this.#elements === 0 ? '[]' : `${out}\n]`;
+  }
+
+  #elementsOf(text: string, last = false): string {
+    const events = [...this.#reader.push(Buffer.from(text)), ...(last ? this.#reader.end() : [])];
+    let out = '';
+    for (const ev of events) {
+      if (ev.data === '' || ev.data === '[DONE]') continue;
+      out += (this.#elements++ === 0 ? '[' : ',\r\n') + ev.data;
+    }
+    return out;
+  }
+}
+
+const JSON_STREAM_HEADERS = {
+  'content-type': 'application/json; charset=UTF-8',
+  'cache-control': 'no-cache',
+  'x-accel-buffering': 'no',
+} as const;

@@ -28,12 +28,17 @@ export interface RelayToken {
   userStatus: string;
   /** The owner is an admin or the root: relay errors show them what the upstream said (keys scrubbed). */
   ownerIsAdmin: boolean;
+  /** Rate limits of this token (null = unlimited; the group's apply as well): src/relay/rate-limits.ts. */
+  rpm: number | null;
+  tpm: number | null;
+  maxConcurrent: number | null;
 }
 
 type IpMatcher = (ip: string) => boolean;
 
 const FIND_TOKEN = query(
   `SELECT t."id", t."userId", t."name", t."unlimited", t."expiresAt", t."models", t."allowIps", t."group" AS "tokenGroup",
+     t."rpm", t."tpm", t."maxConcurrent",
      g."userSelectable" AS "tokenGroupSelectable", t."status", u."group" AS "userGroup", u."role" AS "userRole",
      u."status" AS "userStatus"
    FROM "Token" t JOIN "User" u ON u."id" = t."userId" LEFT JOIN "Group" g ON g."name" = t."group"
@@ -76,6 +81,9 @@ function toToken(row: Row): RelayToken {
     status: row.string('status'),
     userStatus: row.string('userStatus'),
     ownerIsAdmin: isAdminRole(row.string('userRole')),
+    rpm: row.intOrNull('rpm'),
+    tpm: row.intOrNull('tpm'),
+    maxConcurrent: row.intOrNull('maxConcurrent'),
   };
 }
 

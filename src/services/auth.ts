@@ -5,6 +5,9 @@ import { RelayError } from '../errors.js';
 import { hashPassword, needsRehash, verifyPassword } from '../auth/passwords.js';
 import { hashSecret, newManagementKey, randomString } from '../auth/secrets.js';
 import type { GuessingContext, ServiceContext } from './service-utils.js';
+import { randomUUID } from 'node:crypto';
+import { MemoryRateLimitStore } from '../rate-limit/memory-store.js';
+import { retryAfterSeconds, type RateLimitStore } from '../rate-limit/store.js';
 
 export const LOGIN_KEY_TTL_MS = 7 * 24 * 60 * 60 * 1000;
 
@@ -107,50 +110,46 @@ export const CODE_LIMITS: GuessLimits = { perPair: 10, perClient: 30, perAccount
 
 /**
  * Limits wrong guesses at one kind of secret, per account + client, per client and per account, in sliding windows.
- * Every attempt is counted before the secret is checked (so parallel guesses cannot all slip in under the limit) and
- * forgiven when it was not a wrong guess; a right guess also clears the account + client count. In memory, per
- * instance: with several instances an attacker gets the limits once per instance.
+ * Every attempt is counted before the secret is checked, atomically with the check of the limits (so parallel guesses
+ * cannot all slip in under the limit), and forgiven when it was not a wrong guess; a right guess also clears the
+ * account + client count. Counted in the RateLimitStore: with Redis, the limits hold across all instances.
  */
 export class GuessLimiter {
-  readonly #pair: FailureWindow;
-  readonly #client: FailureWindow;
-  readonly #account: FailureWindow;
-
-  constructor(limits: GuessLimits, now: () => number = Date.now) {
-    this.#pair = new FailureWindow(limits.perPair, limits.windowMs, now);
-    this.#client = new FailureWindow(limits.perClient, limits.windowMs, now);
-    this.#account = new FailureWindow(limits.perAccount, limits.windowMs, now);
-  }
+  constructor(
+    private readonly limits: GuessLimits,
+    private readonly store: RateLimitStore = new MemoryRateLimitStore(),
+    /** Keyspace of this kind of secret in the store. */
+    private readonly name = 'guess',
+  ) {}
 
   /**
    * Runs `check` unless a limit is reached (then 429 rate_limited with `retryAfter` seconds). `isWrongGuess` tells
    * which of its errors mean "the secret was wrong"; only those stay counted.
    */
   async attempt<T>(source: GuessSource, check: () => Promise<T>, isWrongGuess: (err: unknown) => boolean): Promise<T> {
-    const keys = this.#keys(source);
-    const wait = Math.max(...keys.map(([window, key]) => window.retryAfter(key)));
+    const account = source.account.toLowerCase();
+    const pair = `${this.name}:pair:${account}\u0000${source.client}`;
+    const logs = [
+      { key: pair, max: this.limits.perPair },
+      { key: `${this.name}:client:${source.client}`, max: this.limits.perClient },
+      { key: `${this.name}:account:${account}`, max: this.limits.perAccount },
+    ];
+    const id = randomUUID();
+    const wait = await this.store.hit(logs, this.limits.windowMs, id);
     if (wait > 0) {
-      throw new RelayError('rate_limited', `too many wrong attempts; try again in ${wait} seconds`, 429, { retryAfter: wait });
+      const seconds = retryAfterSeconds(wait);
+      throw new RelayError('rate_limited', `too many wrong attempts; try again in ${seconds} seconds`, 429, { retryAfter: seconds });
     }
-    for (const [window, key] of keys) window.fail(key);
+    const keys = logs.map((l) => l.key);
     try {
       const result = await check();
-      for (const [window, key] of keys) window.forgive(key);
-      this.#pair.reset(keys[0][1]);
+      await this.store.unhit(keys, id);
+      await this.store.clear(pair);
       return result;
     } catch (err) {
-      if (!isWrongGuess(err)) for (const [window, key] of keys) window.forgive(key);
+      if (!isWrongGuess(err)) await this.store.unhit(keys, id);
       throw err;
     }
-  }
-
-  #keys(source: GuessSource): [[FailureWindow, string], [FailureWindow, string], [FailureWindow, string]] {
-    const account = source.account.toLowerCase();
-    return [
-      [this.#pair, `${account}\u0000${source.client}`],
-      [this.#client, source.client],
-      [this.#account, account],
-    ];
   }
 }
 
@@ -165,63 +164,31 @@ export interface GuessLimiters {
 /** Registrations one address may attempt per window (the console's optional self-registration). */
 export const REGISTRATIONS_PER_CLIENT = 5;
 
-export const createGuessLimiters = (): GuessLimiters => ({
-  passwords: new GuessLimiter(PASSWORD_LIMITS),
-  codes: new GuessLimiter(CODE_LIMITS),
-  registrations: new FailureWindow(REGISTRATIONS_PER_CLIENT, FIFTEEN_MINUTES),
+export const createGuessLimiters = (store: RateLimitStore = new MemoryRateLimitStore()): GuessLimiters => ({
+  passwords: new GuessLimiter(PASSWORD_LIMITS, store, 'guess:password'),
+  codes: new GuessLimiter(CODE_LIMITS, store, 'guess:code'),
+  registrations: new FailureWindow(REGISTRATIONS_PER_CLIENT, FIFTEEN_MINUTES, store, 'register'),
 });
 
-/** Failures per key in a sliding window, bounded in memory so a flood of made-up keys cannot grow it without limit. */
+/** Events per key in a sliding window (every attempt counted), in the RateLimitStore. */
 export class FailureWindow {
-  readonly #failures = new Map<string, number[]>();
-
   constructor(
     readonly maxFailures: number,
     readonly windowMs: number,
-    private readonly now: () => number = Date.now,
-    private readonly maxKeys = 10_000,
+    private readonly store: RateLimitStore = new MemoryRateLimitStore(),
+    private readonly name = 'window',
   ) {}
 
-  #recent(key: string): number[] {
-    const cutoff = this.now() - this.windowMs;
-    const kept = (this.#failures.get(key) ?? []).filter((t) => t > cutoff);
-    if (kept.length > 0) this.#failures.set(key, kept);
-    else this.#failures.delete(key);
-    return kept;
+  /**
+   * Counts one attempt for `key` and resolves 0, or, when the window is full, counts nothing and resolves the seconds
+   * until another attempt is allowed.
+   */
+  async tryAttempt(key: string): Promise<number> {
+    const wait = await this.store.hit([{ key: `${this.name}:${key}`, max: this.maxFailures }], this.windowMs, randomUUID());
+    return wait > 0 ? retryAfterSeconds(wait) : 0;
   }
 
-  /** Seconds until another attempt is allowed, or 0 when one is allowed now. */
-  retryAfter(key: string): number {
-    const recent = this.#recent(key);
-    if (recent.length < this.maxFailures) return 0;
-    const oldestCounted = recent[recent.length - this.maxFailures]!;
-    return Math.max(1, Math.ceil((oldestCounted + this.windowMs - this.now()) / 1000));
-  }
-
-  fail(key: string): void {
-    const recent = this.#recent(key);
-    recent.push(this.now());
-    this.#failures.set(key, recent.slice(-this.maxFailures));
-    if (this.#failures.size > this.maxKeys) this.#prune();
-  }
-
-  /** Takes back the latest failure (an attempt that turned out not to be a wrong guess). */
-  forgive(key: string): void {
-    const recent = this.#failures.get(key);
-    recent?.pop();
-    if (recent?.length === 0) this.#failures.delete(key);
-  }
-
-  reset(key: string): void {
-    this.#failures.delete(key);
-  }
-
-  #prune(): void {
-    for (const key of [...this.#failures.keys()]) this.#recent(key);
-    // Still too many live entries: drop the oldest inserted ones (Map keeps insertion order).
-    for (const key of this.#failures.keys()) {
-      if (this.#failures.size <= this.maxKeys) break;
-      this.#failures.delete(key);
-    }
+  async reset(key: string): Promise<void> {
+    await this.store.clear(`${this.name}:${key}`);
   }
 }

@@ -28,6 +28,15 @@ const NO_USABLE_KEY = 'no usable key left';
 
 export type ChannelRow = Channel & { keys: ChannelKey[] };
 
+/** The circuit breaker's persisted part (relay/breaker.ts): of a key, or of a key-less channel. Times in ms. */
+export interface BreakerRow {
+  consecutiveFailures: number;
+  lastError: string | null;
+  lastErrorAt: number | null;
+  /** Routing skips the key until then; past it, the key is half-open (one probe). */
+  cooldownUntil: number | null;
+}
+
 /** A key as the router and the channel test use it. */
 export interface ChannelKeyRecord {
   id: number;
@@ -35,6 +44,7 @@ export interface ChannelKeyRecord {
   status: KeyStatus;
   /** The key itself; null when it cannot be opened (sealed with another master key, or damaged): never sent. */
   secret: string | null;
+  breaker: BreakerRow;
 }
 
 /** The channel's own fields, validated by the caller. */
@@ -56,6 +66,8 @@ export interface ChannelRecord extends ChannelData {
   keys: ChannelKeyRecord[];
   status: ChannelStatus;
   disabledReason: string | null;
+  /** A key-less channel's breaker (keyed channels keep one per key). */
+  breaker: BreakerRow;
 }
 
 const MASK = '…';
@@ -111,7 +123,16 @@ function openKey(secrets: SecretBox, key: ChannelKey, onUnreadable?: UnreadableK
     if (!(err instanceof SecretBoxError)) throw err;
     onUnreadable?.(err, { channelId: key.channelId, keyId: key.id });
   }
-  return { id: key.id, mask: key.mask, status: statusOf(key.status), secret };
+  return { id: key.id, mask: key.mask, status: statusOf(key.status), secret, breaker: breakerOf(key) };
+}
+
+export function breakerOf(row: Pick<Channel, 'consecutiveFailures' | 'lastError' | 'lastErrorAt' | 'cooldownUntil'>): BreakerRow {
+  return {
+    consecutiveFailures: row.consecutiveFailures,
+    lastError: row.lastError,
+    lastErrorAt: row.lastErrorAt?.getTime() ?? null,
+    cooldownUntil: row.cooldownUntil?.getTime() ?? null,
+  };
 }
 
 /** The channel's own fields from its row (JSON columns parsed). */
@@ -136,6 +157,7 @@ function toRecord(secrets: SecretBox, row: ChannelRow, onUnreadable?: Unreadable
     keys: row.keys.map((k) => openKey(secrets, k, onUnreadable)),
     status: statusOf(row.status),
     disabledReason: row.disabledReason,
+    breaker: breakerOf(row),
   };
 }
 
@@ -538,4 +560,66 @@ export async function resealKeys(db: Db, from: SecretBox, to: SecretBox, alsoInT
     },
     { timeout: 60_000 },
   );
+}
+
+/* ---------------------------------------------------------------- circuit breaker (relay/breaker.ts) */
+
+/** A key (keyId) or a key-less channel (keyId null): whose breaker columns to write. */
+export interface BreakerTarget {
+  channelId: number;
+  keyId: number | null;
+}
+
+/** The row's where-clause and update for a target: the key's row, or the key-less channel's own. */
+async function updateBreaker(
+  ctx: ChannelContext,
+  target: BreakerTarget,
+  where: Prisma.ChannelKeyWhereInput & Prisma.ChannelWhereInput,
+  data: { consecutiveFailures?: number; lastError?: string | null; lastErrorAt?: Date | null; cooldownUntil?: Date | null },
+): Promise<number> {
+  const prisma = ctx.db.prisma;
+  const { count } =
+    target.keyId === null
+      ? await prisma.channel.updateMany({ where: { id: target.channelId, ...(where as Prisma.ChannelWhereInput) }, data })
+      : await prisma.channelKey.updateMany({ where: { id: target.keyId, channelId: target.channelId, ...(where as Prisma.ChannelKeyWhereInput) }, data });
+  return count;
+}
+
+/**
+ * The breaker opened (or, after a failed probe, stays open longer). Returns `opened` when this write started the
+ * incident (the row was not cooling: exactly one instance gets that answer), `extended` otherwise, null when the row is
+ * gone. Routing on every instance reloads.
+ */
+export async function openBreaker(
+  ctx: ChannelContext,
+  target: BreakerTarget,
+  state: { until: Date; failures: number; reason: string; at: Date },
+): Promise<'opened' | 'extended' | null> {
+  const data = { cooldownUntil: state.until, consecutiveFailures: state.failures, lastError: state.reason, lastErrorAt: state.at };
+  let outcome: 'opened' | 'extended' | null = null;
+  if ((await updateBreaker(ctx, target, { cooldownUntil: null }, data)) === 1) outcome = 'opened';
+  else if ((await updateBreaker(ctx, target, {}, data)) === 1) outcome = 'extended';
+  if (outcome) ctx.bus.publish('channels');
+  return outcome;
+}
+
+/** A success closed the breaker. True when the row was cooling (this write ended the incident: alert "recovered"). */
+export async function closeBreaker(ctx: ChannelContext, target: BreakerTarget): Promise<boolean> {
+  const recovered = (await updateBreaker(ctx, target, { cooldownUntil: { not: null } }, { cooldownUntil: null, consecutiveFailures: 0 })) === 1;
+  if (recovered) ctx.bus.publish('channels');
+  else await updateBreaker(ctx, target, { consecutiveFailures: { gt: 0 } }, { consecutiveFailures: 0 });
+  return recovered;
+}
+
+/** The cheap health columns, in one batch off the hot path (they do not change routing: no reload). */
+export async function saveBreakerCounts(
+  ctx: ChannelContext,
+  rows: Array<BreakerTarget & { failures: number; lastError: string | null; lastErrorAt: number | null }>,
+): Promise<void> {
+  for (const r of rows) {
+    await updateBreaker(ctx, r, {}, {
+      consecutiveFailures: r.failures,
+      ...(r.lastError !== null ? { lastError: r.lastError, lastErrorAt: r.lastErrorAt === null ? null : new Date(r.lastErrorAt) } : {}),
+    });
+  }
 }

@@ -5,6 +5,7 @@ import { RelayError } from '../errors.js';
 import { channelTypeKnown, defaultBaseUrl, knownChannelTypes } from './channel-types.js';
 import { iso, type PageResult } from './service-utils.js';
 import * as repo from './channel-repository.js';
+import { persistedView, type HealthSource, type HealthView } from '../relay/breaker.js';
 import {
   looksMasked,
   statusOf,
@@ -26,6 +27,8 @@ export interface ChannelKeyView {
   disabledReason: string | null;
   disabledAt: string | null;
   createdAt: string;
+  /** Circuit breaker and rolling health (this instance's window; the breaker as stored, or newer here). */
+  health: HealthView;
 }
 
 /** A channel as the management API shows it. */
@@ -39,6 +42,8 @@ export interface ChannelView extends ChannelData {
   responseTimeMs: number | null;
   createdAt: string;
   updatedAt: string;
+  /** Over its keys (a key-less channel: its own): open only when every usable key is. */
+  health: HealthView;
 }
 
 /** What an admin may set. On create `name`, `type` and `models` are required; on update everything is optional. */
@@ -58,7 +63,19 @@ export interface ChannelEditor {
   root: boolean;
 }
 
-function toView(row: ChannelRow): ChannelView {
+/** The channel's health: live from `health` (the relay's), else from the stored columns. */
+export function channelHealth(row: ChannelRow, health?: HealthSource): HealthView {
+  const targets = row.keys.length
+    ? row.keys.filter((k) => k.status === 'enabled').map((k) => ({ target: { channelId: row.id, keyId: k.id }, row: repo.breakerOf(k) }))
+    : [{ target: { channelId: row.id, keyId: null }, row: repo.breakerOf(row) }];
+  if (health) return health.channelView(targets);
+  const views = targets.map((t) => persistedView(t.row));
+  return views.find((v) => v.state === 'closed') ?? views[0] ?? persistedView(repo.breakerOf(row));
+}
+
+function toView(row: ChannelRow, health?: HealthSource): ChannelView {
+  const keyHealth = (k: ChannelRow['keys'][number]) =>
+    health ? health.view({ channelId: row.id, keyId: k.id }, repo.breakerOf(k)) : persistedView(repo.breakerOf(k));
   return {
     id: row.id,
     ...repo.dataOf(row),
@@ -69,7 +86,9 @@ function toView(row: ChannelRow): ChannelView {
       disabledReason: k.disabledReason,
       disabledAt: iso(k.disabledAt),
       createdAt: k.createdAt.toISOString(),
+      health: keyHealth(k),
     })),
+    health: channelHealth(row, health),
     status: statusOf(row.status),
     disabledReason: row.disabledReason,
     disabledAt: iso(row.disabledAt),
@@ -192,15 +211,22 @@ export async function listChannels(
   ctx: ChannelContext,
   filter: ChannelFilter,
   page: { skip: number; take: number },
+  health?: HealthSource,
 ): Promise<PageResult<ChannelView>> {
   const { items, total } = await repo.listChannelRows(ctx, { status: filter.status, type: filter.type }, page);
-  return { items: items.map(toView), total };
+  return { items: items.map((row) => toView(row, health)), total };
 }
 
-export async function getChannel(ctx: ChannelContext, id: number): Promise<ChannelView> {
+export async function getChannel(ctx: ChannelContext, id: number, health?: HealthSource): Promise<ChannelView> {
   const row = await repo.findChannelRow(ctx, id);
   if (!row) throw new RelayError('not_found', `channel ${id} does not exist`);
-  return toView(row);
+  return toView(row, health);
+}
+
+/** Health of the channels with these ids (the stats' per-channel view). */
+export async function healthOfChannels(ctx: ChannelContext, ids: number[], health?: HealthSource): Promise<Map<number, HealthView>> {
+  const rows = await ctx.db.prisma.channel.findMany({ where: { id: { in: ids } }, include: { keys: true } });
+  return new Map(rows.map((row) => [row.id, channelHealth(row, health)]));
 }
 
 /**

@@ -2,7 +2,7 @@
 // Ratios are exact decimal strings (services/ratios.ts) so billing never meets a binary float.
 import { RelayError } from '../errors.js';
 import { normalizeRatio } from './ratios.js';
-import { isUniqueViolation, pageArgs, type PageQuery, type PageResult, type ServiceContext } from './service-utils.js';
+import { checkLimit, isUniqueViolation, pageArgs, type PageQuery, type PageResult, type ServiceContext } from './service-utils.js';
 
 export const DEFAULT_GROUP = 'default';
 export const GROUP_NAME_PATTERN = '^[A-Za-z0-9][A-Za-z0-9_.-]{0,31}$';
@@ -15,6 +15,9 @@ export interface GroupView {
   ratio: string;
   description: string;
   userSelectable: boolean;
+  /** Requests and tokens per minute for each user of the group; null = unlimited. */
+  rpm: number | null;
+  tpm: number | null;
 }
 
 export interface GroupRow {
@@ -22,6 +25,8 @@ export interface GroupRow {
   ratio: string;
   description: string;
   userSelectable: boolean;
+  rpm: number | null;
+  tpm: number | null;
 }
 
 export const toGroupView = (row: GroupRow): GroupView => ({
@@ -29,6 +34,8 @@ export const toGroupView = (row: GroupRow): GroupView => ({
   ratio: row.ratio,
   description: row.description,
   userSelectable: row.userSelectable,
+  rpm: row.rpm,
+  tpm: row.tpm,
 });
 
 function checkName(name: string): void {
@@ -73,6 +80,8 @@ export interface CreateGroupInput {
   ratio: number | string;
   description?: string;
   userSelectable?: boolean;
+  rpm?: number | null;
+  tpm?: number | null;
 }
 
 export async function createGroup(ctx: ServiceContext, input: CreateGroupInput): Promise<GroupView> {
@@ -85,6 +94,8 @@ export async function createGroup(ctx: ServiceContext, input: CreateGroupInput):
         ratio,
         description: input.description ?? '',
         userSelectable: input.userSelectable ?? true,
+        rpm: checkLimit(input.rpm, 'rpm'),
+        tpm: checkLimit(input.tpm, 'tpm'),
       },
     });
     ctx.bus.publish('groups');
@@ -99,13 +110,22 @@ export interface UpdateGroupInput {
   ratio?: number | string;
   description?: string;
   userSelectable?: boolean;
+  /** null clears a limit. */
+  rpm?: number | null;
+  tpm?: number | null;
 }
 
 export async function updateGroup(ctx: ServiceContext, name: string, patch: UpdateGroupInput): Promise<GroupView> {
   const ratio = patch.ratio === undefined ? undefined : normalizeRatio(patch.ratio, 'ratio');
   const result = await ctx.db.prisma.group.updateMany({
     where: { name },
-    data: { ratio, description: patch.description, userSelectable: patch.userSelectable },
+    data: {
+      ratio,
+      description: patch.description,
+      userSelectable: patch.userSelectable,
+      rpm: patch.rpm === undefined ? undefined : checkLimit(patch.rpm, 'rpm'),
+      tpm: patch.tpm === undefined ? undefined : checkLimit(patch.tpm, 'tpm'),
+    },
   });
   if (result.count === 0) throw new RelayError('not_found', `group "${name}" not found`);
   ctx.bus.publish('groups');

@@ -37,6 +37,30 @@ export interface LogView {
   writeOff: number;
   /** Admins only: what the upstream said (keys scrubbed), when the caller was told less. */
   detail?: string;
+  /** Admins only: every upstream attempt when there was more than one (a failover); else null. */
+  attempts?: AttemptView[] | null;
+}
+
+/** One upstream attempt of a call, as the usage log keeps it (relay/pipeline.ts attemptsJson). */
+export interface AttemptView {
+  channelId: number;
+  keyId: number | null;
+  /** The upstream's HTTP status, or the relay's when the upstream never answered (timeout, connection). */
+  status: number;
+  code: string;
+  /** A failure that means "broken for now" (server_error, overloaded, timeout, connection, rate_limited). */
+  fault?: string;
+  ms: number;
+}
+
+function attemptsOf(text: string | null): AttemptView[] | null {
+  if (text === null) return null;
+  try {
+    const value: unknown = JSON.parse(text);
+    return Array.isArray(value) ? (value as AttemptView[]) : null;
+  } catch {
+    return null;
+  }
 }
 
 export interface LogFilter {
@@ -85,7 +109,7 @@ export function toLogView(row: UsageLog, admin = false): LogView {
     requestId: row.requestId,
     usageSource: row.usageSource,
     writeOff: units(row.writeOff),
-    ...(admin ? { detail: row.detail } : {}),
+    ...(admin ? { detail: row.detail, attempts: attemptsOf(row.attempts) } : {}),
   };
 }
 

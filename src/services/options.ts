@@ -5,11 +5,25 @@ import Value from 'typebox/value';
 import type { Db } from '../db/client.js';
 import type { InvalidationBus } from '../cache/bus.js';
 import { RelayError } from '../errors.js';
-import { normalizeRatio } from './ratios.js';
+import { normalizeRatio, RatioSchema } from './ratios.js';
+import type { TierSpec } from '../billing/pricing.js';
 
 /** A ratio or price as services/ratios.ts defines it: a JSON number or a decimal string; checked exactly on update. */
-const Ratio = Type.Union([Type.Number({ minimum: 0 }), Type.String({ minLength: 1, maxLength: 40 })]);
+const Ratio = RatioSchema;
 const RatioMap = Type.Record(Type.String({ minLength: 1, maxLength: 200 }), Ratio);
+
+/** One long-prompt tier: above how many prompt tokens, and the ratios that then apply to the whole call. */
+export const PriceTierSchema = Type.Object(
+  {
+    above: Type.Integer({ minimum: 1, maximum: 100_000_000, description: 'prompt tokens (cache reads and writes included) above which the tier applies' }),
+    modelRatio: Ratio,
+    completionRatio: Type.Optional(Ratio),
+    cacheReadRatio: Type.Optional(Ratio),
+    cacheWriteRatio: Type.Optional(Ratio),
+  },
+  { additionalProperties: false },
+);
+const TierList = Type.Array(PriceTierSchema, { maxItems: 8 });
 
 export const OptionsSchema = Type.Object(
   {
@@ -22,6 +36,12 @@ export const OptionsSchema = Type.Object(
     /** Cache-read / cache-write token ratios relative to a prompt token, per model ("*" = default). */
     cacheReadRatios: RatioMap,
     cacheWriteRatios: RatioMap,
+    /**
+     * Long-prompt tiers per model (billing/pricing.ts): above `above` prompt tokens the whole call is priced at the
+     * tier's ratios; completion and cache ratios left out are the model's own. Replaces the catalogue's tiers for the model
+     * ([] = none).
+     */
+    priceTiers: Type.Record(Type.String({ minLength: 1, maxLength: 200 }), TierList),
     /** Ratio for models with no price at all. null = refuse them (no silent free calls). */
     defaultModelRatio: Type.Union([Ratio, Type.Null()]),
     /**
@@ -39,6 +59,14 @@ export const OptionsSchema = Type.Object(
     retryCount: Type.Integer({ minimum: 0, maximum: 10 }),
     /** Disable a channel (or key) when the upstream says its key is invalid or out of credit. */
     autoDisableChannels: Type.Boolean(),
+    /** Circuit breaker (relay/breaker.ts): failures in a row that cool a key down, the first and the longest cooldown. */
+    breakerThreshold: Type.Integer({ minimum: 1, maximum: 1000 }),
+    breakerCooldownSeconds: Type.Integer({ minimum: 1, maximum: 86_400 }),
+    breakerMaxCooldownSeconds: Type.Integer({ minimum: 1, maximum: 7 * 86_400 }),
+    /** The kinds of failure the breaker counts. */
+    breakerFaults: Type.Array(Type.Enum(['server_error', 'overloaded', 'timeout', 'connection', 'rate_limited']), { maxItems: 5, uniqueItems: true }),
+    /** Channel incidents (cooled down, disabled, recovered) are POSTed here as JSON too; '' = off. */
+    alertWebhookUrl: Type.String({ maxLength: 2000, pattern: '^(https?://\\S+)?$' }),
     /** Re-test auto-disabled channels every N seconds and re-enable those that pass; 0 = never. */
     channelRetestSeconds: Type.Integer({ minimum: 0, maximum: 86_400 }),
     /** Prohibited-word filter (case-insensitive substrings) on prompts, optionally on completions. */
@@ -73,6 +101,7 @@ export const DEFAULT_OPTIONS: Options = {
   modelPrices: {},
   cacheReadRatios: {},
   cacheWriteRatios: {},
+  priceTiers: {},
   defaultModelRatio: null,
   defaultCompletionEstimate: 4096,
   maxOutputTokens: {},
@@ -82,6 +111,11 @@ export const DEFAULT_OPTIONS: Options = {
   retryCount: 2,
   autoDisableChannels: true,
   channelRetestSeconds: 0,
+  breakerThreshold: 3,
+  breakerCooldownSeconds: 30,
+  breakerMaxCooldownSeconds: 600,
+  breakerFaults: ['server_error', 'overloaded', 'timeout', 'connection', 'rate_limited'],
+  alertWebhookUrl: '',
   prohibitedWords: [],
   checkCompletions: false,
   botRegistration: false,
@@ -159,16 +193,17 @@ export class OptionsStore {
   }
 
   /**
-   * Like update, except that the price maps (modelRatios, completionRatios, modelPrices, cache ratios) are merged
+   * Like update, except that the price maps (modelRatios, completionRatios, modelPrices, cache ratios, priceTiers) are merged
    * into what is stored: each model given is set, `null` removes a model's entry, the others stay (PATCH). The merge
    * is one statement in the database, so two admins editing different models at once both keep their change.
    */
   async merge(patch: unknown): Promise<Options> {
     const body = checkObject(patch);
-    const maps: [RatioKey, RatioMapChanges][] = [];
+    const maps: [RatioKey | 'priceTiers', Record<string, unknown>][] = [];
     const rest: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(body)) {
       if (isRatioKey(key)) maps.push([key, validateChanges(key, value)]);
+      else if (key === 'priceTiers') maps.push([key, validateTierChanges(value)]);
       else rest[key] = value;
     }
     const values = validatePatch(rest);
@@ -191,7 +226,7 @@ export class OptionsStore {
   }
 
   /** SQLite's json_patch is RFC 7396 (null removes a member); PostgreSQL: jsonb concatenation minus removed keys. */
-  #mergeStatement(key: RatioKey, changes: RatioMapChanges) {
+  #mergeStatement(key: RatioKey | 'priceTiers', changes: Record<string, unknown>) {
     const set = Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== null));
     const removed = Object.keys(changes).filter((model) => changes[model] === null);
     const prisma = this.db.prisma;
@@ -229,7 +264,7 @@ function validatePatch(patch: unknown): Partial<Options> {
   return withExactRatios(body as Partial<Options>);
 }
 
-const MapChangesSchema = Type.Record(Type.String({ minLength: 1, maxLength: 200 }), Type.Union([Type.Number({ minimum: 0 }), Type.String({ maxLength: 40 }), Type.Null()]));
+const MapChangesSchema = Type.Record(Type.String({ minLength: 1, maxLength: 200 }), Type.Union([RatioSchema, Type.Null()]));
 
 /** A price-map merge: {model: ratio (services/ratios.ts: a number or decimal string, at most 9 decimals) | null}; 400 names `key.model`. */
 function validateChanges(key: RatioKey, value: unknown): RatioMapChanges {
@@ -248,19 +283,56 @@ function validateChanges(key: RatioKey, value: unknown): RatioMapChanges {
   return value as RatioMapChanges;
 }
 
+/** A tier-map merge: {model: tiers | null}; each list checked as in a PUT. */
+function validateTierChanges(value: unknown): Record<string, unknown> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new RelayError('invalid_request', 'option priceTiers must be an object of {model: tiers | null}', 400, { param: 'priceTiers' });
+  }
+  return Object.fromEntries(Object.entries(value).map(([model, tiers]) => [model, tiers === null ? null : exactTiers(tiers, `priceTiers.${model}`)]));
+}
+
+/**
+ * A model's tier list: the schema's shape, every ratio by services/ratios.ts (strings stored canonical), thresholds
+ * distinct, stored in ascending order.
+ */
+function exactTiers(tiers: unknown, param: string): TierSpec[] {
+  const first = Value.Errors(TierList, tiers)[0];
+  if (first) {
+    const at = `${param}${first.instancePath.replace(/\//g, '.')}`;
+    throw new RelayError('invalid_request', `option ${at} ${first.message}`, 400, { param: at });
+  }
+  const list = (tiers as TierSpec[]).map((tier, i) => {
+    const out: TierSpec = { above: tier.above, modelRatio: exactRatio(tier.modelRatio, `${param}.${i}.modelRatio`) };
+    for (const key of ['completionRatio', 'cacheReadRatio', 'cacheWriteRatio'] as const) {
+      if (tier[key] !== undefined) out[key] = exactRatio(tier[key], `${param}.${i}.${key}`);
+    }
+    return out;
+  });
+  list.sort((a, b) => a.above - b.above);
+  const repeated = list.find((tier, i) => i > 0 && list[i - 1]!.above === tier.above);
+  if (repeated) throw new RelayError('invalid_request', `option ${param} has two tiers above ${repeated.above} tokens`, 400, { param });
+  return list;
+}
+
+/** A ratio by services/ratios.ts: a string stored canonical ("0.50" → "0.5"), a number as sent (it is exact). */
+function exactRatio(value: number | string, param: string): number | string {
+  const canonical = normalizeRatio(value, param, `option ${param}`);
+  return typeof value === 'number' ? value : canonical;
+}
+
 /**
  * Ratios and prices follow services/ratios.ts, as group ratios do: refused here (400 naming `map.model`) rather than
  * rounded at billing time. Decimal strings are stored canonical ("0.50" → "0.5"); numbers as sent (they are exact).
  */
 function withExactRatios(patch: Partial<Options>): Partial<Options> {
-  const exact = (value: number | string, param: string): number | string => {
-    const canonical = normalizeRatio(value, param, `option ${param}`);
-    return typeof value === 'number' ? value : canonical;
-  };
+  const exact = exactRatio;
   const out: Partial<Options> = { ...patch };
   for (const key of RATIO_KEYS) {
     const map = patch[key];
     if (map) out[key] = Object.fromEntries(Object.entries(map).map(([model, value]) => [model, exact(value, `${key}.${model}`)]));
+  }
+  if (patch.priceTiers) {
+    out.priceTiers = Object.fromEntries(Object.entries(patch.priceTiers).map(([model, tiers]) => [model, exactTiers(tiers, `priceTiers.${model}`)]));
   }
   if (patch.defaultModelRatio !== undefined && patch.defaultModelRatio !== null) {
     out.defaultModelRatio = exact(patch.defaultModelRatio, 'defaultModelRatio');

@@ -58,3 +58,14 @@ export type ServiceContext = Pick<AppContext, 'db' | 'bus'>;
 
 /** Services that check a guessable secret (a password, a code) also need the guess limiters. */
 export type GuessingContext = ServiceContext & Pick<AppContext, 'guesses'>;
+
+/** A rate limit: a whole number ≥ 1, or null (unlimited). The routes' schemas say the same; the bots skip them. */
+export function checkLimit(value: number | null | undefined, param: string): number | null {
+  if (value === undefined || value === null) return null;
+  if (!Number.isSafeInteger(value) || value < 1 || value > RATE_LIMIT_MAX) {
+    throw new RelayError('invalid_request', `${param} must be a whole number from 1 to ${RATE_LIMIT_MAX}, or null for no limit`, 400, { param });
+  }
+  return value;
+}
+
+export const RATE_LIMIT_MAX = 1_000_000_000;

@@ -7,7 +7,7 @@ import { hashSecret, newRelayKey, visiblePrefix } from '../auth/secrets.js';
 import { isIpOrCidr } from '../net/ip.js';
 import { requireGroup } from './groups.js';
 import { assertMayActFor, mayActFor, mayUseGroup, type Actor } from './permissions.js';
-import { iso, pageArgs, parseStringList, units, type PageQuery, type PageResult, type ServiceContext } from './service-utils.js';
+import { checkLimit, iso, pageArgs, parseStringList, units, type PageQuery, type PageResult, type ServiceContext } from './service-utils.js';
 
 const NAME_MAX = 64;
 const MODELS_MAX = 1000;
@@ -28,6 +28,10 @@ export interface TokenView {
   allowIps: string[];
   group: string | null;
   status: 'enabled' | 'disabled';
+  /** Rate limits (null = unlimited): requests and tokens per minute, calls at once. */
+  rpm: number | null;
+  tpm: number | null;
+  maxConcurrent: number | null;
   createdAt: string;
   lastUsedAt: string | null;
 }
@@ -45,6 +49,9 @@ export interface TokenRow {
   allowIps: string;
   group: string | null;
   status: string;
+  rpm: number | null;
+  tpm: number | null;
+  maxConcurrent: number | null;
   createdAt: Date;
   lastUsedAt: Date | null;
 }
@@ -61,11 +68,15 @@ export const toTokenView = (row: TokenRow): TokenView => ({
   allowIps: parseStringList(row.allowIps),
   group: row.group,
   status: row.status as TokenView['status'],
+  rpm: row.rpm,
+  tpm: row.tpm,
+  maxConcurrent: row.maxConcurrent,
   createdAt: row.createdAt.toISOString(),
   lastUsedAt: iso(row.lastUsedAt),
 });
 
 const bad = (param: string, message: string) => new RelayError('invalid_request', message, 400, { param });
+
 
 function checkName(name: string): string {
   const trimmed = name.trim();
@@ -129,6 +140,9 @@ export interface CreateTokenInput {
   allowIps?: string[];
   /** null or omitted = the owner's group. */
   group?: string | null;
+  rpm?: number | null;
+  tpm?: number | null;
+  maxConcurrent?: number | null;
 }
 
 /** Returns the token and its full key; the key is never retrievable again. */
@@ -157,6 +171,9 @@ export async function createToken(ctx: ServiceContext, actor: Actor, input: Crea
       models,
       allowIps,
       group,
+      rpm: checkLimit(input.rpm, 'rpm'),
+      tpm: checkLimit(input.tpm, 'tpm'),
+      maxConcurrent: checkLimit(input.maxConcurrent, 'maxConcurrent'),
     },
   });
   ctx.bus.publish('tokens');
@@ -204,6 +221,10 @@ export interface UpdateTokenInput {
   models?: string[];
   allowIps?: string[];
   group?: string | null;
+  /** null clears a limit. */
+  rpm?: number | null;
+  tpm?: number | null;
+  maxConcurrent?: number | null;
 }
 
 export async function updateToken(ctx: ServiceContext, actor: Actor, id: number, patch: UpdateTokenInput): Promise<TokenView> {
@@ -216,6 +237,9 @@ export async function updateToken(ctx: ServiceContext, actor: Actor, id: number,
     models: patch.models === undefined ? undefined : checkModels(patch.models),
     allowIps: patch.allowIps === undefined ? undefined : checkAllowIps(patch.allowIps),
     group: patch.group,
+    rpm: patch.rpm === undefined ? undefined : checkLimit(patch.rpm, 'rpm'),
+    tpm: patch.tpm === undefined ? undefined : checkLimit(patch.tpm, 'tpm'),
+    maxConcurrent: patch.maxConcurrent === undefined ? undefined : checkLimit(patch.maxConcurrent, 'maxConcurrent'),
   };
   if (patch.group !== undefined && patch.group !== null && patch.group !== current.group) {
     await checkTokenGroup(ctx, patch.group, current.user);

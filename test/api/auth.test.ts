@@ -3,35 +3,34 @@ import { createTestApp, dbKinds, type TestApp } from '../helpers/context.js';
 import { hashSecret } from '../../src/auth/secrets.js';
 import { FailureWindow, GuessLimiter, LOGIN_KEY_TTL_MS } from '../../src/services/auth.js';
 import { RelayError } from '../../src/errors.js';
+import { MemoryRateLimitStore } from '../../src/rate-limit/memory-store.js';
 import { dumpDatabase, expectError, makeUser } from './account-helpers.js';
 
 describe('FailureWindow', () => {
-  it('allows maxFailures failures per window, then says how long to wait, and slides', () => {
+  it('allows maxFailures attempts per window, then says how long to wait (counting nothing), and slides', async () => {
     let now = 1_000_000;
-    const limiter = new FailureWindow(3, 60_000, () => now);
+    const limiter = new FailureWindow(3, 60_000, new MemoryRateLimitStore(() => now));
     const key = 'alice\u000010.0.0.1';
     for (let i = 0; i < 3; i++) {
-      expect(limiter.retryAfter(key)).toBe(0);
-      limiter.fail(key);
+      expect(await limiter.tryAttempt(key)).toBe(0);
       now += 10_000;
     }
-    // Failures at 0 s, 10 s, 20 s; now 30 s: the first one expires at 60 s.
-    expect(limiter.retryAfter(key)).toBe(30);
-    expect(limiter.retryAfter('alice\u000010.0.0.2')).toBe(0);
+    // Attempts at 0 s, 10 s, 20 s; now 30 s: the first one expires at 60 s.
+    expect(await limiter.tryAttempt(key)).toBe(30);
+    expect(await limiter.tryAttempt('alice\u000010.0.0.2')).toBe(0);
     now += 30_000;
-    expect(limiter.retryAfter(key)).toBe(0);
-    limiter.fail(key);
-    expect(limiter.retryAfter(key)).toBe(10);
-    limiter.reset(key);
-    expect(limiter.retryAfter(key)).toBe(0);
+    expect(await limiter.tryAttempt(key)).toBe(0); // counted at 60 s
+    expect(await limiter.tryAttempt(key)).toBe(10); // 10 s, 20 s, 60 s: the 10 s one expires at 70 s
+    await limiter.reset(key);
+    expect(await limiter.tryAttempt(key)).toBe(0);
   });
 
-  it('keeps at most maxKeys keys', () => {
-    const limiter = new FailureWindow(5, 60_000, Date.now, 10);
-    for (let i = 0; i < 50; i++) limiter.fail(`k${i}`);
-    for (let i = 0; i < 5; i++) limiter.fail('k49');
-    expect(limiter.retryAfter('k49')).toBeGreaterThan(0);
-    expect(limiter.retryAfter('k0')).toBe(0);
+  it('keeps at most maxKeys keys', async () => {
+    const limiter = new FailureWindow(5, 60_000, new MemoryRateLimitStore(Date.now, 10));
+    for (let i = 0; i < 50; i++) await limiter.tryAttempt(`k${i}`);
+    for (let i = 0; i < 4; i++) await limiter.tryAttempt('k49');
+    expect(await limiter.tryAttempt('k49')).toBeGreaterThan(0);
+    expect(await limiter.tryAttempt('k0')).toBe(0);
   });
 });
 

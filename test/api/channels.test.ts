@@ -69,6 +69,9 @@ describe.each(dbKinds)('channels on %s', (kind) => {
     expect(maskKey('short')).toBe('…');
   });
 
+  /** A new channel's health: in use, nothing seen yet. */
+  const FRESH = { state: 'closed', requests: 0, successRate: null, p50LatencyMs: null, consecutiveFailures: 0, lastError: null, lastErrorAt: null, cooldownUntil: null };
+
   it('creates a channel and never answers with a full key', async () => {
     let published = 0;
     const off = t.ctx.bus.subscribe('channels', () => void published++);
@@ -86,8 +89,8 @@ describe.each(dbKinds)('channels on %s', (kind) => {
       type: 'openai',
       baseUrl: 'https://api.openai.com',
       keys: [
-        { id: expect.any(Number), mask: 'sk-ab…AAAA', status: 'enabled', disabledReason: null, disabledAt: null, createdAt: expect.any(String) },
-        { id: expect.any(Number), mask: 'sk-bb…BBBB', status: 'enabled', disabledReason: null, disabledAt: null, createdAt: expect.any(String) },
+        { id: expect.any(Number), mask: 'sk-ab…AAAA', status: 'enabled', disabledReason: null, disabledAt: null, createdAt: expect.any(String), health: FRESH },
+        { id: expect.any(Number), mask: 'sk-bb…BBBB', status: 'enabled', disabledReason: null, disabledAt: null, createdAt: expect.any(String), health: FRESH },
       ],
       models: ['gpt-4o-mini', 'gpt-4o'],
       modelMapping: { 'gpt-4o-mini': 'gpt-4o-mini-2024-07-18' },
@@ -100,6 +103,7 @@ describe.each(dbKinds)('channels on %s', (kind) => {
       disabledAt: null,
       testedAt: null,
       responseTimeMs: null,
+      health: FRESH,
     });
     expect(published).toBe(1);
 

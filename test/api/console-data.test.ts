@@ -49,7 +49,7 @@ describe.each(dbKinds)('console data on %s', (kind) => {
     it('refuses bad values naming map and model, and keeps the stored map as it was', async () => {
       await options('PUT', { modelRatios: { keep: 1 } });
       expectError(await options('PATCH', { modelRatios: { x: -1 } }), 400, 'invalid_request', 'modelRatios.x');
-      expectError(await options('PATCH', { modelRatios: { x: '0.5' } }), 400, 'invalid_request', 'modelRatios.x');
+      expectError(await options('PATCH', { modelRatios: { x: '-0.5' } }), 400, 'invalid_request', 'modelRatios.x');
       expectError(await options('PATCH', { modelRatios: { x: 0.1234567891 } }), 400, 'invalid_request', 'modelRatios.x');
       expectError(await options('PATCH', { modelRatios: [1] }), 400, 'invalid_request', 'modelRatios');
       expectError(await options('PATCH', { nope: 1 }), 400, 'invalid_request', 'nope');

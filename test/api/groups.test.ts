@@ -48,11 +48,11 @@ describe.each(dbKinds)('groups API on %s', (kind) => {
     const topics = await publishedDuring(t, async () => {
       const res = await create({ name: 'cheap', ratio: 0.8, description: 'night rates' });
       expect(res.statusCode, res.body).toBe(201);
-      expect(res.json()).toEqual({ name: 'cheap', ratio: '0.8', description: 'night rates', userSelectable: true });
+      expect(res.json()).toEqual({ name: 'cheap', ratio: '0.8', description: 'night rates', userSelectable: true, rpm: null, tpm: null });
     });
     expect(topics).toEqual(['groups']);
     const vip = await create({ name: 'vip', ratio: '1.250', userSelectable: false });
-    expect(vip.json()).toEqual({ name: 'vip', ratio: '1.25', description: '', userSelectable: false });
+    expect(vip.json()).toEqual({ name: 'vip', ratio: '1.25', description: '', userSelectable: false, rpm: null, tpm: null });
     const row = await t.ctx.db.prisma.group.findUniqueOrThrow({ where: { name: 'cheap' } });
     expect(row.ratio).toBe('0.8');
     expectError(await create({ name: 'cheap', ratio: 1 }), 409, 'conflict', 'name');
@@ -96,7 +96,7 @@ describe.each(dbKinds)('groups API on %s', (kind) => {
     const topics = await publishedDuring(t, async () => {
       const res = await patch('editable', { ratio: '0.5', description: 'half price', userSelectable: false });
       expect(res.statusCode, res.body).toBe(200);
-      expect(res.json()).toEqual({ name: 'editable', ratio: '0.5', description: 'half price', userSelectable: false });
+      expect(res.json()).toEqual({ name: 'editable', ratio: '0.5', description: 'half price', userSelectable: false, rpm: null, tpm: null });
     });
     expect(topics).toEqual(['groups']);
     expect((await patch('editable', { ratio: 3 })).json()).toEqual({
@@ -104,6 +104,8 @@ describe.each(dbKinds)('groups API on %s', (kind) => {
       ratio: '3',
       description: 'half price',
       userSelectable: false,
+      rpm: null,
+      tpm: null,
     });
     expectError(await patch('editable', { ratio: '1e2' }), 400, 'invalid_request', 'ratio');
     expectError(await patch('editable', { name: 'renamed' }), 400, 'invalid_request');
@@ -181,7 +183,7 @@ describe.each(dbKinds)('groups API on %s', (kind) => {
     const next = await restarted(t, kind);
     try {
       const list = (await next.app.inject({ url: '/api/groups', headers: next.admin })).json() as { items: GroupBody[] };
-      expect(list.items).toContainEqual({ name: 'durable', ratio: '0.333333', description: '', userSelectable: false });
+      expect(list.items).toContainEqual({ name: 'durable', ratio: '0.333333', description: '', userSelectable: false, rpm: null, tpm: null });
     } finally {
       await next.close();
     }

@@ -38,6 +38,7 @@ describe.each(dbKinds)('prices and balances on %s', (kind) => {
   });
 
   const putOptions = (payload: object) => t.app.inject({ method: 'PUT', url: '/api/options', headers: t.admin, payload });
+  const patchOptions = (payload: object) => t.app.inject({ method: 'PATCH', url: '/api/options', headers: t.admin, payload });
   const createGroup = (name: string, ratio: unknown) => t.app.inject({ method: 'POST', url: '/api/groups', headers: t.admin, payload: { name, ratio } });
   const patchUser = (id: number, payload: object) => t.app.inject({ method: 'PATCH', url: `/api/users/${id}`, headers: t.admin, payload });
 
@@ -57,21 +58,29 @@ describe.each(dbKinds)('prices and balances on %s', (kind) => {
     expect(expectError(await createGroup('tiny', 1e-10), 400, 'invalid_request', 'ratio').message).toMatch(/smallest step/);
   });
 
-  it('the same number rule for options and groups: numbers and decimal strings, 0 to 1,000,000, 9 places', async () => {
-    for (const [value, stored] of [[0.5, 0.5], ['0.50', '0.5'], [1e-7, 1e-7], ['0.000000001', '0.000000001'], [1_000_000, 1_000_000]] as const) {
-      const res = await putOptions({ modelRatios: { x: value } });
-      expect(res.statusCode, `${value}: ${res.body}`).toBe(200);
-      expect((res.json() as { modelRatios: Record<string, unknown> }).modelRatios.x).toBe(stored);
+  it('the same number rule for options (PUT and PATCH) and groups: numbers and decimal strings, 0 to 1,000,000, 9 places', async () => {
+    for (const [value, stored] of [[0.5, 0.5], ['0.5', '0.5'], ['0.50', '0.5'], [1e-7, 1e-7], ['0.000000001', '0.000000001'], [1_000_000, 1_000_000]] as const) {
+      for (const send of [putOptions, patchOptions]) {
+        const res = await send({ modelRatios: { x: value } });
+        expect(res.statusCode, `${value}: ${res.body}`).toBe(200);
+        expect((res.json() as { modelRatios: Record<string, unknown> }).modelRatios.x).toBe(stored);
+      }
     }
     let n = 0;
-    for (const [value, stored] of [[0.5, '0.5'], ['0.50', '0.5'], [1e-7, '0.0000001'], ['0.000000001', '0.000000001'], [1_000_000, '1000000']] as const) {
+    for (const [value, stored] of [[0.5, '0.5'], ['0.5', '0.5'], ['0.50', '0.5'], [1e-7, '0.0000001'], ['0.000000001', '0.000000001'], [1_000_000, '1000000']] as const) {
       const res = await createGroup(`same-rule-${n++}`, value);
       expect(res.statusCode, `${value}: ${res.body}`).toBe(201);
       expect(res.json()).toMatchObject({ ratio: stored });
     }
-    for (const bad of ['1e-7', 1_000_001, '1000000.5', -1, 'abc', '0.1234567891']) {
-      expectError(await putOptions({ modelRatios: { x: bad } }), 400, 'invalid_request', 'modelRatios.x');
-      expectError(await createGroup(`bad-${n++}`, bad), 400, 'invalid_request', 'ratio');
+    for (const bad of ['1e-7', 1_000_001, '1000000.5', -1, '-0.5', 'abc', '', '0.1234567891', true, [1]]) {
+      const messages = [
+        expectError(await putOptions({ modelRatios: { x: bad } }), 400, 'invalid_request', 'modelRatios.x').message,
+        expectError(await patchOptions({ modelRatios: { x: bad } }), 400, 'invalid_request', 'modelRatios.x').message,
+        expectError(await createGroup(`bad-${n++}`, bad), 400, 'invalid_request', 'ratio').message,
+      ];
+      // One rule, one wording: the same reason whichever route refused it.
+      const reason = (m: string) => m.replace(/^.*?(must|is)/, '$1');
+      expect(new Set(messages.map(reason)).size, `${JSON.stringify(bad)}: ${messages.join(' | ')}`).toBe(1);
     }
   });
 

@@ -25,10 +25,11 @@ describe.each(dbKinds)('query strings on %s', (kind) => {
     t = await createTestApp(kind);
     account = await seedAccount(t);
     const doc = (await t.app.inject({ url: '/api/openapi.json' })).json() as OpenApiDoc;
-    routes = Object.entries(doc.paths).flatMap(([path, methods]) =>
-      Object.keys(methods).map((method): [string, string] => [method.toUpperCase(), path.replace('{id}', '1').replace('{name}', 'default')]),
-    );
-    routes.push(['GET', '/api/openapi.json']);
+    routes = Object.entries(doc.paths)
+      .filter(([path]) => path.startsWith('/api/')) // the document also has the relay and /healthz
+      .flatMap(([path, methods]) =>
+        Object.keys(methods).map((method): [string, string] => [method.toUpperCase(), path.replace('{id}', '1').replace('{name}', 'default')]),
+      );
   });
   afterAll(async () => t?.close());
 

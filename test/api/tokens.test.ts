@@ -56,6 +56,9 @@ describe.each(dbKinds)('tokens API on %s', (kind) => {
         allowIps: [],
         group: null,
         status: 'enabled',
+        rpm: null,
+        tpm: null,
+        maxConcurrent: null,
         createdAt: body.createdAt,
         lastUsedAt: null,
         key,
@@ -267,7 +270,7 @@ describe.each(dbKinds)('tokens API on %s', (kind) => {
     const byId = doc.paths['/api/tokens/{id}'];
     expect(tokens?.post?.requestBody?.content['application/json']?.schema.required).toEqual(['name']);
     expect(Object.keys(tokens?.post?.requestBody?.content['application/json']?.schema.properties ?? {}).sort()).toEqual(
-      ['allowIps', 'expiresAt', 'group', 'models', 'name', 'quota', 'userId'],
+      ['allowIps', 'expiresAt', 'group', 'maxConcurrent', 'models', 'name', 'quota', 'rpm', 'tpm', 'userId'],
     );
     expect(tokens?.post?.responses['201']?.content?.['application/json']?.schema.properties).toHaveProperty('key');
     expect(byId?.get?.responses['200']?.content?.['application/json']?.schema.properties).not.toHaveProperty('key');

@@ -100,3 +100,50 @@ describe('what a finished call is billed for', () => {
     expect(billedUsage(facts({ usage: usage(30, 20) }), false)).toMatchObject({ usage: usage(30, 20), source: 'upstream' });
   });
 });
+
+describe('long-prompt tiers', () => {
+  // Gemini 2.5 Pro as the catalogue has it: 1.25 / 10 USD per 1M (ratio 0.625, completion 8); above 200,000 prompt
+  // tokens 2.50 / 15 (ratio 1.25, completion 6), for the whole call. Cache reads 0.25 in both.
+  const one = parseDecimal('1');
+  const pro = price({
+    modelRatio: parseDecimal('0.625'),
+    completionRatio: parseDecimal('8'),
+    cacheReadRatio: parseDecimal('0.25'),
+    cacheWriteRatio: parseDecimal('1'),
+    tiers: [{ above: 200_000, modelRatio: parseDecimal('1.25'), completionRatio: parseDecimal('6'), cacheReadRatio: parseDecimal('0.25'), cacheWriteRatio: parseDecimal('1') }],
+  });
+
+  it('settles at the base price up to the threshold and at the tier above it, for the whole call', () => {
+    // 0.625 × (200,000 + 1,000 × 8) = 130,000 exactly; one token more: 1.25 × (200,001 + 1,000 × 6) = 257,501.25 → 257,502.
+    expect(costOf(pro, one, { usage: usage(200_000, 1000), requests: 1 })).toBe(130_000);
+    expect(costOf(pro, one, { usage: usage(200_001, 1000), requests: 1 })).toBe(257_502);
+    expect(costOf(pro, one, { usage: usage(199_999, 1000), requests: 1 })).toBe(130_000); // 129,999.375 → 130,000
+  });
+
+  it('counts cached tokens in the prompt that decides the tier', () => {
+    // 150,000 fresh + 50,001 cached = 200,001 > 200,000: 1.25 × (150,000 + 100 × 6 + 50,001 × 0.25) = 203,875.3125 → 203,876.
+    expect(costOf(pro, one, { usage: usage(150_000, 100, 50_001), requests: 1 })).toBe(203_876);
+    // 150,000 + 50,000 = 200,000, not above: 0.625 × (150,000 + 800 + 12,500) = 102,062.5 → 102,063.
+    expect(costOf(pro, one, { usage: usage(150_000, 100, 50_000), requests: 1 })).toBe(102_063);
+  });
+
+  it('reserves at the tier the estimate falls in, so a settle never exceeds the hold', () => {
+    expect(reservationOf(pro, one, { prompt: 200_000, completion: 1000 }, 1)).toBe(130_000);
+    expect(reservationOf(pro, one, { prompt: 200_001, completion: 1000 }, 1)).toBe(257_502);
+    // The group ratio applies on top: 0.8 × 257,501.25 = 206,001 exactly.
+    expect(reservationOf(pro, parseDecimal('0.8'), { prompt: 200_001, completion: 1000 }, 1)).toBe(206_001);
+    for (const prompt of [1, 199_999, 200_000, 200_001, 1_000_000]) {
+      const held = reservationOf(pro, one, { prompt, completion: 1000 }, 1);
+      for (const real of [prompt, Math.max(0, prompt - 1), Math.floor(prompt / 2)]) {
+        expect(costOf(pro, one, { usage: usage(real, 1000), requests: 1 })).toBeLessThanOrEqual(held);
+      }
+    }
+  });
+
+  it('holds enough under a tier that is cheaper than the one below it (an admin may set one)', () => {
+    const odd = price({ modelRatio: parseDecimal('2'), completionRatio: parseDecimal('1'), cacheWriteRatio: parseDecimal('1'), tiers: [{ above: 100, modelRatio: parseDecimal('1'), completionRatio: parseDecimal('1'), cacheReadRatio: parseDecimal('1'), cacheWriteRatio: parseDecimal('1') }] });
+    // Estimate 150 (tier: 1 × 160 = 160), but a real prompt of 100 costs 2 × 110 = 220: the hold is 220.
+    expect(reservationOf(odd, one, { prompt: 150, completion: 10 }, 1)).toBe(220);
+    expect(costOf(odd, one, { usage: usage(100, 10), requests: 1 })).toBe(220);
+  });
+});

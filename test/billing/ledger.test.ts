@@ -17,7 +17,7 @@ function log(requestId: string, userId: number, tokenId: number | null): UsageLo
     requestId, type: 'consume', source: 'api', userId, tokenId, tokenName: 't', channelId: null, endpoint: 'chat', model: 'm',
     upstreamModel: 'm', promptTokens: 1, completionTokens: 1, cacheReadTokens: 0, cacheWriteTokens: 0, groupRatio: '1',
     modelRatio: '1', completionRatio: '1', stream: false, latencyMs: 1, ttftMs: null, status: 'ok', content: '', group: 'default',
-    usageSource: 'upstream', detail: '',
+    usageSource: 'upstream', detail: '', attempts: null,
   };
 }
 
@@ -283,7 +283,7 @@ describe.each(dbKinds)('ledger on %s', (kind) => {
         endpoint: '/v1/chat/completions', model: 'm', upstreamModel: 'm-up', promptTokens: 11, completionTokens: 22,
         cacheReadTokens: 33, cacheWriteTokens: 44, groupRatio: '0.5', modelRatio: '1.25', completionRatio: '4', quota: 123_456,
         stream: true, latencyMs: 99, ttftMs: null, status: 'ok', content: 'note', group: 'vip', usageSource: 'mixed',
-        writeOff: 17, detail: 'upstream said no',
+        writeOff: 17, detail: 'upstream said no', attempts: '[{"channelId":1}]',
       };
       const before = Date.now() - 1000;
       await run(ctx.db.sql, INSERT_USAGE_LOG, ...usageLogValues(row));

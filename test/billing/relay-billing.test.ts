@@ -186,3 +186,36 @@ describe.each(dbKinds)('concurrency and faults on %s', (kind) => {
     expect(b.logged).toBe(10_000 - b.quota);
   });
 });
+
+describe.each(dbKinds)('long-prompt tiers through the relay on %s', (kind) => {
+  let t: TestApp;
+  let up: FakeOpenAI;
+
+  beforeAll(async () => {
+    up = await startFakeOpenAI();
+    t = await createTestApp(kind);
+    await addChannel(t, { baseUrl: up.url, models: ['m'] });
+    // Base: ratio 1, completion 1; above 200 prompt tokens (cache included) the whole call at ratio 2, completion 3.
+    await t.ctx.options.update({ modelRatios: { m: '1' }, completionRatios: { m: '1' }, priceTiers: { m: [{ above: 200, modelRatio: '2', completionRatio: '3' }] } });
+  });
+  afterAll(async () => {
+    await t?.close();
+    await up?.close();
+  });
+
+  it.each([
+    // upstream usage [prompt (cached included, OpenAI-style), completion, cached], expected units, ratios logged
+    [[200, 10, 0], 210, '1', '1'], // at the threshold: base, 200 + 10
+    [[201, 10, 0], 462, '2', '3'], // above: 2 × (201 + 30)
+    [[201, 10, 101], 462, '2', '3'], // cached tokens count toward the threshold (cache-read ratio 1 here): 2 × (100 + 30 + 101)
+    [[199, 10, 0], 209, '1', '1'],
+  ])('usage %j → %i units at model ratio %s, completion %s', async ([prompt, completion, cached], expected, modelRatio, completionRatio) => {
+    const account = await seedAccount(t, { quota: 1_000_000 });
+    up.setScript(() => ({ kind: 'answer', text: 'Hello world', usage: { prompt: prompt!, completion: completion!, cached: cached! } }));
+    const res = await chatRequest(t, account.key, { max_tokens: 100 });
+    expect(res.statusCode).toBe(200);
+    const b = await balances(t, account);
+    expect(b).toMatchObject({ used: expected, logged: expected, holds: 0, quota: 1_000_000 - expected });
+    expect(b.logs[0]).toMatchObject({ modelRatio, completionRatio });
+  });
+});

@@ -174,6 +174,28 @@ describe.each(dbKinds)('bot core over the relay backend on %s', (kind) => {
     await prisma.platformLink.deleteMany({ where: { platform: 'discord' } });
   });
 
+  it('tells admins when a key cools down and when it recovers (circuit breaker incidents), once each', async () => {
+    const registry = new TransportRegistry();
+    registry.register(transport);
+    const outbox = createNoticeOutbox(t.ctx, backend);
+    const stop = recordChannelAlerts(t.relay, outbox, log);
+    const before = transport.messages.length;
+    const base = { channelId, channelName: 'fake-openai', keyId: 1, keyMask: 'sk-up…eam1', at: new Date().toISOString() };
+    t.relay.events.emit('channel-incident', { ...base, kind: 'cooled', channelOut: true, reason: 'overloaded (HTTP 529)', until: '2026-12-06T20:00:00.000Z' });
+    t.relay.events.emit('channel-incident', { ...base, kind: 'recovered', channelOut: false, reason: 'probe succeeded' });
+    stop();
+    const delivery = deliverNotices(outbox, createNotifier(backend, registry, log), () => registry.platforms, log);
+    delivery.wake();
+    await eventually(() => expect(transport.messages.length).toBe(before + 2));
+    delivery.stop();
+    const [cooled, recovered] = transport.messages.slice(before);
+    expect(cooled!.text).toBe(
+      `⏸️ Key sk-up…eam1 of channel #${channelId} "fake-openai" is cooling down after repeated failures.\nReason: overloaded (HTTP 529)\n` +
+        'It is skipped until 2026-12-06T20:00:00.000Z, then probed again.\nThe channel has no other usable key right now.',
+    );
+    expect(recovered!.text).toBe(`✅ Key sk-up…eam1 of channel #${channelId} "fake-openai" works again: its probe succeeded.`);
+  });
+
   it('signs in to the web console with the link from /web, once', async () => {
     await t.ctx.options.update({ publicUrl: 'https://relay.example.com/' });
     const [answer] = await say('/web');

@@ -278,9 +278,14 @@ describe('web console end to end (Chromium, SQLite, fake upstream)', () => {
     await page.getByRole('status').filter({ hasText: 'Added' }).waitFor();
     await shot(page, '23-wallet');
 
+    // A long-prompt tier (as Gemini 2.5 Pro has) shows under the model's prices.
+    const tier = (tiers: unknown) => fetch(`${base}/api/options`, { method: 'PATCH', headers: root, body: JSON.stringify({ priceTiers: { 'gpt-4o-mini': tiers } }) });
+    expect((await tier([{ above: 200_000, modelRatio: '0.15', completionRatio: '4' }])).status).toBe(200);
     await open(page, 'Pricing');
     await page.getByTestId('pricing-table').getByRole('cell', { name: 'gpt-4o-mini', exact: true }).waitFor();
+    expect(await page.getByTestId('tier-gpt-4o-mini-200000').textContent()).toMatch(/^prompt over 200,000 tokens: \$0\.30/);
     await shot(page, '24-pricing');
+    expect((await tier(null)).status).toBe(200);
 
     await open(page, 'Chat accounts');
     await page.getByRole('button', { name: 'Get a link code' }).click();
@@ -335,7 +340,7 @@ describe('web console end to end (Chromium, SQLite, fake upstream)', () => {
     await page.getByRole('button', { name: 'Add', exact: true }).click();
     await page.getByLabel('my-model Ratio').fill('0.75');
     await page.getByRole('button', { name: 'Save my-model' }).click();
-    await expect.poll(() => ctx.options.current.modelRatios['my-model']).toBe(0.75);
+    await expect.poll(() => ctx.options.current.modelRatios['my-model']).toBe('0.75'); // sent as typed: an exact decimal string
     await shot(page, '31-admin-options');
     await open(page, 'All usage logs');
     await page.getByTestId('logs-table').getByRole('cell', { name: 'gpt-4o-mini', exact: true }).first().waitFor();

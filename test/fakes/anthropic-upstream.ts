@@ -128,7 +128,8 @@ function sendError(res: ServerResponse, status: number, type: string, message: s
 
 /** What the real API checks before it looks at the request: path, auth, version, the required fields. */
 function rejection(req: RecordedRequest, keys: string[] | undefined): FakeError | undefined {
-  if (req.method !== 'POST' || req.path !== '/v1/messages') {
+  const models = req.method === 'GET' && req.path === '/v1/models';
+  if (!models && (req.method !== 'POST' || req.path !== '/v1/messages')) {
     return { kind: 'error', status: 404, type: 'not_found_error', message: `Not Found: ${req.method} ${req.path}` };
   }
   const key = req.headers['x-api-key'];
@@ -139,6 +140,7 @@ function rejection(req: RecordedRequest, keys: string[] | undefined): FakeError 
   if (typeof req.headers['anthropic-version'] !== 'string') {
     return { kind: 'error', status: 400, type: 'invalid_request_error', message: 'anthropic-version: header is required' };
   }
+  if (models) return undefined;
   if (!isJson(req.body)) return { kind: 'error', status: 400, type: 'invalid_request_error', message: 'There was an error parsing the body' };
   for (const field of ['model', 'max_tokens', 'messages']) {
     if (req.body[field] === undefined) return { kind: 'error', status: 400, type: 'invalid_request_error', message: `${field}: Field required` };
@@ -262,7 +264,13 @@ export async function startFakeAnthropic(options: { keys?: string[] } = {}): Pro
       };
       requests.push(recorded);
       const requestId = `req_fake_${requests.length}`;
-      const reply = rejection(recorded, options.keys) ?? (await script(recorded));
+      const refused = rejection(recorded, options.keys);
+      if (!refused && recorded.method === 'GET' && recorded.path === '/v1/models') {
+        // The model list (GET /v1/models), first page only.
+        const data = ['claude-sonnet-4-6', 'claude-haiku-4-5'].map((id) => ({ type: 'model', id, display_name: id, created_at: '2025-10-01T00:00:00Z' }));
+        return sendJson(res, 200, { data, has_more: false, first_id: data[0]!.id, last_id: data.at(-1)!.id }, requestId);
+      }
+      const reply = refused ?? (await script(recorded));
       if (reply.kind === 'error') return sendError(res, reply.status, reply.type, reply.message, requestId);
       if (reply.kind === 'raw') {
         res.writeHead(reply.status, { 'content-type': reply.contentType ?? 'text/html', 'request-id': requestId });

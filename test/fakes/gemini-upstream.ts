@@ -192,7 +192,8 @@ function bodyProblem(body: Json, model: string): string | undefined {
 
 /** What the real API checks before it generates: path, key, body shape. */
 function rejection(req: RecordedGeminiRequest, keys: string[] | undefined): FakeGeminiError | undefined {
-  if (req.method !== 'POST' || !req.model || (req.action !== 'generateContent' && req.action !== 'streamGenerateContent')) {
+  const models = req.method === 'GET' && req.path === '/v1beta/models';
+  if (!models && (req.method !== 'POST' || !req.model || (req.action !== 'generateContent' && req.action !== 'streamGenerateContent'))) {
     return { kind: 'error', status: 404, rpcStatus: 'NOT_FOUND', message: `Requested entity was not found.` };
   }
   const header = req.headers['x-goog-api-key'];
@@ -209,6 +210,7 @@ function rejection(req: RecordedGeminiRequest, keys: string[] | undefined): Fake
   if (keys && !keys.includes(key)) {
     return { ...invalidArgument('API key not valid. Please pass a valid API key.'), reason: 'API_KEY_INVALID' };
   }
+  if (models) return undefined;
   if (!isJson(req.body)) return invalidArgument('Invalid JSON payload received.');
   const problem = bodyProblem(req.body, req.model);
   return problem ? invalidArgument(problem) : undefined;
@@ -343,7 +345,12 @@ export async function startFakeGemini(options: { keys?: string[] } = {}): Promis
     void (async () => {
       const recorded = record(req, await readBody(req));
       requests.push(recorded);
-      const reply = rejection(recorded, options.keys) ?? (await script(recorded));
+      const refused = rejection(recorded, options.keys);
+      if (!refused && recorded.method === 'GET' && recorded.path === '/v1beta/models') {
+        const models = ['gemini-2.5-flash', 'gemini-2.5-pro'].map((id) => ({ name: `models/${id}`, displayName: id, supportedGenerationMethods: ['generateContent'] }));
+        return sendJson(res, 200, { models });
+      }
+      const reply = refused ?? (await script(recorded));
       if (reply.kind === 'error') return sendJson(res, reply.status, geminiErrorBody(reply));
       if (reply.kind === 'raw') {
         res.writeHead(reply.status, { 'content-type': reply.contentType ?? 'text/html' });

@@ -44,6 +44,15 @@ export interface FakeOptions {
 
 const MODEL_CREATED = 1_715_367_049;
 
+/** What the balance endpoints answer: a relay's billing (100 USD limit, 12.34 used), DeepSeek, OpenRouter, SiliconFlow. */
+const BALANCES: Record<string, unknown> = {
+  '/v1/dashboard/billing/subscription': { object: 'billing_subscription', hard_limit_usd: 100, has_payment_method: true },
+  '/v1/dashboard/billing/usage': { object: 'list', total_usage: 1234 },
+  '/user/balance': { is_available: true, balance_infos: [{ currency: 'CNY', total_balance: '110.00', granted_balance: '10.00', topped_up_balance: '100.00' }] },
+  '/api/v1/credits': { data: { total_credits: 50, total_usage: 7.5 } },
+  '/v1/user/info': { code: 20000, status: true, data: { id: 'u1', balance: '0.88', chargeBalance: '88.00', totalBalance: '88.88' } },
+};
+
 function errorBody(message: string, type: string, code: string | null): string {
   return JSON.stringify({ error: { message, type, param: null, code } });
 }
@@ -107,6 +116,11 @@ export async function startFakeOpenAI(opts: FakeOptions = {}): Promise<FakeOpenA
     const path = req.url.split('?')[0];
     if (req.method === 'GET' && path === '/v1/models') {
       json(res, 200, { object: 'list', data: [{ id: 'gpt-4o-mini', object: 'model', created: MODEL_CREATED, owned_by: 'system' }] });
+      return;
+    }
+    // Balance endpoints of OpenAI-compatible relays and providers (fixed figures).
+    if (req.method === 'GET' && path && path in BALANCES) {
+      json(res, 200, BALANCES[path]);
       return;
     }
     if (req.method === 'POST' && path && path in EXTRA) {

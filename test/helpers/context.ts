@@ -7,12 +7,15 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import pino from 'pino';
 import { loadConfig, type Config } from '../../src/config.js';
-import { openDb } from '../../src/db/client.js';
+import { openDb, type Db } from '../../src/db/client.js';
+import type { RateLimitStore } from '../../src/rate-limit/store.js';
 import { migrate } from '../../src/db/migrate.js';
 import { prepareChannelKeys } from '../../src/db/channel-keys-start.js';
 import { createLocalBus, type InvalidationBus } from '../../src/cache/bus.js';
 import { OptionsStore } from '../../src/services/options.js';
 import { createGuessLimiters } from '../../src/services/auth.js';
+import { MemoryRateLimitStore } from '../../src/rate-limit/memory-store.js';
+import { Metrics } from '../../src/metrics/metrics.js';
 import { bootstrap } from '../../src/bootstrap.js';
 import { buildApp } from '../../src/app.js';
 import type { AppContext } from '../../src/context.js';
@@ -64,10 +67,17 @@ export interface TestContext extends AppContext {
   cleanup(): Promise<void>;
 }
 
+/** What an instance shares with others (tests of several instances on one database): its bus and its limit counters. */
+export interface InstanceParts {
+  bus?: (db: Db, config: Config) => Promise<InvalidationBus>;
+  rateLimits?: RateLimitStore;
+}
+
 export async function createTestContext(
   kind: DbKind,
   env: Record<string, string> = {},
   database?: TestDatabase,
+  parts: InstanceParts = {},
 ): Promise<TestContext> {
   const testDb = database ?? (await createTestDatabase(kind));
   const config: Config = loadConfig({
@@ -82,9 +92,10 @@ export async function createTestContext(
   await migrate(db);
   const secrets = await prepareChannelKeys(config, db, log);
   await bootstrap(db, config.adminKey);
-  const bus = createLocalBus();
+  const bus = parts.bus ? await parts.bus(db, config) : createLocalBus();
   const options = new OptionsStore(db, bus);
   await options.load();
+  const rateLimits = parts.rateLimits ?? new MemoryRateLimitStore();
   return {
     config,
     db,
@@ -92,7 +103,9 @@ export async function createTestContext(
     options,
     log,
     secrets,
-    guesses: createGuessLimiters(),
+    guesses: createGuessLimiters(rateLimits),
+    rateLimits,
+    metrics: new Metrics(),
     async cleanup() {
       await bus.close();
       await db.close();
@@ -115,8 +128,10 @@ export async function createTestApp(
   kind: DbKind,
   env: Record<string, string> = {},
   opts: ConstructorParameters<typeof RelayService>[1] = {},
+  /** Another instance on this database (the caller drops it), with these shared parts. */
+  shared?: { database: TestDatabase } & InstanceParts,
 ): Promise<TestApp> {
-  const ctx = await createTestContext(kind, env);
+  const ctx = await createTestContext(kind, env, shared?.database, shared);
   const relay = new RelayService(ctx, opts);
   const app = await buildApp(ctx, { relay });
   app.addHook('onClose', () => relay.close());

@@ -64,6 +64,15 @@ describe('@anthropic-ai/sdk through the relay', () => {
     await openaiUp?.close();
   });
 
+  it('models.list and models.retrieve in Anthropic’s shape, with the models the key can use', async () => {
+    const ids: string[] = [];
+    for await (const model of client.models.list()) ids.push(model.id);
+    expect(ids).toEqual(['claude-sonnet-4-6', 'gpt-4o-mini']);
+    const one = await client.models.retrieve('claude-sonnet-4-6');
+    expect(one).toMatchObject({ type: 'model', id: 'claude-sonnet-4-6', display_name: 'claude-sonnet-4-6' });
+    await expect(client.models.retrieve('no-such-model')).rejects.toMatchObject({ status: 404 });
+  });
+
   describe('Anthropic channel (native pass-through)', () => {
     it('non-stream: the body goes upstream unchanged but for the model, anthropic-beta is forwarded, 168 units billed', async () => {
       anthropicUp.setScript(() => ({

@@ -61,8 +61,9 @@ describe('upstream errors through the relay', () => {
     openaiUp = await startFakeOpenAI();
     t = await createTestApp('sqlite');
     await t.ctx.options.update({
-      // One channel per model here; keep every channel enabled whatever it answers.
+      // One channel per model here; keep every channel enabled and in use whatever it answers (no circuit breaker).
       autoDisableChannels: false,
+      breakerFaults: [],
       modelRatios: { 'claude-sonnet-4-6': 1.5, 'gemini-2.5-flash': 0.15, 'gpt-4o': 1.25, 'gpt-4o-mini': 0.075 },
       completionRatios: { 'claude-sonnet-4-6': 5, 'gemini-2.5-flash': 8, 'gpt-4o': 4, 'gpt-4o-mini': 4 },
       cacheReadRatios: { 'claude-sonnet-4-6': 0.1 },

@@ -240,7 +240,7 @@ describe('routing and failover', () => {
     expect(outcome.status).toBe('ok');
     expect(outcome.attempts).toEqual([
       { channelId: bad, keyId: expect.any(Number), outcome: 'retry', code: 'upstream_error', status: 502, upstreamStatus: 401, ms: expect.any(Number) },
-      { channelId: busy, keyId: expect.any(Number), outcome: 'retry', code: 'upstream_timeout', status: 504, ms: expect.any(Number) },
+      { channelId: busy, keyId: expect.any(Number), outcome: 'retry', code: 'upstream_timeout', status: 504, fault: 'timeout', ms: expect.any(Number) },
       { channelId: good, keyId: expect.any(Number), outcome: 'done', code: 'ok', status: 200, ms: expect.any(Number) },
     ]);
     expect(outcome.attempts[1]!.ms).toBeGreaterThanOrEqual(250);

@@ -42,6 +42,10 @@ export interface Token {
   allowIps: string[];
   group: string | null;
   status: 'enabled' | 'disabled';
+  /** Rate limits; null = none. */
+  rpm: number | null;
+  tpm: number | null;
+  maxConcurrent: number | null;
   createdAt: string;
   lastUsedAt: string | null;
 }
@@ -51,6 +55,9 @@ export interface Group {
   ratio: string;
   description: string;
   userSelectable: boolean;
+  /** Rate limits for each user of the group; null = none. */
+  rpm: number | null;
+  tpm: number | null;
 }
 
 export interface UsageLog {
@@ -69,6 +76,8 @@ export interface UsageLog {
   latencyMs: number;
   status: string;
   content: string;
+  /** Admins: every upstream attempt when the call failed over (more than one); else null. */
+  attempts?: { channelId: number; keyId: number | null; status: number; code: string; fault?: string; ms: number }[] | null;
 }
 
 export interface UsageSeries {
@@ -113,6 +122,8 @@ export interface ModelPrice {
   inputUsdPer1M: string | null;
   outputUsdPer1M: string | null;
   perRequestUsd: string | null;
+  /** Long-prompt prices: above `above` prompt tokens the whole call costs these. */
+  tiers: Array<{ above: number; modelRatio: string; completionRatio: string; inputUsdPer1M: string; outputUsdPer1M: string }>;
 }
 export interface Pricing {
   group: string;
@@ -122,12 +133,24 @@ export interface Pricing {
   models: ModelPrice[];
 }
 
+/** Rolling health and the circuit breaker of a channel or key (src/relay/breaker.ts). */
+export interface Health {
+  state: 'closed' | 'open' | 'half_open';
+  requests: number;
+  successRate: number | null;
+  p50LatencyMs: number | null;
+  consecutiveFailures: number;
+  lastError: string | null;
+  lastErrorAt: string | null;
+  cooldownUntil: string | null;
+}
 export interface ChannelKey {
   id: number;
   /** Enough to tell keys apart ("sk-ab…wxyz"); the key itself is never returned. */
   mask: string;
   status: 'enabled' | 'disabled' | 'auto_disabled';
   disabledReason: string | null;
+  health?: Health;
 }
 export interface Channel {
   id: number;
@@ -144,6 +167,7 @@ export interface Channel {
   disabledReason: string | null;
   testedAt: string | null;
   responseTimeMs: number | null;
+  health?: Health;
 }
 export interface ChannelType {
   type: string;
@@ -176,7 +200,7 @@ export interface LinkedAccount {
   createdAt: string;
 }
 
-export type PriceMap = Record<string, number>;
+export type PriceMap = Record<string, number | string>;
 export interface Options {
   modelRatios: PriceMap;
   completionRatios: PriceMap;

@@ -72,3 +72,8 @@ export function integer(value: string | number, { min = 0, max = Number.MAX_SAFE
 
 /** Units from a USD amount the user typed (at most 6 decimals, so this is exact enough for 500,000 units per USD). */
 export const usdToQuota = (usd: string, quotaPerUsd: number) => Math.round(Number(usd) * quotaPerUsd);
+
+/** A rate limit as typed: empty = no limit, else a whole number from 1 to 1,000,000,000 (the API's range). */
+export const RATE_LIMIT_MAX = 1_000_000_000;
+export const rateLimit = (value: string): Problem => (value.trim() === '' ? undefined : integer(value, { min: 1, max: RATE_LIMIT_MAX }));
+export const rateLimitValue = (value: string): number | null => (value.trim() === '' ? null : Number(value.trim()));

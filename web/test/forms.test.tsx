@@ -46,7 +46,29 @@ describe('token form', () => {
       models: [],
       allowIps: [],
       group: null,
+      rpm: null,
+      tpm: null,
+      maxConcurrent: null,
     });
+  });
+
+  it('sends rate limits as whole numbers (empty = null) and refuses 0 or a fraction, naming the field', async () => {
+    const user = userEvent.setup();
+    const onSubmit = tokenForm();
+    await user.type(screen.getByLabelText(/^Name/), 'script');
+    await user.type(screen.getByLabelText('Requests per minute'), '0');
+    await user.type(screen.getByLabelText('Calls at once'), '1.5');
+    await user.click(screen.getByRole('button', { name: 'Create' }));
+    expect(await screen.findByText('Out of range.')).toBeTruthy(); // rpm 0
+    expect(screen.getByText('A whole number.')).toBeTruthy(); // 1.5 calls
+    expect(onSubmit).not.toHaveBeenCalled();
+    await user.clear(screen.getByLabelText('Requests per minute'));
+    await user.type(screen.getByLabelText('Requests per minute'), '60');
+    await user.clear(screen.getByLabelText('Calls at once'));
+    await user.type(screen.getByLabelText('Tokens per minute'), '100000');
+    await user.click(screen.getByRole('button', { name: 'Create' }));
+    await waitFor(() => expect(onSubmit).toHaveBeenCalledTimes(1));
+    expect(onSubmit.mock.calls[0]![0]).toMatchObject({ rpm: 60, tpm: 100_000, maxConcurrent: null });
   });
 
   it('shows the API’s error next to the field it names, and one that names no field above the form', async () => {

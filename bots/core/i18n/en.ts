@@ -336,6 +336,11 @@ export const en = {
     disableButton: '⚪ Disable',
     alert: (id: number, name: string, reason: string): string =>
       `⚠️ Channel #${id} "${name}" was disabled automatically.\nReason: ${reason}\nRe-enable it with /channel enable ${id} once it is fixed.`,
+    alertCooled: (id: number, name: string, key: string | null, reason: string, until: string, channelOut: boolean): string =>
+      `⏸️ ${key ? `Key ${key} of channel` : 'Channel'} #${id} "${name}" is cooling down after repeated failures.\nReason: ${reason}\n` +
+      `It is skipped until ${until}, then probed again.${channelOut ? '\nThe channel has no other usable key right now.' : ''}`,
+    alertRecovered: (id: number, name: string, key: string | null): string =>
+      `✅ ${key ? `Key ${key} of channel` : 'Channel'} #${id} "${name}" works again: its probe succeeded.`,
     codesUsage: (max: number): string => `Usage: /codes <quota in units or $amount> <count, up to ${max}> [name]`,
     codes: (count: number, quota: number, name: string, codes: string[]): string =>
       `${count} code(s) worth ${en.units(quota)} each ("${name}"), shown only this once:\n\n${codes.join('\n')}`,

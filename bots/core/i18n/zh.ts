@@ -269,6 +269,9 @@ export const zh: Messages = {
     enableButton: '🟢 启用',
     disableButton: '⚪ 停用',
     alert: (id, name, reason) => `⚠️ 渠道 #${id}“${name}”已被自动停用。\n原因：${reason}\n修复后可发送 /channel enable ${id} 重新启用。`,
+    alertCooled: (id, name, key, reason, until, channelOut) =>
+      `⏸️ 渠道 #${id}“${name}”${key ? `的密钥 ${key}` : ''}连续失败，暂停使用。\n原因：${reason}\n暂停至 ${until}，之后会再探测。${channelOut ? '\n该渠道目前没有其他可用的密钥。' : ''}`,
+    alertRecovered: (id, name, key) => `✅ 渠道 #${id}“${name}”${key ? `的密钥 ${key}` : ''}已恢复：探测请求成功。`,
     codesUsage: (max) => `用法：/codes <额度数或 $金额> <数量，最多 ${max}> [名称]`,
     codes: (count, quota, name, codes) => `${count} 个兑换码，每个 ${units(quota)}（“${name}”），只显示这一次：\n\n${codes.join('\n')}`,
     userUsage: '用法：/user <编号 | 用户名>',
@@ -313,7 +316,7 @@ export const zh: Messages = {
     token_quota_exhausted: say(quotaShort('令牌额度不足'), '请发送 /recharge 充值，然后用 /redeem 兑换。'),
     account_quota_exhausted: say(quotaShort('余额不足'), '请发送 /recharge 充值，然后用 /redeem 兑换。'),
     rate_limited: say(
-      (e) => (num(e.details['retryAfter']) !== null ? `尝试次数太多，请 ${num(e.details['retryAfter'])} 秒后再试。` : '请求太频繁。'),
+      (e) => (num(e.details['retryAfter']) !== null ? `请求太频繁，请 ${num(e.details['retryAfter'])} 秒后再试。` : '请求太频繁。'),
       '请稍后再试。',
     ),
     not_found: say((e) => (/token/i.test(e.message) ? '没有找到这个令牌。' : /channel/i.test(e.message) ? '没有找到这个渠道。' : '没有找到。')),

@@ -10,6 +10,7 @@ import { choicesText } from '../openai/text.js';
 import { jsonHeaders } from '../openai/url.js';
 import { openaiUsageOf, usageFieldOf } from '../openai/usage.js';
 import { inPreferredField, openaiLimitField, withOutputLimit } from '../openai/limit.js';
+import { createResponsesApi } from '../openai/responses.js';
 
 export const AZURE_DEFAULT_API_VERSION = '2024-10-21';
 
@@ -60,6 +61,13 @@ export const azureAdapter: ProviderAdapter = {
     textOfResponse: choicesText,
     createStreamMeter: () => new OpenAIStreamMeter(),
   },
+
+  // The Responses API lives on Azure's v1 surface (/openai/v1/responses, no api-version); the body's model names the
+  // deployment.
+  responses: createResponsesApi({
+    url: (target, path) => `${target.baseUrl.replace(/\/+$/, '').replace(/\/openai(?:\/v1)?$/, '')}/openai/v1/responses${path}`,
+    headers: (target) => jsonHeaders(target.config, { 'api-key': target.key }),
+  }),
 
   buildEmbeddingsRequest: (body, target) => post(target, 'embeddings', body),
   buildTestRequest: (target) => post(target, 'chat/completions', { messages: [{ role: 'user', content: 'hi' }], max_tokens: 1 }),

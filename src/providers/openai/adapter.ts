@@ -8,6 +8,7 @@ import { choicesText } from './text.js';
 import { bearerAuth, joinUrl, jsonHeaders } from './url.js';
 import { openaiUsageOf, usageFieldOf } from './usage.js';
 import { inPreferredField, withOutputLimit, type LimitField } from './limit.js';
+import { createResponsesApi } from './responses.js';
 
 export interface OpenAICompatibleOptions {
   /** The channel type ("openai", "deepseek", ...). */
@@ -20,6 +21,8 @@ export interface OpenAICompatibleOptions {
   authHeader?: (key: string) => Record<string, string>;
   /** The output-limit field this provider expects for a model. Default max_tokens. */
   limitField?: (model: string) => LimitField;
+  /** The provider serves OpenAI's Responses API at /v1/responses (OpenAI itself; not the compatible providers). */
+  responses?: boolean;
 }
 
 /** The cheapest call that proves a key and model work. */
@@ -62,6 +65,15 @@ export function createOpenAICompatibleAdapter(options: OpenAICompatibleOptions):
       textOfResponse: choicesText,
       createStreamMeter: () => new OpenAIStreamMeter(),
     },
+
+    ...(options.responses
+      ? {
+          responses: createResponsesApi({
+            url: (target, path) => joinUrl(target.baseUrl, `/v1/responses${path}`),
+            headers: (target) => jsonHeaders(target.config, auth(target.key)),
+          }),
+        }
+      : {}),
 
     buildEmbeddingsRequest(body, target) {
       return post(target, embeddingsPath, { ...body, model: target.model });

@@ -8,4 +8,4 @@ export { openaiUsageOf } from './usage.js';
 
 export const OPENAI_DEFAULT_BASE_URL = 'https://api.openai.com';
 
-export const openaiAdapter = createOpenAICompatibleAdapter({ type: 'openai', limitField: openaiLimitField });
+export const openaiAdapter = createOpenAICompatibleAdapter({ type: 'openai', limitField: openaiLimitField, responses: true });

@@ -9,10 +9,12 @@ export interface StreamEncoder {
   encode(chunk: ChatCompletionChunk): string;
   /** Closing events; `usage` is what the relay will bill (so the client sees the same numbers). */
   finish(usage: Usage | undefined): string;
+  /** Formats that number their events (Responses): the last number written. */
+  readonly sequence?: number;
 }
 
 export interface InboundFormat {
-  readonly format: 'anthropic' | 'gemini';
+  readonly format: 'anthropic' | 'gemini' | 'responses';
   /**
    * Validates and converts. Throws RelayError('invalid_request', message, 400, { param }) naming the bad field.
    * `model`/`stream` come from the URL for Gemini (`/v1beta/models/{model}:streamGenerateContent`).
@@ -20,4 +22,6 @@ export interface InboundFormat {
   toChatRequest(body: unknown, from: { model?: string; stream?: boolean }): ChatRequest;
   fromChatCompletion(completion: ChatCompletion, model: string): unknown;
   createStreamEncoder(model: string): StreamEncoder;
+  /** The output items of the translated answer, once it is complete (Responses: clients may refer back to them by id). */
+  outputItems?(): readonly Record<string, unknown>[] | undefined;
 }

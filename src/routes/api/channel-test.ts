@@ -1,10 +1,13 @@
-// POST /api/channels/:id/test — admin: one cheap request per key; re-enables an auto-disabled channel that passes.
+// Channel operations (admin): POST /api/channels/:id/test — one cheap request per key, re-enabling an auto-disabled
+// channel that passes; POST /api/channels/test — every channel, a few at a time; GET /api/channels/:id/upstream-models
+// and /balance — what the upstream offers and what is left there (relay/channel-ops.ts).
 import type { FastifyInstance } from 'fastify';
 import { Type } from '@fastify/type-provider-typebox';
 import { RelayError } from '../../errors.js';
 import type { AppContext } from '../../context.js';
 import type { RelayService } from '../../relay/service.js';
 import { testChannel } from '../../relay/channel-test.js';
+import { testAllChannels, upstreamBalance, upstreamModels } from '../../relay/channel-ops.js';
 import { IdParams, errorResponses } from './schemas.js';
 
 const KeyResult = Type.Object({
@@ -39,7 +42,62 @@ export async function channelTestRoutes(api: FastifyInstance, opts: { ctx: AppCo
     async (request) => {
       const result = await testChannel(ctx, relay.forwarder, request.params.id);
       if (!result) throw new RelayError('not_found', `channel ${request.params.id} not found`);
+      relay.recordProbes(request.params.id, result.keys);
       return result;
     },
+  );
+
+  api.post(
+    '/channels/test',
+    {
+      config: { admin: true },
+      schema: {
+        tags: ['channels'],
+        summary: 'Test every channel (admin-disabled ones excluded), a few at a time; each result as for one channel',
+        response: { 200: Type.Object({ items: Type.Array(Type.Intersect([Type.Object({ channelId: Type.Integer(), name: Type.String() }), TestResult])) }), ...errorResponses(401, 403) },
+      },
+    },
+    async () => {
+      const items = await testAllChannels(ctx, relay.forwarder, { onResult: (r) => relay.recordProbes(r.channelId, r.keys) });
+      return { items };
+    },
+  );
+
+  api.get<{ Params: { id: number } }>(
+    '/channels/:id/upstream-models',
+    {
+      config: { admin: true },
+      schema: {
+        tags: ['channels'],
+        summary: "The models the channel's upstream lists (OpenAI /v1/models, Anthropic /v1/models, Gemini /v1beta/models)",
+        params: IdParams,
+        response: { 200: Type.Object({ models: Type.Array(Type.String()) }), ...errorResponses(400, 401, 403, 404, 502) },
+      },
+    },
+    async (request) => ({ models: await upstreamModels(ctx, relay.forwarder, request.params.id) }),
+  );
+
+  api.get<{ Params: { id: number } }>(
+    '/channels/:id/balance',
+    {
+      config: { admin: true },
+      schema: {
+        tags: ['channels'],
+        summary: "The channel's balance at its upstream, where the provider has an endpoint for it",
+        params: IdParams,
+        response: {
+          200: Type.Object({
+            offered: Type.Boolean({ description: 'false: the provider has no balance endpoint (message says so)' }),
+            balance: Type.Optional(Type.Number()),
+            currency: Type.Optional(Type.String()),
+            total: Type.Optional(Type.Number()),
+            used: Type.Optional(Type.Number()),
+            message: Type.Optional(Type.String()),
+          }),
+          ...errorResponses(400, 401, 403, 404, 502),
+        },
+      },
+    },
+    async (request) => upstreamBalance(ctx, relay.forwarder, request.params.id),
   );
 }

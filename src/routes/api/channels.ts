@@ -27,11 +27,13 @@ import {
 import { accountOf } from '../../plugins/management-auth.js';
 import { pageArgs } from '../../services/service-utils.js';
 import type { AppContext } from '../../context.js';
+import type { RelayService } from '../../relay/service.js';
 
 const tags = ['channels'];
 
-export async function channelRoutes(instance: FastifyInstance, opts: { ctx: AppContext }): Promise<void> {
+export async function channelRoutes(instance: FastifyInstance, opts: { ctx: AppContext; relay?: Pick<RelayService, 'health'> }): Promise<void> {
   const { ctx } = opts;
+  const health = opts.relay?.health;
   const api = instance.withTypeProvider<TypeBoxTypeProvider>();
 
   api.post(
@@ -61,7 +63,7 @@ export async function channelRoutes(instance: FastifyInstance, opts: { ctx: AppC
     },
     async (request) => {
       const { status, type, page, pageSize } = request.query;
-      return listChannels(ctx, { status, type }, pageArgs({ page, pageSize }));
+      return listChannels(ctx, { status, type }, pageArgs({ page, pageSize }), health);
     },
   );
 
@@ -76,7 +78,7 @@ export async function channelRoutes(instance: FastifyInstance, opts: { ctx: AppC
         response: { 200: Channel, ...errorResponses(400, 401, 403, 404) },
       },
     },
-    async (request) => getChannel(ctx, request.params.id),
+    async (request) => getChannel(ctx, request.params.id, health),
   );
 
   api.patch(

@@ -4,11 +4,10 @@ import { Type } from 'typebox';
 import { accountOf, isAdmin } from '../../plugins/management-auth.js';
 import { GROUP_NAME_PATTERN, createGroup, deleteGroup, listGroups, updateGroup } from '../../services/groups.js';
 import type { AppContext } from '../../context.js';
-import { Group, Page, Pagination, errorResponses } from './schemas.js';
+import { Group, Page, Pagination, RateLimit, errorResponses } from './schemas.js';
+import { RatioSchema } from '../../services/ratios.js';
 
-const Ratio = Type.Union([Type.Number({ minimum: 0 }), Type.String({ maxLength: 40 })], {
-  description: 'price multiplier from 0 to 1,000,000: a number or decimal string with at most 9 decimal places ("0.8")',
-});
+const Ratio = RatioSchema; // the one number rule: services/ratios.ts
 
 const CreateGroupBody = Type.Object(
   {
@@ -16,6 +15,8 @@ const CreateGroupBody = Type.Object(
     ratio: Ratio,
     description: Type.Optional(Type.String({ maxLength: 500 })),
     userSelectable: Type.Optional(Type.Boolean({ default: true })),
+    rpm: Type.Optional(RateLimit('requests per minute for each user of the group')),
+    tpm: Type.Optional(RateLimit('tokens per minute for each user of the group')),
   },
   { additionalProperties: false },
 );
@@ -25,6 +26,8 @@ const UpdateGroupBody = Type.Object(
     ratio: Type.Optional(Ratio),
     description: Type.Optional(Type.String({ maxLength: 500 })),
     userSelectable: Type.Optional(Type.Boolean()),
+    rpm: Type.Optional(RateLimit('requests per minute for each user of the group')),
+    tpm: Type.Optional(RateLimit('tokens per minute for each user of the group')),
   },
   { additionalProperties: false },
 );

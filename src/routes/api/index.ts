@@ -46,9 +46,9 @@ export async function apiRoutes(api: FastifyInstance, opts: { ctx: AppContext; r
   await api.register(tokensRoutes, { ctx });
   await api.register(groupsRoutes, { ctx });
   await api.register(redemptionRoutes, { ctx });
-  await api.register(logRoutes, { ctx });
+  await api.register(logRoutes, { ctx, relay: opts.relay });
   await api.register(optionRoutes, { ctx });
-  await api.register(channelRoutes, { ctx });
+  await api.register(channelRoutes, { ctx, relay: opts.relay });
   await api.register(channelTestRoutes, { ctx, relay: opts.relay });
   await api.register(pricingRoutes, { ctx, relay: opts.relay });
   await api.register(linkRoutes, { ctx });
@@ -57,5 +57,5 @@ export async function apiRoutes(api: FastifyInstance, opts: { ctx: AppContext; r
   await api.register(channelTypeRoutes);
   await api.register(paymentRoutes, { payments: opts.payments });
   await api.register(paymentWebhookRoutes, { payments: opts.payments });
-  api.get('/openapi.json', { config: { public: true }, schema: { hide: true } }, async () => api.swagger());
+  api.get('/openapi.json', { config: { public: true }, schema: { tags: ['meta'], summary: 'This OpenAPI document', operationId: 'getOpenApiDocument' } }, async () => api.swagger());
 }

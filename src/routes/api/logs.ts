@@ -10,6 +10,8 @@ import { LogQuery, StatsQuery, StatsResponse, UsageLog } from './schemas-ops.js'
 import { DEFAULT_STATS_DAYS, listLogs, parseQueryTime, usageStats, type LogFilter } from '../../services/logs.js';
 import { pageArgs } from '../../services/service-utils.js';
 import type { AppContext } from '../../context.js';
+import type { RelayService } from '../../relay/service.js';
+import { healthOfChannels } from '../../services/channels.js';
 
 const tags = ['logs'];
 
@@ -29,7 +31,7 @@ export function logFilter(request: FastifyRequest, query: Static<typeof LogQuery
   return { ...exact, userId: scopedUserId(request, userId), from: parseQueryTime(from, 'from'), to: parseQueryTime(to, 'to') };
 }
 
-export async function logRoutes(instance: FastifyInstance, opts: { ctx: AppContext }): Promise<void> {
+export async function logRoutes(instance: FastifyInstance, opts: { ctx: AppContext; relay?: Pick<RelayService, 'health'> }): Promise<void> {
   const { ctx } = opts;
   const api = instance.withTypeProvider<TypeBoxTypeProvider>();
 
@@ -63,13 +65,13 @@ export async function logRoutes(instance: FastifyInstance, opts: { ctx: AppConte
       const query = request.query;
       const to = parseQueryTime(query.to, 'to') ?? new Date();
       const from = parseQueryTime(query.from, 'from') ?? new Date(to.getTime() - DEFAULT_STATS_DAYS * 86_400_000);
-      return usageStats(ctx, {
-        by: query.by ?? 'day',
-        userId: scopedUserId(request, query.userId),
-        from,
-        to,
-        channelNames: isAdmin(accountOf(request)),
-      });
+      const admin = isAdmin(accountOf(request));
+      const stats = await usageStats(ctx, { by: query.by ?? 'day', userId: scopedUserId(request, query.userId), from, to, channelNames: admin });
+      if (stats.by !== 'channel' || !admin) return stats;
+      // Admins see each channel's health now beside its usage (channels since deleted: null).
+      const ids = stats.items.map((i) => Number(i.key)).filter((id) => Number.isInteger(id));
+      const health = await healthOfChannels(ctx, ids, opts.relay?.health);
+      return { ...stats, items: stats.items.map((i) => ({ ...i, health: health.get(Number(i.key)) ?? null })) };
     },
   );
 }

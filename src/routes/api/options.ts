@@ -3,7 +3,8 @@
 import type { FastifyInstance } from 'fastify';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { OptionsSchema, RATIO_KEYS } from '../../services/options.js';
+import { OptionsSchema, PriceTierSchema, RATIO_KEYS } from '../../services/options.js';
+import { RatioSchema } from '../../services/ratios.js';
 import { NoQuery, errorResponses } from './schemas.js';
 import type { AppContext } from '../../context.js';
 
@@ -14,7 +15,7 @@ const OptionsPatch = Type.Partial(Type.Object(OptionsSchema.properties), {
   description: 'any subset of the options; unknown keys and wrong types are refused with a 400 naming the key',
 });
 
-const MapChanges = Type.Record(Type.String(), Type.Union([Type.Number({ minimum: 0 }), Type.Null()]), {
+const MapChanges = Type.Record(Type.String(), Type.Union([RatioSchema, Type.Null()]), {
   description: 'merged into the stored map: {model: value} sets that model, {model: null} removes it, others stay',
 });
 
@@ -22,6 +23,9 @@ const OptionsMerge = Type.Partial(
   Type.Object({
     ...OptionsSchema.properties,
     ...Object.fromEntries(RATIO_KEYS.map((key) => [key, MapChanges])),
+    priceTiers: Type.Record(Type.String(), Type.Union([Type.Array(PriceTierSchema, { maxItems: 8 }), Type.Null()]), {
+      description: "merged per model: {model: tiers} replaces that model's tiers, {model: null} removes them",
+    }),
   }),
   {
     additionalProperties: true,

@@ -25,6 +25,16 @@ const ModelPriceView = Type.Object({
   inputUsdPer1K: Type.Union([Type.String(), Type.Null()]),
   outputUsdPer1K: Type.Union([Type.String(), Type.Null()]),
   perRequestUsd: Type.Union([Type.String(), Type.Null()]),
+  tiers: Type.Array(
+    Type.Object({
+      above: Type.Integer({ description: 'prompt tokens (cache included) above which the whole call is priced so' }),
+      modelRatio: Type.String(),
+      completionRatio: Type.String(),
+      inputUsdPer1M: Type.String(),
+      outputUsdPer1M: Type.String(),
+    }),
+    { description: 'long-prompt prices (billing.md#long-prompt-tiers), by ascending threshold; empty for most models' },
+  ),
 });
 
 const PricingView = Type.Object({
@@ -64,11 +74,11 @@ export async function pricingRoutes(instance: FastifyInstance, opts: { ctx: AppC
         const price = relay.pricing.find(model);
         const base = { model, groups, available: groups.includes(group.name), priced: price !== undefined };
         if (!price) {
-          return { ...base, modelRatio: null, completionRatio: null, inputUsdPer1M: null, outputUsdPer1M: null, inputUsdPer1K: null, outputUsdPer1K: null, perRequestUsd: null };
+          return { ...base, modelRatio: null, completionRatio: null, inputUsdPer1M: null, outputUsdPer1M: null, inputUsdPer1K: null, outputUsdPer1K: null, perRequestUsd: null, tiers: [] };
         }
         if (price.perRequestUsd !== undefined) {
           const usd = (price.perRequestUsd * group.ratio) / RATIO_SCALE;
-          return { ...base, modelRatio: null, completionRatio: null, inputUsdPer1M: null, outputUsdPer1M: null, inputUsdPer1K: null, outputUsdPer1K: null, perRequestUsd: formatDecimal(usd) };
+          return { ...base, modelRatio: null, completionRatio: null, inputUsdPer1M: null, outputUsdPer1M: null, inputUsdPer1K: null, outputUsdPer1K: null, perRequestUsd: formatDecimal(usd), tiers: [] };
         }
         const input = usdPerMillion(price.modelRatio, group.ratio);
         const output = usdPerMillion(price.modelRatio, group.ratio, price.completionRatio);
@@ -81,6 +91,13 @@ export async function pricingRoutes(instance: FastifyInstance, opts: { ctx: AppC
           inputUsdPer1K: per1K(input),
           outputUsdPer1K: per1K(output),
           perRequestUsd: null,
+          tiers: (price.tiers ?? []).map((tier) => ({
+            above: tier.above,
+            modelRatio: formatDecimal(tier.modelRatio),
+            completionRatio: formatDecimal(tier.completionRatio),
+            inputUsdPer1M: usdPerMillion(tier.modelRatio, group.ratio),
+            outputUsdPer1M: usdPerMillion(tier.modelRatio, group.ratio, tier.completionRatio),
+          })),
         };
       });
       const o = ctx.options.current;

@@ -60,6 +60,22 @@ export const RedeemResponse = Type.Object({
   balance: Type.Integer({ description: "the account's remaining quota afterwards" }),
 });
 
+/* ---------------------------------------------------------------- channel health (relay/breaker.ts) */
+
+export const Health = Type.Object(
+  {
+    state: Type.Enum(['closed', 'open', 'half_open'], { description: 'circuit breaker: closed (in use), open (cooling down, skipped), half_open (the next call is a probe)' }),
+    requests: Type.Integer({ description: "attempts in the last 5 minutes (this instance's window)" }),
+    successRate: Type.Union([Type.Number({ minimum: 0, maximum: 1 }), Type.Null()]),
+    p50LatencyMs: NullableInt,
+    consecutiveFailures: Type.Integer(),
+    lastError: Type.Union([Type.String(), Type.Null()], { description: 'a classified reason, e.g. "overloaded (HTTP 529)"; never upstream text' }),
+    lastErrorAt: NullableDateTime,
+    cooldownUntil: NullableDateTime,
+  },
+  { description: 'rolling health and the circuit breaker' },
+);
+
 /* ---------------------------------------------------------------- usage logs and stats */
 
 export const LogType = Type.Enum(['consume', 'topup', 'redeem', 'manage', 'error']);
@@ -94,6 +110,21 @@ export const UsageLog = Type.Object({
   usageSource: Type.String({ description: 'relay calls: where the billed counts came from: upstream | local | mixed | none' }),
   writeOff: Type.Integer({ minimum: 0, description: 'cost the balance could not cover: written off, not charged' }),
   detail: Type.Optional(Type.String({ description: 'admins only: what the upstream said (keys scrubbed)' })),
+  attempts: Type.Optional(
+    Type.Union([
+      Type.Array(
+        Type.Object({
+          channelId: Type.Integer(),
+          keyId: NullableInt,
+          status: Type.Integer({ description: "the upstream's HTTP status, or the relay's when it never answered" }),
+          code: Type.String({ description: 'ok, or the error code the attempt ended with' }),
+          fault: Type.Optional(Type.String({ description: 'server_error | overloaded | timeout | connection | rate_limited' })),
+          ms: Type.Integer(),
+        }),
+      ),
+      Type.Null(),
+    ], { description: 'admins only: every upstream attempt when there was more than one (failover); else null' }),
+  ),
 });
 
 export const LogQuery = Query({
@@ -135,6 +166,7 @@ export const StatsResponse = Type.Object({
       key: Type.String({ description: 'UTC day (YYYY-MM-DD), model, token id, channel id or source; "none" if unset' }),
       label: Type.String({ description: 'human name: token or channel name where known, else the key' }),
       ...Totals,
+      health: Type.Optional(Type.Union([Health, Type.Null()], { description: 'by=channel, admins: the channel\'s health now' })),
     }),
   ),
   total: Type.Object(Totals),
@@ -220,6 +252,7 @@ export const ChannelKey = Type.Object({
   disabledReason: Type.Union([Type.String(), Type.Null()]),
   disabledAt: NullableDateTime,
   createdAt: DateTime,
+  health: Health,
 });
 
 /** Keys to add (POST …/keys) or to replace every key with (PUT …/keys). */
@@ -254,6 +287,7 @@ export const Channel = Type.Object({
   responseTimeMs: NullableInt,
   createdAt: DateTime,
   updatedAt: DateTime,
+  health: Health,
 });
 
 export const ChannelQuery = Query({

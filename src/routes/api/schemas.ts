@@ -76,6 +76,10 @@ export const User = Type.Object({
 });
 export type UserView = Static<typeof User>;
 
+/** A rate limit: 1 to 1,000,000,000, or null (unlimited); null in a PATCH clears it. */
+export const RateLimit = (description: string) =>
+  Type.Union([Type.Integer({ minimum: 1, maximum: 1_000_000_000 }), Type.Null()], { description: `${description}; null = unlimited` });
+
 export const Token = Type.Object({
   id: Type.Integer(),
   userId: Type.Integer(),
@@ -88,6 +92,9 @@ export const Token = Type.Object({
   allowIps: Type.Array(Type.String(), { description: 'allowed client IPs / CIDR subnets; empty = any' }),
   group: Type.Union([Type.String(), Type.Null()], { description: "overrides the owner's group when set" }),
   status: Status,
+  rpm: RateLimit('requests per minute of this token (the group limit applies as well)'),
+  tpm: RateLimit('tokens per minute of this token: prompt and output, as billed (the group limit applies as well)'),
+  maxConcurrent: RateLimit('calls of this token in flight at once'),
   createdAt: DateTime,
   lastUsedAt: NullableDateTime,
 });
@@ -104,5 +111,7 @@ export const Group = Type.Object({
   ratio: Type.String({ description: 'price multiplier as an exact decimal string, e.g. "0.8"' }),
   description: Type.String(),
   userSelectable: Type.Boolean({ description: 'users may switch themselves into this group' }),
+  rpm: RateLimit('requests per minute for each user of the group'),
+  tpm: RateLimit('tokens per minute for each user of the group (prompt and output, as billed)'),
 });
 export type GroupView = Static<typeof Group>;

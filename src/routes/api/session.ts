@@ -142,10 +142,8 @@ export const sessionRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asy
         throw new RelayError('forbidden', 'registration is closed; ask an administrator for an account');
       }
       // Every attempt counts (successes too): one address cannot mint accounts at network speed.
-      const registrations = ctx.guesses.registrations;
-      const wait = registrations.retryAfter(request.ip);
+      const wait = await ctx.guesses.registrations.tryAttempt(request.ip);
       if (wait > 0) throw new RelayError('rate_limited', `too many attempts; try again in ${wait} seconds`, 429, { retryAfter: wait });
-      registrations.fail(request.ip);
       const { username, password } = request.body;
       await createUser(ctx, { username, password });
       const result = await login(ctx, { username, password }, request.ip, 'session');

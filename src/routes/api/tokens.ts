@@ -6,7 +6,7 @@ import { Type } from 'typebox';
 import { accountOf } from '../../plugins/management-auth.js';
 import { createToken, deleteToken, getToken, listTokens, updateToken } from '../../services/tokens.js';
 import type { AppContext } from '../../context.js';
-import { CreatedToken, Id, IdParams, Page, Pagination, Query, Token, errorResponses } from './schemas.js';
+import { CreatedToken, Id, IdParams, Page, Pagination, Query, RateLimit, Token, errorResponses } from './schemas.js';
 
 const TokenFields = {
   name: Type.String({ minLength: 1, maxLength: 64 }),
@@ -27,6 +27,9 @@ const TokenFields = {
   group: Type.Union([Type.String({ minLength: 1, maxLength: 32 }), Type.Null()], {
     description: "overrides the owner's group; users may pick only userSelectable groups",
   }),
+  rpm: RateLimit('requests per minute (the group limit applies as well)'),
+  tpm: RateLimit('tokens per minute, prompt and output as billed (the group limit applies as well)'),
+  maxConcurrent: RateLimit('calls in flight at once'),
 };
 
 const CreateTokenBody = Type.Object(
@@ -37,6 +40,9 @@ const CreateTokenBody = Type.Object(
     models: Type.Optional(TokenFields.models),
     allowIps: Type.Optional(TokenFields.allowIps),
     group: Type.Optional(TokenFields.group),
+    rpm: Type.Optional(TokenFields.rpm),
+    tpm: Type.Optional(TokenFields.tpm),
+    maxConcurrent: Type.Optional(TokenFields.maxConcurrent),
     userId: Type.Optional(Id({ description: 'admins only: create the token for this user' })),
   },
   { additionalProperties: false },
@@ -51,6 +57,9 @@ const UpdateTokenBody = Type.Object(
     models: Type.Optional(TokenFields.models),
     allowIps: Type.Optional(TokenFields.allowIps),
     group: Type.Optional(TokenFields.group),
+    rpm: Type.Optional(TokenFields.rpm),
+    tpm: Type.Optional(TokenFields.tpm),
+    maxConcurrent: Type.Optional(TokenFields.maxConcurrent),
   },
   { additionalProperties: false },
 );
@@ -113,7 +122,7 @@ export const tokensRoutes: FastifyPluginAsyncTypebox<{ ctx: AppContext }> = asyn
     {
       schema: {
         tags: ['tokens'],
-        summary: 'Change a relay token: name, quota (remaining), status, expiresAt, models, allowIps, group',
+        summary: 'Change a relay token: name, quota (remaining), status, expiresAt, models, allowIps, group, rate limits',
         params: IdParams,
         body: UpdateTokenBody,
         response: { 200: Token, ...errorResponses(400, 401, 403, 404) },

@@ -10,7 +10,7 @@ export async function anthropicRoutes(app: FastifyInstance, opts: { relay: Relay
   const { relay } = opts;
   const config = { errorFormat: 'anthropic' as const };
 
-  app.post('/v1/messages', { config, schema: { hide: true } }, async (request, reply) => {
+  app.post('/v1/messages', { config }, async (request, reply) => {
     const payer = payerOf(request);
     const body = request.body as Record<string, unknown>;
     const chat = anthropicInbound.toChatRequest(body, {}); // validates: 400 naming the field
@@ -30,7 +30,7 @@ export async function anthropicRoutes(app: FastifyInstance, opts: { relay: Relay
 
   // Claude Code asks for this before large requests; answered locally with the count the relay reserves on (images,
   // documents and other attachments at their upper bounds).
-  app.post('/v1/messages/count_tokens', { config, schema: { hide: true } }, async (request) => {
+  app.post('/v1/messages/count_tokens', { config }, async (request) => {
     const body = { max_tokens: 1, ...(request.body as Record<string, unknown>) };
     const chat = anthropicInbound.toChatRequest(body, {});
     return { input_tokens: await estimateChatPrompt(chat, chat.model) };

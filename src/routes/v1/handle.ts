@@ -7,7 +7,8 @@ import { RelayError } from '../../errors.js';
 import type { ErrorFormat } from '../../plugins/error-handler.js';
 import type { RelayService, CallRequest } from '../../relay/service.js';
 import type { Payer } from '../../relay/call.js';
-import { HttpSink } from '../../relay/sink.js';
+import type { ServerResponse } from 'node:http';
+import { HttpSink, type ResponseSink } from '../../relay/sink.js';
 import { bearerFrom } from '../../auth/secrets.js';
 
 declare module 'fastify' {
@@ -51,10 +52,12 @@ export async function relayCall(
   reply: FastifyReply,
   format: ErrorFormat,
   req: Omit<CallRequest, 'id'>,
+  /** Where the answer goes, when not the format's usual body or SSE stream (Gemini's JSON-array stream). */
+  sinkFor: (res: ServerResponse, id: string) => ResponseSink = (res, id) => new HttpSink(res, format, id),
 ): Promise<void> {
   const id = newRequestId();
   reply.hijack(); // from here on we own the socket; the sink writes to it
-  const sink = new HttpSink(reply.raw, format, id);
+  const sink = sinkFor(reply.raw, id);
   try {
     await relay.execute(Object.assign(req, { id }), sink); // req is the route's own fresh object
   } catch (err) {

@@ -5,6 +5,7 @@ import { openaiRoutes } from './openai.js';
 import { anthropicRoutes } from './anthropic.js';
 import { geminiRoutes } from './gemini.js';
 import { openaiExtraRoutes } from './openai-extra.js';
+import { responsesRoutes } from './responses.js';
 import { installRelayAuth } from './handle.js';
 
 const STRICTER_THAN_WARN = new Set(['error', 'fatal', 'silent']);
@@ -21,4 +22,5 @@ export async function relayRoutes(app: FastifyInstance, opts: { relay: RelayServ
   await app.register(anthropicRoutes, opts);
   await app.register(geminiRoutes, opts);
   await app.register(openaiExtraRoutes, opts);
+  await app.register(responsesRoutes, opts);
 }

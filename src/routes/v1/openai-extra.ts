@@ -23,7 +23,7 @@ export async function openaiExtraRoutes(app: FastifyInstance, opts: { relay: Rel
 
   for (const { kind, schema, defaultModel } of JSON_ENDPOINTS) {
     const path = `/v1${EXTRA_PATHS[kind]}`;
-    app.post(path, { schema: { body: schema, hide: true } }, async (request, reply) => {
+    app.post(path, { schema: { body: schema } }, async (request, reply) => {
       const payer = payerOf(request);
       const body = request.body as Record<string, unknown>;
       const model = typeof body.model === 'string' ? body.model : defaultModel!;
@@ -34,7 +34,7 @@ export async function openaiExtraRoutes(app: FastifyInstance, opts: { relay: Rel
   // Transcriptions arrive as multipart/form-data: kept whole here, parsed with the platform's FormData.
   app.register(async (scope) => {
     scope.addContentTypeParser('multipart/form-data', { parseAs: 'buffer' }, (_request, body, done) => done(null, body));
-    scope.post('/v1/audio/transcriptions', { schema: { hide: true } }, async (request, reply) => {
+    scope.post('/v1/audio/transcriptions', {}, async (request, reply) => {
       const payer = payerOf(request);
       if (!Buffer.isBuffer(request.body)) throw new RelayError('invalid_request', 'send the audio as multipart/form-data with fields file and model', 415);
       let form: FormData;

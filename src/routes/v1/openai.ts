@@ -1,11 +1,11 @@
 // OpenAI-compatible endpoints: chat completions, completions, embeddings, models.
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from '@fastify/type-provider-typebox';
-import { RelayError } from '../../errors.js';
 import type { RelayService } from '../../relay/service.js';
 import type { ChatRequest } from '../../providers/types.js';
-import { checkModelAccess } from '../../relay/admit.js';
+import { checkUsable, usableModels } from '../../relay/models.js';
 import { payerOf, relayCall } from './handle.js';
+import { getGeminiModel, isGeminiClient, listGeminiModels } from './gemini.js';
 
 const Message = Type.Object(
   {
@@ -50,7 +50,7 @@ const EmbeddingBody = Type.Object(
 export async function openaiRoutes(app: FastifyInstance, opts: { relay: RelayService }): Promise<void> {
   const { relay } = opts;
 
-  app.post('/v1/chat/completions', { schema: { body: ChatBody, hide: true } }, async (request, reply) => {
+  app.post('/v1/chat/completions', { schema: { body: ChatBody } }, async (request, reply) => {
     const payer = payerOf(request);
     const body = request.body as ChatRequest;
     const stream = body.stream === true;
@@ -67,7 +67,7 @@ export async function openaiRoutes(app: FastifyInstance, opts: { relay: RelaySer
     });
   });
 
-  app.post('/v1/completions', { schema: { body: CompletionBody, hide: true } }, async (request, reply) => {
+  app.post('/v1/completions', { schema: { body: CompletionBody } }, async (request, reply) => {
     const payer = payerOf(request);
     const body = request.body as Record<string, unknown> & { model: string; stream?: boolean };
     await relayCall(relay, reply, 'openai', {
@@ -82,34 +82,35 @@ export async function openaiRoutes(app: FastifyInstance, opts: { relay: RelaySer
     });
   });
 
-  app.post('/v1/embeddings', { schema: { body: EmbeddingBody, hide: true } }, async (request, reply) => {
+  app.post('/v1/embeddings', { schema: { body: EmbeddingBody } }, async (request, reply) => {
     const payer = payerOf(request);
     const body = request.body as Record<string, unknown> & { model: string };
     await relayCall(relay, reply, 'openai', { endpoint: '/v1/embeddings', kind: 'embeddings', format: 'openai', payer, model: body.model, stream: false, body });
   });
 
-  app.get('/v1/models', { schema: { hide: true } }, async (request) => {
+  // A Gemini SDK on /v1 (its default API version) gets Google's shapes (routes/v1/gemini.ts).
+  app.get('/v1/models', {}, async (request) => {
     const payer = payerOf(request);
-    return { object: 'list', data: (await modelsFor(relay, payer)).map(modelObject) };
+    if (isGeminiClient(request)) return listGeminiModels(relay, payer, request.query as Record<string, unknown>);
+    if (isAnthropicClient(request)) return anthropicModelList(await usableModels(relay, payer));
+    return { object: 'list', data: (await usableModels(relay, payer)).map(modelObject) };
   });
 
-  app.get<{ Params: { id: string } }>('/v1/models/:id', { schema: { hide: true } }, async (request) => {
-    const payer = payerOf(request);
-    const models = await modelsFor(relay, payer);
-    if (!models.includes(request.params.id)) {
-      await checkModelAccess(relay, { model: request.params.id, payer }); // says why (token list, group, unknown)
-      throw new RelayError('model_not_found', `model ${request.params.id} does not exist`);
-    }
-    return modelObject(request.params.id);
+  app.get<{ Params: { model: string } }>('/v1/models/:model', {}, async (request) => {
+    if (isGeminiClient(request)) return getGeminiModel(relay, payerOf(request), request.params.model);
+    await checkUsable(relay, payerOf(request), request.params.model);
+    return isAnthropicClient(request) ? anthropicModel(request.params.model) : modelObject(request.params.model);
   });
 }
 
-/** Exactly the models this token may use: the group's models, narrowed by the token's own list. */
-export async function modelsFor(relay: RelayService, payer: { group: string; token: { models: Set<string> | null } | null }): Promise<string[]> {
-  await relay.channels.ensureLoaded();
-  const models = relay.channels.modelsOf(payer.group);
-  const allowed = payer.token?.models;
-  return allowed ? models.filter((m) => allowed.has(m)) : models;
-}
+/** An Anthropic SDK (it sends anthropic-version on every request) gets Anthropic's list shape, with the same models. */
+const isAnthropicClient = (request: FastifyRequest) => typeof request.headers['anthropic-version'] === 'string';
+const anthropicModel = (id: string) => ({ type: 'model', id, display_name: id, created_at: '2023-11-14T22:13:20Z' });
+const anthropicModelList = (models: string[]) => ({
+  data: models.map(anthropicModel),
+  has_more: false,
+  first_id: models[0] ?? null,
+  last_id: models.at(-1) ?? null,
+});
 
 const modelObject = (id: string) => ({ id, object: 'model', created: 1_700_000_000, owned_by: 'relay-station' });

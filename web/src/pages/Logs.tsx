@@ -135,6 +135,19 @@ export function Logs({ admin = false }: { admin?: boolean }) {
                         <Table.Td>{f.quotaUsd(log.quota)}</Table.Td>
                         <Table.Td>{log.latencyMs ? `${f.integer(log.latencyMs)} ms` : ''}</Table.Td>
                         <Table.Td>
+                          {log.attempts && log.attempts.length > 1 && (
+                            <Tooltip
+                              multiline
+                              w={360}
+                              label={log.attempts
+                                .map((a) => t('logs.attempt', { channel: a.channelId, key: a.keyId ?? '—', status: a.status, code: a.fault ?? a.code, ms: a.ms }))
+                                .join('\n')}
+                            >
+                              <Text size="xs" c="orange" data-testid="log-attempts">
+                                {t('logs.attempts', { count: log.attempts.length })}
+                              </Text>
+                            </Tooltip>
+                          )}
                           {log.content ? (
                             <Tooltip label={log.content} multiline w={300}>
                               <span>

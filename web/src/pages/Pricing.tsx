@@ -67,8 +67,22 @@ export function Pricing() {
                         <Table.Td>
                           {m.model} {!m.priced && <Badge color="gray">{t('pricing.unpriced')}</Badge>}
                         </Table.Td>
-                        <Table.Td>{m.inputUsdPer1M !== null && `${f.usd(Number(m.inputUsdPer1M))} · ${local(m.inputUsdPer1M)}`}</Table.Td>
-                        <Table.Td>{m.outputUsdPer1M !== null && `${f.usd(Number(m.outputUsdPer1M))} · ${local(m.outputUsdPer1M)}`}</Table.Td>
+                        <Table.Td>
+                          {m.inputUsdPer1M !== null && `${f.usd(Number(m.inputUsdPer1M))} · ${local(m.inputUsdPer1M)}`}
+                          {m.tiers.map((tier) => (
+                            <Text key={tier.above} size="xs" c="dimmed" data-testid={`tier-${m.model}-${tier.above}`}>
+                              {t('pricing.tier', { tokens: f.integer(tier.above), price: `${f.usd(Number(tier.inputUsdPer1M))} · ${local(tier.inputUsdPer1M)}` })}
+                            </Text>
+                          ))}
+                        </Table.Td>
+                        <Table.Td>
+                          {m.outputUsdPer1M !== null && `${f.usd(Number(m.outputUsdPer1M))} · ${local(m.outputUsdPer1M)}`}
+                          {m.tiers.map((tier) => (
+                            <Text key={tier.above} size="xs" c="dimmed">
+                              {t('pricing.tier', { tokens: f.integer(tier.above), price: `${f.usd(Number(tier.outputUsdPer1M))} · ${local(tier.outputUsdPer1M)}` })}
+                            </Text>
+                          ))}
+                        </Table.Td>
                         <Table.Td>{m.perRequestUsd !== null && `${f.usd(Number(m.perRequestUsd))} · ${local(m.perRequestUsd)}`}</Table.Td>
                         <Table.Td>{m.groups.join(', ')}</Table.Td>
                       </Table.Tr>
@@ -79,6 +93,11 @@ export function Pricing() {
               <Text size="xs" c="dimmed" mt="xs">
                 {t('pricing.per1M')}
               </Text>
+              {rows.some((m) => m.tiers.length > 0) && (
+                <Text size="xs" c="dimmed">
+                  {t('pricing.tiers')}
+                </Text>
+              )}
             </>
           );
         }}

@@ -1,14 +1,14 @@
-// Create or edit a relay token: name, limit (or unlimited), expiry, allowed models, allowed IPs, group. Checked here
+// Create or edit a relay token: name, limit (or unlimited), expiry, allowed models, allowed IPs, group, rate limits. Checked here
 // first (same rules as the API), then the API's own error appears next to the field it names.
 import { useState, type FormEvent } from 'react';
-import { Button, Group, Select, Stack, Switch, TagsInput, TextInput } from '@mantine/core';
+import { Button, Group, Select, Stack, Switch, TagsInput, Text, TextInput } from '@mantine/core';
 import { useTranslation } from 'react-i18next';
 import { useFormErrors } from '../errors';
 import { FormError } from '../components/common';
 import * as v from '../validation';
 import type { Token } from '../types';
 
-const FIELDS = ['name', 'quota', 'expiresAt', 'models', 'allowIps', 'group'] as const;
+const FIELDS = ['name', 'quota', 'expiresAt', 'models', 'allowIps', 'group', 'rpm', 'tpm', 'maxConcurrent'] as const;
 type Field = (typeof FIELDS)[number];
 
 export interface TokenInput {
@@ -18,7 +18,12 @@ export interface TokenInput {
   models: string[];
   allowIps: string[];
   group: string | null;
+  rpm: number | null;
+  tpm: number | null;
+  maxConcurrent: number | null;
 }
+
+const limitText = (n: number | null | undefined) => (n == null ? '' : String(n));
 
 /** "2026-01-31T12:00" in local time for <input type="datetime-local">. */
 const toLocalInput = (iso: string | null) => {
@@ -51,6 +56,9 @@ export function TokenForm({
   const [allowedModels, setAllowedModels] = useState<string[]>(token?.models ?? []);
   const [allowIps, setAllowIps] = useState<string[]>(token?.allowIps ?? []);
   const [group, setGroup] = useState<string | null>(token?.group ?? null);
+  const [rpm, setRpm] = useState(limitText(token?.rpm));
+  const [tpm, setTpm] = useState(limitText(token?.tpm));
+  const [maxConcurrent, setMaxConcurrent] = useState(limitText(token?.maxConcurrent));
   const [busy, setBusy] = useState(false);
   const errors = useFormErrors(FIELDS);
 
@@ -60,6 +68,9 @@ export function TokenForm({
       quota: unlimited ? undefined : v.usdAmount(quotaUsd),
       expiresAt: v.futureTime(expiresAt),
       allowIps: v.ipList(allowIps),
+      rpm: v.rateLimit(rpm),
+      tpm: v.rateLimit(tpm),
+      maxConcurrent: v.rateLimit(maxConcurrent),
     };
     const out: Partial<Record<Field, string>> = {};
     for (const [field, problem] of Object.entries(problems)) if (problem) out[field as Field] = t(problem);
@@ -83,6 +94,9 @@ export function TokenForm({
         models: allowedModels,
         allowIps,
         group,
+        rpm: v.rateLimitValue(rpm),
+        tpm: v.rateLimitValue(tpm),
+        maxConcurrent: v.rateLimitValue(maxConcurrent),
       });
     } catch (err) {
       errors.fromServer(err);
@@ -141,6 +155,21 @@ export function TokenForm({
           error={errors.fieldErrors.group}
           clearable
         />
+        <Group grow align="flex-start">
+          <TextInput label={t('tokens.rpm')} inputMode="numeric" placeholder={t('tokens.noLimit')} value={rpm} onChange={(e) => setRpm(e.currentTarget.value)} error={errors.fieldErrors.rpm} />
+          <TextInput label={t('tokens.tpm')} inputMode="numeric" placeholder={t('tokens.noLimit')} value={tpm} onChange={(e) => setTpm(e.currentTarget.value)} error={errors.fieldErrors.tpm} />
+          <TextInput
+            label={t('tokens.maxConcurrent')}
+            inputMode="numeric"
+            placeholder={t('tokens.noLimit')}
+            value={maxConcurrent}
+            onChange={(e) => setMaxConcurrent(e.currentTarget.value)}
+            error={errors.fieldErrors.maxConcurrent}
+          />
+        </Group>
+        <Text size="xs" c="dimmed">
+          {t('tokens.rateLimitsHint')}
+        </Text>
         <Group justify="flex-end">
           <Button variant="default" onClick={onCancel}>
             {t('common.cancel')}

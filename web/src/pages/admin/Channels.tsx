@@ -7,7 +7,37 @@ import { useFormat } from '../../format';
 import { useErrorText } from '../../errors';
 import { Async, ConfirmButton, FormError, PageTitle, Pager, StatusBadge } from '../../components/common';
 import { ChannelForm } from './ChannelForm';
-import type { Channel, ChannelHealth, ChannelTest, ChannelType, Group as GroupT, Page } from '../../types';
+import type { Channel, ChannelHealth, ChannelTest, ChannelType, Group as GroupT, Health, Page } from '../../types';
+
+/** The circuit breaker's state and the rolling window (success rate, p50 latency) of a channel. */
+function HealthCell({ health }: { health: Health | undefined }) {
+  const { t } = useTranslation();
+  const f = useFormat();
+  if (!health) return <>—</>;
+  const color = health.state === 'closed' ? 'green' : health.state === 'open' ? 'red' : 'orange';
+  return (
+    <>
+      <Text size="sm" c={color}>
+        {t(`channels.healthStates.${health.state}`)}
+        {health.state === 'open' && health.cooldownUntil ? ` ${t('channels.coolingUntil', { time: f.dateTime(health.cooldownUntil) })}` : ''}
+      </Text>
+      {health.requests > 0 && (
+        <Text size="xs" c="dimmed">
+          {t('channels.healthDetail', {
+            rate: `${Math.round((health.successRate ?? 0) * 100)}%`,
+            requests: f.integer(health.requests),
+            p50: health.p50LatencyMs === null ? '—' : `${f.integer(health.p50LatencyMs)} ms`,
+          })}
+        </Text>
+      )}
+      {health.consecutiveFailures > 0 && (
+        <Text size="xs" c="red">
+          {t('channels.failuresInRow', { count: health.consecutiveFailures })}
+        </Text>
+      )}
+    </>
+  );
+}
 
 /** Why a channel is off, or else what went wrong last (within 24 hours), with when. */
 export function ChannelProblem({ channel }: { channel: Pick<ChannelHealth, 'disabledReason' | 'lastError' | 'lastErrorAt'> | undefined }) {
@@ -37,6 +67,8 @@ export default function Channels() {
   const [error, setError] = useState<string>();
   const [testing, setTesting] = useState<Set<number>>(new Set());
   const [results, setResults] = useState<Record<number, ChannelTest>>({});
+  const [testingAll, setTestingAll] = useState(false);
+  const [summary, setSummary] = useState<string>();
   const channels = useQuery({
     queryKey: ['channels', page],
     queryFn: ({ signal }) => get<Page<Channel>>('/channels', { page, pageSize: PAGE_SIZE }, signal),
@@ -78,6 +110,24 @@ export default function Channels() {
     await refresh();
   }
 
+  /** Every channel (all pages), tested by the server a few at a time; each row shows its result. */
+  async function testAll() {
+    setError(undefined);
+    setSummary(undefined);
+    setTestingAll(true);
+    try {
+      const { items } = await post<{ items: (ChannelTest & { channelId: number })[] }>('/channels/test');
+      setResults((r) => ({ ...r, ...Object.fromEntries(items.map((i) => [i.channelId, i])) }));
+      const ok = items.filter((i) => i.ok).length;
+      setSummary(t('channels.testedAll', { count: items.length, ok, failed: items.length - ok }));
+    } catch (err) {
+      setError(errorText(err));
+    } finally {
+      setTestingAll(false);
+      await refresh();
+    }
+  }
+
   async function save(body: Record<string, unknown>, addedKeys: string[]) {
     if (editing === 'new') {
       await post('/channels', { ...body, keys: addedKeys });
@@ -94,7 +144,7 @@ export default function Channels() {
       <PageTitle
         actions={
           <>
-            <Button variant="light" loading={testing.size > 0} onClick={() => void test(channels.data?.items.map((c) => c.id) ?? [])}>
+            <Button variant="light" loading={testingAll} onClick={() => void testAll()}>
               {t('channels.testAll')}
             </Button>
             <Button onClick={() => setEditing('new')}>{t('channels.create')}</Button>
@@ -104,6 +154,8 @@ export default function Channels() {
         {t('adminNav.channels')}
       </PageTitle>
       <FormError message={error} />
+      {testingAll && <Text size="sm">{t('channels.testingAll')}</Text>}
+      {summary && <Text size="sm">{summary}</Text>}
       <Async query={channels}>
         {(data) =>
           data.items.length === 0 ? (
@@ -117,6 +169,7 @@ export default function Channels() {
                       <Table.Th>{t('channels.name')}</Table.Th>
                       <Table.Th>{t('channels.type')}</Table.Th>
                       <Table.Th>{t('channels.status')}</Table.Th>
+                      <Table.Th>{t('channels.health')}</Table.Th>
                       <Table.Th>{t('channels.latency')}</Table.Th>
                       <Table.Th>{t('channels.tested')}</Table.Th>
                       <Table.Th>{t('channels.reason')}</Table.Th>
@@ -145,6 +198,9 @@ export default function Channels() {
                                 </Text>
                               </Tooltip>
                             )}
+                          </Table.Td>
+                          <Table.Td>
+                            <HealthCell health={c.health} />
                           </Table.Td>
                           <Table.Td>{c.responseTimeMs === null ? '—' : `${f.integer(c.responseTimeMs)} ms`}</Table.Td>
                           <Table.Td className="nowrap">{f.dateTime(c.testedAt)}</Table.Td>

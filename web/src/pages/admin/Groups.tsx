@@ -1,5 +1,5 @@
 import { useState, type FormEvent } from 'react';
-import { Button, Group, Modal, Stack, Switch, Table, TextInput } from '@mantine/core';
+import { Button, Group, Modal, Stack, Switch, Table, Text, TextInput } from '@mantine/core';
 import { useQuery, useQueryClient } from '@tanstack/react-query';
 import { useTranslation } from 'react-i18next';
 import { del, get, patch, post } from '../../api';
@@ -8,7 +8,7 @@ import { Async, ConfirmButton, FormError, PageTitle, Pager } from '../../compone
 import * as v from '../../validation';
 import type { Group as GroupT, Page } from '../../types';
 
-const FIELDS = ['name', 'ratio', 'description', 'userSelectable'] as const;
+const FIELDS = ['name', 'ratio', 'description', 'userSelectable', 'rpm', 'tpm'] as const;
 const PAGE_SIZE = 50;
 
 function GroupForm({ group, onDone }: { group?: GroupT; onDone(): void }) {
@@ -17,17 +17,20 @@ function GroupForm({ group, onDone }: { group?: GroupT; onDone(): void }) {
   const [ratio, setRatio] = useState(group?.ratio ?? '1');
   const [description, setDescription] = useState(group?.description ?? '');
   const [userSelectable, setUserSelectable] = useState(group?.userSelectable ?? true);
+  const [rpm, setRpm] = useState(group?.rpm == null ? '' : String(group.rpm));
+  const [tpm, setTpm] = useState(group?.tpm == null ? '' : String(group.tpm));
   const errors = useFormErrors(FIELDS);
 
   async function submit(event: FormEvent) {
     event.preventDefault();
     errors.clear();
-    const problems: Record<string, v.Problem> = { name: group || v.GROUP_NAME.test(name) ? undefined : 'validation.groupName', ratio: v.decimal(ratio, 6) };
+    const problems: Record<string, v.Problem> = { name: group || v.GROUP_NAME.test(name) ? undefined : 'validation.groupName', ratio: v.decimal(ratio, 6), rpm: v.rateLimit(rpm), tpm: v.rateLimit(tpm) };
     const found = Object.entries(problems).filter(([, p]) => p);
     if (found.length) return errors.setFieldErrors(Object.fromEntries(found.map(([f, p]) => [f, t(p as NonNullable<v.Problem>)])));
     try {
-      if (group) await patch(`/groups/${encodeURIComponent(group.name)}`, { ratio, description, userSelectable });
-      else await post('/groups', { name, ratio, description, userSelectable });
+      const limits = { rpm: v.rateLimitValue(rpm), tpm: v.rateLimitValue(tpm) };
+      if (group) await patch(`/groups/${encodeURIComponent(group.name)}`, { ratio, description, userSelectable, ...limits });
+      else await post('/groups', { name, ratio, description, userSelectable, ...limits });
       onDone();
     } catch (err) {
       errors.fromServer(err);
@@ -42,6 +45,13 @@ function GroupForm({ group, onDone }: { group?: GroupT; onDone(): void }) {
         <TextInput label={t('groups.ratio')} description={t('groups.ratioHint')} inputMode="decimal" value={ratio} onChange={(e) => setRatio(e.currentTarget.value)} error={errors.fieldErrors.ratio} />
         <TextInput label={t('groups.description')} value={description} onChange={(e) => setDescription(e.currentTarget.value)} error={errors.fieldErrors.description} />
         <Switch label={t('groups.selectable')} checked={userSelectable} onChange={(e) => setUserSelectable(e.currentTarget.checked)} />
+        <Group grow align="flex-start">
+          <TextInput label={t('groups.rpm')} inputMode="numeric" placeholder={t('tokens.noLimit')} value={rpm} onChange={(e) => setRpm(e.currentTarget.value)} error={errors.fieldErrors.rpm} />
+          <TextInput label={t('groups.tpm')} inputMode="numeric" placeholder={t('tokens.noLimit')} value={tpm} onChange={(e) => setTpm(e.currentTarget.value)} error={errors.fieldErrors.tpm} />
+        </Group>
+        <Text size="xs" c="dimmed">
+          {t('groups.rateLimitsHint')}
+        </Text>
         <Group justify="flex-end">
           <Button variant="default" onClick={onDone}>
             {t('common.cancel')}
@@ -78,6 +88,7 @@ export default function Groups() {
                     <Table.Th>{t('groups.ratio')}</Table.Th>
                     <Table.Th>{t('groups.description')}</Table.Th>
                     <Table.Th>{t('groups.selectable')}</Table.Th>
+                    <Table.Th>{t('groups.rateLimits')}</Table.Th>
                     <Table.Th />
                   </Table.Tr>
                 </Table.Thead>
@@ -88,6 +99,11 @@ export default function Groups() {
                       <Table.Td>×{g.ratio}</Table.Td>
                       <Table.Td>{g.description}</Table.Td>
                       <Table.Td>{g.userSelectable ? t('common.yes') : t('common.no')}</Table.Td>
+                      <Table.Td>
+                        {g.rpm === null && g.tpm === null
+                          ? t('tokens.noLimit')
+                          : [g.rpm !== null && t('groups.rpmShort', { n: g.rpm }), g.tpm !== null && t('groups.tpmShort', { n: g.tpm })].filter(Boolean).join(' · ')}
+                      </Table.Td>
                       <Table.Td>
                         <Group gap={4} wrap="nowrap">
                           <Button size="xs" variant="light" onClick={() => setEditing(g)}>

@@ -12,7 +12,8 @@ import type { PriceMap } from '../../types';
 export const PRICE_MAPS = ['modelRatios', 'completionRatios', 'modelPrices'] as const;
 type MapKey = (typeof PRICE_MAPS)[number];
 export type PriceMaps = Record<MapKey, PriceMap>;
-export type PricePatch = Partial<Record<MapKey, Record<string, number | null>>>;
+/** Values go as the decimal strings typed (exact: the server's one number rule, services/ratios.ts, reads them). */
+export type PricePatch = Partial<Record<MapKey, Record<string, string | null>>>;
 
 type Row = Record<MapKey, string>;
 const rowOf = (maps: PriceMaps, model: string): Row => ({
@@ -27,7 +28,7 @@ export function rowPatch(model: string, before: Row, after: Row): PricePatch {
   for (const key of PRICE_MAPS) {
     const value = after[key].trim();
     if (value === before[key]) continue;
-    out[key] = { [model]: value === '' ? null : Number(value) };
+    out[key] = { [model]: value === '' ? null : value };
   }
   return out;
 }

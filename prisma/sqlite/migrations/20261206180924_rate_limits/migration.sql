@@ -1,0 +1,8 @@
+-- AlterTable
+ALTER TABLE "Token" ADD COLUMN "maxConcurrent" INTEGER;
+ALTER TABLE "Token" ADD COLUMN "rpm" INTEGER;
+ALTER TABLE "Token" ADD COLUMN "tpm" INTEGER;
+
+-- AlterTable
+ALTER TABLE "Group" ADD COLUMN "rpm" INTEGER;
+ALTER TABLE "Group" ADD COLUMN "tpm" INTEGER;
