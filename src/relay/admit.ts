@@ -2,9 +2,10 @@
 // to do. Order: model access (token list, group) → content filter → price → estimate → rate limits → reserve (→ output
 // allowance).
 import { RelayError } from '../errors.js';
-import { allowanceFor, reservationRange } from '../billing/allowance.js';
-import type { Pricing } from '../billing/pricing.js';
-import { quotaShortError, type Ledger } from '../billing/ledger.js';
+import { allowanceFor, reservationRange, type OutputAsk } from '../billing/allowance.js';
+import type { ModelPrice, Pricing } from '../billing/pricing.js';
+import type { Scaled } from '../billing/decimal.js';
+import { quotaShortError, type HoldRequest, type Ledger } from '../billing/ledger.js';
 import type { OptionsStore } from '../services/options.js';
 import type { RelayCall } from './call.js';
 import type { ChannelRouter } from './channels.js';
@@ -76,42 +77,55 @@ export async function admit(deps: AdmitDeps, call: RelayCall): Promise<void> {
   call.group = group;
 
   const ask = outputAskOf(call, deps.options.current);
-  const limits = limitsOf(call);
-  // Tokens per minute: the prompt and the output asked (not the upstream's maximum, which would make a limit useless).
-  const askedTokens = ask ? ask.choices * (ask.requested ?? ask.fallback) + (ask.unlimited ?? 0) : 0;
   const token = call.payer.token;
   const holder = { requestId: call.id, userId: call.payer.userId, tokenId: token?.id ?? null, tokenLimited: token?.limited ?? false };
 
-  // A balance far above what the call can cost does not need the prompt tokenized: its bytes bound it from above, and
-  // the hold of that bound is all-or-nothing, so the call gets its whole output allowance as it would with the exact
-  // count. Nearer the end of a balance, with images and files, or under a tokens-per-minute limit (which counts the
-  // prompt), the prompt is counted exactly, below.
-  const bound = limits.tokenTpm === null && limits.groupTpm === null ? promptBoundFromBytes(call) : undefined;
-  let prompt = bound === undefined ? await estimatePromptTokens(call) : undefined;
-  call.rateLimit = await deps.rateLimits.admit(call, limits, (prompt ?? bound ?? 0) + askedTokens);
+  // Rate limits first (a 429 reserves nothing). Tokens per minute are taken on the exact prompt and the output asked
+  // (not the upstream's maximum, which would make a limit useless); a byte bound would spend the minute several times.
+  const limits = limitsOf(call);
+  const exactPrompt = limits.tokenTpm !== null || limits.groupTpm !== null ? await estimatePromptTokens(call) : undefined;
+  const askedTokens = ask ? ask.choices * (ask.requested ?? ask.fallback) + (ask.unlimited ?? 0) : 0;
+  call.rateLimit = await deps.rateLimits.admit(call, limits, (exactPrompt ?? 0) + askedTokens);
   try {
-    if (bound !== undefined) {
-      const most = reservationRange(price, group.ratio, bound, ask, call.units).most;
-      const cheap = await deps.ledger.reserve({ ...holder, amount: most, minimum: most, onlyIfAvailable: most * PLENTY_OF_ROOM });
-      if (cheap.ok) {
-        call.reserved = cheap.amount;
-        call.output = allowanceFor(price, group.ratio, bound, ask, call.units, cheap.amount);
-        call.estimate = countedWhenRead(() => countTextChatPrompt(call), call.output.total);
-        return;
-      }
-      prompt = await estimatePromptTokens(call);
-    }
-    const counted = prompt!;
-    // The most the call can cost and the least it can run on; the ledger holds what the balance has between the two,
-    // and the output allowance is what that hold pays for (billing/allowance.ts).
-    const range = reservationRange(price, group.ratio, counted, ask, call.units);
-    const outcome = await deps.ledger.reserve({ ...holder, amount: range.most, minimum: range.least });
-    if (!outcome.ok) throw quotaShortError(outcome.short, outcome.needed, outcome.available);
-    call.reserved = outcome.amount;
-    call.output = allowanceFor(price, group.ratio, counted, ask, call.units, outcome.amount);
-    call.estimate = { prompt: counted, completion: call.output.total };
+    await reserve(deps, call, holder, price, group.ratio, ask, exactPrompt);
   } catch (err) {
     await deps.rateLimits.finish(call.rateLimit, 0); // a refused call keeps its request counted, gives its tokens back
     throw err;
   }
+}
+
+/** Holds the most the call can cost (or what the balance has, down to the least it can run on) and sets its allowance. */
+async function reserve(
+  deps: AdmitDeps,
+  call: RelayCall,
+  holder: Pick<HoldRequest, 'requestId' | 'userId' | 'tokenId' | 'tokenLimited'>,
+  price: ModelPrice,
+  groupRatio: Scaled,
+  ask: OutputAsk | undefined,
+  exactPrompt: number | undefined,
+): Promise<void> {
+  // A balance far above what the call can cost does not need the prompt tokenized: its bytes bound it from above, and
+  // the hold of that bound is all-or-nothing, so the call gets its whole output allowance as it would with the exact
+  // count. Nearer the end of a balance (or with images and files) the prompt is counted exactly, below.
+  const bound = exactPrompt === undefined ? promptBoundFromBytes(call) : undefined;
+  if (bound !== undefined) {
+    const most = reservationRange(price, groupRatio, bound, ask, call.units).most;
+    const cheap = await deps.ledger.reserve({ ...holder, amount: most, minimum: most, onlyIfAvailable: most * PLENTY_OF_ROOM });
+    if (cheap.ok) {
+      call.reserved = cheap.amount;
+      call.output = allowanceFor(price, groupRatio, bound, ask, call.units, cheap.amount);
+      call.estimate = countedWhenRead(() => countTextChatPrompt(call), call.output.total);
+      return;
+    }
+  }
+
+  // The most the call can cost and the least it can run on; the ledger holds what the balance has between the two,
+  // and the output allowance is what that hold pays for (billing/allowance.ts).
+  const prompt = exactPrompt ?? (await estimatePromptTokens(call));
+  const range = reservationRange(price, groupRatio, prompt, ask, call.units);
+  const outcome = await deps.ledger.reserve({ ...holder, amount: range.most, minimum: range.least });
+  if (!outcome.ok) throw quotaShortError(outcome.short, outcome.needed, outcome.available);
+  call.reserved = outcome.amount;
+  call.output = allowanceFor(price, groupRatio, prompt, ask, call.units, outcome.amount);
+  call.estimate = { prompt, completion: call.output.total };
 }
