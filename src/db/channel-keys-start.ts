@@ -27,7 +27,8 @@ export async function prepareChannelKeys(
 
 /**
  * The plaintext must not survive in the database files: on SQLite the move runs with secure_delete (freed space is
- * zeroed) and the WAL is checkpointed and truncated after it; on PostgreSQL the small Channel table is rewritten
+ * zeroed), then the file is rebuilt (VACUUM: migrations that redefined the Channel table since the keys were written
+ * left its old pages free, plaintext and all) and the WAL checkpointed and truncated; on PostgreSQL the small Channel table is rewritten
  * (VACUUM FULL), so no dead row version keeps the old values. Backups taken earlier still hold them.
  */
 async function wipingFreedSpace<T extends { channels: number }>(
@@ -44,7 +45,10 @@ async function wipingFreedSpace<T extends { channels: number }>(
   await db.prisma.$queryRawUnsafe('PRAGMA secure_delete = ON');
   try {
     const moved = await move();
-    if (moved.channels) db.sqlite.pragma('wal_checkpoint(TRUNCATE)');
+    if (moved.channels) {
+      db.sqlite.exec('VACUUM');
+      db.sqlite.pragma('wal_checkpoint(TRUNCATE)');
+    }
     return moved;
   } finally {
     await db.prisma.$queryRawUnsafe('PRAGMA secure_delete = OFF');

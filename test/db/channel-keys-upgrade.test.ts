@@ -80,27 +80,22 @@ describe.each(dbKinds)('upgrading channel keys on %s', (kind) => {
     database = await createTestDatabase(kind);
     const db = await openDb(database.url);
     await migrate(db, { until: BEFORE_CHANNEL_KEYS });
-    const channel = (name: string, data: Record<string, unknown>) =>
-      db.prisma.channel.create({
-        data: { name, type: 'openai', baseUrl: up.url, models: '["gpt-4o-mini"]', groups: '["default"]', ...data },
-      });
-    multi = (await channel('multi', { legacyKeys: JSON.stringify([K1, K2, K3]), legacyDisabledKeys: '{"1":"invalid_key: revoked"}' })).id;
-    dead = (
-      await channel('dead', {
-        legacyKeys: JSON.stringify([K4]),
-        legacyDisabledKeys: '{"0":"insufficient_quota: no credit"}',
-        status: 'auto_disabled',
-        disabledReason: 'insufficient_quota: no credit',
-        disabledAt: new Date(),
-      })
-    ).id;
-    await channel('local', { type: 'ollama', models: '["llama3"]' });
+    // Rows written in SQL: the client of today's schema would send (and read) columns the old schema lacks.
+    const channel = async (name: string, type: string, models: string, keys: string, disabledKeys: string, disabled?: string) => {
+      const status = disabled ? 'auto_disabled' : 'enabled';
+      const at = disabled ? new Date() : null;
+      await db.prisma.$executeRaw`INSERT INTO "Channel" ("name", "type", "baseUrl", "keys", "disabledKeys", "models", "groups", "status", "disabledReason", "disabledAt", "updatedAt")
+        VALUES (${name}, ${type}, ${up.url}, ${keys}, ${disabledKeys}, ${models}, '["default"]', ${status}, ${disabled ?? null}, ${at}, ${new Date()})`;
+      const [row] = await db.prisma.$queryRaw<{ id: number }[]>`SELECT "id" FROM "Channel" WHERE "name" = ${name}`;
+      return Number(row!.id);
+    };
+    multi = await channel('multi', 'openai', '["gpt-4o-mini"]', JSON.stringify([K1, K2, K3]), '{"1":"invalid_key: revoked"}');
+    dead = await channel('dead', 'openai', '["gpt-4o-mini"]', JSON.stringify([K4]), '{"0":"insufficient_quota: no credit"}', 'insufficient_quota: no credit');
+    await channel('local', 'ollama', '["llama3"]', '[]', '{}');
     // Only the id back: the old schema lacks User columns added since (the client would read them all).
     const user = await db.prisma.user.create({ data: { username: 'old-user', quota: 10_000_000n }, select: { id: true } });
     relayKey = newRelayKey();
-    await db.prisma.token.create({
-      data: { userId: user.id, name: 'old', keyHash: hashSecret(relayKey), keyPrefix: visiblePrefix(relayKey) },
-    });
+    await db.prisma.$executeRaw`INSERT INTO "Token" ("userId", "name", "keyHash", "keyPrefix") VALUES (${user.id}, 'old', ${hashSecret(relayKey)}, ${visiblePrefix(relayKey)})`;
     await db.close();
     // The old database does hold the keys in plaintext (else the check below would prove nothing).
     expect(await databaseBytes()).toContain(K2);
