@@ -64,7 +64,7 @@ describe('service log', () => {
     const account = await seedAccount(t, {});
     const google = 'AIzaSyA1234567890abcdefghijklmnopqrstuv';
     lines.length = 0;
-    const missing = await t.app.inject({ url: `/v1beta/models/m?key=${account.key}&alt=sse` }); // GET: no such route
+    const missing = await t.app.inject({ url: `/v1beta/nope/m?key=${account.key}&alt=sse` }); // no such route
     expect(missing.statusCode).toBe(404);
     const pasted = await t.app.inject({ url: `/v1/${account.key}/models?api_key=${google}&token=plain-secret-value` });
     expect(pasted.statusCode).toBe(404);
@@ -76,7 +76,7 @@ describe('service log', () => {
     expect(lines.length).toBeGreaterThan(2);
     for (const secret of [account.key, google, 'plain-secret-value', TEST_ADMIN_KEY]) expect(text).not.toContain(secret);
     const urls = lines.map((l) => (l.req as { url?: string } | undefined)?.url).filter(Boolean);
-    expect(urls).toContain('/v1beta/models/m?key=[redacted]&alt=sse');
+    expect(urls).toContain('/v1beta/nope/m?key=[redacted]&alt=sse');
     expect(urls).toContain('/v1/[redacted]/models?api_key=[redacted]&token=[redacted]');
   });
 });

@@ -34,7 +34,7 @@ describe('price editor', () => {
     await user.clear(screen.getByLabelText('gpt-4o Completion ratio'));
     await user.click(screen.getByRole('button', { name: 'Save gpt-4o' }));
     await waitFor(() => expect(onPatch).toHaveBeenCalledTimes(1));
-    expect(onPatch).toHaveBeenCalledWith({ modelRatios: { 'gpt-4o': 1.5 }, completionRatios: { 'gpt-4o': null } });
+    expect(onPatch).toHaveBeenCalledWith({ modelRatios: { 'gpt-4o': '1.5' }, completionRatios: { 'gpt-4o': null } });
   });
 
   it('removing a row sends null for it in each map that has it', async () => {
@@ -51,7 +51,7 @@ describe('price editor', () => {
     await user.click(screen.getByRole('button', { name: 'Add' }));
     await user.type(screen.getByLabelText('flux-pro USD per request'), '0.05');
     await user.click(screen.getByRole('button', { name: 'Save flux-pro' }));
-    await waitFor(() => expect(onPatch).toHaveBeenCalledWith({ modelPrices: { 'flux-pro': 0.05 } }));
+    await waitFor(() => expect(onPatch).toHaveBeenCalledWith({ modelPrices: { 'flux-pro': '0.05' } }));
   });
 
   it('refuses more than 9 decimals without calling the API, and shows the API’s refusal on the row', async () => {
@@ -75,7 +75,7 @@ describe('price editor', () => {
   it('builds merge patches from a row’s before and after', () => {
     const before = { modelRatios: '1', completionRatios: '', modelPrices: '' };
     expect(rowPatch('m', before, { ...before })).toEqual({});
-    expect(rowPatch('m', before, { ...before, modelRatios: ' 2 ' })).toEqual({ modelRatios: { m: 2 } });
+    expect(rowPatch('m', before, { ...before, modelRatios: ' 2 ' })).toEqual({ modelRatios: { m: '2' } });
     expect(rowPatch('m', before, { ...before, modelRatios: '' })).toEqual({ modelRatios: { m: null } });
   });
 });
@@ -90,6 +90,6 @@ describe('price editor with the channels’ models', () => {
     expect(ratio.placeholder).toBe('0.075');
     await user.type(ratio, '0.05');
     await user.click(screen.getByRole('button', { name: 'Save gpt-4o-mini' }));
-    await waitFor(() => expect(onPatch).toHaveBeenCalledWith({ modelRatios: { 'gpt-4o-mini': 0.05 } }));
+    await waitFor(() => expect(onPatch).toHaveBeenCalledWith({ modelRatios: { 'gpt-4o-mini': '0.05' } }));
   });
 });
