@@ -180,7 +180,11 @@ describe('web console end to end (Chromium, SQLite, fake upstream)', () => {
     await page.getByRole('button', { name: 'Edit', exact: true }).click();
     editForm = page.getByRole('form', { name: 'Channel' });
     const spare = (await storedKeys())[1]!.mask;
-    await editForm.getByLabel(`Key ${spare} enabled`).click({ force: true });
+    const spareSwitch = editForm.getByRole('switch', { name: `Key ${spare} enabled` });
+    await expect.poll(() => spareSwitch.isChecked()).toBe(true);
+    // Dispatched on the input itself: a pointer click lands at coordinates taken while the dialog may still be
+    // animating open, and can miss the switch (CI saw it do so).
+    await spareSwitch.dispatchEvent('click');
     await expect.poll(async () => (await storedKeys()).map((k) => k.status)).toEqual(['enabled', 'disabled']);
     expect(JSON.stringify(await storedKeys())).not.toContain('sk-upstream-spare');
     await page.keyboard.press('Escape');
