@@ -89,12 +89,6 @@ interface Attempt {
   readonly api: NativeApi | undefined;
   readonly sink: ResponseSink;
   readonly clock: AttemptClock;
-  /**
-   * The upstream call's own signal. It is not the client's: a call the upstream has received is finished and paid for
-   * even when the client hangs up before the answer begins (docs/billing.md). Only once bytes reached the client does
-   * its leaving stop the upstream (a stream the client cut).
-   */
-  readonly upstream: AbortSignal;
 }
 
 /** One attempt's time limit, and the body its timer cuts off when it runs out. */
@@ -115,8 +109,7 @@ export async function attempt(deps: AttemptDeps, call: RelayCall, choice: RouteC
   if (!api && call.untranslatable) return retry(new RelayError('invalid_request', call.untranslatable, 400));
 
   const clock: AttemptClock = { budgetMs: 0, body: undefined, timedOut: false };
-  const stop = new AbortController();
-  const a: Attempt = { deps, call, choice, adapter, native: api !== undefined, api, sink, clock, upstream: stop.signal };
+  const a: Attempt = { deps, call, choice, adapter, native: api !== undefined, api, sink, clock };
   let upstream: UpstreamRequest;
   try {
     upstream = await buildRequest(a);
@@ -127,7 +120,7 @@ export async function attempt(deps: AttemptDeps, call: RelayCall, choice: RouteC
 
   const left = call.startedAt + deps.maxCallMs - Date.now();
   if (left <= 0) return failed(new RelayError('upstream_timeout', 'the call ran out of time before this attempt'));
-  if (sink.signal.aborted) return failed(clientGone()); // gone before anything was sent: nothing to pay for
+  if (sink.gone) return failed(clientGone()); // gone before anything was sent: nothing to pay for
   // The attempt's time limit: before the response head, undici's headers timeout is cut to the time left; after it, a
   // timer destroys the body.
   clock.budgetMs = Math.min(choice.channel.config.totalTimeoutMs ?? DEFAULT_TOTAL_TIMEOUT_MS, left);
@@ -135,15 +128,17 @@ export async function attempt(deps: AttemptDeps, call: RelayCall, choice: RouteC
     clock.timedOut = true;
     clock.body?.destroy(attemptTimedOut(clock.budgetMs));
   }, clock.budgetMs);
-  const clientLeft = () => {
-    if (call.committed) stop.abort(sink.signal.reason);
-  };
-  sink.signal.addEventListener('abort', clientLeft);
+  // The upstream call is not the client's: a call the upstream has received is finished and paid for even when the
+  // client hangs up before the answer begins (docs/billing.md). Only once bytes reached the client does its leaving
+  // stop the upstream (a stream the client cut): its body is destroyed.
+  const stopListening = sink.onGone(() => {
+    if (call.committed) clock.body?.destroy(new UpstreamUnreachable('aborted', 'request aborted: the client left'));
+  });
   try {
     return await exchange(a, upstream);
   } finally {
     clearTimeout(timer);
-    sink.signal.removeEventListener('abort', clientLeft);
+    stopListening();
   }
 }
 
@@ -223,9 +218,9 @@ async function exchange(a: Attempt, upstream: UpstreamRequest): Promise<AttemptR
   const { clock } = a;
   let res: UpstreamResponse;
   try {
-    res = await a.deps.forwarder.send(upstream, a.choice.channel.config, a.upstream, clock.budgetMs);
+    res = await a.deps.forwarder.send(upstream, a.choice.channel.config, undefined, clock.budgetMs);
   } catch (err) {
-    return unreachable(a, classify(err, a.upstream));
+    return unreachable(a, classify(err));
   }
   if (clock.timedOut) {
     res.body.destroy();
@@ -255,12 +250,12 @@ async function exchange(a: Attempt, upstream: UpstreamRequest): Promise<AttemptR
 function deliveryFailure(a: Attempt, err: unknown): AttemptFailure {
   if (err instanceof RelayError) return failed(err);
   if (err instanceof UpstreamStreamError) return upstreamFailure(a, 200, err.info);
-  return unreachable(a, classify(err, a.upstream));
+  return unreachable(a, classify(err));
 }
 
 /** "We could not reach them" (or the client left). */
 function unreachable(a: Attempt, err: UpstreamUnreachable): AttemptFailure {
-  if (err.kind === 'aborted' && a.sink.signal.aborted) return failed(clientGone());
+  if (err.kind === 'aborted' && a.sink.gone) return failed(clientGone());
   if (err.kind === 'timeout' || err.kind === 'aborted') return retry(new RelayError('upstream_timeout', `upstream timed out: ${err.message}`), undefined, 'timeout');
   return retry(new RelayError('upstream_error', `upstream unreachable: ${err.message}`, 502), undefined, 'connection');
 }
@@ -414,7 +409,7 @@ async function deliverStream(a: Attempt, res: UpstreamResponse): Promise<Attempt
     if (!call.committed) {
       // The client left before the answer began: nobody to write to, but the upstream has the call. It is read to its
       // end (within the attempt's time) and billed on the upstream's own usage.
-      if (sink.signal.aborted) return;
+      if (sink.gone) return;
       call.committed = true;
       call.firstByteAt = Date.now();
       sink.start();
@@ -477,7 +472,7 @@ async function deliverStream(a: Attempt, res: UpstreamResponse): Promise<Attempt
 
 /** The connection failed mid-stream: before the first byte like any unreachable upstream; after it, a stream cut short. */
 function streamLost(a: Attempt, err: unknown): AttemptFailure {
-  const result = unreachable(a, classify(err, a.upstream));
+  const result = unreachable(a, classify(err));
   if (!a.call.committed || result.outcome !== 'retry') return result;
   const { code, message, status } = result.error;
   return failed(new RelayError(code, `upstream (${a.adapter.type}) closed the stream before it finished: ${message}`, status), result.fault);

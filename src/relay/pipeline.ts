@@ -59,7 +59,7 @@ export async function runCall(deps: PipelineDeps, call: RelayCall, sink: Respons
   }
   // A call the upstream finished is billed as finished, also when its client hung up before the answer went out.
   const finished = result.outcome === 'done';
-  const error = result.outcome !== 'done' ? result.error : sink.signal.aborted ? abandoned() : undefined;
+  const error = result.outcome !== 'done' ? result.error : sink.gone ? abandoned() : undefined;
   const told = error && publicError(error, call);
   const settled = await settle(deps, call, finished, told, told !== error ? error!.message : '');
   // Its slot is free and its tokens per minute are what it was billed before the client reads the end of the answer
@@ -73,7 +73,7 @@ export async function runCall(deps: PipelineDeps, call: RelayCall, sink: Respons
   // (or an error) sees it settled.
   if (told) {
     const format = call.format;
-    if (!sink.signal.aborted) sink.fail(told, (e) => (format === 'text' ? '' : inStreamError(e, format, (call.sequence ?? -1) + 1)));
+    if (!sink.gone) sink.fail(told, (e) => (format === 'text' ? '' : inStreamError(e, format, (call.sequence ?? -1) + 1)));
   } else if (call.pendingBody !== undefined) sink.json(200, call.pendingBody.body, call.pendingBody.contentType);
   else {
     if (call.pendingTail && !sink.started) sink.start();
@@ -130,7 +130,7 @@ async function forward(deps: PipelineDeps, call: RelayCall, sink: ResponseSink):
   let last: AttemptResult | undefined;
   while (queue.length > 0 && call.attempts.length < maxAttempts) {
     const choice = queue.shift()!;
-    if (sink.signal.aborted) return { outcome: 'failed', error: clientGone() };
+    if (sink.gone) return { outcome: 'failed', error: clientGone() };
     call.route = choice;
     // A failed attempt before the first byte leaves nothing to bill: start each one clean.
     call.usage = undefined;

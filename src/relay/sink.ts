@@ -7,7 +7,14 @@ import { encodeError, type ErrorFormat } from './error-formats.js';
 import { SSE_HEADERS, SseReader } from './sse.js';
 
 export interface ResponseSink {
-  /** Aborted when the client goes away. */
+  /** The client went away before the answer ended. */
+  readonly gone: boolean;
+  /** Calls `listener` once when the client goes away; returns what removes it. */
+  onGone(listener: () => void): () => void;
+  /**
+   * Aborted when the client goes away, for APIs that take a signal (image downloads). Made on first use: creating and
+   * listening to an AbortSignal costs a bench-visible share of a call, so the hot path uses `gone` and `onGone`.
+   */
   readonly signal: AbortSignal;
   readonly started: boolean;
   /** A whole (non-stream) answer. */
@@ -22,8 +29,44 @@ export interface ResponseSink {
   fail(err: RelayError, inStream: (err: RelayError) => string): void;
 }
 
+/** The client's departure, told to listeners and (when one was asked for) to an AbortSignal. */
+class Departure {
+  gone = false;
+  #listeners: Array<() => void> | undefined;
+  #controller: AbortController | undefined;
+
+  leave(): void {
+    if (this.gone) return;
+    this.gone = true;
+    const listeners = this.#listeners;
+    this.#listeners = undefined;
+    if (listeners) for (const l of listeners) l();
+    this.#controller?.abort(new Error('client closed the connection'));
+  }
+
+  onGone(listener: () => void): () => void {
+    if (this.gone) {
+      listener();
+      return () => {};
+    }
+    (this.#listeners ??= []).push(listener);
+    return () => {
+      const i = this.#listeners?.indexOf(listener) ?? -1;
+      if (i >= 0) this.#listeners!.splice(i, 1);
+    };
+  }
+
+  get signal(): AbortSignal {
+    if (!this.#controller) {
+      this.#controller = new AbortController();
+      if (this.gone) this.#controller.abort(new Error('client closed the connection'));
+    }
+    return this.#controller.signal;
+  }
+}
+
 export class HttpSink implements ResponseSink {
-  #controller = new AbortController();
+  readonly #departure = new Departure();
   #started = false;
   #ended = false;
 
@@ -36,12 +79,20 @@ export class HttpSink implements ResponseSink {
   ) {
     // 'close' before we ended means the client went away: abort the upstream call.
     res.on('close', () => {
-      if (!this.#ended) this.#controller.abort(new Error('client closed the connection'));
+      if (!this.#ended) this.#departure.leave();
     });
   }
 
+  get gone(): boolean {
+    return this.#departure.gone;
+  }
+
+  onGone(listener: () => void): () => void {
+    return this.#departure.onGone(listener);
+  }
+
   get signal(): AbortSignal {
-    return this.#controller.signal;
+    return this.#departure.signal;
   }
 
   get started(): boolean {
@@ -105,6 +156,19 @@ export class TextSink implements ResponseSink {
     private readonly onDelta?: (text: string) => void,
   ) {}
 
+  get gone(): boolean {
+    return this.signal.aborted;
+  }
+
+  onGone(listener: () => void): () => void {
+    if (this.signal.aborted) {
+      listener();
+      return () => {};
+    }
+    this.signal.addEventListener('abort', listener, { once: true });
+    return () => this.signal.removeEventListener('abort', listener);
+  }
+
   get started(): boolean {
     return this.#started;
   }
@@ -144,6 +208,14 @@ export class JsonArraySink implements ResponseSink {
 
   constructor(res: ServerResponse, requestId: string) {
     this.#inner = new HttpSink(res, 'gemini', requestId, JSON_STREAM_HEADERS);
+  }
+
+  get gone(): boolean {
+    return this.#inner.gone;
+  }
+
+  onGone(listener: () => void): () => void {
+    return this.#inner.onGone(listener);
   }
 
   get signal(): AbortSignal {

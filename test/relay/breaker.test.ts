@@ -16,6 +16,10 @@ import type { ResponseSink } from '../../src/relay/sink.js';
 /** A sink for calls run in-process: it keeps nothing. */
 class DiscardingSink implements ResponseSink {
   readonly signal = new AbortController().signal;
+  readonly gone = false;
+  onGone(): () => void {
+    return () => {};
+  }
   started = false;
   json(): void {}
   start(): void {

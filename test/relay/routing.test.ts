@@ -11,6 +11,10 @@ import { ChannelRouter } from '../../src/relay/channels.js';
 /** A sink for calls run in-process: it keeps nothing. */
 class DiscardingSink implements ResponseSink {
   readonly signal = new AbortController().signal;
+  readonly gone = false;
+  onGone(): () => void {
+    return () => {};
+  }
   started = false;
   json(): void {}
   start(): void {
