@@ -8,6 +8,7 @@ import { installJsonBodyParser } from './plugins/json-body.js';
 import { installQueryRules } from './plugins/query-rules.js';
 import { installOpenApi } from './plugins/openapi.js';
 import { LOG_SERIALIZERS } from './auth/redact.js';
+import { buildLazySerializer } from './plugins/lazy-serializers.js';
 import { fastifyTrustProxy } from './config.js';
 import { apiRoutes } from './routes/api/index.js';
 import { relayRoutes } from './routes/v1/index.js';
@@ -49,6 +50,7 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
     // The relay streams for minutes; per-route timeouts live on upstream calls, not on the socket.
     requestTimeout: 0,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+    schemaController: { compilersFactory: { buildSerializer: buildLazySerializer } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   // The console registers its SPA fallback after the routes exist; the 404 handler asks it first.
