@@ -28,6 +28,7 @@ import { measure, type Plan } from './measure.js';
 import { median, medianCells, ratioTable, scenarioTable, targetVerdicts, verdictLine, type Cell, type TargetName } from './report.js';
 import { verifyUsage, type Check } from './verify-usage.js';
 import { summarizeCpuProfile, type TimeShare } from './cpu-profile.js';
+import { chatBody } from './chat-body.js';
 
 const argv = process.argv.slice(2);
 const args = new Set(argv);
@@ -39,12 +40,6 @@ const runs = runsAt >= 0 ? Number(argv[runsAt + 1]) : 1;
 if (!Number.isSafeInteger(runs) || runs < 1 || runs > 20) throw new Error('--runs takes a whole number from 1 to 20');
 const scale = quick ? 0.25 : 1;
 
-const SYSTEM = 'You are a concise assistant for a travel agency. Answer in plain English.';
-const USER =
-  'I am flying from Lisbon to Tokyo in late October with a layover in Dubai. Which documents do I need for the layover, ' +
-  'and is four hours enough time to change terminals there?';
-
-let questions = 0;
 const plan: Plan = {
   levels: [1, 16, 64],
   rounds: 3,
@@ -52,19 +47,7 @@ const plan: Plan = {
   cellWarmup: Math.round(100 * scale),
   // CPU is read in clock ticks (10 ms): a cell spans a few hundred ms of the relay's CPU, so a tick is ~3% at worst.
   measured: (concurrency) => Math.round((concurrency === 1 ? 900 : 3000) * scale),
-  // Every request asks a different question (a fixed system prompt, as real traffic has): nothing the relay caches by
-  // content (token counts) can make the bench faster than real traffic would be.
-  body: (stream) =>
-    JSON.stringify({
-      model: 'gpt-4o-mini',
-      messages: [
-        { role: 'system', content: SYSTEM },
-        { role: 'user', content: `${USER} (Question ${++questions}.)` },
-      ],
-      max_tokens: 100,
-      // Streams ask for usage on every target, so the upstream does the same work whoever calls it (the relay asks anyway).
-      ...(stream ? { stream: true, stream_options: { include_usage: true } } : {}),
-    }),
+  body: (stream) => chatBody(stream),
 };
 
 const say = (text = '') => process.stdout.write(`${text}\n`);
