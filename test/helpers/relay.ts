@@ -5,6 +5,7 @@ import { hashSecret, newRelayKey, visiblePrefix } from '../../src/auth/secrets.j
 import { expect } from 'vitest';
 import type { TestApp } from './context.js';
 import { insertChannel } from '../../src/services/channel-repository.js';
+import type { ResponseSink } from '../../src/relay/sink.js';
 
 export interface SeededAccount {
   userId: number;
@@ -128,4 +129,21 @@ export async function settled(t: TestApp, account: SeededAccount, before: Balanc
   expect(Number(log.quota)).toBe(before.quota - after!.quota);
   expect(after!.used - before.used).toBe(before.quota - after!.quota);
   return { charged: before.quota - after!.quota, log };
+}
+
+/** A sink for calls run in-process: it keeps nothing. */
+export class DiscardingSink implements ResponseSink {
+  readonly signal = new AbortController().signal;
+  readonly gone = false;
+  onGone(): () => void {
+    return () => {};
+  }
+  started = false;
+  json(): void {}
+  start(): void {
+    this.started = true;
+  }
+  async write(): Promise<void> {}
+  end(): void {}
+  fail(): void {}
 }

@@ -6,29 +6,11 @@ import { describe, it, expect, beforeAll, afterAll, beforeEach } from 'vitest';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createTestApp, dbKinds, type TestApp } from '../helpers/context.js';
-import { addChannel, eventually, listen, seedAccount, type SeededAccount } from '../helpers/relay.js';
+import { addChannel, DiscardingSink, eventually, listen, seedAccount, type SeededAccount } from '../helpers/relay.js';
 import { startFakeOpenAI, type FakeOpenAI, type Script } from '../fakes/openai-upstream.js';
 import type { ChannelIncident } from '../../src/relay/alerts.js';
 import { openDb } from '../../src/db/client.js';
 import { RelayService } from '../../src/relay/service.js';
-import type { ResponseSink } from '../../src/relay/sink.js';
-
-/** A sink for calls run in-process: it keeps nothing. */
-class DiscardingSink implements ResponseSink {
-  readonly signal = new AbortController().signal;
-  readonly gone = false;
-  onGone(): () => void {
-    return () => {};
-  }
-  started = false;
-  json(): void {}
-  start(): void {
-    this.started = true;
-  }
-  async write(): Promise<void> {}
-  end(): void {}
-  fail(): void {}
-}
 
 const KEYS = ['sk-key-aaaaaaaaaaaaaaaa1', 'sk-key-bbbbbbbbbbbbbbbb2', 'sk-key-cccccccccccccccc3', 'sk-key-dddddddddddddddd4'];
 const keyOf = (req: { headers: Record<string, unknown> }) => String(req.headers.authorization).slice('Bearer '.length);

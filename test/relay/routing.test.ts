@@ -3,27 +3,9 @@
 import { describe, it, expect, beforeAll, afterAll, beforeEach } from 'vitest';
 import { createServer } from 'node:net';
 import { createTestApp, type TestApp } from '../helpers/context.js';
-import { addChannel, balances, eventually, listen, seedAccount, type SeededAccount } from '../helpers/relay.js';
+import { addChannel, balances, DiscardingSink, eventually, listen, seedAccount, type SeededAccount } from '../helpers/relay.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai-upstream.js';
-import type { ResponseSink } from '../../src/relay/sink.js';
 import { ChannelRouter } from '../../src/relay/channels.js';
-
-/** A sink for calls run in-process: it keeps nothing. */
-class DiscardingSink implements ResponseSink {
-  readonly signal = new AbortController().signal;
-  readonly gone = false;
-  onGone(): () => void {
-    return () => {};
-  }
-  started = false;
-  json(): void {}
-  start(): void {
-    this.started = true;
-  }
-  async write(): Promise<void> {}
-  end(): void {}
-  fail(): void {}
-}
 
 /** A small seeded PRNG (mulberry32): the same draws on every run. */
 function seeded(seed: number): () => number {
