@@ -77,7 +77,7 @@ export class HttpSink implements ResponseSink {
     /** The head of a stream: SSE unless the client asked for another framing (JsonArraySink). */
     private readonly streamHeaders: Readonly<Record<string, string>> = SSE_HEADERS,
   ) {
-    // 'close' before we ended means the client went away: abort the upstream call.
+    // 'close' before we ended means the client went away (the attempt decides what that stops: relay/attempt.ts).
     res.on('close', () => {
       if (!this.#ended) this.#departure.leave();
     });
