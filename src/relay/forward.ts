@@ -1,17 +1,27 @@
 // The one HTTP client for upstream calls: an undici Agent keeps a keep-alive connection pool per upstream origin.
 // Timeouts: `headersTimeout` bounds connect + time to the response head (first byte); `bodyTimeout` bounds silence
-// between body chunks; an AbortSignal cancels everything (client disconnect, total timeout).
-import { Agent, request, errors as undiciErrors, type Dispatcher } from 'undici';
+// between body chunks; an AbortSignal (or destroying the body) cancels the rest.
+//
+// Requests go through undici's `dispatch` with a handler of our own (upstream-body.ts) rather than `request()`: the
+// relay reads an answer whole or chunk by chunk, and undici's Readable body (stream machinery, its own promises) cost
+// about a quarter of a bare proxy's CPU per call on top of that (docs/performance.md).
+import type { IncomingHttpHeaders } from 'node:http';
+import { Agent, errors as undiciErrors } from 'undici';
 import type { UpstreamRequest, ChannelConfig } from '../providers/types.js';
+import { UpstreamBody } from './upstream-body.js';
+
+export { UpstreamBody };
 
 export const DEFAULT_FIRST_BYTE_TIMEOUT_MS = 120_000;
 export const DEFAULT_TOTAL_TIMEOUT_MS = 600_000;
 const IDLE_BODY_TIMEOUT_MS = 120_000;
+/** Printable ASCII without spaces or a fragment: sent as written. */
+const PLAIN_PATH = /^[!-"$-~]*$/;
 
 export interface UpstreamResponse {
   status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: Dispatcher.ResponseData['body'];
+  headers: IncomingHttpHeaders;
+  body: UpstreamBody;
 }
 
 export type FailureKind = 'connect' | 'timeout' | 'aborted' | 'network';
@@ -29,6 +39,8 @@ export class UpstreamUnreachable extends Error {
 
 export class Forwarder {
   readonly agent: Agent;
+  /** "scheme://host[:port]" as written in a URL → its origin; a relay talks to a handful of upstreams. */
+  readonly #origins = new Map<string, string>();
 
   constructor(opts: { connections?: number } = {}) {
     this.agent = new Agent({
@@ -41,29 +53,67 @@ export class Forwarder {
   }
 
   /**
-   * `maxHeadersMs`: the response head must come within this too (the attempt's time left), whatever the channel says.
-   * Without `signal` (the relay's own calls: listening to a signal costs a bench-visible share of a call), the caller
-   * stops a call by destroying the body.
+   * Resolves with the response head; the body follows through `body`. `maxHeadersMs`: the head must come within this
+   * too (the attempt's time left), whatever the channel says. Without `signal` (the relay's own calls: listening to a
+   * signal costs a bench-visible share of a call), the caller stops a call by destroying the body.
    */
-  async send(req: UpstreamRequest, config: ChannelConfig, signal?: AbortSignal, maxHeadersMs = Infinity): Promise<UpstreamResponse> {
+  send(req: UpstreamRequest, config: ChannelConfig, signal?: AbortSignal, maxHeadersMs = Infinity): Promise<UpstreamResponse> {
+    let origin: string;
+    let path: string;
     try {
-      const res = await request(req.url, {
-        dispatcher: this.agent,
-        method: req.method,
-        headers: req.headers,
-        body: req.form ?? req.body,
-        ...(signal ? { signal } : {}),
-        headersTimeout: Math.min(config.firstByteTimeoutMs ?? DEFAULT_FIRST_BYTE_TIMEOUT_MS, maxHeadersMs),
-        bodyTimeout: IDLE_BODY_TIMEOUT_MS,
-      });
-      return { status: res.statusCode, headers: res.headers, body: res.body };
+      ({ origin, path } = this.#split(req.url));
     } catch (err) {
-      throw classify(err, signal);
+      return Promise.reject(classify(err, signal));
     }
+    if (signal?.aborted) return Promise.reject(classify(signal.reason, signal));
+    return new Promise<UpstreamResponse>((resolve, reject) => {
+      const body = new UpstreamBody(
+        (status, headers) => resolve({ status, headers, body }),
+        (err) => reject(classify(err, signal)),
+        signal,
+      );
+      this.agent.dispatch(
+        {
+          origin,
+          path,
+          method: req.method,
+          headers: req.headers,
+          body: req.form ?? req.body ?? null,
+          headersTimeout: Math.min(config.firstByteTimeoutMs ?? DEFAULT_FIRST_BYTE_TIMEOUT_MS, maxHeadersMs),
+          bodyTimeout: IDLE_BODY_TIMEOUT_MS,
+        },
+        body,
+      );
+    });
   }
 
   close(): Promise<void> {
     return this.agent.close();
+  }
+
+  /**
+   * A URL's origin and path with its query, as `new URL()` would give them (undici's request() parsed each URL so).
+   * The origin is parsed once per upstream; a path of plain printable ASCII without dot segments is taken as written,
+   * anything else is normalised by the URL parser (percent-encoding, dot segments).
+   */
+  #split(url: string): { origin: string; path: string } {
+    const scheme = url.indexOf('://');
+    let end = scheme < 0 ? -1 : scheme + 3;
+    while (end >= 0 && end < url.length && url[end] !== '/' && url[end] !== '?') end++;
+    const head = end < 0 ? url : url.slice(0, end);
+    let origin = this.#origins.get(head);
+    if (origin === undefined) {
+      const parsed = new URL(head);
+      if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') throw new TypeError(`unsupported protocol ${parsed.protocol}`);
+      if (parsed.username || parsed.password || parsed.hash) throw new TypeError('invalid upstream URL');
+      origin = parsed.origin;
+      if (this.#origins.size >= 1000) this.#origins.clear();
+      this.#origins.set(head, origin);
+    }
+    const rest = end < 0 ? '' : url.slice(end);
+    if (PLAIN_PATH.test(rest) && !rest.includes('/.')) return { origin, path: rest[0] === '/' ? rest : `/${rest}` };
+    const parsed = new URL(url);
+    return { origin, path: parsed.pathname + parsed.search };
   }
 }
 
@@ -84,34 +134,11 @@ export function classify(err: unknown, signal?: AbortSignal): UpstreamUnreachabl
   return new UpstreamUnreachable('network', `upstream request failed: ${e.message ?? String(err)}`);
 }
 
-/**
- * Reads at most `limit` bytes of a response's body (we never buffer unbounded upstream output). A body that announces
- * its length within the limit is read in one go by undici (the usual JSON answer); otherwise chunk by chunk, counting.
- */
-export async function readBytes(res: UpstreamResponse, limit = 1024 * 1024): Promise<Buffer> {
-  const { body } = res;
-  if (fitsDeclared(res, limit)) return Buffer.from(await body.arrayBuffer());
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of body) {
-    const buf = chunk as Buffer;
-    size += buf.length;
-    if (size > limit) {
-      body.destroy();
-      break;
-    }
-    chunks.push(buf);
-  }
-  return Buffer.concat(chunks);
+/** Reads at most `limit` bytes of a response's body (we never buffer unbounded upstream output). */
+export function readBytes(res: UpstreamResponse, limit = 1024 * 1024): Promise<Buffer> {
+  return res.body.bytes(limit);
 }
 
-export async function readText(res: UpstreamResponse, limit = 1024 * 1024): Promise<string> {
-  if (fitsDeclared(res, limit)) return res.body.text();
-  return (await readBytes(res, limit)).toString('utf8');
-}
-
-/** The upstream announced a plain Content-Length within the limit. */
-function fitsDeclared(res: UpstreamResponse, limit: number): boolean {
-  const value = res.headers['content-length'];
-  return typeof value === 'string' && /^\d{1,15}$/.test(value) && Number(value) <= limit;
+export function readText(res: UpstreamResponse, limit = 1024 * 1024): Promise<string> {
+  return res.body.text(limit);
 }
