@@ -13,13 +13,19 @@
 //            the hold is let go only once that transaction has committed.
 //   crash    holds die with the process and nothing was taken for them: the balances are already consistent.
 //
-// Settles are group-committed: those claimed during one event-loop turn are written by one transaction that reads each
+// Settles are group-committed: a settle waits up to GROUP_COMMIT_WAIT_MS for the other calls in flight to settle too
+// (no wait when every call in flight is waiting: alone, a settle commits at once), then one transaction reads each
 // balance once, charges the calls in order, updates each user and token row once with the sums and inserts one log row
-// per call. Under load that divides the commit and the balance updates by the batch size; alone, a settle commits at once.
+// per call. A commit costs ~90 µs of CPU whatever it carries and a row ~25 µs (`npm run bench:ledger`), so under load
+// the wait pays for itself: batches of ~6 at 16 clients when flushed each event-loop turn, ~5% of the relay's CPU less
+// per call with the 1 ms wait.
 import type { HoldRequest, Ledger, ReserveOutcome, SettleResult } from './ledger.js';
 import { contentWithShortfall, INSERT_USAGE_LOG, sweptLog, usageLogValues, type UsageLogEntry } from './usage-log.js';
 import type { InvalidationBus } from '../cache/bus.js';
 import { command, query, type SqliteSql } from '../db/sql.js';
+
+/** The longest a settle waits for the settles of other calls in flight to share its commit. */
+export const GROUP_COMMIT_WAIT_MS = 1;
 
 /** The longest a cached balance is trusted without a re-read (an invalidation that never came, say). */
 export const BALANCE_TTL_MS = 1000;
@@ -183,7 +189,9 @@ export function createSqliteLedger(sql: SqliteSql, bus?: InvalidationBus, now: (
   };
 
   let queue: PendingSettle[] = [];
+  let waiting: NodeJS.Timeout | undefined;
   const flush = () => {
+    if (queue.length === 0) return;
     const batch = queue;
     queue = [];
     let results: SettleResult[] | undefined;
@@ -245,10 +253,17 @@ export function createSqliteLedger(sql: SqliteSql, bus?: InvalidationBus, now: (
       if (!hold) return Promise.resolve({ settled: false, charged: 0, shortfall: 0 });
       return new Promise<SettleResult>((resolve, reject) => {
         queue.push({ hold, cost, log, resolve, reject });
-        if (queue.length > 1) return; // a flush is already scheduled
-        // Alone (no other call in flight) there is nobody to batch with: commit now rather than wait a turn.
-        if (holds.open === 0) flush();
-        else setImmediate(flush);
+        // Every call in flight is waiting for this commit (alone, there is nobody to batch with): commit now.
+        if (holds.open === 0) {
+          if (waiting) clearTimeout(waiting);
+          waiting = undefined;
+          return flush();
+        }
+        // Others are still running: wait a little for their settles too, so that one commit serves them all.
+        waiting ??= setTimeout(() => {
+          waiting = undefined;
+          flush();
+        }, GROUP_COMMIT_WAIT_MS);
       });
     },
     async sweep(olderThanMs) {

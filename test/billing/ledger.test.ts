@@ -5,7 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { createTestContext, dbKinds, type TestContext } from '../helpers/context.js';
 import { createLedger } from '../../src/billing/ledger-factory.js';
 import type { Ledger, UsageLogEntry } from '../../src/billing/ledger.js';
-import { BALANCE_TTL_MS } from '../../src/billing/ledger-sqlite.js';
+import { BALANCE_TTL_MS, GROUP_COMMIT_WAIT_MS } from '../../src/billing/ledger-sqlite.js';
 import { command, query, sqlGet, type Param, type Sql } from '../../src/db/sql.js';
 import { INSERT_USAGE_LOG, INSERT_USAGE_LOG_ONCE, usageLogValues, type UsageLogRow } from '../../src/billing/usage-log.js';
 
@@ -181,6 +181,34 @@ describe.each(dbKinds)('ledger on %s', (kind) => {
     expect(b).toMatchObject(kind === 'sqlite' ? { user: 940, token: 440, holds: 0 } : { user: 840, token: 340, holds: 1 });
     await ledger.sweep(0);
     expect(await balances()).toMatchObject({ user: 940, token: 440, used: 60, holds: 0 });
+  });
+
+  it.runIf(kind === 'sqlite')('group commit: alone a settle commits at once; with calls in flight it waits for them, briefly', async () => {
+    if (ctx.db.kind !== 'sqlite') return;
+    const ledger = createLedger(ctx.db); // its own: holds other tests left open would count as calls in flight
+    const sqlite = ctx.db.sqlite;
+    const used = () => (sqlite.prepare('SELECT "usedQuota" FROM "User" WHERE "id" = ?').get(userId) as { usedQuota: number }).usedQuota;
+    const [alone, a, b, c, d, e] = Array.from({ length: 6 }, () => randomUUID());
+    // Alone: committed before settle() even returns its promise.
+    await ledger.reserve({ requestId: alone, userId, tokenId, tokenLimited: false, amount: 10 });
+    const aloneDone = ledger.settle(alone, 1, log(alone, userId, tokenId));
+    expect(used()).toBe(1);
+    await aloneDone;
+    // Three in flight: the first two settles wait for the third; the third (nobody left running) commits all three.
+    for (const id of [a, b, c]) await ledger.reserve({ requestId: id, userId, tokenId, tokenLimited: false, amount: 10 });
+    const first = [ledger.settle(a, 2, log(a, userId, tokenId)), ledger.settle(b, 3, log(b, userId, tokenId))];
+    expect(used()).toBe(1);
+    const last = ledger.settle(c, 4, log(c, userId, tokenId));
+    expect(used()).toBe(10);
+    await Promise.all([...first, last]);
+    // A call still running does not hold the others back for long: GROUP_COMMIT_WAIT_MS, then they commit without it.
+    for (const id of [d, e]) await ledger.reserve({ requestId: id, userId, tokenId, tokenLimited: false, amount: 10 });
+    const started = performance.now();
+    await ledger.settle(d, 5, log(d, userId, tokenId));
+    expect(used()).toBe(15);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(GROUP_COMMIT_WAIT_MS - 0.5);
+    await ledger.settle(e, 6, log(e, userId, tokenId));
+    expect(await balances()).toMatchObject({ used: 21, logged: 21, logs: 6, holds: 0 });
   });
 
   it.runIf(kind === 'postgresql')('sweep releases orphaned holds (a crashed process) and leaves fresh ones', async () => {
