@@ -93,13 +93,26 @@ export function reservationRange(price: ModelPrice, groupRatio: Scaled, prompt: 
   return { most, least };
 }
 
-/** The allowance a hold of `held` units pays for (held ≥ the range's least). */
-export function allowanceFor(price: ModelPrice, groupRatio: Scaled, prompt: number, ask: OutputAsk | undefined, requests: number, held: number): OutputAllowance {
+/**
+ * The allowance a hold of `held` units pays for (held ≥ the range's least). `range`: reservationRange's answer for the
+ * same price, prompt, ask and requests, when the caller has it (it spares recomputing two exact costs).
+ */
+export function allowanceFor(
+  price: ModelPrice,
+  groupRatio: Scaled,
+  prompt: number,
+  ask: OutputAsk | undefined,
+  requests: number,
+  held: number,
+  range?: ReservationRange,
+): OutputAllowance {
   if (!ask) return { perChoice: 0, total: 0, enforce: false };
   const want = wanted(ask);
   const cost = (perChoice: number) => costWith(price, groupRatio, prompt, perChoice * ask.choices + (ask.unlimited ?? 0), requests);
+  const costOfWant = range?.most ?? cost(want);
+  const costOfOne = range && ask.limitable ? range.least : cost(1);
   let perChoice = want;
-  if (cost(want) > held) {
+  if (costOfWant > held) {
     // The cost grows with the count: the largest count whose cost fits, by bisection (≤ 40 exact cost computations).
     let low = 1;
     let high = want;
@@ -111,7 +124,7 @@ export function allowanceFor(price: ModelPrice, groupRatio: Scaled, prompt: numb
     perChoice = low;
   }
   // Output that costs nothing (a free model, a zero completion ratio, a per-request price) needs no limit.
-  const outputIsFree = cost(want) === cost(1);
+  const outputIsFree = costOfWant === costOfOne;
   const enforce =
     ask.limitable &&
     !outputIsFree &&

@@ -30,6 +30,11 @@ export class Reloadable<T> {
     return this.#value;
   }
 
+  /** The value when it is fresh (no reload due or running), without waiting: the hot path's read; else undefined. */
+  get fresh(): T | undefined {
+    return this.#stale || this.#loading || Date.now() - this.#loadedAt > MAX_AGE_MS ? undefined : this.#value;
+  }
+
   /** The value as last loaded (call get() first on paths that must not see a stale one). */
   get current(): T {
     return this.#value;

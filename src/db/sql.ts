@@ -101,17 +101,17 @@ export class SqliteSql {
   constructor(readonly db: Database.Database) {}
 
   get<R>(q: Query<R>, ...params: Param[]): R | undefined {
-    const row = this.#prepare(q.text).get(...params.map(sqliteParam)) as Record<string, unknown> | undefined;
+    const row = this.#prepare(q.text).get(...sqliteParams(params)) as Record<string, unknown> | undefined;
     return row === undefined ? undefined : q.decode(new Row(row, q.text));
   }
 
   all<R>(q: Query<R>, ...params: Param[]): R[] {
-    const rows = this.#prepare(q.text).all(...params.map(sqliteParam)) as Record<string, unknown>[];
+    const rows = this.#prepare(q.text).all(...sqliteParams(params)) as Record<string, unknown>[];
     return rows.map((row) => q.decode(new Row(row, q.text)));
   }
 
   run(c: Command, ...params: Param[]): number {
-    return this.#prepare(c.text).run(...params.map(sqliteParam)).changes;
+    return this.#prepare(c.text).run(...sqliteParams(params)).changes;
   }
 
   /** `fn` in one BEGIN IMMEDIATE transaction (the write lock first: nothing can slip in between its reads and writes). */
@@ -127,8 +127,11 @@ export class SqliteSql {
   }
 }
 
-/** better-sqlite3 binds no booleans. */
-const sqliteParam = (p: Param): Exclude<Param, boolean> => (typeof p === 'boolean' ? (p ? 1 : 0) : p);
+/** better-sqlite3 binds no booleans: they become 0/1, in place (the rest parameter's array is the call's own). */
+function sqliteParams(params: Param[]): Array<Exclude<Param, boolean>> {
+  for (let i = 0; i < params.length; i++) if (typeof params[i] === 'boolean') params[i] = params[i] ? 1 : 0;
+  return params as Array<Exclude<Param, boolean>>;
+}
 
 /* --------------------------------------------------------------------------------------------- PostgreSQL ---- */
 

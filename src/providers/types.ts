@@ -149,6 +149,7 @@ export interface UpstreamTarget {
 export interface UpstreamRequest {
   method: 'POST' | 'GET' | 'DELETE';
   url: string;
+  /** A fresh object for each request: the relay adds the client's forwarded headers to it. */
   headers: Record<string, string>;
   body?: string;
   /** Instead of body: form data (audio transcriptions); the HTTP client writes the multipart boundary. */

@@ -5,7 +5,7 @@ import { RelayError } from '../errors.js';
 import { allowanceFor, reservationRange, type OutputAsk } from '../billing/allowance.js';
 import type { ModelPrice, Pricing } from '../billing/pricing.js';
 import type { Scaled } from '../billing/decimal.js';
-import { quotaShortError, type HoldRequest, type Ledger } from '../billing/ledger.js';
+import { quotaShortError, type Ledger } from '../billing/ledger.js';
 import type { OptionsStore } from '../services/options.js';
 import type { RelayCall } from './call.js';
 import type { ChannelRouter } from './channels.js';
@@ -30,7 +30,7 @@ export async function checkModelAccess(deps: Pick<AdmitDeps, 'channels'>, call: 
   if (payer.token?.models && !payer.token.models.has(model)) {
     throw new RelayError('model_not_allowed', `model ${model} is not allowed for this API key; allowed: ${[...payer.token.models].sort().join(', ')}`);
   }
-  await deps.channels.ensureLoaded();
+  if (!deps.channels.ready) await deps.channels.ensureLoaded();
   if (deps.channels.serving(payer.group, model).some((c) => c.status !== 'disabled')) return;
   const groups = deps.channels.groupsWith(model);
   if (groups.length === 0) throw new RelayError('model_not_found', `model ${model} does not exist or is not offered here`);
@@ -71,14 +71,13 @@ export async function admit(deps: AdmitDeps, call: RelayCall): Promise<void> {
   }
 
   const price = deps.pricing.resolve(call.model);
-  const group = await deps.groups.get(call.payer.group);
+  const known = deps.groups.peek(call.payer.group);
+  const group = known === null ? await deps.groups.get(call.payer.group) : known;
   if (!group) throw new RelayError('model_not_in_group', `group ${call.payer.group} does not exist; ask the administrator`);
   call.price = price;
   call.group = group;
 
   const ask = outputAskOf(call, deps.options.current);
-  const token = call.payer.token;
-  const holder = { requestId: call.id, userId: call.payer.userId, tokenId: token?.id ?? null, tokenLimited: token?.limited ?? false };
 
   // Rate limits first (a 429 reserves nothing). Tokens per minute are taken on the exact prompt and the output asked
   // (not the upstream's maximum, which would make a limit useless); a byte bound would spend the minute several times.
@@ -87,7 +86,7 @@ export async function admit(deps: AdmitDeps, call: RelayCall): Promise<void> {
   const askedTokens = ask ? ask.choices * (ask.requested ?? ask.fallback) + (ask.unlimited ?? 0) : 0;
   call.rateLimit = await deps.rateLimits.admit(call, limits, (exactPrompt ?? 0) + askedTokens);
   try {
-    await reserve(deps, call, holder, price, group.ratio, ask, exactPrompt);
+    await reserve(deps, call, price, group.ratio, ask, exactPrompt);
   } catch (err) {
     await deps.rateLimits.finish(call.rateLimit, 0); // a refused call keeps its request counted, gives its tokens back
     throw err;
@@ -98,7 +97,6 @@ export async function admit(deps: AdmitDeps, call: RelayCall): Promise<void> {
 async function reserve(
   deps: AdmitDeps,
   call: RelayCall,
-  holder: Pick<HoldRequest, 'requestId' | 'userId' | 'tokenId' | 'tokenLimited'>,
   price: ModelPrice,
   groupRatio: Scaled,
   ask: OutputAsk | undefined,
@@ -107,13 +105,19 @@ async function reserve(
   // A balance far above what the call can cost does not need the prompt tokenized: its bytes bound it from above, and
   // the hold of that bound is all-or-nothing, so the call gets its whole output allowance as it would with the exact
   // count. Nearer the end of a balance (or with images and files) the prompt is counted exactly, below.
+  const token = call.payer.token;
+  const requestId = call.id;
+  const userId = call.payer.userId;
+  const tokenId = token?.id ?? null;
+  const tokenLimited = token?.limited ?? false;
   const bound = exactPrompt === undefined ? promptBoundFromBytes(call) : undefined;
   if (bound !== undefined) {
-    const most = reservationRange(price, groupRatio, bound, ask, call.units).most;
-    const cheap = await deps.ledger.reserve({ ...holder, amount: most, minimum: most, onlyIfAvailable: most * PLENTY_OF_ROOM });
+    const range = reservationRange(price, groupRatio, bound, ask, call.units);
+    const most = range.most;
+    const cheap = await deps.ledger.reserve({ requestId, userId, tokenId, tokenLimited, amount: most, minimum: most, onlyIfAvailable: most * PLENTY_OF_ROOM });
     if (cheap.ok) {
       call.reserved = cheap.amount;
-      call.output = allowanceFor(price, groupRatio, bound, ask, call.units, cheap.amount);
+      call.output = allowanceFor(price, groupRatio, bound, ask, call.units, cheap.amount, range);
       call.estimate = countedWhenRead(() => countTextChatPrompt(call), call.output.total);
       return;
     }
@@ -123,9 +127,9 @@ async function reserve(
   // and the output allowance is what that hold pays for (billing/allowance.ts).
   const prompt = exactPrompt ?? (await estimatePromptTokens(call));
   const range = reservationRange(price, groupRatio, prompt, ask, call.units);
-  const outcome = await deps.ledger.reserve({ ...holder, amount: range.most, minimum: range.least });
+  const outcome = await deps.ledger.reserve({ requestId, userId, tokenId, tokenLimited, amount: range.most, minimum: range.least });
   if (!outcome.ok) throw quotaShortError(outcome.short, outcome.needed, outcome.available);
   call.reserved = outcome.amount;
-  call.output = allowanceFor(price, groupRatio, prompt, ask, call.units, outcome.amount);
+  call.output = allowanceFor(price, groupRatio, prompt, ask, call.units, outcome.amount, range);
   call.estimate = { prompt, completion: call.output.total };
 }

@@ -179,7 +179,8 @@ async function buildRequest(a: Attempt): Promise<UpstreamRequest> {
         let body = call.format === 'openai' ? withUsage(call.body) : call.body;
         if (limit !== undefined) body = a.api!.limitOutput(body, limit, target.model);
         const req = a.api!.buildRequest(body, target, call.stream);
-        return { ...req, headers: { ...req.headers, ...call.forwardHeaders } };
+        for (const name in call.forwardHeaders) req.headers[name] = call.forwardHeaders[name]!;
+        return req;
       }
       let chat = call.chat!;
       if (adapter.requiresInlineImages) chat = await a.deps.inlineImages(chat, a.sink.signal);

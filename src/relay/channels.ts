@@ -73,6 +73,11 @@ export class ChannelRouter {
     await this.#state.get();
   }
 
+  /** The index is loaded and fresh: routing may go on without ensureLoaded() (which costs a promise per call). */
+  get ready(): boolean {
+    return this.#state.fresh !== undefined;
+  }
+
   get channels(): readonly ChannelRecord[] {
     return this.#state.current.channels;
   }

@@ -36,6 +36,12 @@ export class GroupDirectory {
     return (await this.#groups.get()).get(name);
   }
 
+  /** The group, when the directory is fresh (no reload due): read without waiting; else null (then use get()). */
+  peek(name: string): GroupInfo | undefined | null {
+    const groups = this.#groups.fresh;
+    return groups ? groups.get(name) : null;
+  }
+
   async all(): Promise<GroupInfo[]> {
     return [...(await this.#groups.get()).values()];
   }

@@ -188,7 +188,7 @@ describe.each(dbKinds)('ledger on %s', (kind) => {
     const ledger = createLedger(ctx.db); // its own: holds other tests left open would count as calls in flight
     const sqlite = ctx.db.sqlite;
     const used = () => (sqlite.prepare('SELECT "usedQuota" FROM "User" WHERE "id" = ?').get(userId) as { usedQuota: number }).usedQuota;
-    const [alone, a, b, c, d, e] = Array.from({ length: 6 }, () => randomUUID());
+    const [alone, a, b, c, d, e] = [randomUUID(), randomUUID(), randomUUID(), randomUUID(), randomUUID(), randomUUID()];
     // Alone: committed before settle() even returns its promise.
     await ledger.reserve({ requestId: alone, userId, tokenId, tokenLimited: false, amount: 10 });
     const aloneDone = ledger.settle(alone, 1, log(alone, userId, tokenId));
