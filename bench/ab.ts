@@ -9,6 +9,8 @@
 //   npm run bench:ab -- ../base                              B = this checkout, A = ../base
 //   npm run bench:ab -- --same --env-a BENCH_NO_BILLING=1   A = this relay without billing (what billing costs)
 //   options: --mode plain|stream|both (both) --clients N (16) --requests N (6000 per target) --rounds N (6)
+//            --env-b KEY=VALUE (B's environment too) --profile DIR (V8 CPU profiles of A and B, whole run, into DIR/a and
+//            DIR/b: open them in Chrome DevTools; the first seconds are start-up)
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -29,7 +31,7 @@ const whole = (name: string, fallback: number, max: number): number => {
   return n;
 };
 const same = argv.includes('--same');
-const VALUED = new Set(['--mode', '--clients', '--requests', '--rounds', '--env-a']);
+const VALUED = new Set(['--mode', '--clients', '--requests', '--rounds', '--env-a', '--env-b', '--profile']);
 const other = argv.find((a, i) => !a.startsWith('--') && !VALUED.has(argv[i - 1] ?? ''));
 if (!same && !other) throw new Error('give the other checkout (its dist/ built), or --same with --env-a KEY=VALUE');
 const mode = option('--mode', 'both');
@@ -37,9 +39,13 @@ if (!['plain', 'stream', 'both'].includes(mode)) throw new Error('--mode is plai
 const clients = whole('--clients', 16, 256);
 const requests = whole('--requests', 6000, 100_000);
 const rounds = whole('--rounds', 6, 50);
-const envA = Object.fromEntries(
-  argv.flatMap((a, i) => (argv[i - 1] === '--env-a' ? [a.split('=', 2) as [string, string]] : [])).map(([k, v]) => [k, v ?? '']),
-);
+const envOf = (flag: string) =>
+  Object.fromEntries(argv.flatMap((a, i) => (argv[i - 1] === flag ? [a.split('=', 2) as [string, string]] : [])).map(([k, v]) => [k, v ?? '']));
+const envA = envOf('--env-a');
+const envB = envOf('--env-b');
+const profileDir = argv.includes('--profile') ? resolve(option('--profile', '')) : undefined;
+/** npm start's flags, and a CPU profile of the whole run into <dir>/a or <dir>/b when --profile is given. */
+const nodeFlags = (side: 'a' | 'b') => [...productionNodeFlags(), ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, side)}`] : [])];
 
 const NAMES = ['floor', 'A', 'B'] as const;
 type Name = (typeof NAMES)[number];
@@ -63,8 +69,8 @@ async function main(): Promise<void> {
     const aScript = same ? './relay-server.js' : pathToFileURL(join(resolve(other!), 'dist/bench/relay-server.js')).href;
     const servers: Record<Name, BenchChild> = {
       floor: startChild('node-http-floor', './node-http-proxy.js', { UPSTREAM_URL: upstreamUrl }, [], pinning.measuredCore),
-      A: startChild('A', aScript, { ...relayEnv('a'), ...envA }, productionNodeFlags(), pinning.measuredCore),
-      B: startChild('B', './relay-server.js', relayEnv('b'), productionNodeFlags(), pinning.measuredCore),
+      A: startChild('A', aScript, { ...relayEnv('a'), ...envA }, nodeFlags('a'), pinning.measuredCore),
+      B: startChild('B', './relay-server.js', { ...relayEnv('b'), ...envB }, nodeFlags('b'), pinning.measuredCore),
     };
     children.push(...Object.values(servers));
     const ready = await Promise.all(NAMES.map((n) => servers[n].next('ready', 60_000)));
