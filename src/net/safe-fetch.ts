@@ -17,7 +17,6 @@ import dns from 'node:dns';
 import net from 'node:net';
 import type { Readable } from 'node:stream';
 import ipaddr from 'ipaddr.js';
-import { Agent, request } from 'undici';
 import { RelayError } from '../errors.js';
 import { redactUrl } from '../auth/redact.js';
 
@@ -75,6 +74,8 @@ export async function safeFetch(url: string, options: SafeFetchOptions): Promise
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), timeoutMs);
   const pinned = new Map<string, string[]>();
+  // undici's full index (fetch, WebSocket, caches, …) is loaded when first needed, not at start (docs/performance.md).
+  const { Agent, request } = await import('undici');
   const agent = new Agent({ connect: { timeout: timeoutMs, lookup: guardedLookup(policy, resolve, pinned) } });
   try {
     for (let hop = 0; ; hop++) {

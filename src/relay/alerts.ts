@@ -4,7 +4,6 @@
 // update that started or ended it (relay/breaker.ts, services/channel-repository.ts). Nothing in an alert carries a
 // key: reasons are classified ("overloaded (HTTP 529)") or scrubbed, keys are named by id and mask.
 import net from 'node:net';
-import { Agent, request } from 'undici';
 import { guardedLookup, isPublicAddress, type AddressPolicy } from '../net/safe-fetch.js';
 import { redactSecrets } from '../auth/redact.js';
 
@@ -60,6 +59,7 @@ export async function postWebhook(url: string, incident: ChannelIncident, policy
   if (target.username || target.password) throw new Error('the alert webhook URL must not carry credentials');
   const literal = target.hostname.replace(/^\[(.*)\]$/, '$1');
   if (net.isIP(literal) && !policy(literal)) throw new Error(`refusing to post alerts to ${target.host}: not a public address`);
+  const { Agent, request } = await import('undici'); // loaded at the first alert, not at start
   const agent = new Agent({ connect: { timeout: WEBHOOK_TIMEOUT_MS, lookup: guardedLookup(policy) } });
   const payload = { event: `channel.${incident.kind}`, ...incident, reason: redactSecrets(incident.reason), text: incidentText(incident) };
   try {

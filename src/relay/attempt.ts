@@ -16,7 +16,6 @@ import type {
   Usage,
 } from '../providers/types.js';
 import { UpstreamStreamError } from '../providers/types.js';
-import { FormData as UndiciFormData } from 'undici';
 import type { RelayCall } from './call.js';
 import type { RouteChoice } from './channels.js';
 import type { ResponseSink } from './sink.js';
@@ -200,7 +199,9 @@ async function buildRequest(a: Attempt): Promise<UpstreamRequest> {
       const base = adapter.native.buildRequest({ model: target.model }, target, false);
       const url = base.url.replace(/\/chat\/completions(?=\?|$)/, EXTRA_PATHS[call.kind]);
       if (call.form) {
-        // The npm undici that sends it only knows its own FormData class (not Node's built-in one).
+        // The npm undici that sends it only knows its own FormData class (not Node's built-in one). Its full index is
+        // loaded here, at the first transcription, not at start.
+        const { FormData: UndiciFormData } = await import('undici');
         const form = new UndiciFormData();
         for (const [name, value] of call.form) {
           if (typeof value === 'string') form.append(name, name === 'model' ? target.model : value);
