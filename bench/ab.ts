@@ -9,7 +9,7 @@
 //   npm run bench:ab -- ../base                              B = this checkout, A = ../base
 //   npm run bench:ab -- --same --env-a BENCH_NO_BILLING=1   A = this relay without billing (what billing costs)
 //   options: --mode plain|stream|both (both) --clients N (16) --requests N (6000 per target) --rounds N (6)
-//            --env-b KEY=VALUE (B's environment too) --profile DIR (V8 CPU profiles of A and B, whole run, into DIR/a and
+//            --env-b KEY=VALUE (B's environment too) --flags-b "--node-flag …" (after npm start's flags: B's win) --profile DIR (V8 CPU profiles of A and B, whole run, into DIR/a and
 //            DIR/b: open them in Chrome DevTools; the first seconds are start-up)
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,7 +31,7 @@ const whole = (name: string, fallback: number, max: number): number => {
   return n;
 };
 const same = argv.includes('--same');
-const VALUED = new Set(['--mode', '--clients', '--requests', '--rounds', '--env-a', '--env-b', '--profile']);
+const VALUED = new Set(['--mode', '--clients', '--requests', '--rounds', '--env-a', '--env-b', '--profile', '--flags-b']);
 const other = argv.find((a, i) => !a.startsWith('--') && !VALUED.has(argv[i - 1] ?? ''));
 if (!same && !other) throw new Error('give the other checkout (its dist/ built), or --same with --env-a KEY=VALUE');
 const mode = option('--mode', 'both');
@@ -45,7 +45,12 @@ const envA = envOf('--env-a');
 const envB = envOf('--env-b');
 const profileDir = argv.includes('--profile') ? resolve(option('--profile', '')) : undefined;
 /** npm start's flags, and a CPU profile of the whole run into <dir>/a or <dir>/b when --profile is given. */
-const nodeFlags = (side: 'a' | 'b') => [...productionNodeFlags(), ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, side)}`] : [])];
+const flagsB = option('--flags-b', '').split(/\s+/).filter(Boolean);
+const nodeFlags = (side: 'a' | 'b') => [
+  ...productionNodeFlags(),
+  ...(profileDir ? ['--cpu-prof', `--cpu-prof-dir=${join(profileDir, side)}`] : []),
+  ...(side === 'b' ? flagsB : []),
+];
 
 const NAMES = ['floor', 'A', 'B'] as const;
 type Name = (typeof NAMES)[number];

@@ -20,6 +20,13 @@ export type Db =
   | { kind: 'sqlite'; prisma: Prisma; sql: SqliteSql; sqlite: Database.Database; close(): Promise<void> }
   | { kind: 'postgresql'; prisma: Prisma; sql: PgSql; pool: pg.Pool; close(): Promise<void> };
 
+/**
+ * Each SQLite connection's page cache, in SQLite's notation (negative: KiB): SQLite's own default, 2 MB. better-sqlite3
+ * builds SQLite with 16 MB, which the relay's connection filled with usage-log pages it only ever appends to: ~18 MB
+ * of RSS after the bench's load for no speed (docs/performance.md). The OS caches the file too.
+ */
+const SQLITE_CACHE = -2000;
+
 export function sqlitePath(databaseUrl: string): string {
   return resolve(databaseUrl.replace(/^file:/, ''));
 }
@@ -39,7 +46,9 @@ export async function openDb(databaseUrl: string): Promise<Db> {
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('busy_timeout = 5000');
     sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma(`cache_size = ${SQLITE_CACHE}`);
     const prisma = new SqlitePrismaClient({ adapter: new PrismaBetterSqlite3({ url: `file:${path}`, timeout: 5000 }) });
+    await prisma.$queryRawUnsafe(`PRAGMA cache_size = ${SQLITE_CACHE}`); // the adapter's own connection
     return {
       kind: 'sqlite',
       prisma,
