@@ -2,7 +2,8 @@
 // caches, mocks: ~2.5 MB of heap) waits for the first image download, alert webhook or transcription, and ioredis for a
 // configured REDIS_URL. Checked in a process of its own, started from source as the server is, since this test
 // process loads both for other reasons.
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -29,8 +30,8 @@ await station.close();
 `;
 
 describe('modules loaded at start', () => {
-  it('a started relay has undici\'s Agent but not its full index, and no Redis client without REDIS_URL', () => {
-    const run = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', PROBE], {
+  it('a started relay has undici\'s Agent but not its full index, and no Redis client without REDIS_URL', async () => {
+    const run = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', PROBE], {
       cwd: repoRoot,
       env: {
         ...process.env,
@@ -46,5 +47,5 @@ describe('modules loaded at start', () => {
     const line = run.stdout.split('\n').find((l) => l.startsWith('{"undiciIndex"'));
     expect(line, `probe output:\n${run.stdout}\n${run.stderr}`).toBeDefined();
     expect(JSON.parse(line!)).toEqual({ undiciIndex: false, undiciAgent: true, ioredis: false });
-  });
+  }, 90_000);
 });
