@@ -149,8 +149,10 @@ async function main(): Promise<void> {
   const outcomes: RunOutcome[] = [];
   for (let i = 1; i <= runs; i++) outcomes.push(await oneRun(i, profile && i === 1));
 
-  const plain = medianCells(outcomes.map((o) => o.plain));
-  const stream = medianCells(outcomes.map((o) => o.stream));
+  const plainRuns = outcomes.map((o) => o.plain);
+  const streamRuns = outcomes.map((o) => o.stream);
+  const plain = medianCells(plainRuns);
+  const stream = medianCells(streamRuns);
   const rss = median(outcomes.map((o) => o.rss));
   const of = runs > 1 ? ` — median of ${runs} runs` : '';
   say();
@@ -161,13 +163,13 @@ async function main(): Promise<void> {
   say(scenarioTable(stream, true));
   say();
   say(`CPU per request and added latency, non-stream (Δ = relay minus the node:http floor)${of}`);
-  say(ratioTable(plain, plan.levels, false));
+  say(ratioTable(plainRuns, plan.levels, false));
   say();
   say(`CPU per request and added latency, stream${of}`);
-  say(ratioTable(stream, plan.levels, true));
+  say(ratioTable(streamRuns, plan.levels, true));
   say();
   say(`Targets${of}`);
-  for (const v of targetVerdicts(plain, stream, rss)) say(verdictLine(v));
+  for (const v of targetVerdicts(plainRuns, streamRuns, rss)) say(verdictLine(v));
   say();
   const failedRuns = outcomes.filter((o) => o.bookkeeping.some((c) => !c.pass)).length;
   if (!billing) say('Bookkeeping: not checked (--no-billing)');

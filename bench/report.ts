@@ -1,5 +1,10 @@
 // Turning measurements into the printed report: cells (one per scenario, target and client count), the median over
 // runs, tables, ratios and PASS/FAIL lines against issue 18's targets.
+//
+// Ratios and added latencies compare the relay with a floor measured in the same run (interleaved rounds). Over
+// several runs they are the median of each run's own ratio or difference, not one median divided by another: the
+// machine's speed drifts between runs (the floor has measured 90 µs in one run and 180 µs in the next), and a ratio
+// of medians taken from different runs would mix them.
 import { percentile, type RunResult } from './load.js';
 
 export type TargetName = 'node:http floor' | 'undici floor' | 'relay';
@@ -103,11 +108,25 @@ export function find(cells: Cell[], target: TargetName, concurrency: number): Ce
   return cell;
 }
 
-const times = (a: number, b: number) => `${f(a / b)}×`;
-const plus = (a: number, b: number) => `${a - b >= 0 ? '+' : ''}${f(a - b)}`;
+const times = (x: number) => `${f(x)}×`;
+const plus = (x: number) => `${x >= 0 ? '+' : ''}${f(x)}`;
 
-/** Per client count: each process's own CPU per request, the relay's multiple of each floor, added latency. */
-export function ratioTable(cells: Cell[], levels: number[], stream: boolean): string {
+/** The median over runs of the relay's CPU per request as a multiple of `floor`'s, at `concurrency` clients. */
+export function medianRatio(runs: Cell[][], floor: TargetName, concurrency: number): number {
+  return median(runs.map((cells) => find(cells, 'relay', concurrency).cpuUs / find(cells, floor, concurrency).cpuUs));
+}
+
+/** The median over runs of what the relay adds to a latency figure, against the node:http floor of the same run. */
+export function medianAdded(runs: Cell[][], concurrency: number, pick: (c: Cell) => number): number {
+  return median(runs.map((cells) => pick(find(cells, 'relay', concurrency)) - pick(find(cells, 'node:http floor', concurrency))));
+}
+
+/**
+ * Per client count: each process's own CPU per request (medians over runs), the relay's multiple of each floor and the
+ * latency it adds (medians of each run's own).
+ */
+export function ratioTable(runs: Cell[][], levels: number[], stream: boolean): string {
+  const cells = medianCells(runs);
   const header = [
     'clients',
     'relay µs',
@@ -125,10 +144,10 @@ export function ratioTable(cells: Cell[], levels: number[], stream: boolean): st
       f(r.cpuUs, 0),
       f(n.cpuUs, 0),
       f(u.cpuUs, 0),
-      times(r.cpuUs, n.cpuUs),
-      times(r.cpuUs, u.cpuUs),
-      plus(r.p50, n.p50),
-      ...(stream ? [plus(r.ttfbP50, n.ttfbP50)] : []),
+      times(medianRatio(runs, 'node:http floor', c)),
+      times(medianRatio(runs, 'undici floor', c)),
+      plus(medianAdded(runs, c, (x) => x.p50)),
+      ...(stream ? [plus(medianAdded(runs, c, (x) => x.ttfbP50))] : []),
     ];
   });
   return table(header, rows, 0);
@@ -141,23 +160,22 @@ export interface Verdict {
 
 export const verdictLine = (v: Verdict) => `  [${v.pass ? 'PASS' : 'FAIL'}] ${v.label}`;
 
-/** Issue 18's targets. */
-export function targetVerdicts(plain: Cell[], stream: Cell[], relayRssBytes: number): Verdict[] {
-  const ratio = (cells: Cell[]) => find(cells, 'relay', 16).cpuUs / find(cells, 'node:http floor', 16).cpuUs;
-  const added = (cells: Cell[], pick: (c: Cell) => number) => pick(find(cells, 'relay', 1)) - pick(find(cells, 'node:http floor', 1));
-  const [plainRatio, streamRatio] = [ratio(plain), ratio(stream)];
-  const p50 = added(plain, (c) => c.p50);
-  const streamP50 = added(stream, (c) => c.p50);
-  const ttfb = added(stream, (c) => c.ttfbP50);
+/** Issue 18's targets, from each run's cells (`plainRuns[i]`, `streamRuns[i]`: run i). */
+export function targetVerdicts(plainRuns: Cell[][], streamRuns: Cell[][], relayRssBytes: number): Verdict[] {
+  const [plain, stream] = [medianCells(plainRuns), medianCells(streamRuns)];
+  const [plainRatio, streamRatio] = [medianRatio(plainRuns, 'node:http floor', 16), medianRatio(streamRuns, 'node:http floor', 16)];
+  const p50 = medianAdded(plainRuns, 1, (c) => c.p50);
+  const streamP50 = medianAdded(streamRuns, 1, (c) => c.p50);
+  const ttfb = medianAdded(streamRuns, 1, (c) => c.ttfbP50);
   const mb = relayRssBytes / 1024 / 1024;
   const cpu = (cells: Cell[], t: TargetName) => f(find(cells, t, 16).cpuUs, 0);
   return [
     {
-      label: `non-stream, 16 clients: relay CPU ${cpu(plain, 'relay')} µs/request = ${f(plainRatio)}× the node:http floor's ${cpu(plain, 'node:http floor')} µs (target ≤ 1.8×)`,
+      label: `non-stream, 16 clients: relay CPU ${cpu(plain, 'relay')} µs/request, ${f(plainRatio)}× the node:http floor's (${cpu(plain, 'node:http floor')} µs) (target ≤ 1.8×)`,
       pass: plainRatio <= 1.8,
     },
     {
-      label: `stream, 16 clients: relay CPU ${cpu(stream, 'relay')} µs/request = ${f(streamRatio)}× the node:http floor's ${cpu(stream, 'node:http floor')} µs (target ≤ 2×)`,
+      label: `stream, 16 clients: relay CPU ${cpu(stream, 'relay')} µs/request, ${f(streamRatio)}× the node:http floor's (${cpu(stream, 'node:http floor')} µs) (target ≤ 2×)`,
       pass: streamRatio <= 2,
     },
     { label: `non-stream, 1 client: relay adds ${f(p50, 3)} ms to p50 vs the node:http floor (target ≤ 0.5 ms)`, pass: p50 <= 0.5 },
