@@ -25,14 +25,18 @@ export class Reloadable<T> {
 
   /** The current value, loading it first when it is stale (an invalidation during a load triggers another). */
   async get(): Promise<T> {
-    if (Date.now() - this.#loadedAt > MAX_AGE_MS) this.#stale = true;
-    while (this.#stale || this.#loading) await (this.#loading ?? this.reload());
+    while (this.#due()) await (this.#loading ?? this.reload());
     return this.#value;
   }
 
   /** The value when it is fresh (no reload due or running), without waiting: the hot path's read; else undefined. */
   get fresh(): T | undefined {
-    return this.#stale || this.#loading || Date.now() - this.#loadedAt > MAX_AGE_MS ? undefined : this.#value;
+    return this.#due() ? undefined : this.#value;
+  }
+
+  /** Invalidated, too old, or loading right now. */
+  #due(): boolean {
+    return this.#stale || this.#loading !== null || Date.now() - this.#loadedAt > MAX_AGE_MS;
   }
 
   /** The value as last loaded (call get() first on paths that must not see a stale one). */

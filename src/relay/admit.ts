@@ -71,8 +71,7 @@ export async function admit(deps: AdmitDeps, call: RelayCall): Promise<void> {
   }
 
   const price = deps.pricing.resolve(call.model);
-  const known = deps.groups.peek(call.payer.group);
-  const group = known === null ? await deps.groups.get(call.payer.group) : known;
+  const group = deps.groups.peek(call.payer.group) ?? (await deps.groups.get(call.payer.group));
   if (!group) throw new RelayError('model_not_in_group', `group ${call.payer.group} does not exist; ask the administrator`);
   call.price = price;
   call.group = group;

@@ -36,10 +36,9 @@ export class GroupDirectory {
     return (await this.#groups.get()).get(name);
   }
 
-  /** The group, when the directory is fresh (no reload due): read without waiting; else null (then use get()). */
-  peek(name: string): GroupInfo | undefined | null {
-    const groups = this.#groups.fresh;
-    return groups ? groups.get(name) : null;
+  /** The group when the directory is fresh (no reload due), read without waiting; else undefined (then use get()). */
+  peek(name: string): GroupInfo | undefined {
+    return this.#groups.fresh?.get(name);
   }
 
   async all(): Promise<GroupInfo[]> {

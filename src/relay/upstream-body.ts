@@ -100,17 +100,8 @@ export class UpstreamBody implements Dispatcher.DispatchHandler, AsyncIterable<B
   }
 
   onResponseError(_controller: Controller | null, err: Error): void {
-    this.#release();
-    if (this.#failed) {
-      const failed = this.#failed;
-      this.#head = this.#failed = null;
-      this.#error = err;
-      failed(err);
-      return;
-    }
-    if (this.#error) return; // destroyed by us: the reader already has its reason
-    this.#error = err;
-    this.#fail(err);
+    if (this.#error) return; // destroyed by us: its reason is told already
+    this.#end(err);
   }
 
   /* ------------------------------------------------------------------------ the reader's side -------------------- */
@@ -164,12 +155,17 @@ export class UpstreamBody implements Dispatcher.DispatchHandler, AsyncIterable<B
   }
 
   #stop(err: Error): void {
+    this.#end(err);
+    this.#controller?.abort(err);
+  }
+
+  /** The call ends with `err`: before the head send() rejects with it, after it the reader gets it. */
+  #end(err: Error): void {
     this.#error = err;
     this.#release();
-    this.#controller?.abort(err);
     const failed = this.#failed;
     this.#head = this.#failed = null;
-    if (failed) failed(err); // before the head: send() rejects with it
+    if (failed) failed(err);
     else this.#fail(err);
   }
 
