@@ -56,8 +56,8 @@ export function createPgLedger(sql: PgSql): Ledger {
     const back = hold.amount - charged;
     if (hold.tokenId !== null) await tx.run(SETTLE_TOKEN, tokenLimited ? back : 0, charged, hold.tokenId);
     await tx.run(SETTLE_USER, back, charged, hold.userId);
-    const row = { ...log, userId: hold.userId, tokenId: hold.tokenId, quota: charged, writeOff: shortfall, content: contentWithShortfall(log.content, shortfall) };
-    await tx.run(sweeping ? INSERT_USAGE_LOG_ONCE : INSERT_USAGE_LOG, ...usageLogValues(row));
+    const settled = { userId: hold.userId, tokenId: hold.tokenId, quota: charged, writeOff: shortfall, content: contentWithShortfall(log.content, shortfall) };
+    await tx.run(sweeping ? INSERT_USAGE_LOG_ONCE : INSERT_USAGE_LOG, ...usageLogValues(log, settled));
     return { settled: true, charged, shortfall };
   }
 

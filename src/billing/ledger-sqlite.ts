@@ -129,7 +129,7 @@ export function createSqliteLedger(sql: SqliteSql, bus?: InvalidationBus, now: (
   bus?.subscribe('users', forgetBalances);
   bus?.subscribe('tokens', forgetBalances);
   const insertLog = (log: UsageLogEntry, userId: number, tokenId: number | null, quota: number, writeOff: number) =>
-    sql.run(INSERT_USAGE_LOG, ...usageLogValues({ ...log, userId, tokenId, quota, writeOff, content: contentWithShortfall(log.content, writeOff) }));
+    sql.run(INSERT_USAGE_LOG, ...usageLogValues(log, { userId, tokenId, quota, writeOff, content: contentWithShortfall(log.content, writeOff) }));
 
   /**
    * Writes a batch of settles in one transaction. Each user's and token's room (balance minus everything held, the

@@ -64,10 +64,19 @@ export const INSERT_USAGE_LOG = command(
 /** For the sweeper: a row whose request id is already logged is not written twice (the money matters more). */
 export const INSERT_USAGE_LOG_ONCE = command(`${INSERT_USAGE_LOG.text} ON CONFLICT ("requestId") DO NOTHING`);
 
-/** The INSERT's parameters, in column order. */
-export function usageLogValues(row: UsageLogRow): Param[] {
-  return COLUMNS.map((c) => row[c]);
+/** What settle decides for a row: who paid, what was charged, what was written off, and the note that says so. */
+export type SettledFields = Pick<UsageLogRow, 'userId' | 'tokenId' | 'quota' | 'writeOff' | 'content'>;
+
+/**
+ * The INSERT's parameters, in column order: the entry as the pipeline made it, with settle's fields taken from
+ * `settled`. Read straight from the two objects: spreading the entry's ~30 fields into one new object first cost
+ * ~5 µs per row (the copy is a slow dictionary-mode object), more than the rest of the row's JavaScript.
+ */
+export function usageLogValues(entry: UsageLogEntry, settled: SettledFields): Param[] {
+  return COLUMNS.map((c) => (SETTLED.has(c) ? settled[c as keyof SettledFields] : entry[c as keyof UsageLogEntry]));
 }
+
+const SETTLED: ReadonlySet<string> = new Set<keyof SettledFields>(['userId', 'tokenId', 'quota', 'writeOff', 'content']);
 
 /** The log row for a hold released by the sweeper: what we know is only that the request never settled. */
 export function sweptLog(requestId: string): UsageLogEntry {

@@ -314,7 +314,8 @@ describe.each(dbKinds)('ledger on %s', (kind) => {
         writeOff: 17, detail: 'upstream said no', attempts: '[{"channelId":1}]',
       };
       const before = Date.now() - 1000;
-      await run(ctx.db.sql, INSERT_USAGE_LOG, ...usageLogValues(row));
+      // Settle's fields come from the second argument, whatever the entry says.
+      await run(ctx.db.sql, INSERT_USAGE_LOG, ...usageLogValues({ ...row, userId: 0, tokenId: 5, content: 'not this' }, row));
       const stored = await ctx.db.prisma.usageLog.findUniqueOrThrow({ where: { requestId: row.requestId } });
       const { id, createdAt, quota, writeOff, ...fields } = stored;
       expect({ ...fields, quota: Number(quota), writeOff: Number(writeOff) }).toEqual(row);
@@ -322,7 +323,7 @@ describe.each(dbKinds)('ledger on %s', (kind) => {
       expect(createdAt.getTime()).toBeLessThan(Date.now() + 1000);
       expect(id).toBeGreaterThan(0);
       // The sweeper's variant writes a request id once.
-      expect(await run(ctx.db.sql, INSERT_USAGE_LOG_ONCE, ...usageLogValues({ ...row, content: 'again' }))).toBe(0);
+      expect(await run(ctx.db.sql, INSERT_USAGE_LOG_ONCE, ...usageLogValues(row, { ...row, content: 'again' }))).toBe(0);
       expect(await ctx.db.prisma.usageLog.count({ where: { requestId: row.requestId } })).toBe(1);
     });
   });
