@@ -116,7 +116,12 @@ export class HttpSink implements ResponseSink {
 
   async write(text: string): Promise<void> {
     if (this.res.destroyed) throw new RelayError('invalid_request', 'client closed the connection', 499);
-    if (!this.res.write(text)) {
+    const flowing = this.res.write(text);
+    // Node corks the socket until the next tick to gather a tick's writes. A stream's text must not wait there behind
+    // whatever synchronous work follows in this tick: when the upstream's last chunk came with the rest, that is the
+    // settle's SQLite commit, and the client's first byte would wait for the database. Send it now.
+    this.res.socket?.uncork();
+    if (!flowing) {
       await Promise.race([once(this.res, 'drain'), once(this.res, 'close')]);
     }
   }
