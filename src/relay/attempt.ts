@@ -26,6 +26,7 @@ import { encodeCompletion, streamEncoderFor } from './encoders.js';
 import { EXTRA_PATHS, extraUsage, isOpenAIOnly } from './extra-endpoints.js';
 import { scrubSecrets } from '../auth/redact.js';
 import { withOutputLimit } from '../providers/openai/limit.js';
+import { withFields } from '../providers/json.js';
 import { choicesText, messageText } from '../providers/openai/text.js';
 
 /** Largest non-stream upstream answer we buffer (a big embeddings batch is tens of MB). */
@@ -168,7 +169,7 @@ async function buildRequest(a: Attempt): Promise<UpstreamRequest> {
   const target: UpstreamTarget = { baseUrl: choice.channel.baseUrl, key: choice.key, model: choice.upstreamModel, config: choice.channel.config };
   // We always ask OpenAI-format upstreams for usage in streams; the client's own choice decides what it sees.
   const withUsage = (body: Record<string, unknown>) =>
-    call.stream ? { ...body, stream_options: { ...(body.stream_options as object | undefined), include_usage: true } } : body;
+    call.stream ? withFields(body, { stream_options: withFields((body.stream_options as object | null | undefined) ?? {}, { include_usage: true }) }) : body;
   // The output limit the reservation pays for, when the upstream must be told it (billing/allowance.ts).
   const limit = call.output?.enforce ? call.output.perChoice : undefined;
 
@@ -184,11 +185,12 @@ async function buildRequest(a: Attempt): Promise<UpstreamRequest> {
       let chat = call.chat!;
       if (adapter.requiresInlineImages) chat = await a.deps.inlineImages(chat, a.sink.signal);
       if (limit !== undefined) chat = withOutputLimit(chat, limit, 'max_tokens');
-      return adapter.buildChatRequest({ ...chat, stream: call.stream, ...(call.stream ? { stream_options: { include_usage: true } } : {}) }, target);
+      const streaming: Partial<ChatRequest> = call.stream ? { stream: true, stream_options: { include_usage: true } } : { stream: false };
+      return adapter.buildChatRequest(withFields(chat, streaming) as ChatRequest, target);
     }
     case 'completions': {
       // Legacy completions know one limit field, max_tokens.
-      const body = limit !== undefined ? { ...call.body, max_tokens: limit } : call.body;
+      const body = limit !== undefined ? withFields(call.body, { max_tokens: limit }) : call.body;
       const req = adapter.native.buildRequest(withUsage(body), target, call.stream);
       return { ...req, url: req.url.replace(/\/chat\/completions(?=\?|$)/, '/completions') };
     }
@@ -210,7 +212,7 @@ async function buildRequest(a: Attempt): Promise<UpstreamRequest> {
         const { 'content-type': _json, ...headers } = base.headers;
         return { method: 'POST', url, headers, form };
       }
-      return { method: 'POST', url, headers: base.headers, body: JSON.stringify({ ...call.body, model: target.model }) };
+      return { method: 'POST', url, headers: base.headers, body: JSON.stringify(withFields(call.body, { model: target.model })) };
     }
   }
 }

@@ -79,7 +79,7 @@ export async function runCall(deps: PipelineDeps, call: RelayCall, sink: Respons
     if (call.pendingTail && !sink.started) sink.start();
     sink.end(call.pendingTail); // a client gone by now changes nothing: it is billed
   }
-  const outcome = { ...settled, attempts: call.attempts };
+  const outcome = { attempts: call.attempts, ...settled }; // the spread last: V8's fast path (providers/json.ts withFields)
   return told ? { status: 'error', error: told, ...outcome } : { status: 'ok', ...outcome };
 }
 
@@ -199,7 +199,7 @@ async function settle(deps: PipelineDeps, call: RelayCall, finished: boolean, er
   try {
     const cost = costOf(call.price, call.group.ratio, billed);
     const result = await deps.ledger.settle(call.id, cost, logEntry(call, finished, billed, error, detail));
-    return { ...nothing, charged: result.charged, writeOff: result.shortfall };
+    return { charged: result.charged, writeOff: result.shortfall, usage: billed.usage, usageSource: billed.source };
   } catch (err) {
     // The hold stays in the table; the sweeper releases it later. Never lose the error.
     deps.log.error({ err, requestId: call.id }, 'settle failed; the reservation will be released by the sweeper');

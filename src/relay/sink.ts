@@ -5,6 +5,7 @@ import type { ServerResponse } from 'node:http';
 import { RelayError } from '../errors.js';
 import { encodeError, type ErrorFormat } from './error-formats.js';
 import { SSE_HEADERS, SseReader } from './sse.js';
+import { withFields } from '../providers/json.js';
 
 export interface ResponseSink {
   /** The client went away before the answer ended. */
@@ -111,7 +112,7 @@ export class HttpSink implements ResponseSink {
     this.#started = true;
     // Not flushed on their own: start() is always followed at once by the first write, which carries them (one packet,
     // one syscall, and no earlier byte for the client to see).
-    this.res.writeHead(200, { ...this.streamHeaders, 'x-request-id': this.requestId });
+    this.res.writeHead(200, withFields(this.streamHeaders, { 'x-request-id': this.requestId }));
   }
 
   async write(text: string): Promise<void> {

@@ -9,6 +9,7 @@ import { bearerAuth, joinUrl, jsonHeaders } from './url.js';
 import { openaiUsageOf, usageFieldOf } from './usage.js';
 import { inPreferredField, withOutputLimit, type LimitField } from './limit.js';
 import { createResponsesApi } from './responses.js';
+import { withFields } from '../json.js';
 
 export interface OpenAICompatibleOptions {
   /** The channel type ("openai", "deepseek", ...). */
@@ -49,7 +50,7 @@ export function createOpenAICompatibleAdapter(options: OpenAICompatibleOptions):
     requiresInlineImages: false,
 
     buildChatRequest(req: ChatRequest, target: UpstreamTarget): UpstreamRequest {
-      return post(target, chatPath, inPreferredField({ ...req, model: target.model }, limitField(target.model)));
+      return post(target, chatPath, inPreferredField(withFields(req, { model: target.model }), limitField(target.model)));
     },
     parseChatResponse: parseOpenAIChatResponse,
     createChatStream: (ctx) => new OpenAIChatStream(ctx),
@@ -58,7 +59,7 @@ export function createOpenAICompatibleAdapter(options: OpenAICompatibleOptions):
 
     native: {
       buildRequest(body, target, stream) {
-        return post(target, chatPath, { ...body, model: target.model, stream });
+        return post(target, chatPath, withFields(body, { model: target.model, stream }));
       },
       limitOutput: (body, tokens, model) => withOutputLimit(body, tokens, limitField(model)),
       usageOfResponse: (body) => openaiUsageOf(usageFieldOf(body)),
@@ -76,7 +77,7 @@ export function createOpenAICompatibleAdapter(options: OpenAICompatibleOptions):
       : {}),
 
     buildEmbeddingsRequest(body, target) {
-      return post(target, embeddingsPath, { ...body, model: target.model });
+      return post(target, embeddingsPath, withFields(body, { model: target.model }));
     },
     buildTestRequest(target) {
       return post(target, chatPath, {

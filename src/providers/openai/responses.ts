@@ -4,7 +4,7 @@
 // input_tokens (input_tokens_details.cached_tokens) and reasoning tokens inside output_tokens, like chat.
 import type { NativeStreamEvent, NativeStreamMeter, ResponsesApi, SseEvent, UpstreamErrorInfo, UpstreamRequest, UpstreamTarget, Usage } from '../types.js';
 import { PLAIN_EVENT } from '../types.js';
-import { countOf, isRecord, stringOf, tryParseJson, type JsonObject } from '../json.js';
+import { countOf, isRecord, stringOf, tryParseJson, withFields, type JsonObject } from '../json.js';
 import { infoOf } from './errors.js';
 
 /** The Responses usage object → billing usage (cached input apart from the rest). */
@@ -99,10 +99,10 @@ export interface ResponsesApiOptions {
 export function createResponsesApi(options: ResponsesApiOptions): ResponsesApi {
   return {
     buildRequest(body, target, stream): UpstreamRequest {
-      return { method: 'POST', url: options.url(target, ''), headers: options.headers(target), body: JSON.stringify({ ...body, model: target.model, stream }) };
+      return { method: 'POST', url: options.url(target, ''), headers: options.headers(target), body: JSON.stringify(withFields(body, { model: target.model, stream })) };
     },
     // The Responses API has one limit field; for reasoning models it covers the reasoning tokens too, as billing does.
-    limitOutput: (body, tokens) => ({ ...body, max_output_tokens: tokens }),
+    limitOutput: (body, tokens) => withFields(body, { max_output_tokens: tokens }),
     usageOfResponse: (body) => (isRecord(body) ? responsesUsageOf(body.usage) : undefined),
     textOfResponse: responseOutputText,
     createStreamMeter: () => new ResponsesStreamMeter(),
