@@ -61,6 +61,7 @@ export async function runCall(deps: PipelineDeps, call: RelayCall, sink: Respons
   const finished = result.outcome === 'done';
   const error = result.outcome !== 'done' ? result.error : sink.gone ? abandoned() : undefined;
   const told = error && publicError(error, call);
+  sink.flush(); // what the stream wrote leaves now, not after the commit settle may run in this very tick
   const settled = await settle(deps, call, finished, told, told !== error ? error!.message : '');
   // Its slot is free and its tokens per minute are what it was billed before the client reads the end of the answer
   // (a client that calls again at once must not find its own finished call still counted).

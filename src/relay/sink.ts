@@ -26,6 +26,12 @@ export interface ResponseSink {
   write(text: string): Promise<void>;
   /** Ends the stream, with its last text if given (sent together with the end, in one write). */
   end(text?: string): void;
+  /**
+   * Sends what was written so far now rather than at the end of this tick. Node gathers a tick's writes into one
+   * (a stream's events, one per upstream chunk, go out together); the pipeline calls this before settling, whose
+   * SQLite commit may run synchronously in the same tick, so that the client's bytes never wait for the database.
+   */
+  flush(): void;
   /** Fails the call: an error body before the stream started, an in-stream error event after. */
   fail(err: RelayError, inStream: (err: RelayError) => string): void;
 }
@@ -117,14 +123,13 @@ export class HttpSink implements ResponseSink {
 
   async write(text: string): Promise<void> {
     if (this.res.destroyed) throw new RelayError('invalid_request', 'client closed the connection', 499);
-    const flowing = this.res.write(text);
-    // Node corks the socket until the next tick to gather a tick's writes. A stream's text must not wait there behind
-    // whatever synchronous work follows in this tick: when the upstream's last chunk came with the rest, that is the
-    // settle's SQLite commit, and the client's first byte would wait for the database. Send it now.
-    this.res.socket?.uncork();
-    if (!flowing) {
+    if (!this.res.write(text)) {
       await Promise.race([once(this.res, 'drain'), once(this.res, 'close')]);
     }
+  }
+
+  flush(): void {
+    this.res.socket?.uncork(); // the per-tick cork Node's first write of a tick took (a no-op when there is none)
   }
 
   end(text?: string): void {
@@ -191,6 +196,7 @@ export class TextSink implements ResponseSink {
   end(text?: string): void {
     if (text) this.#append(text);
   }
+  flush(): void {}
   #append(text: string): void {
     this.text += text;
     this.onDelta?.(text);
@@ -247,6 +253,10 @@ export class JsonArraySink implements ResponseSink {
 
   end(text?: string): void {
     this.#inner.end(this.#closing(text ?? ''));
+  }
+
+  flush(): void {
+    this.#inner.flush();
   }
 
   fail(err: RelayError, inStream: (err: RelayError) => string): void {

@@ -145,5 +145,6 @@ export class DiscardingSink implements ResponseSink {
   }
   async write(): Promise<void> {}
   end(): void {}
+  flush(): void {}
   fail(): void {}
 }

@@ -4,6 +4,7 @@
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import type { Socket } from 'node:net';
 import { createTestApp, type TestApp } from '../helpers/context.js';
 import { addChannel, listen, seedAccount } from '../helpers/relay.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai-upstream.js';
@@ -65,6 +66,31 @@ describe('stream first bytes', () => {
       expect(done.at - answered.at).toBeGreaterThanOrEqual(SLOW_COMMIT_MS - 50);
     } finally {
       ledger.settle = settle;
+    }
+  });
+
+  it('still go out together when they come together: one socket write for the events, one for the closing', async () => {
+    const account = await seedAccount(t);
+    up.setScript(() => ({ kind: 'stream', chunks: ['a', 'b', 'c', 'd', 'e', 'f'] })); // 9 events, one upstream read
+    let writes = 0;
+    const count = (socket: Socket) => {
+      for (const name of ['_write', '_writev'] as const) {
+        const original = socket[name] as (...args: unknown[]) => void;
+        (socket as unknown as Record<string, unknown>)[name] = function (this: Socket, ...args: unknown[]) {
+          writes++;
+          return original.apply(this, args);
+        };
+      }
+    };
+    t.app.server.on('connection', count);
+    try {
+      const body = JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'Hi' }], stream: true });
+      const { stdout } = await promisify(execFile)(process.execPath, ['-e', CLIENT, url, account.key, body], { timeout: 30_000 });
+      expect(stdout).toContain('[DONE]');
+      expect(writes).toBeGreaterThanOrEqual(1);
+      expect(writes).toBeLessThanOrEqual(2);
+    } finally {
+      t.app.server.off('connection', count);
     }
   });
 });
