@@ -168,7 +168,7 @@ export class RelayService {
       clientWantsUsage: req.clientWantsUsage ?? false,
       forwardHeaders: req.forwardHeaders ?? {},
       form: req.form,
-      ...(req.conversation !== undefined ? { conversation: req.conversation } : {}),
+      conversation: req.conversation, // no conditional spread: in mid-literal V8 builds the object on a slow path
       untranslatable: req.untranslatable,
       pinned: req.pinned,
       unseenPrompt: req.unseenPrompt,
