@@ -57,9 +57,21 @@ export const UNKNOWN_CONTEXT_WINDOW = 2_097_152;
 
 /** The model's output maximum: the admin's (option maxOutputTokens), else the catalogue's, else unknown. */
 export function outputMaximumOf(model: string, adminLimits: Readonly<Record<string, number>>): number | undefined {
+  let known = maximumsByLimits.get(adminLimits);
+  if (!known) maximumsByLimits.set(adminLimits, (known = new Map()));
+  if (known.has(model)) return known.get(model);
   const limit = lookup(adminLimits, model, false) ?? lookup(DEFAULT_MAX_OUTPUT_TOKENS, model, false);
-  return typeof limit === 'number' ? limit : undefined;
+  const maximum = typeof limit === 'number' ? limit : undefined;
+  if (known.size >= 10_000) known.clear(); // model names come from clients: bound what is kept
+  known.set(model, maximum);
+  return maximum;
 }
+
+/**
+ * Answers of outputMaximumOf by the admin's limits object (a new one whenever options load, so a change is seen at
+ * once). Every call asks it, and a model the catalogue does not list exactly costs a scan of all its keys.
+ */
+const maximumsByLimits = new WeakMap<object, Map<string, number | undefined>>();
 
 /** The model's context window: the most input an upstream can bill for it. */
 export function contextWindowOf(model: string): number {

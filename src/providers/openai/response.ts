@@ -3,7 +3,7 @@ import { RelayError } from '../../errors.js';
 import type { ChatCompletion, StreamContext } from '../types.js';
 import { UpstreamStreamError } from '../types.js';
 import { errorFieldsOf, infoOf } from './errors.js';
-import { isRecord } from '../json.js';
+import { isRecord, withFields } from '../json.js';
 
 export function parseOpenAIChatResponse(body: unknown, ctx: StreamContext): ChatCompletion {
   if (!isRecord(body)) throw new RelayError('upstream_error', 'upstream answered with a body that is not a JSON object', 502);
@@ -15,11 +15,10 @@ export function parseOpenAIChatResponse(body: unknown, ctx: StreamContext): Chat
   if (!Array.isArray(body.choices) || !body.choices.every((c) => isRecord(c) && isRecord(c.message))) {
     throw new RelayError('upstream_error', 'upstream answer has no valid choices[].message', 502);
   }
-  return {
-    ...body,
+  return withFields(body, {
     id: typeof body.id === 'string' && body.id ? body.id : ctx.id,
     object: 'chat.completion',
     created: typeof body.created === 'number' && body.created > 0 ? body.created : ctx.created,
     model: ctx.model,
-  } as ChatCompletion;
+  }) as unknown as ChatCompletion;
 }

@@ -66,19 +66,20 @@ export class ResponsesStreamMeter implements NativeStreamMeter {
     const response = isRecord(data.response) ? data.response : undefined;
     if (response && isRecord(response.usage)) this.#usage = responsesUsageOf(response.usage);
     const plain = { delta: '', ended: false, closing: false, usageOnly: false, ...(sequence !== undefined ? { sequence } : {}) };
-    if (DELTA_EVENTS.has(type)) return { ...plain, delta: stringOf(data.delta) ?? '' };
+    // withFields, not `{ ...plain, … }`: this runs for every event (providers/json.ts says why).
+    if (DELTA_EVENTS.has(type)) return withFields(plain, { delta: stringOf(data.delta) ?? '' });
     switch (type) {
       case 'response.created': {
         const id = stringOf(response?.id);
-        return id ? { ...plain, id } : plain;
+        return id ? withFields(plain, { id }) : plain;
       }
       case 'response.completed':
       case 'response.incomplete':
         // The answer is whole (an incomplete one is cut at its limit, and billed for what it carried).
-        return { ...plain, ended: true, closing: true };
+        return withFields(plain, { ended: true, closing: true });
       case 'response.failed':
       case 'error':
-        return { ...plain, error: streamFailureOf(data) };
+        return withFields(plain, { error: streamFailureOf(data) });
       default:
         return plain;
     }

@@ -13,7 +13,7 @@ import type {
 } from '../types.js';
 import { PLAIN_EVENT, UpstreamStreamError } from '../types.js';
 import { errorFieldsOf, infoOf } from './errors.js';
-import { isRecord, tryParseJson } from '../json.js';
+import { isRecord, tryParseJson, withFields } from '../json.js';
 import { choicesText } from './text.js';
 import { openaiUsageOf, usageFieldOf } from './usage.js';
 
@@ -66,13 +66,12 @@ export class OpenAIChatStream implements ChatStreamTranslator {
     if (isFilterOnlyChunk(chunk)) return [];
     this.#usage = usageFieldOf(chunk) ?? this.#usage;
     return [
-      {
-        ...chunk,
+      withFields(chunk, {
         id: typeof chunk.id === 'string' && chunk.id ? chunk.id : this.ctx.id,
         object: 'chat.completion.chunk',
         created: typeof chunk.created === 'number' && chunk.created > 0 ? chunk.created : this.ctx.created,
         model: this.ctx.model,
-      } as ChatCompletionChunk,
+      }) as unknown as ChatCompletionChunk,
     ];
   }
 

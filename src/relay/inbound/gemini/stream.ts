@@ -3,7 +3,7 @@
 // complete: when the next call starts, at the finish reason, or at the end. The last event carries finishReason and
 // usageMetadata.
 import type { ChatCompletionChunk, FinishReason, Usage } from '../../../providers/types.js';
-import { countOf, isRecord } from '../../../providers/json.js';
+import { countOf, isRecord, withFields } from '../../../providers/json.js';
 import type { GeminiPart, GeminiResponse } from '../../../providers/gemini/types.js';
 import type { StreamEncoder } from '../types.js';
 import { encodeSse } from '../../sse.js';
@@ -47,7 +47,7 @@ export class GeminiStreamEncoder implements StreamEncoder {
   }
 
   #event(candidates: GeminiResponse['candidates'], extra: Partial<GeminiResponse> = {}): string {
-    const response: GeminiResponse = { candidates, ...extra, modelVersion: this.model };
+    const response: GeminiResponse = withFields({ candidates, ...extra }, { modelVersion: this.model });
     if (this.#responseId) response.responseId = this.#responseId;
     return sseData(response);
   }

@@ -4,7 +4,7 @@
 // Chat deltas have no items: an item opens when the kind of content changes (reasoning, text) and every tool call is
 // its own item, open until the text resumes or the answer ends.
 import type { ChatCompletionChunk, ChunkDelta, FinishReason, Usage } from '../../../providers/types.js';
-import type { JsonObject } from '../../../providers/json.js';
+import { withFields, type JsonObject } from '../../../providers/json.js';
 import type { StreamEncoder } from '../types.js';
 import { encodeSse } from '../../sse.js';
 import { outputText, responseShell, statusOf, toolItemOf, usageObjectOf, type ResponseContext } from './response.js';
@@ -78,7 +78,7 @@ export class ResponsesStreamEncoder implements StreamEncoder {
 
   #event(type: string, payload: JsonObject): string {
     this.#sequence += 1;
-    return encodeSse({ event: type, data: JSON.stringify({ type, ...payload, sequence_number: this.#sequence }) });
+    return encodeSse({ event: type, data: JSON.stringify(withFields({ type, ...payload }, { sequence_number: this.#sequence })) });
   }
 
   /** response.created and response.in_progress, once, before anything else. */
