@@ -1,11 +1,14 @@
 // SSE framing, in one place: upstream bytes → events (eventsource-parser), and events → bytes for the client (every
 // SSE text the relay writes comes from encodeSse).
+import { StringDecoder } from 'node:string_decoder';
 import { createParser } from 'eventsource-parser';
 import type { SseEvent } from '../providers/types.js';
 
 /** Feeds body chunks; calls `onEvent` for each complete event. */
 export class SseReader {
-  #decoder = new TextDecoder();
+  // node's StringDecoder, not TextDecoder: both keep a character split across chunks for the next one, and this one
+  // is ~4× cheaper per chunk (TextDecoder's streaming decode was ~1% of a stream call).
+  #decoder = new StringDecoder('utf8');
   #pending: SseEvent[] = [];
   #parser = createParser({
     onEvent: (ev) => {
@@ -15,13 +18,13 @@ export class SseReader {
 
   /** Events completed by this chunk (possibly none). */
   push(chunk: Uint8Array): SseEvent[] {
-    this.#parser.feed(this.#decoder.decode(chunk, { stream: true }));
+    this.#parser.feed(this.#decoder.write(chunk));
     return this.#drain();
   }
 
   /** Whatever a final chunk without its blank line completes. */
   end(): SseEvent[] {
-    this.#parser.feed(this.#decoder.decode() + '\n\n');
+    this.#parser.feed(this.#decoder.end() + '\n\n');
     return this.#drain();
   }
 
