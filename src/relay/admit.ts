@@ -49,14 +49,17 @@ const PLENTY_OF_ROOM = 100;
  * The call's estimate with the exact prompt count taken only if something reads it: settle does only when the upstream
  * reports no (plausible) prompt usage, so the usual call never tokenizes its prompt.
  */
-function countedWhenRead(count: () => number, completion: number): { prompt: number; completion: number } {
-  let prompt: number | undefined;
-  return {
-    get prompt() {
-      return (prompt ??= count());
-    },
-    completion,
-  };
+class CountedWhenRead {
+  #prompt: number | undefined;
+  constructor(
+    private readonly count: () => number,
+    readonly completion: number,
+  ) {}
+
+  // A class, not an object literal with a getter: each such literal builds its own accessor on every call.
+  get prompt(): number {
+    return (this.#prompt ??= this.count());
+  }
 }
 
 export async function admit(deps: AdmitDeps, call: RelayCall): Promise<void> {
@@ -117,7 +120,7 @@ async function reserve(
     if (cheap.ok) {
       call.reserved = cheap.amount;
       call.output = allowanceFor(price, groupRatio, bound, ask, call.units, cheap.amount, range);
-      call.estimate = countedWhenRead(() => countTextChatPrompt(call), call.output.total);
+      call.estimate = new CountedWhenRead(() => countTextChatPrompt(call), call.output.total);
       return;
     }
   }
