@@ -117,7 +117,12 @@ export interface AttemptRecord {
   ms: number;
 }
 
-/** Completes `init` (a fresh object the caller hands over) into the call's state, without copying it. */
+/**
+ * Completes `init` (a fresh object the caller hands over) into the call's state, without copying it. Every field the
+ * stages fill in later is created here, in one order, so that every call has the same shape whatever path it takes:
+ * fields added later, in an order that differs between streams, errors and formats, give V8 one hidden class per
+ * path, and the code every call goes through (settle, the usage log, metrics) then reads them on a slow path.
+ */
 export function newCall(init: Omit<RelayCall, 'attempts' | 'committed' | 'generated' | 'units'>): RelayCall {
   const n = init.body.n;
   const call = init as RelayCall;
@@ -125,5 +130,19 @@ export function newCall(init: Omit<RelayCall, 'attempts' | 'committed' | 'genera
   call.committed = false;
   call.generated = '';
   call.units = init.kind === 'images' && typeof n === 'number' && Number.isSafeInteger(n) && n > 0 ? n : 1;
+  call.price = undefined;
+  call.group = undefined;
+  call.estimate = undefined;
+  call.reserved = undefined;
+  call.output = undefined;
+  call.rateLimit = undefined;
+  call.route = undefined;
+  call.firstByteAt = undefined;
+  call.pendingBody = undefined;
+  call.pendingTail = undefined;
+  call.usage = undefined;
+  call.usageIsLocal = undefined;
+  call.upstreamId = undefined;
+  call.sequence = undefined;
   return call;
 }
