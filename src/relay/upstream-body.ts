@@ -129,14 +129,20 @@ export class UpstreamBody implements Dispatcher.DispatchHandler, AsyncIterable<B
     return (await this.bytes(limit)).toString('utf8');
   }
 
-  /** Chunks as they come (backpressure: the upstream waits while the reader works on a full queue). */
+  /**
+   * The bytes as they come, everything that arrived since the last read in one piece (backpressure: the upstream
+   * waits while the reader works on a full queue). An upstream that writes each SSE event on its own sends one HTTP
+   * chunk per event, and one socket read often brings many: read together, they are parsed and written to the client
+   * once, not once per event.
+   */
   async *[Symbol.asyncIterator](): AsyncGenerator<Buffer> {
     for (;;) {
       if (this.#chunks.length > 0) {
-        const chunk = this.#chunks.shift()!;
-        this.#queued -= chunk.length;
-        if (this.#queued <= HIGH_WATER / 2 && this.#controller?.paused) this.#controller.resume();
-        yield chunk;
+        const chunks = this.#chunks;
+        this.#chunks = [];
+        this.#queued = 0;
+        if (this.#controller?.paused) this.#controller.resume();
+        yield chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
         continue;
       }
       if (this.#error) throw this.#error;

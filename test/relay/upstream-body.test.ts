@@ -31,6 +31,12 @@ beforeAll(async () => {
       };
       return next();
     }
+    if (url.pathname === '/burst') {
+      // 20 HTTP chunks written at once: they reach the relay in one socket read (or very few).
+      res.writeHead(200, { 'content-type': 'text/event-stream' });
+      for (let i = 0; i < 20; i++) res.write(`data: ${i}\n\n`);
+      return void res.end();
+    }
     if (url.pathname === '/big') {
       res.writeHead(200);
       for (let i = 0; i < 8; i++) res.write(Buffer.alloc(256 * 1024, 97));
@@ -87,6 +93,18 @@ describe('upstream bodies', () => {
     let text = '';
     for await (const chunk of res.body) text += chunk.toString();
     expect(text).toBe(Array.from({ length: 50 }, (_, i) => `data: ${i}\n\n`).join(''));
+  });
+
+  it('hands over what arrived since the last read in one piece, not one HTTP chunk at a time', async () => {
+    const res = await get('/burst');
+    let text = '';
+    let reads = 0;
+    for await (const chunk of res.body) {
+      text += chunk.toString();
+      reads++;
+    }
+    expect(text).toBe(Array.from({ length: 20 }, (_, i) => `data: ${i}\n\n`).join(''));
+    expect(reads).toBeLessThan(20);
   });
 
   it('pauses a fast upstream while the reader stalls (backpressure), then reads it all', async () => {
