@@ -1,9 +1,10 @@
 // An upstream answer as it arrives, and the undici dispatch handler that receives it (forward.ts sends with it).
 //
-// The relay reads an answer in one of two ways: whole (a JSON answer, an error body), or chunk by chunk while it writes
-// each to the client (a stream). Both are served from the handler's callbacks directly: whole bodies are collected
-// without pausing; a stream's chunks are queued for the reader, and the socket is paused once more than HIGH_WATER
-// bytes wait unread (backpressure: a slow client slows the upstream down instead of filling memory).
+// The relay reads an answer in one of two ways: whole (a JSON answer, an error body), or piece by piece while it
+// writes each to the client (a stream; a piece is everything that arrived since the last read). Both are served from
+// the handler's callbacks directly: whole bodies are collected without pausing; a stream's chunks are queued for the
+// reader, and the socket is paused once more than HIGH_WATER bytes wait unread (backpressure: a slow client slows the
+// upstream down instead of filling memory).
 import type { IncomingHttpHeaders } from 'node:http';
 import type { Dispatcher } from 'undici';
 
