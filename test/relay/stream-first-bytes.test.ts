@@ -24,8 +24,8 @@ describe('stream first bytes', () => {
       timeline.push(`write ${String(chunk)}`);
       return write.call(this, chunk, ...rest);
     };
-    s._writev = function (this: Socket, chunks: Array<{ chunk: unknown }>, ...rest: unknown[]) {
-      timeline.push(`write ${chunks.map((c) => String(c.chunk)).join('')}`);
+    s._writev = function (this: Socket, chunks: unknown, ...rest: unknown[]) {
+      timeline.push(`write ${(chunks as Array<{ chunk: unknown }>).map((c) => String(c.chunk)).join('')}`);
       return writev.call(this, chunks, ...rest);
     };
   };
