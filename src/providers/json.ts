@@ -10,11 +10,12 @@ export function isRecord(value: unknown): value is JsonObject {
 /**
  * `{ ...base, ...fields }`, for the hot path. Node 20's V8 builds an object literal that has a spread followed by more
  * properties on a slow path: ~2 µs per object, measured, against ~0.1 µs for Object.assign onto a fresh object (a
- * spread alone, or last, is fast). Every upstream request made several. `base` must have no own "__proto__" key, which
- * Object.assign would take for the prototype: client bodies cannot (the JSON parser refuses the key), and the relay's
- * own objects do not.
+ * spread alone, or last, is fast). Every upstream request made several. Object.assign would take an own "__proto__"
+ * key (JSON.parse makes one from upstream text) for the new object's prototype; such a base is spread instead, which
+ * copies it as the plain property it is. `fields` are the relay's own.
  */
 export function withFields<T extends object, F extends object>(base: T, fields: F): Omit<T, keyof F> & F {
+  if (Object.hasOwn(base, '__proto__')) return { ...base, ...fields };
   return Object.assign({}, base, fields);
 }
 
