@@ -75,14 +75,19 @@ export function createNoticeOutbox(ctx: AppContext, backend: BotBackend): Notice
  * incidents (a key or channel cooled down, or recovered: each announced by one instance only). Returns the unsubscribe.
  */
 export function recordChannelAlerts(relay: Pick<RelayService, 'events'>, outbox: NoticeOutbox, log: BotLogger): () => void {
-  const record = (notice: ChannelDisabledNotice) => outbox.channelDisabled(notice).catch((err: unknown) => log.error({ err }, 'could not record a channel alert'));
+  // One recording at a time, in the order the events came: two at once (a key cooling down and recovering in quick
+  // succession) could otherwise be written, and so told to admins, the other way round.
+  let recorded: Promise<void> = Promise.resolve();
+  const record = (notice: ChannelDisabledNotice): void => {
+    recorded = recorded.then(() => outbox.channelDisabled(notice).catch((err: unknown) => log.error({ err }, 'could not record a channel alert')));
+  };
   const listener = (event: { channelId: number; channelName: string; channelDisabled: boolean; reason: string }): void => {
     if (!event.channelDisabled) return;
-    void record({ channelId: event.channelId, channelName: event.channelName, reason: event.reason });
+    record({ channelId: event.channelId, channelName: event.channelName, reason: event.reason });
   };
   const incident = (event: ChannelIncident): void => {
     if (event.kind === 'disabled') return; // told by 'channel-disabled' above
-    void record({
+    record({
       kind: event.kind,
       channelId: event.channelId,
       channelName: event.channelName,

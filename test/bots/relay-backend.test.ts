@@ -178,11 +178,23 @@ describe.each(dbKinds)('bot core over the relay backend on %s', (kind) => {
     const registry = new TransportRegistry();
     registry.register(transport);
     const outbox = createNoticeOutbox(t.ctx, backend);
+    // The first recording is the slower one: they must still be written, and told, in the order they happened.
+    const write = outbox.channelDisabled.bind(outbox);
+    let slow = true;
+    outbox.channelDisabled = async (notice) => {
+      if (slow) {
+        slow = false;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      return write(notice);
+    };
     const stop = recordChannelAlerts(t.relay, outbox, log);
     const before = transport.messages.length;
+    const pending = await t.ctx.db.prisma.botNotice.count({ where: { sentAt: null } });
     const base = { channelId, channelName: 'fake-openai', keyId: 1, keyMask: 'sk-up…eam1', at: new Date().toISOString() };
     t.relay.events.emit('channel-incident', { ...base, kind: 'cooled', channelOut: true, reason: 'overloaded (HTTP 529)', until: '2026-12-06T20:00:00.000Z' });
     t.relay.events.emit('channel-incident', { ...base, kind: 'recovered', channelOut: false, reason: 'probe succeeded' });
+    await eventually(async () => expect(await t.ctx.db.prisma.botNotice.count({ where: { sentAt: null } })).toBe(pending + 2));
     stop();
     const delivery = deliverNotices(outbox, createNotifier(backend, registry, log), () => registry.platforms, log);
     delivery.wake();
