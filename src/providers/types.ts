@@ -231,6 +231,11 @@ export interface NativeStreamMeter {
   push(event: SseEvent): NativeStreamEvent;
   /** Usage as reported by the upstream so far (undefined if it reported none). */
   usage(): Usage | undefined;
+  /**
+   * A meter may leave the text of some events unread (their `delta` is then ''): this reads it, in order, and returns
+   * it. The attempt asks when the text is needed (content filter, billing); pushes stay in order around it.
+   */
+  unreadText?(): string;
 }
 
 export interface ProviderAdapter {

@@ -398,14 +398,18 @@ interface StreamStep {
 
 interface StreamMode {
   onEvent(ev: SseEvent): StreamStep;
-  /** The stream's closing text (translated streams) and the usage metered. */
-  finish(): { out: string; usage: Usage | undefined };
+  /**
+   * The stream's closing text (translated streams), the usage metered, and generated text its events did not give yet
+   * (a native meter's unread events). `complete`: the stream ended as it should; then that text is read only when
+   * billing may count it: a usage report without completion tokens (billed-usage.ts).
+   */
+  finish(complete: boolean): { out: string; usage: Usage | undefined; text: string };
 }
 
 async function deliverStream(a: Attempt, res: UpstreamResponse): Promise<AttemptResult> {
   const { call, sink, adapter } = a;
-  const mode = a.native || call.kind !== 'chat' ? nativeMode(a) : translatedMode(a);
   const watch = a.deps.filter.checksCompletions ? a.deps.filter.watcher() : null;
+  const mode = a.native || call.kind !== 'chat' ? nativeMode(a, watch !== null) : translatedMode(a);
   const reader = new SseReader();
   let ended = false;
 
@@ -460,11 +464,14 @@ async function deliverStream(a: Attempt, res: UpstreamResponse): Promise<Attempt
     stop = err instanceof RelayError ? failed(err) : streamLost(a, err);
   }
   if (stop) {
-    call.usage = mode.finish().usage; // what streamed is billed
+    const { usage, text } = mode.finish(false); // what streamed is billed
+    call.usage = usage;
+    call.generated += text;
     return stop;
   }
-  const { out, usage } = mode.finish();
+  const { out, usage, text } = mode.finish(ended);
   call.usage = usage;
+  call.generated += text;
   if (!call.committed && !ended && !out) {
     return retry(new RelayError('upstream_error', `upstream (${adapter.type}) closed the stream without sending anything`, 502), undefined, 'server_error');
   }
@@ -482,9 +489,13 @@ function streamLost(a: Attempt, err: unknown): AttemptFailure {
   return failed(new RelayError(code, `upstream (${a.adapter.type}) closed the stream before it finished: ${message}`, status), result.fault);
 }
 
-/** Pass-through: every event is forwarded as it came (OpenAI's usage chunk is dropped unless the client asked). */
-function nativeMode(a: Attempt): StreamMode {
+/**
+ * Pass-through: every event is forwarded as it came (OpenAI's usage chunk is dropped unless the client asked).
+ * `watching`: the completion filter reads each event's text as it comes, so none is left unread.
+ */
+function nativeMode(a: Attempt, watching: boolean): StreamMode {
   const meter = (a.api ?? a.adapter.native).createStreamMeter();
+  const unread = () => meter.unreadText?.() ?? '';
   const { call } = a;
   return {
     onEvent(ev) {
@@ -493,9 +504,12 @@ function nativeMode(a: Attempt): StreamMode {
       if (event.error) return { out: '', delta: '', ended: false, upstreamError: event.error };
       if (event.sequence !== undefined) call.sequence = event.sequence; // the last number the client saw
       const out = event.usageOnly && !call.clientWantsUsage ? '' : encodeSse(ev);
-      return { out, delta: event.delta, ended: event.ended, closing: event.closing };
+      return { out, delta: watching ? event.delta + unread() : event.delta, ended: event.ended, closing: event.closing };
     },
-    finish: () => ({ out: '', usage: meter.usage() }),
+    finish(complete) {
+      const usage = meter.usage();
+      return { out: '', usage, text: !complete || !(usage && usage.completionTokens > 0) ? unread() : '' };
+    },
   };
 }
 
@@ -531,11 +545,11 @@ function translatedMode(a: Attempt): StreamMode {
       return encode(chunks);
     },
     finish() {
-      if (finished) return { out: '', usage: undefined };
+      if (finished) return { out: '', usage: undefined, text: '' };
       finished = true;
       const { chunks, usage } = translator.finish();
-      const { out } = encode(chunks);
-      return { out: out + encoder.finish(usage), usage };
+      const { out, delta } = encode(chunks);
+      return { out: out + encoder.finish(usage), usage, text: delta };
     },
   };
 }

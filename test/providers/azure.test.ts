@@ -148,7 +148,7 @@ describe('Azure against the fake resource', () => {
     );
     const meter = azureAdapter.native.createStreamMeter();
     const events = sseEvents(res.text).map((e) => meter.push(e));
-    expect(events.map((e) => e.delta).join('')).toBe('Echo: abc');
+    expect(events.map((e) => e.delta).join('') + meter.unreadText!()).toBe('Echo: abc');
     expect(meter.usage()).toEqual({ promptTokens: 12, completionTokens: 8, cacheReadTokens: 0, cacheWriteTokens: 0 });
   });
 

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { RelayError } from '../../src/errors.js';
 import { createOpenAICompatibleAdapter, openaiAdapter } from '../../src/providers/openai/index.js';
 import { joinUrl } from '../../src/providers/openai/url.js';
+import { canDefer, UNREAD_MAX_CHARS } from '../../src/providers/openai/stream.js';
 import { UpstreamStreamError, type ChatRequest, type UpstreamTarget } from '../../src/providers/types.js';
 import { startFakeOpenAI, type FakeOpenAI, type Script } from '../fakes/openai-upstream.js';
 import { CTX, fixture, jsonFixture, send, sseEvents } from './helpers.js';
@@ -284,7 +285,10 @@ describe('OpenAI native pass-through', () => {
   it('meters a chat stream', () => {
     const meter = openaiAdapter.native.createStreamMeter();
     const events = sseEvents(fixture('openai', 'chat-stream.txt')).map((e) => meter.push(e));
-    expect(events.map((e) => e.delta).join('')).toBe('Hello!'); // each event's own text, so the relay never re-reads the growing whole
+    // The text chunks ("usage": null) are left unread: their text is read when asked for, in order.
+    expect(events.map((e) => e.delta).join('')).toBe('');
+    expect(meter.unreadText!()).toBe('Hello!');
+    expect(meter.unreadText!()).toBe(''); // read once
     // The usage chunk (choices: []) is usage only; [DONE] ends and closes the stream.
     expect(events.slice(-2)).toEqual([
       { delta: '', ended: false, closing: false, usageOnly: true },
@@ -304,8 +308,51 @@ describe('OpenAI native pass-through', () => {
       error: { kind: 'overloaded', message: 'boom', type: 'server_error' },
       usageOnly: false,
     });
-    expect(events.map((e) => e.delta).join('')).toBe('This is a test');
+    expect(events.map((e) => e.delta).join('') + meter.unreadText!()).toBe('This is a test');
     expect(meter.usage()).toEqual({ promptTokens: 5, completionTokens: 4, cacheReadTokens: 0, cacheWriteTokens: 0 });
+  });
+
+  it('reads at once what matters now (errors, usage reports), keeps text in order, and bounds what it leaves unread', () => {
+    const chunk = (fields: Record<string, unknown>) => ({ data: JSON.stringify({ id: 'c', object: 'chat.completion.chunk', created: 1, model: 'm', ...fields }) });
+    const text = (content: string, extra: Record<string, unknown> = {}) => chunk({ choices: [{ index: 0, delta: { content }, finish_reason: null }], ...extra });
+    // What may be left unread: a chunk with a choices array, no "error", no usage report ("usage": null is none, also
+    // with the spaces Python's json.dumps writes).
+    expect(canDefer(text('a').data)).toBe(true);
+    expect(canDefer(text('a', { usage: null }).data)).toBe(true);
+    expect(canDefer('{"choices": [{"delta": {"content": "a"}}], "usage": null}')).toBe(true);
+    expect(canDefer('{"choices":[],"usage":{"prompt_tokens":1}}')).toBe(false);
+    expect(canDefer('{"choices": [], "usage" : {"prompt_tokens": 1}}')).toBe(false);
+    expect(canDefer('{"error":{"message":"x"},"choices":[]}')).toBe(false);
+    expect(canDefer('{"choices":{"0":"not an array"}}')).toBe(false);
+    expect(canDefer('{"id":"no choices at all"}')).toBe(false);
+    // Quotes inside a string are escaped, so text that talks about "usage" or "error" does not count.
+    expect(canDefer(text('the "error" and "usage": {} words').data)).toBe(true);
+
+    const meter = openaiAdapter.native.createStreamMeter();
+    expect(meter.push(text('one ')).delta).toBe('');
+    expect(meter.push(text('two ')).delta).toBe('');
+    // A chunk that must be read now and has text of its own carries the unread text first: the order stays.
+    expect(meter.push(text('three ', { usage: { prompt_tokens: 3, completion_tokens: 3 } })).delta).toBe('one two three ');
+    expect(meter.push(text('four ')).delta).toBe('');
+    // A usage-only chunk has no text: it reads nothing (the unread text stays unread).
+    expect(meter.push(chunk({ choices: [], usage: { prompt_tokens: 3, completion_tokens: 4 } }))).toMatchObject({ delta: '', usageOnly: true });
+    // An error event leaves the text before it for unreadText(), which the relay asks when the stream stops.
+    expect(meter.push({ data: '{"error":{"message":"boom","type":"server_error"}}' })).toMatchObject({ delta: '', error: { message: 'boom' } });
+    expect(meter.unreadText!()).toBe('four ');
+    expect(meter.usage()).toMatchObject({ promptTokens: 3, completionTokens: 4 });
+
+    // Never more than UNREAD_MAX_CHARS kept: the event that reaches it gets all their text.
+    const bounded = openaiAdapter.native.createStreamMeter();
+    const piece = 'x'.repeat(1000);
+    let got = '';
+    let pushes = 0;
+    while (got === '') {
+      got = bounded.push(text(piece)).delta;
+      pushes++;
+    }
+    expect(pushes).toBeLessThanOrEqual(Math.ceil(UNREAD_MAX_CHARS / 1000));
+    expect(got).toBe(piece.repeat(pushes));
+    expect(bounded.unreadText!()).toBe('');
   });
 
   it('meters reasoning and tool-call deltas as generated text', () => {
@@ -316,7 +363,7 @@ describe('OpenAI native pass-through', () => {
       meter.push(chunk({ tool_calls: [{ index: 0, id: 'call_1', type: 'function', function: { name: 'f', arguments: '' } }] })),
       meter.push(chunk({ tool_calls: [{ index: 0, function: { arguments: '{"a":1}' } }] })),
     ].map((e) => e.delta);
-    expect(deltas.join('')).toBe('think f{"a":1}');
+    expect(deltas.join('') + meter.unreadText!()).toBe('think f{"a":1}');
     expect(meter.usage()).toBeUndefined();
   });
 });

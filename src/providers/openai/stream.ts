@@ -82,21 +82,69 @@ export class OpenAIChatStream implements ChatStreamTranslator {
 
 const DONE_EVENT: NativeStreamEvent = Object.freeze({ delta: '', ended: true, closing: true, usageOnly: false });
 
-/** Meters a pass-through stream: chat chunks, or legacy completions chunks (`choices[].text`). */
+/** The most text of unread events a meter keeps before it reads them (and lets their strings go). */
+export const UNREAD_MAX_CHARS = 64 * 1024;
+
+const CHOICES_ARRAY = /"choices"\s*:\s*\[/;
+const USAGE_KEY = /"usage"\s*:\s*(.)/g;
+
+/**
+ * Whether an event's data can be left unread for now: a chunk with a choices array (so not an error object, see
+ * streamErrorOf), no "error" anywhere, and no usage report (OpenAI sends `"usage": null` in every chunk of a stream
+ * that asked for usage; null is no report). Anything else is read at once.
+ */
+export function canDefer(data: string): boolean {
+  if (data.includes('"error"') || !CHOICES_ARRAY.test(data)) return false;
+  USAGE_KEY.lastIndex = 0;
+  for (let m = USAGE_KEY.exec(data); m; m = USAGE_KEY.exec(data)) if (m[1] !== 'n') return false;
+  return true;
+}
+
+/**
+ * Meters a pass-through stream: chat chunks, or legacy completions chunks (`choices[].text`).
+ *
+ * Most events of a stream are text deltas that go to the client unchanged; their text matters only when billing counts
+ * it (billed-usage.ts: the upstream reported no completion tokens, or the stream stopped part-way), which is known only
+ * at the end. So they are kept unread (JSON.parse of each event was ~4% of a stream's CPU, more for long answers) and
+ * read when their text is asked for (`unreadText`), when an event with text of its own comes after them (its delta
+ * carries theirs first, so the text stays in order), or once they hold UNREAD_MAX_CHARS.
+ */
 export class OpenAIStreamMeter implements NativeStreamMeter {
   #usage: OpenAIUsage | undefined;
+  #unread: string[] = [];
+  #unreadChars = 0;
 
   push(event: SseEvent): NativeStreamEvent {
     if (event.data === DONE) return DONE_EVENT;
+    if (canDefer(event.data)) {
+      this.#unread.push(event.data);
+      this.#unreadChars += event.data.length;
+      if (this.#unreadChars < UNREAD_MAX_CHARS) return PLAIN_EVENT;
+      const delta = this.unreadText();
+      return delta === '' ? PLAIN_EVENT : { delta, ended: false, closing: false, usageOnly: false };
+    }
     const chunk = parseData(event);
     if (!chunk) return PLAIN_EVENT;
     const error = streamErrorOf(chunk);
-    if (error) return { delta: '', ended: false, closing: false, error, usageOnly: false };
+    if (error) return { delta: '', ended: false, closing: false, error, usageOnly: false }; // earlier text: unreadText()
     const usage = usageFieldOf(chunk);
     this.#usage = usage ?? this.#usage;
     const usageOnly = usage !== undefined && Array.isArray(chunk.choices) && chunk.choices.length === 0;
-    const delta = choicesText(chunk);
+    const own = choicesText(chunk);
+    const delta = own === '' ? '' : this.unreadText() + own;
     return delta === '' && !usageOnly ? PLAIN_EVENT : { delta, ended: false, closing: false, usageOnly };
+  }
+
+  unreadText(): string {
+    if (this.#unread.length === 0) return '';
+    let text = '';
+    for (const data of this.#unread) {
+      const chunk = tryParseJson(data);
+      if (isRecord(chunk)) text += choicesText(chunk);
+    }
+    this.#unread = [];
+    this.#unreadChars = 0;
+    return text;
   }
 
   usage(): Usage | undefined {
