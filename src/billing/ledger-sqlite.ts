@@ -13,19 +13,23 @@
 //            the hold is let go only once that transaction has committed.
 //   crash    holds die with the process and nothing was taken for them: the balances are already consistent.
 //
-// Settles are group-committed: a settle waits up to GROUP_COMMIT_WAIT_MS for the other calls in flight to settle too
-// (no wait when every call in flight is waiting: alone, a settle commits at once), then one transaction reads each
-// balance once, charges the calls in order, updates each user and token row once with the sums and inserts one log row
-// per call. A commit costs ~90 µs of CPU whatever it carries and a row ~25 µs (`npm run bench:ledger`), so under load
-// the wait pays for itself: batches of ~6 at 16 clients when flushed each event-loop turn, ~5% of the relay's CPU less
-// per call with the 1 ms wait.
+// Settles are group-committed: a settle waits up to GROUP_COMMIT_WAIT_MS for the other calls in flight to settle too,
+// then one transaction reads each balance once, charges the calls in order, updates each user and token row once with
+// the sums and inserts one log row per call. A commit costs ~90 µs of CPU whatever it carries and a row ~15–25 µs
+// (`npm run bench:ledger`), so under load the wait pays for itself (docs/performance.md: ~4–8% of the relay's CPU per
+// call at 16 clients, 4 ms against 1 ms). It is skipped where it cannot pay: when every call in flight is already
+// waiting (alone, a settle commits at once), and when settles have lately come further apart than the wait (a quiet
+// relay adds no latency; only a busy one waits, and there the next settle is due within the wait).
 import type { HoldRequest, Ledger, ReserveOutcome, SettleResult } from './ledger.js';
 import { contentWithShortfall, INSERT_USAGE_LOG, sweptLog, usageLogValues, type UsageLogEntry } from './usage-log.js';
 import type { InvalidationBus } from '../cache/bus.js';
 import { command, query, type SqliteSql } from '../db/sql.js';
 
 /** The longest a settle waits for the settles of other calls in flight to share its commit. */
-export const GROUP_COMMIT_WAIT_MS = 1;
+export const GROUP_COMMIT_WAIT_MS = 4;
+
+/** Weight of the newest gap in the moving mean of the time between settles. */
+const GAP_WEIGHT = 1 / 4;
 
 /** The longest a cached balance is trusted without a re-read (an invalidation that never came, say). */
 export const BALANCE_TTL_MS = 1000;
@@ -190,6 +194,9 @@ export function createSqliteLedger(sql: SqliteSql, bus?: InvalidationBus, now: (
 
   let queue: PendingSettle[] = [];
   let waiting: NodeJS.Timeout | undefined;
+  // The moving mean of the time between settles, ms. Starts at 0 (busy): one long gap is enough to stop the waits.
+  let meanGap = 0;
+  let lastSettleAt = now();
   const flush = () => {
     if (queue.length === 0) return;
     const batch = queue;
@@ -251,10 +258,14 @@ export function createSqliteLedger(sql: SqliteSql, bus?: InvalidationBus, now: (
     settle(requestId, cost, log) {
       const hold = holds.claim(requestId);
       if (!hold) return Promise.resolve({ settled: false, charged: 0, shortfall: 0 });
+      const at = now();
+      meanGap += (Math.max(0, at - lastSettleAt) - meanGap) * GAP_WEIGHT;
+      lastSettleAt = at;
       return new Promise<SettleResult>((resolve, reject) => {
         queue.push({ hold, cost, log, resolve, reject });
-        // Every call in flight is waiting for this commit (alone, there is nobody to batch with): commit now.
-        if (holds.open === 0) {
+        // Every call in flight is waiting for this commit (alone, there is nobody to batch with), or the next settle is
+        // not likely to come within the wait: commit now.
+        if (holds.open === 0 || meanGap >= GROUP_COMMIT_WAIT_MS) {
           if (waiting) clearTimeout(waiting);
           waiting = undefined;
           return flush();

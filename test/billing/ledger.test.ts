@@ -185,7 +185,9 @@ describe.each(dbKinds)('ledger on %s', (kind) => {
 
   it.runIf(kind === 'sqlite')('group commit: alone a settle commits at once; with calls in flight it waits for them, briefly', async () => {
     if (ctx.db.kind !== 'sqlite') return;
-    const ledger = createLedger(ctx.db); // its own: holds other tests left open would count as calls in flight
+    // Its own ledger (holds other tests left open would count as calls in flight), on a clock that stands still: the
+    // settles come "at once", as under load, so the wait is not skipped for a quiet relay (the next test).
+    const ledger = createLedger(ctx.db, undefined, () => 0);
     const sqlite = ctx.db.sqlite;
     const used = () => (sqlite.prepare('SELECT "usedQuota" FROM "User" WHERE "id" = ?').get(userId) as { usedQuota: number }).usedQuota;
     const [alone, a, b, c, d, e] = [randomUUID(), randomUUID(), randomUUID(), randomUUID(), randomUUID(), randomUUID()];
@@ -217,6 +219,42 @@ describe.each(dbKinds)('ledger on %s', (kind) => {
     }
     await ledger.settle(e, 6, log(e, userId, tokenId));
     expect(await balances()).toMatchObject({ used: 21, logged: 21, logs: 6, holds: 0 });
+  });
+
+  it.runIf(kind === 'sqlite')('group commit: a quiet relay does not wait (settles further apart than the wait)', async () => {
+    if (ctx.db.kind !== 'sqlite') return;
+    let clock = 0;
+    const ledger = createLedger(ctx.db, undefined, () => clock);
+    const sqlite = ctx.db.sqlite;
+    const used = () => (sqlite.prepare('SELECT "usedQuota" FROM "User" WHERE "id" = ?').get(userId) as { usedQuota: number }).usedQuota;
+    const ids = [randomUUID(), randomUUID(), randomUUID(), randomUUID()];
+    for (const id of ids) await ledger.reserve({ requestId: id, userId, tokenId, tokenLimited: false, amount: 10 });
+    // Busy (settles at the same instant): the first waits for the others still running.
+    const first = ledger.settle(ids[0]!, 1, log(ids[0]!, userId, tokenId));
+    expect(used()).toBe(0);
+    // Quiet: a settle comes a second after the one before. The mean gap (1000 ms × 1/4) is far above the wait, so this
+    // one commits at once, with the one that was waiting, although two calls are still running.
+    clock += 1000;
+    const second = ledger.settle(ids[1]!, 2, log(ids[1]!, userId, tokenId));
+    expect(used()).toBe(3);
+    await Promise.all([first, second]);
+    clock += 1000;
+    await ledger.settle(ids[2]!, 3, log(ids[2]!, userId, tokenId));
+    expect(used()).toBe(6); // still quiet: at once again, one call still running
+    // Busy again (settles at the same instant): after a few dozen the mean gap is below the wait, and they wait again.
+    for (let i = 0; i < 20; i++) {
+      const id = randomUUID();
+      await ledger.reserve({ requestId: id, userId, tokenId, tokenLimited: false, amount: 10 });
+      await ledger.settle(id, 1, log(id, userId, tokenId)); // nobody else running: at once
+    }
+    expect(used()).toBe(26);
+    const runningId = randomUUID();
+    await ledger.reserve({ requestId: runningId, userId, tokenId, tokenLimited: false, amount: 10 });
+    const waiting = ledger.settle(ids[3]!, 4, log(ids[3]!, userId, tokenId));
+    expect(used()).toBe(26); // waits for the call still running (or the timer)
+    await ledger.settle(runningId, 1, log(runningId, userId, tokenId));
+    await waiting;
+    expect(used()).toBe(31);
   });
 
   it.runIf(kind === 'postgresql')('sweep releases orphaned holds (a crashed process) and leaves fresh ones', async () => {
