@@ -40,6 +40,9 @@ export const REDACT_PATHS = [
   'req.headers.cookie',
 ];
 
+/** How request schemas are checked: as written (no coercion, nothing removed), stopping at the first error. */
+const AJV_OPTIONS = { removeAdditional: false, coerceTypes: false, allErrors: false };
+
 export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     // Every request log line goes through LOG_SERIALIZERS: URLs with `?key=…` and key-shaped text are redacted.
@@ -49,7 +52,7 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
     trustProxy: fastifyTrustProxy(ctx.config.trustProxy),
     // The relay streams for minutes; per-route timeouts live on upstream calls, not on the socket.
     requestTimeout: 0,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+    ajv: { customOptions: AJV_OPTIONS },
     schemaController: { compilersFactory: { buildSerializer: buildLazySerializer } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
@@ -78,7 +81,10 @@ export async function buildApp(ctx: AppContext, opts: BuildOptions = {}): Promis
   if (!opts.relay) app.addHook('onClose', () => relay.close());
   const payments = opts.payments ?? new PaymentService(ctx);
   await app.register(apiRoutes, { prefix: '/api', ctx, relay, payments });
-  await app.register(relayRoutes, { relay });
+  await app.register(relayRoutes, {
+    relay,
+    direct: { bodyLimit: ctx.config.bodyLimitBytes, trustProxy: fastifyTrustProxy(ctx.config.trustProxy), ajvOptions: AJV_OPTIONS },
+  });
   fallback = (await registerConsole(app, opts.consoleDir)).fallback;
   return app;
 }

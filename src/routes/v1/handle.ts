@@ -2,7 +2,7 @@
 // socket to an HttpSink, run the call, and make sure a refusal before anything was sent reaches the client in its own
 // format.
 import { newRequestId } from '../../relay/request-id.js';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { RelayError } from '../../errors.js';
 import type { ErrorFormat } from '../../plugins/error-handler.js';
 import type { RelayService, CallRequest } from '../../relay/service.js';
@@ -24,10 +24,16 @@ declare module 'fastify' {
  */
 export function installRelayAuth(app: FastifyInstance, relay: RelayService): void {
   app.decorateRequest('payer', null);
-  app.addHook('onRequest', async (request) => {
-    const token = await relay.tokens.authenticate(keyFrom(request), request.ip);
-    request.payer = { userId: token.userId, token, group: token.group, source: 'api', admin: token.ownerIsAdmin };
+  // Named: test/relay/direct-route.test.ts checks that this is the one hook the chat route has (direct.ts mirrors it).
+  app.addHook('onRequest', async function relayKeyAuth(request) {
+    request.payer = await payerFor(relay, keyFrom(request), request.ip);
   });
+}
+
+/** Who pays for a call made with this relay key from this address (RelayErrors for a bad, disabled or foreign key). */
+export async function payerFor(relay: RelayService, key: string | undefined, ip: string): Promise<Payer> {
+  const token = await relay.tokens.authenticate(key, ip);
+  return { userId: token.userId, token, group: token.group, source: 'api', admin: token.ownerIsAdmin };
 }
 
 /** Authorization: Bearer, x-api-key, x-goog-api-key, and on the Gemini routes also ?key= (as Google's SDKs send it). */
@@ -55,15 +61,27 @@ export async function relayCall(
   /** Where the answer goes, when not the format's usual body or SSE stream (Gemini's JSON-array stream). */
   sinkFor: (res: ServerResponse, id: string) => ResponseSink = (res, id) => new HttpSink(res, format, id),
 ): Promise<void> {
-  const id = newRequestId();
   reply.hijack(); // from here on we own the socket; the sink writes to it
-  const sink = sinkFor(reply.raw, id);
+  await runRelayCall(relay, reply.raw, reply.log, format, req, sinkFor);
+}
+
+/** The call itself, on a response nobody else writes to (a hijacked reply, or the direct route's: direct.ts). */
+export async function runRelayCall(
+  relay: RelayService,
+  res: ServerResponse,
+  log: FastifyBaseLogger,
+  format: ErrorFormat,
+  req: Omit<CallRequest, 'id'>,
+  sinkFor: (res: ServerResponse, id: string) => ResponseSink = (res, id) => new HttpSink(res, format, id),
+): Promise<void> {
+  const id = newRequestId();
+  const sink = sinkFor(res, id);
   try {
     await relay.execute(Object.assign(req, { id }), sink); // req is the route's own fresh object
   } catch (err) {
     // Refused at admission (nothing reserved, nothing sent yet).
     const relayErr = err instanceof RelayError ? err : new RelayError('internal_error', `internal error (request id ${id})`);
-    if (!(err instanceof RelayError)) reply.log.error({ err, requestId: id }, 'relay admission failed');
+    if (!(err instanceof RelayError)) log.error({ err, requestId: id }, 'relay admission failed');
     sink.fail(relayErr, () => '');
   }
 }

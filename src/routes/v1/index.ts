@@ -7,10 +7,14 @@ import { geminiRoutes } from './gemini.js';
 import { openaiExtraRoutes } from './openai-extra.js';
 import { responsesRoutes } from './responses.js';
 import { installRelayAuth } from './handle.js';
+import { installDirectChatRoute, type DirectRouteOptions } from './direct.js';
 
 const STRICTER_THAN_WARN = new Set(['error', 'fatal', 'silent']);
 
-export async function relayRoutes(app: FastifyInstance, opts: { relay: RelayService }): Promise<void> {
+export async function relayRoutes(
+  app: FastifyInstance,
+  opts: { relay: RelayService; direct?: Omit<DirectRouteOptions, 'relay' | 'log'> },
+): Promise<void> {
   // No access log lines for relay calls: each call already leaves its usage-log row (request id, latency, status), and
   // two log lines per call would cost more CPU than the rest of the relay's bookkeeping. Warnings and errors still log
   // (the relay logs them with the request id). One logger for every call, built once: fastify would otherwise build a
@@ -23,4 +27,5 @@ export async function relayRoutes(app: FastifyInstance, opts: { relay: RelayServ
   await app.register(geminiRoutes, opts);
   await app.register(openaiExtraRoutes, opts);
   await app.register(responsesRoutes, opts);
+  if (opts.direct) installDirectChatRoute(app, { ...opts.direct, relay: opts.relay, log: quiet });
 }

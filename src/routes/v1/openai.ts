@@ -1,7 +1,8 @@
 // OpenAI-compatible endpoints: chat completions, completions, embeddings, models.
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Type } from '@fastify/type-provider-typebox';
-import type { RelayService } from '../../relay/service.js';
+import type { CallRequest, RelayService } from '../../relay/service.js';
+import type { Payer } from '../../relay/call.js';
 import type { ChatRequest } from '../../providers/types.js';
 import { checkUsable, usableModels } from '../../relay/models.js';
 import { payerOf, relayCall } from './handle.js';
@@ -15,7 +16,7 @@ const Message = Type.Object(
   { additionalProperties: true },
 );
 
-const ChatBody = Type.Object(
+export const ChatBody = Type.Object(
   {
     model: Type.String({ minLength: 1, maxLength: 256 }),
     messages: Type.Array(Message, { minItems: 1 }),
@@ -47,24 +48,27 @@ const EmbeddingBody = Type.Object(
   { additionalProperties: true },
 );
 
+/** A chat completion call, from its validated body. */
+export function chatCall(payer: Payer, body: ChatRequest): Omit<CallRequest, 'id'> {
+  return {
+    endpoint: '/v1/chat/completions',
+    kind: 'chat',
+    format: 'openai',
+    payer,
+    model: body.model,
+    stream: body.stream === true,
+    body: body as Record<string, unknown>,
+    chat: body,
+    clientWantsUsage: body.stream_options?.include_usage === true,
+  };
+}
+
 export async function openaiRoutes(app: FastifyInstance, opts: { relay: RelayService }): Promise<void> {
   const { relay } = opts;
 
+  // Plain requests to this route are served by direct.ts without fastify's per-request work; the same checks and call.
   app.post('/v1/chat/completions', { schema: { body: ChatBody } }, async (request, reply) => {
-    const payer = payerOf(request);
-    const body = request.body as ChatRequest;
-    const stream = body.stream === true;
-    await relayCall(relay, reply, 'openai', {
-      endpoint: '/v1/chat/completions',
-      kind: 'chat',
-      format: 'openai',
-      payer,
-      model: body.model,
-      stream,
-      body: body as Record<string, unknown>,
-      chat: body,
-      clientWantsUsage: body.stream_options?.include_usage === true,
-    });
+    await relayCall(relay, reply, 'openai', chatCall(payerOf(request), request.body as ChatRequest));
   });
 
   app.post('/v1/completions', { schema: { body: CompletionBody } }, async (request, reply) => {
