@@ -61,7 +61,12 @@ describe('bot leadership on PostgreSQL', () => {
     // The database ends the session (a network failure, a failover): the lock is gone with it.
     const admin = new pg.Client({ connectionString: database.url });
     await admin.connect();
-    await admin.query(`SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND pid <> pg_backend_pid()`);
+    // Only this test's database: pg_locks lists every database's locks, and ending another test's lock connections
+    // (bots/takeover.test.ts running at the same time) made that test lose its bot.
+    await admin.query(
+      `SELECT pg_terminate_backend(pid) FROM pg_locks
+        WHERE locktype = 'advisory' AND pid <> pg_backend_pid() AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
+    );
     await admin.end();
     await eventually(() => expect(c.events).toContain(`C stops ${bot}`));
     await eventually(() => expect(c.events.filter((e) => e === `C starts ${bot}`)).toHaveLength(2), 5_000);
