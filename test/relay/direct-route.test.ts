@@ -4,7 +4,7 @@
 // requests it takes. And the app's own server: the direct handler sits in front of fastify's.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import { createServer, request as httpRequest, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { connect, type AddressInfo } from 'node:net';
 import { createTestApp, type TestApp } from '../helpers/context.js';
 import { addChannel, seedAccount, type SeededAccount } from '../helpers/relay.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai-upstream.js';
@@ -168,6 +168,22 @@ describe('direct chat route', () => {
     expect(left.map((a) => a.status)).toEqual(left.map(() => LEFT_TO_FASTIFY));
     // What fastify answers those (for the record: the app's server sends them there).
     expect((await t.app.inject({ method: 'POST', url: '/v1/chat/completions', headers: { 'content-type': 'application/json', authorization: `Bearer ${account.key}` }, payload: big })).statusCode).toBe(413);
+  });
+
+  it('drops a request whose client leaves halfway through its body: nothing is called, billed or crashed', async () => {
+    const rowsBefore = await t.ctx.db.prisma.usageLog.count();
+    const { port } = direct.address() as AddressInfo;
+    const socket = connect(port, '127.0.0.1');
+    await new Promise<void>((resolve) => socket.once('connect', resolve));
+    const body = chat();
+    socket.write(
+      `POST /v1/chat/completions HTTP/1.1\r\nhost: x\r\ncontent-type: application/json\r\nauthorization: Bearer ${account.key}\r\ncontent-length: ${body.length + 100}\r\n\r\n${body}`,
+    );
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    socket.destroy();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect((await send('/v1/chat/completions', { 'content-type': 'application/json', authorization: `Bearer ${account.key}`, 'content-length': String(body.length) }, body)).status).toBe(200);
+    expect(await t.ctx.db.prisma.usageLog.count()).toBe(rowsBefore + 1); // the second request's row only
   });
 
   it('mirrors every hook the fastify route has: a hook added there must be added to direct.ts too', () => {

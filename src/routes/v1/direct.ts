@@ -129,8 +129,10 @@ function readBody(req: IncomingMessage, length: number): Promise<string | undefi
       received += chunk.length;
     });
     req.on('end', () => resolve(received === length ? (chunks.length === 1 ? chunks[0]!.toString('utf8') : Buffer.concat(chunks, received).toString('utf8')) : undefined));
+    // An error or 'close' without a whole body (after 'end' the promise is settled already): the client left. The
+    // error listener also keeps a reset connection from being an unhandled 'error' event.
     req.on('error', () => resolve(undefined));
-    req.on('aborted', () => resolve(undefined));
+    req.on('close', () => resolve(undefined));
   });
 }
 
