@@ -1,6 +1,6 @@
 // One place turns every thrown error into the wire shape. Client mistakes (4xx) say what is wrong and, for a field,
 // which one; anything unexpected is logged with the request id and answered with a generic 500 (no internals leak).
-import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyBaseLogger, FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { RelayError, fromValidation, toWireError } from '../errors.js';
 import { encodeError, type ErrorFormat } from '../relay/error-formats.js';
 import { redactSecrets } from '../auth/redact.js';
@@ -47,21 +47,30 @@ export function toRelayError(err: FastifyError | RelayError | Error): RelayError
   return undefined;
 }
 
+/**
+ * What a thrown error is answered with: a client's mistake as the RelayError it is (one on the server's side also
+ * logged as a warning); anything unexpected logged in full and answered with a generic 500 that names `requestId`.
+ * The error handler below and the direct chat route (routes/v1/direct.ts) both answer through it.
+ */
+export function answerFor(err: Error, log: FastifyBaseLogger, requestId: string): RelayError {
+  const relayErr = toRelayError(err);
+  if (relayErr) {
+    if (relayErr.status >= 500) log.warn({ code: relayErr.code }, relayErr.message);
+    return relayErr;
+  }
+  log.error({ err, requestId }, 'unhandled error');
+  return new RelayError('internal_error', `internal error (request id ${requestId})`);
+}
+
 /** Answers a request no route matched (the web console's SPA fallback) or returns false to let it be a 404. */
 export type NotFoundFallback = (request: FastifyRequest, reply: FastifyReply) => boolean;
 
 export function installErrorHandlers(app: FastifyInstance, notFoundFallback?: () => NotFoundFallback): void {
   app.setErrorHandler((err: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
     const format = request.routeOptions.config?.errorFormat ?? 'openai';
-    const relayErr = toRelayError(err);
-    if (relayErr) {
-      if (relayErr.status >= 500) request.log.warn({ code: relayErr.code }, relayErr.message);
-      if (typeof relayErr.details.retryAfter === 'number') reply.header('retry-after', String(relayErr.details.retryAfter));
-      return reply.status(relayErr.status).send(encodeError(relayErr, format));
-    }
-    request.log.error({ err }, 'unhandled error');
-    const internal = new RelayError('internal_error', `internal error (request id ${request.id})`);
-    return reply.status(500).send(encodeError(internal, format));
+    const relayErr = answerFor(err, request.log, request.id);
+    if (typeof relayErr.details.retryAfter === 'number') reply.header('retry-after', String(relayErr.details.retryAfter));
+    return reply.status(relayErr.status).send(encodeError(relayErr, format));
   });
 
   app.setNotFoundHandler((request, reply) => {

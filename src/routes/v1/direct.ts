@@ -7,7 +7,7 @@
 // route needs is kept, from the same code the fastify route runs: the relay key checked before the body is read
 // (payerFor), the body parsed by fastify's own JSON parser and nesting limit (jsonBodyParser), validated against the
 // route's schema by fastify's own validator compiler with the app's Ajv options, the call built by chatCall, errors
-// shaped by the error handler's toRelayError in the route's format, and the client's address read as fastify reads it
+// shaped by the error handler's answerFor in the route's format, and the client's address read as fastify reads it
 // behind trusted proxies. test/relay/direct-route.test.ts sends every kind of request both ways (fastify's inject and
 // this route over a socket) and requires the same status, headers and body.
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -16,9 +16,8 @@ import { AjvCompiler } from '@fastify/ajv-compiler';
 import proxyAddr from '@fastify/proxy-addr';
 import type { RelayService } from '../../relay/service.js';
 import type { ChatRequest } from '../../providers/types.js';
-import { RelayError } from '../../errors.js';
 import { encodeError } from '../../relay/error-formats.js';
-import { toRelayError } from '../../plugins/error-handler.js';
+import { answerFor } from '../../plugins/error-handler.js';
 import { jsonBodyParser } from '../../plugins/json-body.js';
 import { bearerFrom } from '../../auth/secrets.js';
 import { newRequestId } from '../../relay/request-id.js';
@@ -68,12 +67,7 @@ export function directChatHandler(app: FastifyInstance, opts: DirectRouteOptions
 
   const fail = (res: ServerResponse, err: unknown) => {
     // As the error handler (plugins/error-handler.ts) answers on the fastify route, in the OpenAI format.
-    let relayErr = toRelayError(err as Error);
-    if (!relayErr) {
-      const id = newRequestId();
-      log.error({ err, requestId: id }, 'unhandled error');
-      relayErr = new RelayError('internal_error', `internal error (request id ${id})`);
-    } else if (relayErr.status >= 500) log.warn({ code: relayErr.code }, relayErr.message);
+    const relayErr = answerFor(err as Error, log, newRequestId());
     const body = JSON.stringify(encodeError(relayErr, 'openai'));
     const headers: Record<string, string | number> = { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) };
     if (typeof relayErr.details.retryAfter === 'number') headers['retry-after'] = String(relayErr.details.retryAfter);
