@@ -49,4 +49,4 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
 
 # node runs as PID 1 (no npm/npx wrapper), so it gets SIGTERM itself and shuts down gracefully (up to 10 s). The flags are
 # the ones `npm start` uses (package.json; a test keeps the two the same): see docs/database.md, "Memory".
-CMD ["node", "--liftoff-only", "--max-semi-space-size=8", "--heap-growing-percent=50", "dist/src/server.js"]
+CMD ["node", "--liftoff-only", "--single-threaded-gc", "--max-semi-space-size=8", "--heap-growing-percent=50", "dist/src/server.js"]
