@@ -106,13 +106,20 @@ describe('web console end to end (Chromium, SQLite, fake upstream)', () => {
     console.log(`console e2e setup (build + relay + browser): ${Date.now() - started} ms`);
   }, 120_000);
 
+  // Closing Chromium and the app took over 30 s once, in a full run on a loaded machine: a longer limit, and each step
+  // timed so that a slow one says which it was.
   afterAll(async () => {
-    await browser?.close();
-    await app?.close();
-    await ctx?.cleanup();
-    await upstream?.close();
+    const step = async (name: string, close: () => Promise<unknown> | undefined) => {
+      const started = Date.now();
+      await close();
+      if (Date.now() - started > 5_000) console.log(`console e2e teardown: ${name} took ${Date.now() - started} ms`);
+    };
+    await step('browser', () => browser?.close());
+    await step('app', () => app?.close());
+    await step('database', () => ctx?.cleanup());
+    await step('upstream', () => upstream?.close());
     if (consoleDir) rmSync(consoleDir, { recursive: true, force: true });
-  });
+  }, 90_000);
 
   it('serves the console with hashed, immutable assets, a strict CSP and an SPA fallback that leaves the APIs alone', async () => {
     const stats = JSON.parse(readFileSync(join(consoleDir, 'build-stats.json'), 'utf8')) as { firstLoadGzipBytes: number };
