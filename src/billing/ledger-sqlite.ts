@@ -20,6 +20,8 @@
 // call at 16 clients, 4 ms against 1 ms). It is skipped where it cannot pay: when every call in flight is already
 // waiting (alone, a settle commits at once), and when settles have lately come further apart than the wait (a quiet
 // relay adds no latency; only a busy one waits, and there the next settle is due within the wait).
+// commitsInTurn() tells the pipeline beforehand when a settle will commit at once, in the turn it is called in: then
+// the answer's last bytes go out just before it, and nothing can run between the two (docs/lifecycle.md §8).
 import type { HoldRequest, Ledger, ReserveOutcome, SettleResult } from './ledger.js';
 import { contentWithShortfall, INSERT_USAGE_LOG, sweptLog, usageLogValues, type UsageLogEntry } from './usage-log.js';
 import type { InvalidationBus } from '../cache/bus.js';
@@ -60,6 +62,9 @@ class Holds {
     if (hold.tokenId !== null && hold.tokenLimited) this.#byToken.set(hold.tokenId, this.tokenHeld(hold.tokenId) + hold.amount);
   }
   /** Takes the hold out of the open set; its amount stays held until release(). */
+  has(requestId: string): boolean {
+    return this.#byRequest.has(requestId);
+  }
   claim(requestId: string): Hold | undefined {
     const hold = this.#byRequest.get(requestId);
     if (hold) this.#byRequest.delete(requestId);
@@ -197,6 +202,12 @@ export function createSqliteLedger(sql: SqliteSql, bus?: InvalidationBus, now: (
   // The moving mean of the time between settles, ms. Starts at 0 (busy): one long gap is enough to stop the waits.
   let meanGap = 0;
   let lastSettleAt = now();
+  /** The mean gap once a settle at `at` is counted. */
+  const gapWith = (at: number) => meanGap + (Math.max(0, at - lastSettleAt) - meanGap) * GAP_WEIGHT;
+  /** A settle commits at once: every other call in flight is waiting for this commit too, or the relay is quiet. */
+  const atOnce = (othersOpen: number, gap: number) => othersOpen === 0 || gap >= GROUP_COMMIT_WAIT_MS;
+  /** The request whose settle commitsInTurn() promised to commit at once. */
+  let promised: string | undefined;
   const flush = () => {
     if (queue.length === 0) return;
     const batch = queue;
@@ -259,13 +270,16 @@ export function createSqliteLedger(sql: SqliteSql, bus?: InvalidationBus, now: (
       const hold = holds.claim(requestId);
       if (!hold) return Promise.resolve({ settled: false, charged: 0, shortfall: 0 });
       const at = now();
-      meanGap += (Math.max(0, at - lastSettleAt) - meanGap) * GAP_WEIGHT;
+      meanGap = gapWith(at);
       lastSettleAt = at;
+      const kept = promised === requestId;
+      promised = undefined;
       return new Promise<SettleResult>((resolve, reject) => {
         queue.push({ hold, cost, log, resolve, reject });
         // Every call in flight is waiting for this commit (alone, there is nobody to batch with), or the next settle is
-        // not likely to come within the wait: commit now.
-        if (holds.open === 0 || meanGap >= GROUP_COMMIT_WAIT_MS) {
+        // not likely to come within the wait, or commitsInTurn() said so (a clock that stepped back since must not
+        // break that promise): commit now.
+        if (kept || atOnce(holds.open, meanGap)) {
           if (waiting) clearTimeout(waiting);
           waiting = undefined;
           return flush();
@@ -276,6 +290,11 @@ export function createSqliteLedger(sql: SqliteSql, bus?: InvalidationBus, now: (
           flush();
         }, GROUP_COMMIT_WAIT_MS);
       });
+    },
+    commitsInTurn(requestId) {
+      const yes = holds.has(requestId) && atOnce(holds.open - 1, gapWith(now()));
+      promised = yes ? requestId : undefined;
+      return yes;
     },
     async sweep(olderThanMs) {
       // In-memory holds of calls still running are not orphans; only rows left in the table by an older version are.

@@ -53,6 +53,12 @@ export interface Ledger {
   reserve(hold: HoldRequest): Promise<ReserveOutcome>;
   /** Charge `cost` against the hold (refunding the rest) and write the log. Idempotent per requestId. */
   settle(requestId: string, cost: number, log: UsageLogEntry): Promise<SettleResult>;
+  /**
+   * True when the settle of `requestId`, called next and right away, commits before it returns (SQLite, with no other
+   * call to share the commit with): then nothing else runs between whatever the caller does now and the commit, and
+   * that settle is bound to commit at once. Absent or false: the commit may come later (PostgreSQL, a group commit).
+   */
+  commitsInTurn?(requestId: string): boolean;
   /** Release holds older than `olderThanMs` (0 = all). Returns how many were released. Each gets an error log row. */
   sweep(olderThanMs: number): Promise<number>;
 }

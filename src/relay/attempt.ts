@@ -345,7 +345,7 @@ async function deliverWhole(a: Attempt, res: UpstreamResponse): Promise<AttemptR
   call.generated = generated;
   const word = a.deps.filter.checksCompletions ? a.deps.filter.find(generated) : null;
   if (word) return failed(filtered(word));
-  // The answer is complete: no retry from here. The pipeline sends it once the charge is recorded, so a client that
+  // The answer is complete: no retry from here. The pipeline sends it with the charge recorded, so a client that
   // reads its balance right after the answer sees the charge.
   call.committed = true;
   call.firstByteAt = Date.now();

@@ -80,9 +80,9 @@ export interface RelayCall {
   /** Bytes reached the client: nothing may be retried from here on. */
   committed: boolean;
   firstByteAt?: number;
-  /** A complete non-stream answer, sent by the pipeline after the charge is recorded. */
+  /** A complete non-stream answer, sent by the pipeline with the charge recorded (pipeline.ts, runCall). */
   pendingBody?: { body: string | Buffer; contentType: string };
-  /** A stream's closing events ([DONE], message_stop, the final usage chunk), sent after the charge is recorded. */
+  /** A stream's closing events ([DONE], message_stop, the final usage chunk), sent with the charge recorded. */
   pendingTail?: string;
   /** Requests priced per call count this many times (images: n). */
   units: number;

@@ -62,16 +62,27 @@ export async function runCall(deps: PipelineDeps, call: RelayCall, sink: Respons
   const error = result.outcome !== 'done' ? result.error : sink.gone ? abandoned() : undefined;
   const told = error && publicError(error, call);
   sink.flush(); // what the stream wrote leaves now, not after the commit settle may run in this very tick
+  // The last bytes (the held answer, a stream's closing events, the error) go out only once the charge is recorded, the
+  // rate limit slot is free and a Responses answer is remembered, so a client that acts the moment it has them (reads
+  // its balance, calls again, follows up) finds all three done. When only the charge is left and the ledger commits it
+  // in this very turn (SQLite, nobody to share the commit with), they go out first: nothing else can run before the
+  // commit, and the answer does not wait for the database.
+  const remembers = Boolean(deps.remember && (call.upstreamId || call.inbound?.outputItems?.()));
+  const answerFirst = !call.rateLimit && !remembers && deps.ledger.commitsInTurn?.(call.id) === true;
+  if (answerFirst) finishResponse(call, sink, told);
   const settled = await settle(deps, call, finished, told, told !== error ? error!.message : '');
   // Its slot is free and its tokens per minute are what it was billed before the client reads the end of the answer
   // (a client that calls again at once must not find its own finished call still counted).
   if (call.rateLimit) await deps.rateLimits.finish(call.rateLimit, tokensOf(settled.usage));
   // Before the answer's last bytes too: a client may send its follow-up the moment it has read them.
-  if (deps.remember && (call.upstreamId || call.inbound?.outputItems?.())) {
-    await deps.remember(call).catch((err) => deps.log.error({ err, requestId: call.id }, 'could not remember where the response is stored'));
-  }
-  // The last bytes go out only after the charge is recorded, so a client that reads its balance right after the answer
-  // (or an error) sees it settled.
+  if (remembers) await deps.remember!(call).catch((err) => deps.log.error({ err, requestId: call.id }, 'could not remember where the response is stored'));
+  if (!answerFirst) finishResponse(call, sink, told);
+  const outcome = { attempts: call.attempts, ...settled }; // the spread last: V8's fast path (providers/json.ts withFields)
+  return told ? { status: 'error', error: told, ...outcome } : { status: 'ok', ...outcome };
+}
+
+/** The response's last bytes: the error, the held answer, or a stream's closing events and its end. */
+function finishResponse(call: RelayCall, sink: ResponseSink, told: RelayError | undefined): void {
   if (told) {
     const format = call.format;
     if (!sink.gone) sink.fail(told, (e) => (format === 'text' ? '' : inStreamError(e, format, (call.sequence ?? -1) + 1)));
@@ -80,8 +91,6 @@ export async function runCall(deps: PipelineDeps, call: RelayCall, sink: Respons
     if (call.pendingTail && !sink.started) sink.start();
     sink.end(call.pendingTail); // a client gone by now changes nothing: it is billed
   }
-  const outcome = { attempts: call.attempts, ...settled }; // the spread last: V8's fast path (providers/json.ts withFields)
-  return told ? { status: 'error', error: told, ...outcome } : { status: 'ok', ...outcome };
 }
 
 const tokensOf = (u: Usage): number => u.promptTokens + u.completionTokens + u.cacheReadTokens + u.cacheWriteTokens;
@@ -192,7 +201,10 @@ export function attemptsJson(attempts: readonly AttemptRecord[]): string | null 
 
 type Settled = Pick<CallOutcome, 'charged' | 'writeOff' | 'usage' | 'usageSource'>;
 
-/** `error`: as the caller was told it; `detail`: the fuller (scrubbed) text only admins see, when it differs. */
+/**
+ * `error`: as the caller was told it; `detail`: the fuller (scrubbed) text only admins see, when it differs.
+ * Synchronous up to the ledger's settle (no await before it): runCall's answer-first path counts on that.
+ */
 async function settle(deps: PipelineDeps, call: RelayCall, finished: boolean, error: RelayError | undefined, detail: string): Promise<Settled> {
   const billed = billedUsage(call, finished);
   const nothing = { charged: 0, writeOff: 0, usage: billed.usage, usageSource: billed.source };

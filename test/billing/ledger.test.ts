@@ -257,6 +257,34 @@ describe.each(dbKinds)('ledger on %s', (kind) => {
     expect(used()).toBe(31);
   });
 
+  it.runIf(kind === 'sqlite')('commitsInTurn: says when the next settle commits before it returns, and keeps its word', async () => {
+    if (ctx.db.kind !== 'sqlite') return;
+    let clock = 0;
+    const ledger = createLedger(ctx.db, undefined, () => clock);
+    const sqlite = ctx.db.sqlite;
+    const used = () => (sqlite.prepare('SELECT "usedQuota" FROM "User" WHERE "id" = ?').get(userId) as { usedQuota: number }).usedQuota;
+    const [alone, a, b] = [randomUUID(), randomUUID(), randomUUID()];
+    expect(ledger.commitsInTurn!(randomUUID())).toBe(false); // no hold: nothing to commit
+    await ledger.reserve({ requestId: alone, userId, tokenId, tokenLimited: false, amount: 10 });
+    expect(ledger.commitsInTurn!(alone)).toBe(true); // alone: nobody to share the commit with
+    const aloneDone = ledger.settle(alone, 1, log(alone, userId, tokenId));
+    expect(used()).toBe(1);
+    await aloneDone;
+    // Two in flight on a busy relay (settles at the same instant): the first would wait for the second.
+    for (const id of [a, b]) await ledger.reserve({ requestId: id, userId, tokenId, tokenLimited: false, amount: 10 });
+    expect(ledger.commitsInTurn!(a)).toBe(false);
+    // Quiet now (a second since the last settle): at once, although b is still running. The clock then steps back
+    // before the settle; the settle still commits at once, as promised.
+    clock += 1000;
+    expect(ledger.commitsInTurn!(a)).toBe(true);
+    clock -= 1000;
+    const aDone = ledger.settle(a, 2, log(a, userId, tokenId));
+    expect(used()).toBe(3);
+    await aDone;
+    await ledger.settle(b, 3, log(b, userId, tokenId));
+    expect(await balances()).toMatchObject({ used: 6, logged: 6, logs: 3, holds: 0 });
+  });
+
   it.runIf(kind === 'postgresql')('sweep releases orphaned holds (a crashed process) and leaves fresh ones', async () => {
     const orphan = randomUUID();
     const fresh = randomUUID();

@@ -1,7 +1,8 @@
 // A stream's bytes leave as they come, never behind the relay's own database work: when the upstream sends its whole
 // answer in one chunk, the settle (a synchronous SQLite commit when the call is alone) runs in the same tick as the
-// write of the answer's events. Only the closing events wait for the charge (docs/lifecycle.md). Checked on the
-// server's own socket writes, in order: no clock involved.
+// write of the answer's events. The closing events wait for the charge (docs/lifecycle.md §8), except where the
+// commit follows them in the same turn: nothing can run between the two. Checked on the server's own socket writes
+// and the ledger's calls, in order: no clock involved.
 import { describe, it, expect, beforeAll, afterAll } from 'vitest';
 import type { Socket } from 'node:net';
 import { createTestApp, type TestApp } from '../helpers/context.js';
@@ -39,9 +40,14 @@ describe('stream first bytes', () => {
     t.app.server.on('connection', recordWrites);
     const ledger = t.relay.ledger;
     const settle = ledger.settle.bind(ledger);
+    const sqlite = t.ctx.db.kind === 'sqlite' ? t.ctx.db.sqlite : undefined;
     ledger.settle = (...args) => {
       timeline.push('settle');
-      return settle(...args);
+      const settling = settle(...args);
+      // Whether the charge was committed before settle() returned (a usage log row with the call's request id).
+      const row = sqlite?.prepare('SELECT 1 FROM "UsageLog" WHERE "requestId" = ?').get(args[0]);
+      timeline.push(row ? 'committed' : 'commit pending');
+      return settling;
     };
   });
   afterAll(async () => {
@@ -49,8 +55,12 @@ describe('stream first bytes', () => {
     await up?.close();
   });
 
-  async function streamOnce(chunks: string[]): Promise<string[]> {
+  async function streamOnce(chunks: string[], limits: { maxConcurrent?: number } = {}): Promise<string[]> {
     const account = await seedAccount(t);
+    if (limits.maxConcurrent !== undefined) {
+      await t.ctx.db.prisma.token.update({ where: { id: account.tokenId }, data: limits });
+      t.ctx.bus.publish('tokens');
+    }
     up.setScript(() => ({ kind: 'stream', chunks })); // the fake upstream writes every event at once
     timeline = [];
     const res = await fetch(`${url}/v1/chat/completions`, {
@@ -63,14 +73,45 @@ describe('stream first bytes', () => {
     return timeline;
   }
 
-  it('leave before the settle (whose commit runs in the same tick), and the closing events after it', async () => {
+  it('leave before the settle; alone on SQLite the closing events too, with the commit in the same turn', async () => {
     const events = await streamOnce(['Hello', ' world']);
+    const text = events.findIndex((e) => e.startsWith('write') && e.includes(' world'));
+    const done = events.findIndex((e) => e.startsWith('write') && e.includes('[DONE]'));
+    const settle = events.indexOf('settle');
+    expect(text).toBeGreaterThanOrEqual(0);
+    expect(done).toBeGreaterThanOrEqual(text);
+    // The last bytes went out, then settle committed before it returned: no other request could run in between, so a
+    // client that reads its balance the moment it has [DONE] still sees the charge.
+    expect(settle).toBeGreaterThan(done);
+    expect(events[settle + 1]).toBe('committed');
+  });
+
+  it('wait for the settle when more than the commit must come first (a concurrency slot to free)', async () => {
+    const events = await streamOnce(['Hello', ' world'], { maxConcurrent: 2 });
     const text = events.findIndex((e) => e.startsWith('write') && e.includes(' world'));
     const settle = events.indexOf('settle');
     const done = events.findIndex((e) => e.startsWith('write') && e.includes('[DONE]'));
     expect(text).toBeGreaterThanOrEqual(0);
     expect(settle).toBeGreaterThan(text);
     expect(done).toBeGreaterThan(settle);
+  });
+
+  it('a whole (non-stream) answer alone on SQLite also goes out before a settle that commits in the same turn', async () => {
+    const account = await seedAccount(t);
+    up.setScript(() => ({ kind: 'answer', text: 'Hello whole' }));
+    timeline = [];
+    const res = await fetch(`${url}/v1/chat/completions`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${account.key}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ model: 'm', messages: [{ role: 'user', content: 'Hi' }] }),
+    });
+    expect(res.status).toBe(200);
+    expect(await res.text()).toContain('Hello whole');
+    const body = timeline.findIndex((e) => e.startsWith('write') && e.includes('Hello whole'));
+    const settle = timeline.indexOf('settle');
+    expect(body).toBeGreaterThanOrEqual(0);
+    expect(settle).toBeGreaterThan(body);
+    expect(timeline[settle + 1]).toBe('committed');
   });
 
   it('still go out together when they come together: one socket write for the events, one for the closing', async () => {
