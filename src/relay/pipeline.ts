@@ -69,8 +69,17 @@ export async function runCall(deps: PipelineDeps, call: RelayCall, sink: Respons
   // commit, and the answer does not wait for the database.
   const remembers = Boolean(deps.remember && (call.upstreamId || call.inbound?.outputItems?.()));
   const answerFirst = !call.rateLimit && !remembers && deps.ledger.commitsInTurn?.(call.id) === true;
-  if (answerFirst) finishResponse(call, sink, told);
+  // A sink that throws on the last bytes must not cost the charge: the settle runs first, the throw comes after.
+  let unsent: { error: unknown } | undefined;
+  if (answerFirst) {
+    try {
+      finishResponse(call, sink, told);
+    } catch (err) {
+      unsent = { error: err };
+    }
+  }
   const settled = await settle(deps, call, finished, told, told !== error ? error!.message : '');
+  if (unsent) throw unsent.error;
   // Its slot is free and its tokens per minute are what it was billed before the client reads the end of the answer
   // (a client that calls again at once must not find its own finished call still counted).
   if (call.rateLimit) await deps.rateLimits.finish(call.rateLimit, tokensOf(settled.usage));

@@ -8,6 +8,7 @@ import type { Socket } from 'node:net';
 import { createTestApp, type TestApp } from '../helpers/context.js';
 import { addChannel, listen, seedAccount } from '../helpers/relay.js';
 import { startFakeOpenAI, type FakeOpenAI } from '../fakes/openai-upstream.js';
+import { TextSink } from '../../src/relay/sink.js';
 
 describe('stream first bytes', () => {
   let t: TestApp;
@@ -112,6 +113,38 @@ describe('stream first bytes', () => {
     expect(body).toBeGreaterThanOrEqual(0);
     expect(settle).toBeGreaterThan(body);
     expect(timeline[settle + 1]).toBe('committed');
+  });
+
+  it('a sink that throws on last bytes written first costs nothing of the charge: settled once, nothing left held', async () => {
+    const account = await seedAccount(t, { quota: 1_000 });
+    up.setScript(() => ({ kind: 'stream', chunks: ['Hello'] }));
+    class BrokenSink extends TextSink {
+      override end(): void {
+        throw new Error('the sink broke on its last bytes');
+      }
+    }
+    const chat = { model: 'm', messages: [{ role: 'user' as const, content: 'Hi' }], stream: true };
+    timeline = [];
+    const call = t.relay.execute(
+      {
+        endpoint: 'bot:chat', kind: 'chat', format: 'text', model: 'm', stream: true, body: chat, chat, clientWantsUsage: false,
+        payer: { userId: account.userId, token: null, group: 'default', source: 'telegram', admin: false },
+      },
+      new BrokenSink(new AbortController().signal),
+    );
+    await expect(call).rejects.toThrow('the sink broke on its last bytes');
+    expect(timeline).toEqual(['settle', 'committed']);
+    const user = await t.ctx.db.prisma.user.findUniqueOrThrow({ where: { id: account.userId } });
+    const logs = await t.ctx.db.prisma.usageLog.findMany({ where: { userId: account.userId } });
+    expect(logs).toHaveLength(1);
+    expect(Number(user.usedQuota)).toBeGreaterThan(0);
+    expect(Number(user.quota)).toBe(1_000 - Number(user.usedQuota));
+    expect(Number(logs[0]!.quota)).toBe(Number(user.usedQuota));
+    // Nothing is still held: the whole rest of the balance can be reserved.
+    const probe = `probe-${account.userId}`;
+    expect(await t.relay.ledger.reserve({ requestId: probe, userId: account.userId, tokenId: null, tokenLimited: false, amount: Number(user.quota) })).toMatchObject({ ok: true });
+    const entry = { ...logs[0]!, requestId: probe, type: 'consume' as const, status: 'ok' as const, usageSource: 'none' as const };
+    await t.relay.ledger.settle(probe, 0, entry); // released: the next test finds no call in flight
   });
 
   it('still go out together when they come together: one socket write for the events, one for the closing', async () => {
