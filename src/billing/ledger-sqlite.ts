@@ -61,10 +61,10 @@ class Holds {
     this.#byUser.set(hold.userId, this.userHeld(hold.userId) + hold.amount);
     if (hold.tokenId !== null && hold.tokenLimited) this.#byToken.set(hold.tokenId, this.tokenHeld(hold.tokenId) + hold.amount);
   }
-  /** Takes the hold out of the open set; its amount stays held until release(). */
   has(requestId: string): boolean {
     return this.#byRequest.has(requestId);
   }
+  /** Takes the hold out of the open set; its amount stays held until release(). */
   claim(requestId: string): Hold | undefined {
     const hold = this.#byRequest.get(requestId);
     if (hold) this.#byRequest.delete(requestId);
