@@ -52,6 +52,17 @@ export function billedUsage(call: SettleFacts, finished: boolean): BilledUsage {
   return { usage, requests: call.units, source };
 }
 
+/**
+ * Whether billedUsage reads the generated text for a call with this usage report: a failed call always, a finished one
+ * when the report is missing, counts no completion tokens, or counts no prompt (then the text decides whether the
+ * completion count is the upstream's or nothing, for `source`). A stream meter that leaves its events' text unread
+ * (providers/openai/stream.ts) asks this before reading it.
+ */
+export function readsGeneratedText(usage: Usage | undefined, finished: boolean): boolean {
+  if (!finished || !usage) return true;
+  return usage.completionTokens === 0 || usage.promptTokens + usage.cacheReadTokens + usage.cacheWriteTokens === 0;
+}
+
 /** A finished answer: the upstream's count where it is plausible, the local count where it is not. */
 function finishedTokens(call: SettleFacts): { usage: Usage; source: UsageSource } {
   const reported = call.usage;

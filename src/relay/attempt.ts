@@ -28,6 +28,7 @@ import { scrubSecrets } from '../auth/redact.js';
 import { withOutputLimit } from '../providers/openai/limit.js';
 import { withFields } from '../providers/json.js';
 import { choicesText, messageText } from '../providers/openai/text.js';
+import { readsGeneratedText } from '../billing/billed-usage.js';
 
 /** Largest non-stream upstream answer we buffer (a big embeddings batch is tens of MB). */
 const MAX_RESPONSE_BYTES = 64 * 1024 * 1024;
@@ -401,7 +402,7 @@ interface StreamMode {
   /**
    * The stream's closing text (translated streams), the usage metered, and generated text its events did not give yet
    * (a native meter's unread events). `complete`: the stream ended as it should; then that text is read only when
-   * billing may count it: a usage report without completion tokens (billed-usage.ts).
+   * billing reads it (readsGeneratedText in billed-usage.ts).
    */
   finish(complete: boolean): { out: string; usage: Usage | undefined; text: string };
 }
@@ -508,7 +509,7 @@ function nativeMode(a: Attempt, watching: boolean): StreamMode {
     },
     finish(complete) {
       const usage = meter.usage();
-      return { out: '', usage, text: !complete || !(usage && usage.completionTokens > 0) ? unread() : '' };
+      return { out: '', usage, text: readsGeneratedText(usage, complete) ? unread() : '' };
     },
   };
 }

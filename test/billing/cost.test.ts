@@ -1,7 +1,7 @@
 // The cost of a call (one function for the reservation and the settle) and what a finished call is billed for.
 import { describe, expect, it } from 'vitest';
 import { costOf, reservationOf } from '../../src/billing/cost.js';
-import { billedUsage, type SettleFacts } from '../../src/billing/billed-usage.js';
+import { billedUsage, readsGeneratedText, type SettleFacts } from '../../src/billing/billed-usage.js';
 import { parseDecimal } from '../../src/billing/decimal.js';
 import type { ModelPrice } from '../../src/billing/pricing.js';
 
@@ -75,6 +75,23 @@ describe('what a finished call is billed for', () => {
     expect(billedUsage(facts({ estimate: { prompt: 12 }, usage: { ...usage(0, 2), cacheReadTokens: 40 }, generated: 'Hi', committed: true }), true).source).toBe('upstream');
     // An empty answer with zero completion tokens is plausible (a refusal, a tool call the model declined to make).
     expect(billedUsage(facts({ estimate: { prompt: 12 }, usage: usage(30, 0), generated: '', committed: true }), true)).toMatchObject({ usage: usage(30, 0), source: 'upstream' });
+  });
+
+  it('readsGeneratedText is false only where the generated text changes nothing billedUsage decides', () => {
+    // A stream meter skips reading its events' text when this says false (providers/openai/stream.ts): the bill and its
+    // source must then be the same with or without that text.
+    const reports = [undefined, usage(0, 0), usage(30, 0), usage(0, 5), usage(30, 5), { ...usage(0, 5), cacheReadTokens: 40 }];
+    let skipped = 0;
+    for (const reported of reports) {
+      for (const finished of [true, false]) {
+        const withText = billedUsage(facts({ estimate: { prompt: 12 }, usage: reported, generated: 'Hello there', committed: true }), finished);
+        const without = billedUsage(facts({ estimate: { prompt: 12 }, usage: reported, generated: '', committed: true }), finished);
+        if (readsGeneratedText(reported, finished)) continue;
+        skipped++;
+        expect(without).toEqual(withText);
+      }
+    }
+    expect(skipped).toBe(2); // (30, 5) and the cached prompt, finished
   });
 
   it('bills a finished answer whose client left before it was sent: its usage and its requests', () => {

@@ -60,6 +60,18 @@ describe('exact quota through the relay', () => {
     expect(b.logs[0]).toMatchObject({ groupRatio: group === 'default' ? '1' : group === 'g15' ? '1.5' : '0.9', modelRatio: model, completionRatio: completion, stream });
   });
 
+  it('a pass-through stream whose upstream reports completion tokens but no prompt: the prompt is ours, the rest theirs (mixed)', async () => {
+    // The stream's text events may be left unread (OpenAIStreamMeter); billing still gets the text it reads for this.
+    await t.ctx.options.update({ modelRatios: { m: 1 }, completionRatios: { m: 1 } });
+    const account = await seedAccount(t, { quota: 1_000_000 });
+    up.setScript(() => ({ kind: 'stream', chunks: ['Hello', ' world'], usage: { prompt: 0, completion: 5 } }));
+    const res = await chatRequest(t, account.key, { stream: true, max_tokens: 100 });
+    expect(res.statusCode).toBe(200);
+    const b = await balances(t, account);
+    expect(b.logs[0]).toMatchObject({ promptTokens: 8, completionTokens: 5, usageSource: 'mixed' }); // 8: "Hi", counted here
+    expect(b).toMatchObject({ used: 13, logged: 13, holds: 0 });
+  });
+
   it('bills cached prompt tokens at the cache-read ratio', async () => {
     await t.ctx.options.update({ modelRatios: { m: 1 }, completionRatios: { m: 1 }, cacheReadRatios: { m: 0.5 } });
     const account = await seedAccount(t, { quota: 1_000_000 });

@@ -104,8 +104,8 @@ export function canDefer(data: string): boolean {
  * Meters a pass-through stream: chat chunks, or legacy completions chunks (`choices[].text`).
  *
  * Most events of a stream are text deltas that go to the client unchanged; their text matters only when billing counts
- * it (billed-usage.ts: the upstream reported no completion tokens, or the stream stopped part-way), which is known only
- * at the end. So they are kept unread (JSON.parse of each event was ~4% of a stream's CPU, more for long answers) and
+ * it (readsGeneratedText in billed-usage.ts: no usage report, one without completion or prompt tokens, or a stream
+ * that stopped part-way), which is known only at the end. So they are kept unread (JSON.parse of each event was ~4% of a stream's CPU, more for long answers) and
  * read when their text is asked for (`unreadText`), when an event with text of its own comes after them (its delta
  * carries theirs first, so the text stays in order), or once they hold UNREAD_MAX_CHARS.
  */
